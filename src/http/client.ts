@@ -1,0 +1,318 @@
+/**
+ * The one Zoho CRM HTTP client: ofetch underneath (its own retry off), the access token from an injected
+ * provider, JSON in and out, per-attempt timeout plus a whole-operation deadline, one retry policy, one
+ * refresh-and-retry on `INVALID_TOKEN`, a concurrency gate sized by edition, zod-checked responses, and
+ * typed, secret-free errors.
+ *
+ * @module
+ */
+import { ofetch } from 'ofetch';
+import type { ZodType } from 'zod';
+import { ErrorCode, isZohoCrmError, RateLimitError, ZohoApiError, type ZohoCrmError } from '../errors.js';
+import { type Logger, noopLogger } from '../logger.js';
+import { urlPath } from '../redact.js';
+import { createConcurrencyGate } from './gate.js';
+import { withRetry } from './retry.js';
+import { type TransportFailureKind, toZohoError } from './to-zoho-error.js';
+
+/**
+ * An access token and the API domain it is valid for.
+ * @internal
+ */
+export interface AccessGrant {
+  accessToken: string;
+  apiDomain: string;
+}
+
+/**
+ * Supplies access tokens to the client (the token manager in production, a stub in tests).
+ * @internal
+ */
+export interface AccessTokenProvider {
+  /** A token that is valid now. */
+  getAccessToken(signal?: AbortSignal): Promise<AccessGrant>;
+  /**
+   * Zoho rejected `rejectedToken` with `INVALID_TOKEN`: return a fresh grant (refreshing unless another
+   * caller already replaced that token).
+   */
+  refreshAfterRejection(rejectedToken: string, signal?: AbortSignal): Promise<AccessGrant>;
+}
+
+/** @internal */
+export interface ZohoHttpOptions {
+  tokens: AccessTokenProvider;
+  /** Overrides the grant's API domain (emulator, proxy). */
+  apiUrl?: string | undefined;
+  /** CRM API version path segment. */
+  apiVersion?: string;
+  fetch?: typeof fetch | undefined;
+  /** Per-attempt timeout. */
+  timeoutMs: number;
+  /** Default deadline for a whole operation, retries included. */
+  deadlineMs: number;
+  /** Retries after the first attempt. */
+  retries: number;
+  /** Concurrent requests allowed in flight (the edition's limit). */
+  maxConcurrency: number;
+  backoff?: { baseDelayMs: number; maxDelayMs: number };
+  /** Longest `Retry-After` the client is willing to wait for inside one operation. */
+  maxRetryAfterMs?: number;
+  random?: () => number;
+  logger?: Logger;
+  /** Observes every 429 (for the connector's `rateLimited` event). */
+  onRateLimited?: (error: RateLimitError) => void;
+}
+
+/** Query values; undefined entries are left out. @internal */
+export type QueryParams = Record<string, string | number | boolean | undefined>;
+
+/** @internal */
+export interface ZohoRequest<T> {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Path below `/crm/{version}`, e.g. `/Contacts/search`. */
+  path: string;
+  query?: QueryParams;
+  body?: unknown;
+  /** Checks a 2xx JSON body. A mismatch is a `ZOHO_INVALID_RESPONSE` error, never retried. */
+  schema?: ZodType<T>;
+  signal?: AbortSignal;
+  /** Overrides the client's default deadline for this operation. */
+  deadlineMs?: number;
+  /**
+   * Whether repeating the request is harmless. Non-idempotent requests (inserts) are retried only when
+   * Zoho certainly did not process them (429). Default: true except for POST.
+   */
+  idempotent?: boolean;
+}
+
+/** @internal */
+export interface ZohoResponse<T> {
+  status: number;
+  /** Parsed body; undefined for 204 and empty bodies. */
+  data: T | undefined;
+  headers: Headers;
+}
+
+/** @internal */
+export interface ZohoHttp {
+  request<T = unknown>(request: ZohoRequest<T>): Promise<ZohoResponse<T>>;
+  /** Requests queued behind the concurrency gate right now. */
+  readonly queued: number;
+}
+
+/**
+ * Creates the Zoho CRM HTTP client.
+ * @internal
+ */
+export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
+  const logger = options.logger ?? noopLogger;
+  const gate = createConcurrencyGate(options.maxConcurrency);
+  const version = options.apiVersion ?? 'v8';
+  const $fetch = ofetch.create(
+    { retry: false, ignoreResponseError: true, responseType: 'text' },
+    options.fetch ? { fetch: options.fetch } : {},
+  );
+
+  async function request<T>(req: ZohoRequest<T>): Promise<ZohoResponse<T>> {
+    const method = req.method;
+    const idempotent = req.idempotent ?? method !== 'POST';
+    const deadline = deadlineSignal(req.deadlineMs ?? options.deadlineMs);
+    const operationSignal = req.signal ? AbortSignal.any([req.signal, deadline.signal]) : deadline.signal;
+    let grant: AccessGrant | undefined;
+    let url = '';
+    const secrets = () => (grant ? [grant.accessToken] : []);
+
+    const classifyAbort = (): TransportFailureKind =>
+      req.signal?.aborted && !isTimeoutReason(req.signal.reason) ? 'aborted' : 'deadline';
+
+    const sendOnce = async (attemptNumber: number): Promise<ZohoResponse<T>> => {
+      grant ??= await options.tokens.getAccessToken(operationSignal);
+      let response = await gate.run(() => send(grant as AccessGrant, attemptNumber), operationSignal);
+      if (response.status === 401 && zohoCodeOf(response.body) === 'INVALID_TOKEN') {
+        logger.debug({ method, path: req.path }, 'zoho rejected the access token; refreshing once');
+        grant = await options.tokens.refreshAfterRejection(grant.accessToken, operationSignal);
+        response = await gate.run(() => send(grant as AccessGrant, attemptNumber), operationSignal);
+      }
+      if (response.status >= 200 && response.status < 300 && response.status !== 207) {
+        return { status: response.status, headers: response.headers, data: parseBody(response, req, url) };
+      }
+      if (response.status === 207) {
+        // Multi-status: per-record results inside; callers inspect them.
+        return { status: 207, headers: response.headers, data: parseBody(response, req, url) };
+      }
+      const error = toZohoError(
+        {
+          kind: 'response',
+          method,
+          url,
+          status: response.status,
+          headers: response.headers,
+          body: response.body,
+        },
+        secrets(),
+      );
+      if (error instanceof RateLimitError) options.onRateLimited?.(error);
+      throw error;
+    };
+
+    const send = async (current: AccessGrant, attemptNumber: number) => {
+      const base = `${(options.apiUrl ?? current.apiDomain).replace(/\/+$/, '')}/crm/${version}`;
+      url = `${base}${req.path}`;
+      const attempt = deadlineSignal(options.timeoutMs);
+      const signal = AbortSignal.any([operationSignal, attempt.signal]);
+      const started = performance.now();
+      try {
+        const res = await $fetch.raw<string>(url, {
+          method,
+          query: compactQuery(req.query),
+          headers: {
+            Authorization: `Zoho-oauthtoken ${current.accessToken}`,
+            Accept: 'application/json',
+          },
+          ...(req.body === undefined ? {} : { body: req.body as Record<string, unknown> }),
+          signal,
+        });
+        const body = typeof res._data === 'string' ? res._data : '';
+        logger.debug(
+          { method, path: req.path, status: res.status, attempt: attemptNumber, ms: elapsed(started) },
+          'zoho request',
+        );
+        return { status: res.status, headers: res.headers, body };
+      } catch (cause) {
+        const kind: TransportFailureKind = operationSignal.aborted
+          ? classifyAbort()
+          : attempt.signal.aborted
+            ? 'timeout'
+            : 'network';
+        logger.debug(
+          { method, path: req.path, kind, attempt: attemptNumber, ms: elapsed(started) },
+          'zoho request failed',
+        );
+        throw toZohoError({ kind, method, url, cause }, secrets());
+      } finally {
+        attempt.clear();
+      }
+    };
+
+    try {
+      return await withRetry(sendOnce, {
+        retries: options.retries,
+        baseDelayMs: options.backoff?.baseDelayMs ?? 250,
+        maxDelayMs: options.backoff?.maxDelayMs ?? 8_000,
+        maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
+        signal: operationSignal,
+        // An insert that may have reached Zoho is not resent here: the journal's ledger decides.
+        isRetryable: (error) =>
+          error.retryable && (idempotent || error instanceof RateLimitError || neverSent(error)),
+        ...(options.random ? { random: options.random } : {}),
+        onRetry: (error, attemptNumber, delayMs) =>
+          logger.warn(
+            { method, path: req.path, code: error.code, attempt: attemptNumber, delayMs },
+            'retrying zoho request',
+          ),
+      });
+    } catch (error) {
+      if (isZohoCrmError(error)) throw error;
+      // The loop itself was aborted (deadline or caller) between attempts.
+      throw toZohoError({ kind: classifyAbort(), method, url: url || req.path }, secrets());
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  return {
+    request,
+    get queued() {
+      return gate.waiting;
+    },
+  };
+}
+
+// --- Internal helpers ---
+
+function elapsed(started: number): number {
+  return Math.round((performance.now() - started) * 10) / 10;
+}
+
+/** A timer-backed signal (fake timers in tests drive it) that can be cleared. */
+function deadlineSignal(ms: number): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException('The operation timed out.', 'TimeoutError')),
+    ms,
+  );
+  (timer as { unref?: () => void }).unref?.();
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
+function isTimeoutReason(reason: unknown): boolean {
+  return (reason as { name?: unknown } | undefined)?.name === 'TimeoutError';
+}
+
+function compactQuery(query: QueryParams | undefined): Record<string, string> | undefined {
+  if (!query) return undefined;
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) out[key] = String(value);
+  return out;
+}
+
+function zohoCodeOf(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { code?: unknown };
+    return typeof parsed?.code === 'string' ? parsed.code : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A connection that was refused or a host that did not resolve never reached Zoho. */
+function neverSent(error: ZohoCrmError): boolean {
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return (
+    error.code === ErrorCode.NETWORK &&
+    (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+  );
+}
+
+function parseBody<T>(
+  response: { status: number; body: string },
+  req: ZohoRequest<T>,
+  url: string,
+): T | undefined {
+  if (response.status === 204 || response.body.trim() === '') return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(response.body);
+  } catch {
+    throw new ZohoApiError(
+      `Zoho answered HTTP ${response.status} with a non-JSON body on ${req.method} ${urlPath(url)}`,
+      {
+        status: response.status,
+        method: req.method,
+        path: urlPath(url),
+        code: ErrorCode.ZOHO_INVALID_RESPONSE,
+      },
+    );
+  }
+  if (!req.schema) return json as T;
+  const parsed = req.schema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const paths = parsed.error.issues
+    .slice(0, 5)
+    .map((issue) => issue.path.map(String).join('.') || '(root)')
+    .join(', ');
+  throw new ZohoApiError(
+    `Zoho answered ${req.method} ${urlPath(url)} with an unexpected body shape (at ${paths})`,
+    {
+      status: response.status,
+      method: req.method,
+      path: urlPath(url),
+      code: ErrorCode.ZOHO_INVALID_RESPONSE,
+      details: {
+        issues: parsed.error.issues
+          .slice(0, 5)
+          .map((i) => ({ path: i.path.map(String), message: i.message })),
+      },
+    },
+  );
+}

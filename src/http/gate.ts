@@ -1,0 +1,66 @@
+/**
+ * A FIFO concurrency gate: at most `limit` tasks run at once, the rest wait their turn. Zoho answers
+ * HTTP 429 past an edition's concurrency limit, so a burst is better queued here than rejected there.
+ *
+ * @module
+ */
+
+/** @internal */
+export interface ConcurrencyGate {
+  /** Runs `task` when a slot is free. Rejects with the signal's reason if aborted while waiting. */
+  run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T>;
+  /** Tasks running now. */
+  readonly active: number;
+  /** Tasks waiting for a slot. */
+  readonly waiting: number;
+}
+
+/** @internal */
+export function createConcurrencyGate(limit: number): ConcurrencyGate {
+  let active = 0;
+  const queue: Array<() => void> = [];
+
+  const release = () => {
+    const next = queue.shift();
+    if (next) next();
+    else active--;
+  };
+
+  const acquire = (signal?: AbortSignal): Promise<void> => {
+    signal?.throwIfAborted();
+    if (active < limit) {
+      active++;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const grant = () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = () => {
+        const index = queue.indexOf(grant);
+        if (index !== -1) queue.splice(index, 1);
+        reject(signal?.reason);
+      };
+      queue.push(grant);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  };
+
+  return {
+    async run(task, signal) {
+      await acquire(signal);
+      try {
+        return await task();
+      } finally {
+        release();
+      }
+    },
+    get active() {
+      return active;
+    },
+    get waiting() {
+      return queue.length;
+    },
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * zoho-crm-connector: Zoho CRM for phone systems.
+ *
+ * @packageDocumentation
+ */
+export {
+  creditsForWrite,
+  dailyCredits,
+  EDITION_NAMES,
+  EDITIONS,
+  type Edition,
+  type EditionLimits,
+} from './editions.js';
+export {
+  AuthError,
+  type AuthErrorCode,
+  ConfigError,
+  type ConfigIssue,
+  ErrorCode,
+  type HttpErrorContext,
+  isZohoCrmError,
+  PhoneNumberError,
+  type PhoneNumberProblem,
+  RateLimitError,
+  TokenStoreError,
+  TransportError,
+  type TransportErrorCode,
+  ZohoApiError,
+  ZohoCrmError,
+  type ZohoCrmErrorOptions,
+} from './errors.js';
+export { type Logger, noopLogger } from './logger.js';
+export {
+  type ConnectorOptions,
+  type CreateRecordsOptions,
+  type EndpointOverrides,
+  type HttpOptions,
+  type JournalOptions,
+  type LookupCacheOptions,
+  type LookupModule,
+  type LookupOptions,
+  type PbxContact,
+  type PbxContactsProvider,
+  parseConnectorOptions,
+  type ResolvedConnectorOptions,
+} from './options.js';
+export {
+  getRegion,
+  isRegionCode,
+  REGION_CODES,
+  REGIONS,
+  type Region,
+  type RegionCode,
+  recordUrl,
+  regionFromAccountsServer,
+  regionFromApiDomain,
+  regionFromCallback,
+} from './regions.js';
+export { createMemoryStore } from './stores/memory.js';
+export type { StoredTokens, TokenStore } from './stores/types.js';

@@ -1,0 +1,29 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Examples and docs import the package by name; tests run them against the unbuilt source.
+    alias: [{ find: /^zoho-crm-connector$/, replacement: src('index.ts') }],
+  },
+  test: {
+    include: ['test/**/*.test.ts'],
+    exclude: ['test/package/**', 'node_modules/**'],
+    typecheck: { enabled: true, include: ['test/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
+    restoreMocks: true,
+    unstubEnvs: true,
+    testTimeout: 20_000,
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      reporter: ['text-summary', 'text'],
+      thresholds: {
+        'src/regions.ts': { lines: 100, branches: 100, functions: 100, statements: 100 },
+        'src/errors.ts': { lines: 100, branches: 100, functions: 100, statements: 100 },
+        'src/options.ts': { lines: 100, branches: 100, functions: 100, statements: 100 },
+      },
+    },
+  },
+});
