@@ -132,8 +132,7 @@ export class ZohoCrmError<C extends ErrorCode = ErrorCode> extends Error {
   /** `util.inspect()` shows the stack and the same secret-free fields as {@link toJSON}. */
   [INSPECT](): string {
     const { name: _n, message: _m, ...fields } = this.toJSON();
-    const body = Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields, null, 2)}` : '';
-    return `${redactText(this.stack ?? `${this.name}: ${this.message}`)}${body}`;
+    return `${redactText(this.stack ?? `${this.name}: ${this.message}`)} ${JSON.stringify(fields, null, 2)}`;
   }
 }
 
@@ -290,7 +289,7 @@ export class ZohoApiError extends ZohoCrmError<
     super(fields.code ?? ErrorCode.ZOHO_API, message, options);
     this.status = fields.status;
     this.zohoCode = fields.zohoCode;
-    this.details = (redactValue(fields.details ?? {}) as Record<string, unknown>) ?? {};
+    this.details = redactValue(fields.details ?? {}) as Record<string, unknown>;
     this.method = fields.method;
     this.path = fields.path;
   }

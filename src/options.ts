@@ -304,7 +304,13 @@ const HttpSchema = z.strictObject({
 /** @internal */
 export const ConnectorOptionsSchema = z
   .strictObject({
-    connectionId: nonEmpty.max(256).regex(/^[^\p{Cc}]+$/u, 'must not contain control characters'),
+    connectionId: z
+      .string()
+      .max(256)
+      .regex(
+        /^[^\p{Cc}\s](?:[^\p{Cc}]*[^\p{Cc}\s])?$/u,
+        'must be non-empty, without control characters or surrounding spaces',
+      ),
     clientId: nonEmpty,
     clientSecret: nonEmpty,
     redirectUri: httpUrl.refine(isSecureRedirect, 'must use https (http is allowed for localhost only)'),
@@ -370,6 +376,7 @@ export function parseConnectorOptions(input: ConnectorOptions): ResolvedConnecto
 // --- Internal helpers ---
 
 function isSecureRedirect(value: string): boolean {
+  if (!URL.canParse(value)) return true; // reported by the URL check already
   const url = new URL(value);
   return url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 }

@@ -76,10 +76,12 @@ export function redactValue(value: unknown, secrets: Iterable<string> = [], dept
   return out;
 }
 
-/** The path of a URL without its query string or fragment (query strings may carry secrets). */
+/** The path of a URL without origin, query string or fragment (query strings may carry secrets). */
 export function urlPath(url: string): string {
   const cut = url.search(/[?#]/);
-  return cut === -1 ? url : url.slice(0, cut);
+  const bare = cut === -1 ? url : url.slice(0, cut);
+  const origin = /^[a-z][a-z0-9+.-]*:\/\/[^/]*/i.exec(bare);
+  return origin ? bare.slice(origin[0].length) || '/' : bare;
 }
 
 /** Masks a phone number for logs: keeps the country code hint and the last two digits. */

@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../src/errors.js';
+import { noopLogger } from '../src/logger.js';
+import { type ConnectorOptions, parseConnectorOptions } from '../src/options.js';
+import { createMemoryStore } from '../src/stores/memory.js';
+
+const SECRET = 'very-secret-client-secret-value';
+const base: ConnectorOptions = {
+  connectionId: 'tenant-42',
+  clientId: '1000.CLIENTID',
+  clientSecret: SECRET,
+  redirectUri: 'https://pbx.example.com/api/auth/callback/zoho',
+};
+
+function configError(input: unknown): ConfigError {
+  try {
+    parseConnectorOptions(input as ConnectorOptions);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConnectorOptions', () => {
+  it('README example: fills every default', () => {
+    expect(parseConnectorOptions(base)).toEqual({
+      ...base,
+      region: 'US',
+      edition: 'Standard',
+      lookup: {
+        order: ['Contacts', 'Leads', 'Accounts'],
+        query: 'always',
+        defaultCountry: 'US',
+        timeoutMs: 1500,
+        strategy: 'sequential',
+        method: 'search',
+        cache: { maxEntries: 10_000, ttlMs: 300_000, negativeTtlMs: 60_000 },
+      },
+      journal: { enabled: true, recordingLink: 'private', trunkCallsOnly: true },
+      createRecords: { enabled: true, type: 'Contacts' },
+      http: { timeoutMs: 10_000, deadlineMs: 30_000, retries: 3 },
+    });
+  });
+
+  it('accepts the full DESIGN.md option set', () => {
+    const pbxContacts = { lookup: async () => undefined };
+    const resolved = parseConnectorOptions({
+      ...base,
+      region: 'EU',
+      edition: 'Enterprise',
+      tokenStore: createMemoryStore(),
+      stateSecret: 'a-long-enough-state-secret',
+      scopes: ['ZohoCRM.modules.ALL'],
+      endpoints: { accountsUrl: 'http://127.0.0.1:4010/accounts/us', apiUrl: 'http://127.0.0.1:4010/api/us' },
+      lookup: {
+        order: ['Leads', 'Contacts'],
+        query: 'whenNotFoundInPbx',
+        defaultCountry: 'gb',
+        timeoutMs: 800,
+      },
+      pbxContacts,
+      journal: { enabled: false, recordingLink: 'public' },
+      createRecords: { type: 'Leads' },
+      http: { maxConcurrency: 5, retries: 0 },
+      logger: noopLogger,
+      fetch: globalThis.fetch,
+    });
+    expect(resolved.lookup).toMatchObject({
+      order: ['Leads', 'Contacts'],
+      defaultCountry: 'GB',
+      timeoutMs: 800,
+    });
+    expect(resolved.pbxContacts).toBe(pbxContacts);
+    expect(resolved.http).toEqual({ timeoutMs: 10_000, deadlineMs: 30_000, retries: 0, maxConcurrency: 5 });
+  });
+
+  it('allows plain http redirect URIs for localhost only', () => {
+    expect(
+      parseConnectorOptions({ ...base, redirectUri: 'http://localhost:3000/api/auth/callback/zoho' }),
+    ).toBeTruthy();
+    expect(parseConnectorOptions({ ...base, redirectUri: 'http://127.0.0.1:3000/cb' })).toBeTruthy();
+    expect(configError({ ...base, redirectUri: 'http://pbx.example.com/cb' }).issues).toEqual([
+      { path: 'redirectUri', message: 'must use https (http is allowed for localhost only)' },
+    ]);
+  });
+
+  it.each([
+    ['unknown top-level key', '', { ...base, regoin: 'EU' }],
+    ['unknown nested key', 'lookup', { ...base, lookup: { ordr: [] } }],
+    ['empty connection id', 'connectionId', { ...base, connectionId: ' ' }],
+    ['control characters in connection id', 'connectionId', { ...base, connectionId: 'a\nb' }],
+    ['missing client id', 'clientId', { ...base, clientId: undefined }],
+    ['non-URL redirect', 'redirectUri', { ...base, redirectUri: 'pbx.example.com/cb' }],
+    ['unknown region', 'region', { ...base, region: 'XX' }],
+    ['unknown edition', 'edition', { ...base, edition: 'Gold' }],
+    ['store without methods', 'tokenStore', { ...base, tokenStore: {} }],
+    ['short state secret', 'stateSecret', { ...base, stateSecret: 'short' }],
+    ['empty scopes', 'scopes', { ...base, scopes: [] }],
+    ['non-http endpoint', 'endpoints.apiUrl', { ...base, endpoints: { apiUrl: 'ftp://x' } }],
+    ['bad module in order', 'lookup.order[1]', { ...base, lookup: { order: ['Contacts', 'Deals'] } }],
+    ['duplicate module in order', 'lookup.order', { ...base, lookup: { order: ['Leads', 'Leads'] } }],
+    ['empty order', 'lookup.order', { ...base, lookup: { order: [] } }],
+    ['bad query mode', 'lookup.query', { ...base, lookup: { query: 'sometimes' } }],
+    ['bad country', 'lookup.defaultCountry', { ...base, lookup: { defaultCountry: 'USA' } }],
+    ['zero timeout', 'lookup.timeoutMs', { ...base, lookup: { timeoutMs: 0 } }],
+    ['fractional cache size', 'lookup.cache.maxEntries', { ...base, lookup: { cache: { maxEntries: 1.5 } } }],
+    ['bad recording link', 'journal.recordingLink', { ...base, journal: { recordingLink: 'secret' } }],
+    ['bad record type', 'createRecords.type', { ...base, createRecords: { type: 'Accounts' } }],
+    ['too many retries', 'http.retries', { ...base, http: { retries: 11 } }],
+    ['logger without methods', 'logger', { ...base, logger: { info() {} } }],
+    ['fetch not a function', 'fetch', { ...base, fetch: 'fetch' }],
+    ['pbx query without a provider', 'pbxContacts', { ...base, lookup: { query: 'whenNotFoundInPbx' } }],
+    ['provider without lookup', 'pbxContacts', { ...base, pbxContacts: {} }],
+  ])('rejects %s with a ConfigError naming %j', (_label, path, input) => {
+    const error = configError(input);
+    expect(error.issues.map((issue) => issue.path)).toContain(path);
+    expect(error.message).toContain('Invalid ZohoCrmConnector options:');
+  });
+
+  it('names every bad path at once', () => {
+    const error = configError({ ...base, region: 'XX', edition: 'Gold', lookup: { timeoutMs: -1 } });
+    expect(error.issues.map((issue) => issue.path).sort()).toEqual(['edition', 'lookup.timeoutMs', 'region']);
+  });
+
+  it('rejects a non-object input', () => {
+    expect(configError(null).issues[0]?.path).toBe('');
+  });
+
+  it('never echoes a value, not even the client secret', () => {
+    const inputs = [
+      { ...base, clientSecret: 42 },
+      { ...base, region: SECRET },
+      { ...base, [SECRET]: true },
+      { ...base, redirectUri: SECRET },
+      { ...base, lookup: { order: [SECRET] } },
+      { ...base, connectionId: `${SECRET}\nx` },
+    ];
+    for (const input of inputs) {
+      const error = configError(input);
+      expect(error.message).not.toContain(SECRET);
+      expect(JSON.stringify(error)).not.toContain(SECRET);
+      expect(JSON.stringify(error.issues)).not.toContain(SECRET);
+    }
+  });
+});
