@@ -30,6 +30,8 @@ const SECRET_KEYS = new Set([
 const ZOHO_TOKEN = /\b1000\.[0-9a-f]{16,}\.[0-9a-f]{16,}\b/gi;
 /** `Zoho-oauthtoken <x>` / `Bearer <x>` in headers that ended up in text. */
 const AUTH_HEADER = /\b(Zoho-oauthtoken|Bearer)\s+[^\s"',;]+/gi;
+/** Query strings of URLs inside text (they may carry secrets or phone numbers). */
+const URL_QUERY = /\b(https?:\/\/[^\s"'<>?#]+)\?[^\s"'<>]*/gi;
 /** `key=value` pairs of secret keys in query strings or form bodies. */
 const SECRET_PAIR =
   /\b(access_token|refresh_token|client_secret|code|token|state_secret|password)=([^&\s"']+)/gi;
@@ -40,8 +42,8 @@ export function isSecretKey(key: string): boolean {
 }
 
 /**
- * Removes secrets from a string: the known secret values, anything shaped like a Zoho token, auth
- * headers and secret `key=value` pairs.
+ * Removes secrets from a string: the known secret values, query strings of URLs, anything shaped like
+ * a Zoho token, auth headers and secret `key=value` pairs.
  */
 export function redactText(text: string, secrets: Iterable<string> = []): string {
   let out = text;
@@ -49,6 +51,7 @@ export function redactText(text: string, secrets: Iterable<string> = []): string
     if (secret && secret.length >= 4) out = out.split(secret).join(REDACTED);
   }
   return out
+    .replace(URL_QUERY, '$1')
     .replace(ZOHO_TOKEN, REDACTED)
     .replace(AUTH_HEADER, (_m, scheme: string) => `${scheme} ${REDACTED}`)
     .replace(SECRET_PAIR, (_m, key: string) => `${key}=${REDACTED}`);
