@@ -27,8 +27,13 @@ afterEach(() => {
 });
 afterAll(() => server.close());
 
-function tokens(first = TOKEN_A, next = TOKEN_B) {
-  const provider = {
+interface TestTokens extends AccessTokenProvider {
+  current: string;
+  refreshes: number;
+}
+
+function tokens(first = TOKEN_A, next = TOKEN_B): TestTokens {
+  const provider: TestTokens = {
     current: first,
     refreshes: 0,
     async getAccessToken() {
@@ -41,7 +46,7 @@ function tokens(first = TOKEN_A, next = TOKEN_B) {
       }
       return { accessToken: provider.current, apiDomain: API };
     },
-  } satisfies AccessTokenProvider & Record<string, unknown>;
+  };
   return provider;
 }
 
