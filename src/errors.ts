@@ -26,6 +26,8 @@ export const ErrorCode = {
   AUTH_INVALID_REDIRECT_URI: 'AUTH_INVALID_REDIRECT_URI',
   /** The OAuth `state` was tampered with, expired, replayed or belongs to another connection. */
   AUTH_STATE_MISMATCH: 'AUTH_STATE_MISMATCH',
+  /** The OAuth callback lacks its code or names an accounts server that is not Zoho's (or an override). */
+  AUTH_INVALID_CALLBACK: 'AUTH_INVALID_CALLBACK',
   /** The user pressed Deny on Zoho's consent page, or has no CRM organisation. */
   AUTH_ACCESS_DENIED: 'AUTH_ACCESS_DENIED',
   /** Zoho (or the connector's own guard) refused to mint more tokens for now. */

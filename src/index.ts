@@ -42,6 +42,7 @@ export {
   type PbxContact,
   type PbxContactsProvider,
   parseConnectorOptions,
+  type RegionEndpoints,
   type ResolvedConnectorOptions,
 } from './options.js';
 export {

@@ -40,15 +40,38 @@ export interface PbxContactsProvider {
 }
 
 /**
- * Where to send OAuth and CRM calls instead of the region's Zoho hosts: the embedded emulator, a
- * recording proxy, an egress gateway.
+ * The two base URLs of one data centre.
+ * @group Options
+ */
+export interface RegionEndpoints {
+  /** Accounts server (authorize, token, revoke). */
+  accountsUrl: string;
+  /** API domain (`{apiUrl}/crm/v8/...`). */
+  apiUrl: string;
+}
+
+/**
+ * Where to send OAuth and CRM calls instead of Zoho's hosts: the embedded emulator, a recording proxy,
+ * an egress gateway. Accounts servers named here are the only ones (besides Zoho's own) a callback's
+ * `accounts-server` may point at.
+ * @example
+ * ```ts
+ * const emu = await startZohoEmulator();
+ * const endpoints: EndpointOverrides = { accountsUrl: emu.accountsUrl, apiUrl: emu.apiUrl };
+ * const perRegion: EndpointOverrides = { regions: emu.regions };   // every data centre, for multi-DC tests
+ * ```
  * @group Options
  */
 export interface EndpointOverrides {
-  /** Replaces the accounts server (authorize, token, revoke), e.g. the emulator's `accountsUrl`. */
+  /** Replaces the accounts server of the configured region, e.g. the emulator's `accountsUrl`. */
   accountsUrl?: string;
-  /** Replaces the API domain (`{apiUrl}/crm/v8/...`), e.g. the emulator's `apiUrl`. */
+  /**
+   * Replaces the API domain for every CRM call (otherwise the token response's `api_domain` is used),
+   * e.g. the emulator's `apiUrl`.
+   */
   apiUrl?: string;
+  /** Per data centre overrides, e.g. the emulator's `regions`. */
+  regions?: Partial<Record<RegionCode, RegionEndpoints>>;
 }
 
 /**
@@ -321,7 +344,18 @@ export const ConnectorOptionsSchema = z
       .optional(),
     stateSecret: z.string().min(16, 'must be at least 16 characters').optional(),
     scopes: z.array(nonEmpty).min(1).optional(),
-    endpoints: z.strictObject({ accountsUrl: httpUrl.optional(), apiUrl: httpUrl.optional() }).optional(),
+    endpoints: z
+      .strictObject({
+        accountsUrl: httpUrl.optional(),
+        apiUrl: httpUrl.optional(),
+        regions: z
+          .partialRecord(
+            z.enum(REGION_CODES as [RegionCode, ...RegionCode[]]),
+            z.strictObject({ accountsUrl: httpUrl, apiUrl: httpUrl }),
+          )
+          .optional(),
+      })
+      .optional(),
     lookup: LookupSchema.prefault({}),
     pbxContacts: z
       .custom<PbxContactsProvider>(hasMethods('lookup'), 'must have a lookup(e164) function')

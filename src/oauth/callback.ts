@@ -1,0 +1,74 @@
+/**
+ * Reads Zoho's OAuth callback from whatever the host has: a full URL, a path with query, a bare query
+ * string, URLSearchParams, or a framework's parsed query object. Pure.
+ *
+ * @module
+ */
+
+/**
+ * What Zoho put on the redirect (ZOHO-API.md §1.3).
+ * @group OAuth
+ */
+export interface CallbackParams {
+  code?: string;
+  state?: string;
+  /** Data-centre code, e.g. `eu`. */
+  location?: string;
+  /** Accounts server to exchange the code at, e.g. `https://accounts.zoho.eu`. */
+  accountsServer?: string;
+  /** Set when the user denied consent (`access_denied`) or has no CRM org (`no_org`). */
+  error?: string;
+  errorDescription?: string;
+}
+
+/**
+ * Anything a host's HTTP handler can hand over as the callback.
+ * @group OAuth
+ */
+export type CallbackInput = string | URL | URLSearchParams | Record<string, string | string[] | undefined>;
+
+/**
+ * Extracts the callback parameters.
+ * @example
+ * ```ts
+ * parseCallback('https://pbx.example.com/api/auth/callback/zoho?code=1000.x&state=s&location=eu&accounts-server=https%3A%2F%2Faccounts.zoho.eu');
+ * // { code: '1000.x', state: 's', location: 'eu', accountsServer: 'https://accounts.zoho.eu' }
+ * ```
+ * @group OAuth
+ */
+export function parseCallback(input: CallbackInput): CallbackParams {
+  const params = toSearchParams(input);
+  const read = (name: string) => {
+    const value = params.get(name);
+    return value === null || value === '' ? undefined : value;
+  };
+  const out: CallbackParams = {};
+  const fields: Array<[keyof CallbackParams, string]> = [
+    ['code', 'code'],
+    ['state', 'state'],
+    ['location', 'location'],
+    ['accountsServer', 'accounts-server'],
+    ['error', 'error'],
+    ['errorDescription', 'error_description'],
+  ];
+  for (const [key, name] of fields) {
+    const value = read(name);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+function toSearchParams(input: CallbackInput): URLSearchParams {
+  if (input instanceof URLSearchParams) return input;
+  if (input instanceof URL) return input.searchParams;
+  if (typeof input === 'string') {
+    const query = input.includes('?') ? input.slice(input.indexOf('?') + 1) : input;
+    return new URLSearchParams(query.split('#')[0]);
+  }
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(input)) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (typeof first === 'string') params.set(key, first);
+  }
+  return params;
+}

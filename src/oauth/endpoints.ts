@@ -1,0 +1,76 @@
+/**
+ * Which accounts server and API base to use for a data centre, honouring endpoint overrides, and which
+ * accounts server an OAuth callback may send us to. Pure.
+ *
+ * @module
+ */
+import { AuthError, ConfigError, ErrorCode } from '../errors.js';
+import type { EndpointOverrides } from '../options.js';
+import { getRegion, REGIONS, type RegionCode, regionFromAccountsServer } from '../regions.js';
+
+/** @internal */
+export interface RegionTarget {
+  region: RegionCode;
+  /** Accounts server to call for this region. */
+  accountsUrl: string;
+  /** API base override for this region, when one is configured (else the token's `api_domain`). */
+  apiUrl: string | undefined;
+}
+
+/** The accounts server and API override for a region. @internal */
+export function endpointsFor(region: RegionCode, overrides: EndpointOverrides | undefined): RegionTarget {
+  const perRegion = overrides?.regions?.[region];
+  return {
+    region,
+    accountsUrl: trimSlash(perRegion?.accountsUrl ?? overrides?.accountsUrl ?? REGIONS[region].accountsUrl),
+    apiUrl: perRegion?.apiUrl ?? overrides?.apiUrl,
+  };
+}
+
+/**
+ * Where to exchange a callback's code. The callback's `accounts-server` wins (an EU user who started at
+ * the US accounts server is sent back with the EU one), but only Zoho's own accounts servers and
+ * configured overrides are accepted: the client secret is about to be posted there.
+ * @throws {@link AuthError} `AUTH_INVALID_CALLBACK` for any other server.
+ * @internal
+ */
+export function resolveCallbackTarget(
+  callback: { location?: string | undefined; accountsServer?: string | undefined },
+  configured: RegionCode,
+  overrides: EndpointOverrides | undefined,
+): RegionTarget {
+  const fromLocation = callback.location ? regionOfLocation(callback.location) : undefined;
+  const server = callback.accountsServer ? trimSlash(callback.accountsServer) : undefined;
+  if (server) {
+    for (const [code, endpoints] of Object.entries(overrides?.regions ?? {})) {
+      if (endpoints && trimSlash(endpoints.accountsUrl) === server) {
+        return endpointsFor(code as RegionCode, overrides);
+      }
+    }
+    if (overrides?.accountsUrl && trimSlash(overrides.accountsUrl) === server) {
+      return endpointsFor(fromLocation ?? configured, overrides);
+    }
+    try {
+      return endpointsFor(regionFromAccountsServer(server).code, overrides);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      throw new AuthError(
+        ErrorCode.AUTH_INVALID_CALLBACK,
+        'The callback names an accounts server that is neither Zoho nor a configured endpoint; it was not contacted.',
+      );
+    }
+  }
+  return endpointsFor(fromLocation ?? configured, overrides);
+}
+
+function regionOfLocation(location: string): RegionCode | undefined {
+  try {
+    return getRegion(location).code;
+  } catch {
+    return undefined;
+  }
+}
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}

@@ -1,0 +1,33 @@
+/**
+ * The OAuth scopes the connector asks for: the smallest set that covers every feature. Sources:
+ * ZOHO-API.md §1.8 (Zoho's scope list; search needs `ZohoSearch.securesearch.READ`, notes need the
+ * notes scope plus the parent module's, COQL needs `ZohoCRM.coql.READ` plus module read).
+ *
+ * @module
+ */
+
+/**
+ * Default scopes, by feature:
+ * - caller ID and directory search: module READ on Contacts, Leads, Accounts + `ZohoSearch.securesearch.READ`
+ *   (+ `ZohoCRM.coql.READ` for the COQL lookup method, `ZohoCRM.settings.fields.READ` to discover custom
+ *   phone fields);
+ * - create records: CREATE on Contacts and Leads;
+ * - call journal: READ/CREATE/UPDATE on Calls (late recordings update the activity), CREATE on Notes,
+ *   `ZohoCRM.users.READ` to map agents to Zoho users and read the org's time zone.
+ * @group OAuth
+ */
+export const DEFAULT_SCOPES: readonly string[] = Object.freeze([
+  'ZohoCRM.modules.contacts.READ',
+  'ZohoCRM.modules.contacts.CREATE',
+  'ZohoCRM.modules.leads.READ',
+  'ZohoCRM.modules.leads.CREATE',
+  'ZohoCRM.modules.accounts.READ',
+  'ZohoCRM.modules.calls.READ',
+  'ZohoCRM.modules.calls.CREATE',
+  'ZohoCRM.modules.calls.UPDATE',
+  'ZohoCRM.modules.notes.CREATE',
+  'ZohoCRM.users.READ',
+  'ZohoCRM.settings.fields.READ',
+  'ZohoCRM.coql.READ',
+  'ZohoSearch.securesearch.READ',
+]);

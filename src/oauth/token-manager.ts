@@ -1,0 +1,304 @@
+/**
+ * Keeps one connection's access token fresh without ever stampeding Zoho's token endpoint:
+ * - the hot path returns the in-memory token while it has more than a safety margin left (no store read);
+ * - concurrent callers share one in-flight refresh (single-flight);
+ * - with a store that can lock, the refresh runs under the lock and re-reads the store first, so N
+ *   processes refresh once between them;
+ * - a proactive refresh shortly before expiry keeps refresh latency off the hot path;
+ * - a local guard keeps grants under Zoho's 10 per 10 minutes per refresh token;
+ * - `invalid_code` on refresh means the grant is gone: tokens are deleted, `authorizationLost` fires
+ *   once, and calls fail fast with `reauthorize: true` until an admin authorizes again.
+ *
+ * @module
+ */
+import { AuthError, ErrorCode, isZohoCrmError } from '../errors.js';
+import type { AccessGrant, AccessTokenProvider } from '../http/client.js';
+import { type Logger, noopLogger } from '../logger.js';
+import type { RegionCode } from '../regions.js';
+import type { StoredTokens, TokenStore } from '../stores/types.js';
+import { refreshAccessToken } from './refresh-token.js';
+import { isStale } from './token-set.js';
+
+/** @internal */
+export interface TokenManagerOptions {
+  connectionId: string;
+  store: TokenStore;
+  clientId: string;
+  clientSecret: string;
+  /** API base override (emulator, proxy); otherwise each grant's `api_domain`. */
+  apiUrl?: string | undefined;
+  fetch?: typeof fetch | undefined;
+  logger?: Logger | undefined;
+  now?: () => number;
+  random?: () => number;
+  /** The hot path refreshes when less than this is left. @default 60000 */
+  refreshMarginMs?: number;
+  /** A background refresh starts this long before expiry (0 disables it). @default 300000 */
+  proactiveRefreshMs?: number;
+  /** Lock lifetime for cross-process refresh. @default 30000 */
+  lockTtlMs?: number;
+  /** Grants allowed per refresh token per 10 minutes from this process. @default 9 */
+  maxGrantsPerWindow?: number;
+  /** After authorization was lost, how often the store is re-read for a new grant. @default 5000 */
+  lostRecheckMs?: number;
+  onTokenRefreshed?: (event: TokenRefreshedEvent) => void;
+  onAuthorizationLost?: (event: AuthorizationLostEvent) => void;
+}
+
+/**
+ * Emitted after a refresh stored a new access token.
+ * @group Events
+ */
+export interface TokenRefreshedEvent {
+  connectionId: string;
+  region: RegionCode;
+  /** New expiry, epoch ms. */
+  expiresAt: number;
+}
+
+/**
+ * Emitted once when the connection's Zoho grant is gone (revoked, or pushed out by newer grants): show
+ * the admin the Authorize button again.
+ * @group Events
+ */
+export interface AuthorizationLostEvent {
+  connectionId: string;
+  /** Error code that revealed it, e.g. `AUTH_INVALID_GRANT`. */
+  code: ErrorCode;
+  /** Human-readable reason. */
+  reason: string;
+}
+
+/** @internal */
+export interface TokenManager extends AccessTokenProvider {
+  /** Stores a new grant (after the OAuth callback) and clears any lost state. */
+  saveGrant(tokens: StoredTokens): Promise<void>;
+  /** Deletes the stored grant and returns what was stored. */
+  forget(): Promise<StoredTokens | undefined>;
+  /** Whether a grant is stored and not known to be lost. */
+  isAuthorized(): Promise<boolean>;
+  /** Refreshes performed by this manager (stats). */
+  readonly refreshes: number;
+  /** Stops the proactive-refresh timer. */
+  close(): void;
+}
+
+const WINDOW_MS = 10 * 60_000;
+
+/** @internal */
+export function createTokenManager(options: TokenManagerOptions): TokenManager {
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? noopLogger;
+  const marginMs = options.refreshMarginMs ?? 60_000;
+  const proactiveMs = options.proactiveRefreshMs ?? 300_000;
+  const maxGrants = options.maxGrantsPerWindow ?? 9;
+  const lostRecheckMs = options.lostRecheckMs ?? 5_000;
+  const { connectionId, store } = options;
+
+  let cached: StoredTokens | undefined;
+  let inflight: Promise<StoredTokens> | undefined;
+  let refreshes = 0;
+  let hadGrant = false;
+  let lost: { at: number; error: AuthError } | undefined;
+  let proactive: { timer: ReturnType<typeof setTimeout>; for: number } | undefined;
+  let closed = false;
+  const grants = new Map<string, number[]>();
+
+  const toGrant = (tokens: StoredTokens): AccessGrant => ({
+    accessToken: tokens.accessToken,
+    apiDomain: options.apiUrl ?? tokens.apiDomain,
+  });
+
+  const notConnected = () =>
+    new AuthError(
+      ErrorCode.AUTH_NOT_CONNECTED,
+      'Zoho CRM is not authorized for this connection: an admin must click Authorize.',
+      { reauthorize: true },
+    );
+
+  function markLost(error: AuthError) {
+    lost = { at: now(), error };
+    cached = undefined;
+    cancelProactive();
+    if (hadGrant) {
+      hadGrant = false;
+      logger.error(
+        { connectionId, code: error.code },
+        'zoho authorization lost; an admin must authorize again',
+      );
+      options.onAuthorizationLost?.({ connectionId, code: error.code, reason: error.message });
+    }
+  }
+
+  function recordGrant(refreshToken: string) {
+    const at = now();
+    const recent = (grants.get(refreshToken) ?? []).filter((t) => at - t < WINDOW_MS);
+    recent.push(at);
+    grants.set(refreshToken, recent);
+  }
+
+  function guardAllows(refreshToken: string): boolean {
+    const at = now();
+    return (grants.get(refreshToken) ?? []).filter((t) => at - t < WINDOW_MS).length < maxGrants;
+  }
+
+  async function refreshUnderLock(margin: number, rejected: string | undefined): Promise<StoredTokens> {
+    const stored = await store.get(connectionId);
+    if (!stored) {
+      const error = notConnected();
+      markLost(error);
+      throw error;
+    }
+    hadGrant = true;
+    lost = undefined;
+    const needsRefresh = rejected
+      ? stored.accessToken === rejected
+      : isStale(stored.expiresAt, now(), margin);
+    if (!needsRefresh) {
+      cached = stored;
+      return stored;
+    }
+    const stillUsable = !rejected && stored.expiresAt > now();
+    const keepCurrent = () => {
+      cached = stored;
+      return stored;
+    };
+    if (!guardAllows(stored.refreshToken)) {
+      if (stillUsable) return keepCurrent();
+      throw new AuthError(
+        ErrorCode.AUTH_THROTTLED,
+        `Refused to request another access token: ${maxGrants} were minted for this refresh token in the last 10 minutes (Zoho allows 10). Retry shortly.`,
+        { retryable: true },
+      );
+    }
+    recordGrant(stored.refreshToken);
+    try {
+      const set = await refreshAccessToken({
+        accountsUrl: stored.accountsServer,
+        clientId: options.clientId,
+        clientSecret: options.clientSecret,
+        refreshToken: stored.refreshToken,
+        fetch: options.fetch,
+        now,
+      });
+      const next: StoredTokens = {
+        ...stored,
+        accessToken: set.accessToken,
+        expiresAt: set.expiresAt,
+        apiDomain: set.apiDomain ?? stored.apiDomain,
+      };
+      if (set.scope) next.scope = set.scope;
+      await store.set(connectionId, next);
+      cached = next;
+      refreshes++;
+      logger.info({ connectionId, expiresAt: next.expiresAt }, 'zoho access token refreshed');
+      options.onTokenRefreshed?.({ connectionId, region: next.region, expiresAt: next.expiresAt });
+      return next;
+    } catch (error) {
+      if (error instanceof AuthError && error.code === ErrorCode.AUTH_INVALID_GRANT) {
+        await store.delete(connectionId);
+        markLost(error);
+        throw error;
+      }
+      if (stillUsable) {
+        logger.warn(
+          { connectionId, code: isZohoCrmError(error) ? error.code : 'UNKNOWN' },
+          'zoho token refresh failed; the current token is still valid',
+        );
+        return keepCurrent();
+      }
+      throw error;
+    }
+  }
+
+  function ensureFresh(margin: number, rejected?: string): Promise<StoredTokens> {
+    if (inflight) return inflight;
+    if (lost && now() - lost.at < lostRecheckMs) return Promise.reject(lost.error);
+    const run = () => refreshUnderLock(margin, rejected);
+    inflight = (
+      store.withLock ? store.withLock(connectionId, options.lockTtlMs ?? 30_000, run) : run()
+    ).finally(() => {
+      inflight = undefined;
+    });
+    return inflight;
+  }
+
+  function cancelProactive() {
+    if (proactive) clearTimeout(proactive.timer);
+    proactive = undefined;
+  }
+
+  function scheduleProactive(tokens: StoredTokens) {
+    if (closed || proactiveMs <= 0 || proactive?.for === tokens.expiresAt) return;
+    cancelProactive();
+    const jitter = Math.floor((options.random ?? Math.random)() * Math.min(30_000, proactiveMs / 4));
+    const delay = Math.max(0, tokens.expiresAt - proactiveMs - now() + jitter);
+    const timer = setTimeout(() => {
+      proactive = undefined;
+      ensureFresh(proactiveMs - jitter).then(
+        (fresh) => scheduleProactive(fresh),
+        (error: unknown) =>
+          logger.warn(
+            { connectionId, code: isZohoCrmError(error) ? error.code : 'UNKNOWN' },
+            'proactive zoho token refresh failed',
+          ),
+      );
+    }, delay);
+    (timer as { unref?: () => void }).unref?.();
+    proactive = { timer, for: tokens.expiresAt };
+  }
+
+  return {
+    async getAccessToken() {
+      const current = cached;
+      if (current && !isStale(current.expiresAt, now(), marginMs)) {
+        scheduleProactive(current);
+        return toGrant(current);
+      }
+      const fresh = await ensureFresh(marginMs);
+      scheduleProactive(fresh);
+      return toGrant(fresh);
+    },
+
+    async refreshAfterRejection(rejectedToken) {
+      if (cached && cached.accessToken !== rejectedToken) return toGrant(cached);
+      const fresh = await ensureFresh(marginMs, rejectedToken);
+      scheduleProactive(fresh);
+      return toGrant(fresh);
+    },
+
+    async saveGrant(tokens) {
+      await store.set(connectionId, tokens);
+      cached = tokens;
+      hadGrant = true;
+      lost = undefined;
+      grants.clear();
+      scheduleProactive(tokens);
+    },
+
+    async forget() {
+      const stored = await store.get(connectionId);
+      await store.delete(connectionId);
+      cached = undefined;
+      hadGrant = false;
+      cancelProactive();
+      return stored;
+    },
+
+    async isAuthorized() {
+      if (cached) return true;
+      if (lost && now() - lost.at < lostRecheckMs) return false;
+      const stored = await store.get(connectionId);
+      return stored !== undefined;
+    },
+
+    get refreshes() {
+      return refreshes;
+    },
+
+    close() {
+      closed = true;
+      cancelProactive();
+    },
+  };
+}
