@@ -83,6 +83,11 @@ export interface ZohoRequest<T> {
    * Zoho certainly did not process them (429). Default: true except for POST.
    */
   idempotent?: boolean;
+  /**
+   * Error statuses whose body carries per-record results (a batch insert where every record failed
+   * answers 400 with `data[]`): returned like a success when the body has a `data` array.
+   */
+  recordResultStatuses?: readonly number[];
 }
 
 /** @internal */
@@ -133,12 +138,9 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
         grant = await options.tokens.refreshAfterRejection(grant.accessToken, operationSignal);
         response = await gate.run(() => send(grant as AccessGrant, attemptNumber), operationSignal);
       }
-      if (response.status >= 200 && response.status < 300 && response.status !== 207) {
+      // 2xx, including 207 multi-status whose per-record results the caller inspects.
+      if ((response.status >= 200 && response.status < 300) || hasRecordResults(response, req)) {
         return { status: response.status, headers: response.headers, data: parseBody(response, req, url) };
-      }
-      if (response.status === 207) {
-        // Multi-status: per-record results inside; callers inspect them.
-        return { status: 207, headers: response.headers, data: parseBody(response, req, url) };
       }
       const error = toZohoError(
         {
@@ -254,6 +256,15 @@ function compactQuery(query: QueryParams | undefined): Record<string, string> | 
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(query)) if (value !== undefined) out[key] = String(value);
   return out;
+}
+
+function hasRecordResults(response: { status: number; body: string }, req: ZohoRequest<unknown>): boolean {
+  if (!req.recordResultStatuses?.includes(response.status)) return false;
+  try {
+    return Array.isArray((JSON.parse(response.body) as { data?: unknown })?.data);
+  } catch {
+    return false;
+  }
 }
 
 function zohoCodeOf(body: string): string | undefined {

@@ -1,0 +1,56 @@
+/**
+ * zod schemas for the Zoho CRM payloads the connector reads, written from Zoho's v8 OpenAPI description
+ * (record.json, notes.json, users.json, fields.json, coql.json). Loose objects: Zoho adds fields freely,
+ * and only the ones named here are relied upon.
+ *
+ * @module
+ */
+import { z } from 'zod';
+
+/** A CRM record: an id plus whatever fields were asked for. @internal */
+export const RecordSchema = z.looseObject({ id: z.string() });
+
+/** `{ data: [...records], info: {...} }` from list, search and COQL. @internal */
+export const RecordListSchema = z.object({
+  data: z.array(RecordSchema),
+  info: z.looseObject({ more_records: z.boolean().optional(), count: z.number().optional() }).optional(),
+});
+
+/** One entry of an insert/update/upsert response, in request order. @internal */
+export const WriteEntrySchema = z.looseObject({
+  code: z.string(),
+  status: z.string(),
+  message: z.string().optional(),
+  action: z.string().optional(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** `{ data: [...entries] }` from insert/update/upsert and Notes. @internal */
+export const WriteResponseSchema = z.object({ data: z.array(WriteEntrySchema) });
+
+/** A CRM user. @internal */
+export const UserSchema = z.looseObject({
+  id: z.string(),
+  email: z.string().optional(),
+  full_name: z.string().optional(),
+  status: z.string().optional(),
+  time_zone: z.string().optional(),
+  phone: z.string().nullable().optional(),
+  mobile: z.string().nullable().optional(),
+});
+
+/** `GET /users`. @internal */
+export const UsersSchema = z.object({
+  users: z.array(UserSchema),
+  info: z.looseObject({ more_records: z.boolean().optional() }).optional(),
+});
+
+/** `GET /settings/fields?module=`. @internal */
+export const FieldsSchema = z.object({
+  fields: z.array(z.looseObject({ api_name: z.string(), data_type: z.string() })),
+});
+
+/** A record as the connector sees it: an id and loosely typed fields. @internal */
+export type ZohoRecord = z.output<typeof RecordSchema>;
+/** A CRM user as the connector sees it. @internal */
+export type ZohoUser = z.output<typeof UserSchema>;
