@@ -1,0 +1,311 @@
+/**
+ * The Redis token store: tokens shared by every PBX node of a cluster, with a Redis lock so that the
+ * nodes refresh one at a time. Takes your ioredis client (ioredis is an optional peer dependency; this
+ * module only imports its types).
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * import { createRedisStore } from 'zoho-crm-connector/stores/redis';
+ * const tokenStore = createRedisStore({ client: new Redis(process.env.REDIS_URL!) });
+ * ```
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import type { Cluster, Redis } from 'ioredis';
+import { ConfigError, TokenStoreError } from '../errors.js';
+import {
+  AtRestError,
+  backoffDelay,
+  checkLockTimeout,
+  checkTtl,
+  createKeyring,
+  type Keyring,
+  parseTokens,
+  quoteId,
+  serializeTokens,
+} from './crypto.js';
+import type { StoredTokens, TokenStore } from './types.js';
+
+/**
+ * Options of {@link createRedisStore}.
+ * @example
+ * ```ts
+ * const options: RedisStoreOptions = {
+ *   client: new Redis(process.env.REDIS_URL!),
+ *   keyPrefix: 'pbx:zoho',
+ *   encryptionKey: process.env.ZOHO_TOKEN_KEY, // optional: encrypt tokens at rest
+ *   lockTimeoutMs: 30_000,
+ * };
+ * ```
+ * @group Token stores
+ */
+export interface RedisStoreOptions {
+  /**
+   * An ioredis client, `Redis` or `Cluster`, that you create, connect and close. The store never
+   * creates a connection of its own. A `keyPrefix` configured on the client itself is applied as well.
+   */
+  client: Redis | Cluster;
+  /**
+   * Namespace of the keys. A connection's tokens live at `{<keyPrefix>:<id>}:tokens` and its lock at
+   * `{<keyPrefix>:<id>}:lock`; the braces are a Redis Cluster hash tag, so both keys of one connection
+   * are always in the same slot. `{`, `}`, `%` (and `:` in ids) are percent-escaped.
+   * @default 'zoho-crm-connector'
+   */
+  keyPrefix?: string;
+  /**
+   * Encrypts tokens at rest with AES-256-GCM (the same format as the file store): 32 bytes as a
+   * `Uint8Array`/`Buffer` or a base64 string. Without it values are stored as plain JSON, so protect
+   * the Redis server (AUTH/ACL, TLS, no public port). A store with a key refuses to read unencrypted
+   * values and a store without one refuses encrypted values: both raise a {@link TokenStoreError}.
+   */
+  encryptionKey?: Uint8Array | string;
+  /**
+   * Keys that values may still be encrypted with, accepted for reading only (key rotation). Requires
+   * `encryptionKey`.
+   * @default []
+   */
+  previousEncryptionKeys?: readonly (Uint8Array | string)[];
+  /**
+   * How long `withLock` waits for another holder (on any node) before failing with a
+   * {@link TokenStoreError} (operation `lock`). Keep it above the `ttlMs` callers pass, so that a
+   * crashed holder's lock expires before waiters give up.
+   * @default 30000
+   */
+  lockTimeoutMs?: number;
+}
+
+const STORE = 'redis';
+const OPTION_KEYS = new Set([
+  'client',
+  'keyPrefix',
+  'encryptionKey',
+  'previousEncryptionKeys',
+  'lockTimeoutMs',
+]);
+const DEFAULT_PREFIX = 'zoho-crm-connector';
+const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
+const FIRST_BACKOFF_MS = 4;
+const MAX_BACKOFF_MS = 50;
+
+/** Deletes the lock only if it still holds our token (compare-and-delete). */
+const RELEASE_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
+
+/** The commands the store uses, typed once for both `Redis` and `Cluster`. */
+interface Commands {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<unknown>;
+  set(key: string, value: string, px: 'PX', ms: number, nx: 'NX'): Promise<'OK' | null>;
+  del(key: string): Promise<number>;
+  pttl(key: string): Promise<number>;
+  eval(script: string, numKeys: number, ...args: string[]): Promise<unknown>;
+}
+
+/**
+ * A token store in Redis (standalone, Sentinel or Cluster), for PBX deployments with several nodes.
+ *
+ * - **Values**: one string per connection: JSON, or with `encryptionKey` an AES-256-GCM envelope in
+ *   base64. No expiry is set: the refresh token lives until revoked.
+ * - **withLock**: `SET <lock> <random token> NX PX <ttlMs>`; waiters poll with a short backoff (bounded
+ *   by the lock's remaining TTL) until `lockTimeoutMs`; release is compare-and-delete in Lua, so a
+ *   holder whose lock expired never removes someone else's. A crashed holder blocks others for at most
+ *   `ttlMs`. `ttlMs` bounds the work: the lock is not extended while `fn` runs, so pass a `ttlMs`
+ *   comfortably above how long `fn` takes (a token refresh takes about a second).
+ * - **Cluster**: both keys of a connection share a hash tag, so the Lua script runs on one slot.
+ * - **Errors**: every Redis failure becomes a {@link TokenStoreError} with the operation; the message and
+ *   cause carry no token, key or stored value.
+ *
+ * @param options - See {@link RedisStoreOptions}.
+ * @returns A {@link TokenStore} with `withLock`.
+ * @throws {@link ConfigError} when an option is invalid.
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * import { ZohoCrmConnector } from 'zoho-crm-connector';
+ * import { createRedisStore } from 'zoho-crm-connector/stores/redis';
+ *
+ * const redis = new Redis(process.env.REDIS_URL!);
+ * const zoho = new ZohoCrmConnector({
+ *   ...options,
+ *   tokenStore: createRedisStore({ client: redis, keyPrefix: 'pbx:zoho', encryptionKey: process.env.ZOHO_TOKEN_KEY }),
+ * });
+ * ```
+ * @group Token stores
+ */
+export function createRedisStore(
+  options: RedisStoreOptions,
+): TokenStore & Required<Pick<TokenStore, 'withLock'>> {
+  const { redis, prefix, keyring, lockTimeoutMs } = parseOptions(options);
+  const keys = (connectionId: string) => {
+    const tag = `{${prefix}:${escapeId(connectionId)}}`;
+    return { tokens: `${tag}:tokens`, lock: `${tag}:lock` };
+  };
+
+  const call = async <T>(operation: string, connectionId: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      throw new TokenStoreError(
+        STORE,
+        operation,
+        `Redis ${operation} failed for connection ${quoteId(connectionId)}`,
+        { cause: error, retryable: true },
+      );
+    }
+  };
+
+  return {
+    async get(connectionId) {
+      const value = await call('get', connectionId, () => redis.get(keys(connectionId).tokens));
+      if (value === null) return undefined;
+      return decode(keyring, connectionId, value);
+    },
+
+    async set(connectionId, tokens) {
+      const value = encode(keyring, connectionId, tokens);
+      await call('set', connectionId, () => redis.set(keys(connectionId).tokens, value));
+    },
+
+    async delete(connectionId) {
+      await call('delete', connectionId, () => redis.del(keys(connectionId).tokens));
+    },
+
+    async withLock<T>(connectionId: string, ttlMs: number, fn: () => Promise<T>): Promise<T> {
+      const ttl = checkTtl(ttlMs);
+      const lockKey = keys(connectionId).lock;
+      const token = randomBytes(16).toString('hex');
+      const deadline = Date.now() + lockTimeoutMs;
+      let step = FIRST_BACKOFF_MS;
+      for (;;) {
+        const taken = await call('lock', connectionId, () => redis.set(lockKey, token, 'PX', ttl, 'NX'));
+        if (taken === 'OK') break;
+        const remaining = await call('lock', connectionId, () => redis.pttl(lockKey));
+        if (remaining === -2) continue; // released in between: try again at once
+        if (Date.now() >= deadline) {
+          throw new TokenStoreError(
+            STORE,
+            'lock',
+            `timed out after ${lockTimeoutMs} ms waiting for the lock of connection ${quoteId(connectionId)}`,
+            { retryable: true },
+          );
+        }
+        // Never sleep much past the holder's expiry: a crashed holder frees the lock at its TTL.
+        await backoffDelay(remaining > 0 ? Math.min(step, remaining + 2) : step, deadline);
+        step = Math.min(step * 2, MAX_BACKOFF_MS);
+      }
+      try {
+        return await fn();
+      } finally {
+        // Compare-and-delete; if Redis is unreachable the lock simply expires after ttlMs.
+        await redis.eval(RELEASE_SCRIPT, 1, lockKey, token).catch(() => undefined);
+      }
+    },
+  };
+}
+
+// --- Internal helpers ---
+
+function parseOptions(options: RedisStoreOptions): {
+  redis: Commands;
+  prefix: string;
+  keyring: Keyring | undefined;
+  lockTimeoutMs: number;
+} {
+  const context = 'createRedisStore options';
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigError([{ path: '', message: 'must be an object with a client' }], context);
+  }
+  const issues: { path: string; message: string }[] = [];
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.has(key)) issues.push({ path: key, message: 'is not a Redis store option' });
+  }
+  const client = options.client as unknown as Partial<Record<keyof Commands, unknown>> | undefined;
+  const commands: (keyof Commands)[] = ['get', 'set', 'del', 'pttl', 'eval'];
+  if (
+    typeof client !== 'object' ||
+    client === null ||
+    commands.some((name) => typeof client[name] !== 'function')
+  ) {
+    issues.push({ path: 'client', message: 'must be an ioredis Redis or Cluster instance' });
+  }
+  const prefix = options.keyPrefix ?? DEFAULT_PREFIX;
+  if (typeof prefix !== 'string' || prefix === '') {
+    issues.push({ path: 'keyPrefix', message: 'must be a non-empty string' });
+  }
+  const lockTimeoutMs = checkLockTimeout(options.lockTimeoutMs, DEFAULT_LOCK_TIMEOUT_MS, issues);
+  let keyring: Keyring | undefined;
+  if (options.encryptionKey !== undefined) {
+    try {
+      keyring = createKeyring(options.encryptionKey, options.previousEncryptionKeys, context);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      issues.push(...error.issues);
+    }
+  } else if (options.previousEncryptionKeys !== undefined) {
+    issues.push({ path: 'previousEncryptionKeys', message: 'requires encryptionKey' });
+  }
+  if (issues.length > 0) throw new ConfigError(issues, context);
+  return {
+    redis: options.client as unknown as Commands,
+    prefix: escapePrefix(prefix),
+    keyring,
+    lockTimeoutMs,
+  };
+}
+
+/** `{`, `}` and `%` would break the hash tag or the escaping itself. */
+function escapePrefix(prefix: string): string {
+  return prefix.replace(/[%{}]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** Also escapes `:`, so that the last `:` in a tag always separates prefix and id (no collisions). */
+function escapeId(connectionId: string): string {
+  return connectionId.replace(/[%{}:]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+function encode(keyring: Keyring | undefined, connectionId: string, tokens: StoredTokens): string {
+  try {
+    const json = serializeTokens(tokens);
+    return keyring ? keyring.seal(connectionId, json).toString('base64') : json;
+  } catch (error) {
+    const why = error instanceof AtRestError ? `: ${error.message}` : '';
+    throw new TokenStoreError(
+      STORE,
+      'set',
+      `cannot store the tokens of connection ${quoteId(connectionId)}${why}`,
+    );
+  }
+}
+
+function decode(keyring: Keyring | undefined, connectionId: string, value: string): StoredTokens {
+  const subject = `the stored tokens of connection ${quoteId(connectionId)}`;
+  const plain = value.startsWith('{');
+  if (keyring && plain) {
+    throw new TokenStoreError(
+      STORE,
+      'get',
+      `${subject} are not encrypted, but this store has an encryptionKey: delete the key and authorize again, or re-save the tokens with encryption`,
+    );
+  }
+  if (!keyring && !plain) {
+    throw new TokenStoreError(
+      STORE,
+      'get',
+      `${subject} are encrypted or not a token document: pass the encryptionKey they were written with`,
+    );
+  }
+  try {
+    return parseTokens(keyring ? keyring.open(connectionId, Buffer.from(value, 'base64')) : value);
+  } catch (error) {
+    if (!(error instanceof AtRestError)) {
+      throw new TokenStoreError(STORE, 'get', `cannot decrypt ${subject}`, { cause: error });
+    }
+    const advice = {
+      format: 'are not an encrypted token document (corrupt or not written by this store)',
+      key: 'were encrypted with a key that is not configured: add that key to previousEncryptionKeys, or delete the value and authorize again',
+      auth: 'failed authentication: corrupt, tampered with, or copied from another connection',
+      content: `are not a valid token document (${error.message})`,
+    }[error.problem];
+    throw new TokenStoreError(STORE, 'get', `${subject} ${advice}`);
+  }
+}
