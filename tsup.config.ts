@@ -7,6 +7,8 @@ import { defineConfig } from 'tsup';
  */
 const entry = {
   index: 'src/index.ts',
+  'stores/file': 'src/stores/file.ts',
+  'stores/redis': 'src/stores/redis.ts',
 } as const;
 
 function assertExportsMatchEntries(): void {

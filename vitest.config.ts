@@ -6,7 +6,11 @@ const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta
 export default defineConfig({
   resolve: {
     // Examples and docs import the package by name; tests run them against the unbuilt source.
-    alias: [{ find: /^zoho-crm-connector$/, replacement: src('index.ts') }],
+    alias: [
+      { find: /^zoho-crm-connector$/, replacement: src('index.ts') },
+      { find: /^zoho-crm-connector\/stores\/file$/, replacement: src('stores/file.ts') },
+      { find: /^zoho-crm-connector\/stores\/redis$/, replacement: src('stores/redis.ts') },
+    ],
   },
   test: {
     include: ['test/**/*.test.ts'],
