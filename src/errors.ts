@@ -54,6 +54,8 @@ export const ErrorCode = {
   ABORTED: 'ABORTED',
   /** A token store failed to read, write, decrypt or lock. */
   TOKEN_STORE: 'TOKEN_STORE',
+  /** The connector was closed; create a new one. */
+  CONNECTOR_CLOSED: 'CONNECTOR_CLOSED',
 } as const;
 
 /**

@@ -30,6 +30,23 @@ export {
   type ZohoCrmErrorOptions,
 } from './errors.js';
 export { type Logger, noopLogger } from './logger.js';
+export type { LookupEvent } from './lookup/caller-lookup.js';
+export type { MultipleMatchPolicy } from './lookup/to-match.js';
+export type {
+  CallerMatch,
+  DirectoryEntry,
+  LookupCallerOptions,
+  MatchSource,
+} from './lookup/types.js';
+export type {
+  AuthorizationRequest,
+  AuthorizationResult,
+  RevokeResult,
+} from './oauth/authorization.js';
+export { type AuthorizeUrlOptions, buildAuthorizeUrl } from './oauth/authorize-url.js';
+export { type CallbackInput, type CallbackParams, parseCallback } from './oauth/callback.js';
+export { DEFAULT_SCOPES } from './oauth/scopes.js';
+export type { AuthorizationLostEvent, TokenRefreshedEvent } from './oauth/token-manager.js';
 export {
   type ConnectorOptions,
   type CreateRecordsOptions,
@@ -45,6 +62,21 @@ export {
   type RegionEndpoints,
   type ResolvedConnectorOptions,
 } from './options.js';
+export {
+  type AnonymousCaller,
+  type ClassifyOptions,
+  classifyNumber,
+  DEFAULT_MAX_EXTENSION_LENGTH,
+  formatForDisplay,
+  type InternalExtension,
+  isSupportedCountry,
+  type MatchOptions,
+  matchesNumber,
+  type PhoneClassification,
+  type PublicNumber,
+  phoneSearchTerms,
+  toE164,
+} from './phone/normalize.js';
 export {
   getRegion,
   isRegionCode,

@@ -112,6 +112,24 @@ export interface LookupOptions {
    * @default 'search'
    */
   method?: 'search' | 'coql';
+  /**
+   * With `method: 'search'`: how many query forms to try per module before moving on (1 to 4: national
+   * number, international digits, national digits with trunk prefix, E.164). Each costs a search.
+   * @default 1
+   */
+  searchTermsPerModule?: number;
+  /**
+   * When several records in one module hold the number: the most recently modified wins, or the first
+   * Zoho returned. The others are listed in `alternatives`.
+   * @default 'mostRecentlyModified'
+   */
+  multipleMatches?: 'mostRecentlyModified' | 'firstReturned';
+  /**
+   * Also verify custom phone fields, discovered once per module through field metadata (one extra call
+   * per module per connector lifetime).
+   * @default false
+   */
+  discoverPhoneFields?: boolean;
   /** Cache bounds and lifetimes. */
   cache?: LookupCacheOptions;
 }
@@ -303,6 +321,9 @@ const LookupSchema = z.strictObject({
   timeoutMs: positiveInt(60_000).default(1_500),
   strategy: z.enum(['sequential', 'parallel']).default('sequential'),
   method: z.enum(['search', 'coql']).default('search'),
+  searchTermsPerModule: z.number().int().min(1).max(4).default(1),
+  multipleMatches: z.enum(['mostRecentlyModified', 'firstReturned']).default('mostRecentlyModified'),
+  discoverPhoneFields: z.boolean().default(false),
   cache: LookupCacheSchema.prefault({}),
 });
 

@@ -14,8 +14,10 @@
 import { AuthError, ErrorCode, isZohoCrmError } from '../errors.js';
 import type { AccessGrant, AccessTokenProvider } from '../http/client.js';
 import { type Logger, noopLogger } from '../logger.js';
+import type { EndpointOverrides } from '../options.js';
 import type { RegionCode } from '../regions.js';
 import type { StoredTokens, TokenStore } from '../stores/types.js';
+import { endpointsFor } from './endpoints.js';
 import { refreshAccessToken } from './refresh-token.js';
 import { isStale } from './token-set.js';
 
@@ -25,8 +27,8 @@ export interface TokenManagerOptions {
   store: TokenStore;
   clientId: string;
   clientSecret: string;
-  /** API base override (emulator, proxy); otherwise each grant's `api_domain`. */
-  apiUrl?: string | undefined;
+  /** Endpoint overrides (emulator, proxy): an API override for the grant's region wins over its `api_domain`. */
+  endpoints?: EndpointOverrides | undefined;
   fetch?: typeof fetch | undefined;
   logger?: Logger | undefined;
   now?: () => number;
@@ -79,6 +81,8 @@ export interface TokenManager extends AccessTokenProvider {
   isAuthorized(): Promise<boolean>;
   /** Refreshes performed by this manager (stats). */
   readonly refreshes: number;
+  /** Data centre of the grant in memory, when there is one. */
+  readonly region: RegionCode | undefined;
   /** Stops the proactive-refresh timer. */
   close(): void;
 }
@@ -106,7 +110,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
   const toGrant = (tokens: StoredTokens): AccessGrant => ({
     accessToken: tokens.accessToken,
-    apiDomain: options.apiUrl ?? tokens.apiDomain,
+    apiDomain: endpointsFor(tokens.region, options.endpoints).apiUrl ?? tokens.apiDomain,
   });
 
   const notConnected = () =>
@@ -294,6 +298,10 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
     get refreshes() {
       return refreshes;
+    },
+
+    get region() {
+      return cached?.region;
     },
 
     close() {

@@ -1,0 +1,304 @@
+/**
+ * `ZohoCrmConnector`: one per CRM connection (tenant). It validates its options once and wires the
+ * parts; it holds no business rules of its own. Nothing slow happens in the constructor: tokens are read,
+ * users fetched and caches filled on first use.
+ *
+ * @module
+ */
+import { EDITIONS } from './editions.js';
+import { ErrorCode, type RateLimitError, ZohoCrmError } from './errors.js';
+import { createEmitter, type Emitter } from './events.js';
+import { createZohoHttp, type ZohoHttp } from './http/client.js';
+import { createSafeLogger, type Logger } from './logger.js';
+import { createCallerLookup, type LookupEvent } from './lookup/caller-lookup.js';
+import type { CallerLookupEngine, CallerMatch, DirectoryEntry, LookupCallerOptions } from './lookup/types.js';
+import {
+  type Authorization,
+  type AuthorizationRequest,
+  type AuthorizationResult,
+  createAuthorization,
+  type RevokeResult,
+} from './oauth/authorization.js';
+import type { CallbackInput } from './oauth/callback.js';
+import {
+  type AuthorizationLostEvent,
+  createTokenManager,
+  type TokenManager,
+  type TokenRefreshedEvent,
+} from './oauth/token-manager.js';
+import { type ConnectorOptions, parseConnectorOptions, type ResolvedConnectorOptions } from './options.js';
+import { REGIONS, type Region } from './regions.js';
+import { createMemoryStore } from './stores/memory.js';
+
+/**
+ * The `rateLimited` event: Zoho answered 429 (concurrency or daily credits).
+ * @group Events
+ */
+export interface RateLimitedEvent {
+  connectionId: string;
+  /** HTTP method and path of the refused call. */
+  method: string | undefined;
+  path: string | undefined;
+  /** What Zoho asked us to wait, when it said so. */
+  retryAfterMs: number | undefined;
+  /** Remaining daily credits, when Zoho reported them. */
+  creditsRemaining: number | undefined;
+}
+
+/**
+ * Every event a connector emits, by name.
+ * @example
+ * ```ts
+ * zoho.on('authorizationLost', () => showAuthorizeButton());
+ * zoho.on('lookup', (e) => metrics.observe('zoho_lookup_ms', e.ms, { source: e.source }));
+ * ```
+ * @group Events
+ */
+export interface ConnectorEvents {
+  /** A refresh stored a new access token. */
+  tokenRefreshed: TokenRefreshedEvent;
+  /** The Zoho grant is gone: show the admin the Authorize button again. */
+  authorizationLost: AuthorizationLostEvent;
+  /** One caller lookup finished. */
+  lookup: LookupEvent;
+  /** Zoho refused a call for rate reasons (it is retried). */
+  rateLimited: RateLimitedEvent;
+}
+
+/**
+ * Zoho CRM for one phone-system tenant: caller ID to name, directory search, OAuth, and (with the
+ * journal) call activities.
+ * @example
+ * ```ts
+ * import { ZohoCrmConnector, createMemoryStore } from 'zoho-crm-connector';
+ *
+ * const zoho = new ZohoCrmConnector({
+ *   connectionId: 'tenant-42',
+ *   clientId: process.env.ZOHO_CLIENT_ID!,
+ *   clientSecret: process.env.ZOHO_CLIENT_SECRET!,
+ *   redirectUri: 'https://pbx.example.com/api/auth/callback/zoho',
+ *   region: 'EU',
+ *   tokenStore: createMemoryStore(),
+ * });
+ * const { url } = await zoho.authorizationUrl();   // send the admin there
+ * ```
+ * @group Connector
+ */
+export class ZohoCrmConnector {
+  /** The connection this connector serves. */
+  readonly connectionId: string;
+  readonly #options: ResolvedConnectorOptions;
+  readonly #logger: Logger;
+  readonly #events: Emitter<ConnectorEvents>;
+  readonly #tokens: TokenManager;
+  readonly #authorization: Authorization;
+  readonly #http: ZohoHttp;
+  readonly #lookup: CallerLookupEngine;
+  #closed = false;
+
+  /**
+   * Validates the options (once) and wires the parts. Performs no I/O.
+   * @throws {@link ConfigError} naming every invalid option path.
+   */
+  constructor(options: ConnectorOptions) {
+    const resolved = parseConnectorOptions(options);
+    this.#options = resolved;
+    this.connectionId = resolved.connectionId;
+    const secrets = [resolved.clientSecret, ...(resolved.stateSecret ? [resolved.stateSecret] : [])];
+    this.#logger = createSafeLogger(resolved.logger, () => secrets);
+    this.#events = createEmitter<ConnectorEvents>(this.#logger);
+    const store = resolved.tokenStore ?? createMemoryStore();
+
+    this.#tokens = createTokenManager({
+      connectionId: resolved.connectionId,
+      store,
+      clientId: resolved.clientId,
+      clientSecret: resolved.clientSecret,
+      endpoints: resolved.endpoints,
+      fetch: resolved.fetch,
+      logger: this.#logger,
+      onTokenRefreshed: (event) => this.#events.emit('tokenRefreshed', event),
+      onAuthorizationLost: (event) => this.#events.emit('authorizationLost', event),
+    });
+    this.#authorization = createAuthorization({
+      connectionId: resolved.connectionId,
+      clientId: resolved.clientId,
+      clientSecret: resolved.clientSecret,
+      redirectUri: resolved.redirectUri,
+      region: resolved.region,
+      scopes: resolved.scopes,
+      stateSecret: resolved.stateSecret,
+      endpoints: resolved.endpoints,
+      tokens: this.#tokens,
+      fetch: resolved.fetch,
+      logger: this.#logger,
+    });
+    this.#http = createZohoHttp({
+      tokens: this.#tokens,
+      fetch: resolved.fetch,
+      timeoutMs: resolved.http.timeoutMs,
+      deadlineMs: resolved.http.deadlineMs,
+      retries: resolved.http.retries,
+      maxConcurrency: resolved.http.maxConcurrency ?? EDITIONS[resolved.edition].concurrency,
+      logger: this.#logger,
+      onRateLimited: (error: RateLimitError) =>
+        this.#events.emit('rateLimited', {
+          connectionId: this.connectionId,
+          method: error.method,
+          path: error.path,
+          retryAfterMs: error.retryAfterMs,
+          creditsRemaining: error.creditsRemaining,
+        }),
+    });
+    this.#lookup = createCallerLookup({
+      http: this.#http,
+      lookup: resolved.lookup,
+      pbxContacts: resolved.pbxContacts,
+      region: () => this.region,
+      logger: this.#logger,
+      onLookup: (event) => {
+        if (this.#events.has('lookup')) this.#events.emit('lookup', event);
+      },
+    });
+  }
+
+  /** The data centre in use: the authorized grant's, else the configured one. */
+  get region(): Region {
+    return REGIONS[this.#tokens.region ?? this.#options.region];
+  }
+
+  // --- OAuth ---
+
+  /**
+   * The URL of Zoho's consent page for the admin's "Authorize" button, with a signed, expiring,
+   * single-use state bound to this connection.
+   * @example
+   * ```ts
+   * const { url } = await zoho.authorizationUrl();
+   * res.writeHead(302, { Location: url }).end();
+   * ```
+   */
+  authorizationUrl(): Promise<AuthorizationRequest> {
+    this.#assertOpen();
+    return this.#authorization.authorizationUrl();
+  }
+
+  /**
+   * Completes authorization from Zoho's redirect to `…/api/auth/callback/zoho`: checks the state, uses the
+   * callback's data centre, exchanges the code and stores the tokens. The integration is live at once.
+   * @param callback - The full callback URL, its query string, URLSearchParams or a parsed query object.
+   * @throws {@link AuthError} `AUTH_STATE_MISMATCH` (no token request is made), `AUTH_ACCESS_DENIED`,
+   *   `AUTH_INVALID_GRANT`, `AUTH_INVALID_CLIENT`, `AUTH_INVALID_REDIRECT_URI`, `AUTH_INVALID_CALLBACK`.
+   * @example
+   * ```ts
+   * const { region } = await zoho.handleCallback(req.url!);
+   * ```
+   */
+  handleCallback(callback: CallbackInput): Promise<AuthorizationResult> {
+    this.#assertOpen();
+    return this.#authorization.handleCallback(callback);
+  }
+
+  /**
+   * Whether this connection holds a Zoho grant that is not known to be lost.
+   * @example
+   * ```ts
+   * if (!(await zoho.isAuthorized())) showAuthorizeButton();
+   * ```
+   */
+  isAuthorized(): Promise<boolean> {
+    return this.#tokens.isAuthorized();
+  }
+
+  /**
+   * Revokes the refresh token at Zoho and deletes it locally, even when Zoho cannot be reached (the
+   * result says so).
+   * @example
+   * ```ts
+   * const { revokedAtZoho } = await zoho.revoke();
+   * ```
+   */
+  revoke(): Promise<RevokeResult> {
+    return this.#authorization.revoke();
+  }
+
+  // --- Caller ID and directory ---
+
+  /**
+   * Finds who is calling: normalises the number to E.164, answers from the cache, or searches the
+   * lookup modules in order, never past the ring deadline (`lookup.timeoutMs`): then it resolves `null`
+   * while the answer still fills the cache for the next ring. Internal extensions and anonymous callers
+   * resolve `null` without asking Zoho.
+   * @param number - Any dialable form: `+1 (415) 555-2671`, `00442079460958`, `sip:+14155552671@pbx`.
+   * @returns The match, or `null` (unknown, anonymous, deadline passed, or Zoho unavailable).
+   * @throws {@link PhoneNumberError} only for input that is not a phone number at all.
+   * @example
+   * ```ts
+   * const match = await zoho.lookupCaller('+1 (415) 555-2671');
+   * if (match) console.log(`${match.name} (${match.module})`, match.recordUrl);
+   * ```
+   */
+  lookupCaller(number: string, options?: LookupCallerOptions): Promise<CallerMatch | null> {
+    return this.#lookup.lookupCaller(number, options);
+  }
+
+  /**
+   * Searches CRM people by name, part of a name, or email, across the lookup modules in order, with
+   * every phone number in E.164 (the softphone's contact search).
+   * @throws {@link ConfigError} when the query has fewer than 2 usable characters.
+   * @example
+   * ```ts
+   * const people = await zoho.searchDirectory('smith');
+   * for (const p of people) console.log(p.name, p.phones.map((x) => x.e164).join(', '));
+   * ```
+   */
+  searchDirectory(
+    query: string,
+    options?: { signal?: AbortSignal; limit?: number },
+  ): Promise<DirectoryEntry[]> {
+    return this.#lookup.searchDirectory(query, options);
+  }
+
+  // --- Events and lifecycle ---
+
+  /**
+   * Subscribes to an event; returns a function that unsubscribes.
+   * @example
+   * ```ts
+   * const off = zoho.on('tokenRefreshed', (e) => log.info(e, 'zoho token refreshed'));
+   * off();
+   * ```
+   */
+  on<K extends keyof ConnectorEvents>(name: K, listener: (event: ConnectorEvents[K]) => void): () => void {
+    return this.#events.on(name, listener);
+  }
+
+  /**
+   * Unsubscribes a listener.
+   * @example
+   * ```ts
+   * zoho.off('lookup', onLookup);
+   * ```
+   */
+  off<K extends keyof ConnectorEvents>(name: K, listener: (event: ConnectorEvents[K]) => void): void {
+    this.#events.off(name, listener);
+  }
+
+  /**
+   * Stops background timers (proactive refresh, journal retries) and removes listeners. Safe to call twice.
+   * @example
+   * ```ts
+   * process.on('SIGTERM', async () => { await zoho.close(); process.exit(0); });
+   * ```
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#tokens.close();
+    this.#events.clear();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ZohoCrmError(ErrorCode.CONNECTOR_CLOSED, 'This ZohoCrmConnector was closed.');
+  }
+}

@@ -1,0 +1,327 @@
+/**
+ * Caller ID to name: the ring-time lookup engine. A raw caller ID is classified once (memoised), the
+ * E.164 number is answered from an LRU cache (hits and misses), concurrent lookups of one number share
+ * one Zoho request, modules are searched in the configured order (sequential or parallel), every hit is
+ * verified against its phone fields, and the caller gets `null` when the ring deadline passes while the
+ * answer still fills the cache for the next ring.
+ *
+ * @module
+ */
+import { LRUCache } from 'lru-cache';
+import { listPhoneFields } from '../crm/fields.js';
+import { coqlQuery, searchRecords } from '../crm/records.js';
+import type { ZohoRecord } from '../crm/schemas.js';
+import { isZohoCrmError } from '../errors.js';
+import type { ZohoHttp } from '../http/client.js';
+import { type Logger, noopLogger } from '../logger.js';
+import type { LookupModule, PbxContactsProvider, ResolvedConnectorOptions } from '../options.js';
+import { classifyNumber, phoneSearchTerms } from '../phone/normalize.js';
+import { maskPhone } from '../redact.js';
+import type { Region } from '../regions.js';
+import { phoneEqualityQuery } from './coql.js';
+import { searchDirectory } from './directory.js';
+import { MODULE_FIELDS } from './modules.js';
+import { toCallerMatch } from './to-match.js';
+import type { CallerLookupEngine, CallerMatch, LookupCallerOptions, MatchSource } from './types.js';
+
+/**
+ * The `lookup` event: one per `lookupCaller` call.
+ * @group Events
+ */
+export interface LookupEvent {
+  /** The caller's number in E.164 (undefined for extensions and anonymous callers). */
+  number: string | undefined;
+  /** What was found, or null. */
+  match: CallerMatch | null;
+  /** Where the answer came from; `'none'` when nothing was asked (anonymous, extension), `'timeout'` past the deadline. */
+  source: MatchSource | 'none' | 'timeout';
+  /** Zoho modules queried for this call (empty for cache hits). */
+  modules: LookupModule[];
+  /** Duration in ms. */
+  ms: number;
+}
+
+/** @internal */
+export interface CallerLookupOptions {
+  http: ZohoHttp;
+  lookup: ResolvedConnectorOptions['lookup'];
+  pbxContacts?: PbxContactsProvider | undefined;
+  /** The connection's current data centre (record URLs). */
+  region: () => Region;
+  logger?: Logger;
+  /** Observes each lookup (the connector's `lookup` event); skipped entirely when absent. */
+  onLookup?: ((event: LookupEvent) => void) | undefined;
+  /** Clock for cache TTLs (tests). */
+  now?: () => number;
+}
+
+const MISS = Object.freeze({ miss: true as const });
+type Cached = CallerMatch | typeof MISS;
+const NOT_PUBLIC = Object.freeze({ notPublic: true as const });
+type Classified = string | typeof NOT_PUBLIC;
+
+/** @internal */
+export function createCallerLookup(
+  options: CallerLookupOptions,
+): CallerLookupEngine & { readonly cacheSize: number } {
+  const { http, lookup } = options;
+  const logger = options.logger ?? noopLogger;
+  const clock = options.now ? { now: options.now } : undefined;
+  const cache = new LRUCache<string, Cached>({
+    max: lookup.cache.maxEntries,
+    ttl: lookup.cache.ttlMs,
+    ttlAutopurge: false,
+    ...(clock ? { perf: clock } : {}),
+  });
+  // Raw caller ID → E.164: libphonenumber costs ~10 µs a parse, a repeated caller ID must not pay it again.
+  const classified = new LRUCache<string, Classified>({ max: lookup.cache.maxEntries });
+  const inflight = new Map<string, Promise<{ match: CallerMatch | null; modules: LookupModule[] }>>();
+  const phoneFields = new Map<LookupModule, Promise<readonly string[]>>();
+
+  function classify(raw: string): Classified {
+    const known = classified.get(raw);
+    if (known !== undefined) return known;
+    const number = classifyNumber(raw, lookup.defaultCountry);
+    const value = number.kind === 'e164' ? number.e164 : NOT_PUBLIC;
+    classified.set(raw, value);
+    return value;
+  }
+
+  function fieldsOf(module: LookupModule, signal?: AbortSignal): Promise<readonly string[]> {
+    const standard = MODULE_FIELDS[module].phone;
+    if (!lookup.discoverPhoneFields) return Promise.resolve(standard);
+    let found = phoneFields.get(module);
+    if (!found) {
+      found = listPhoneFields(http, module, signal).then(
+        (discovered) => [...new Set([...standard, ...discovered])],
+        (error: unknown) => {
+          phoneFields.delete(module);
+          logger.warn(
+            { module, code: isZohoCrmError(error) ? error.code : 'UNKNOWN' },
+            'phone field discovery failed',
+          );
+          return standard;
+        },
+      );
+      phoneFields.set(module, found);
+    }
+    return found;
+  }
+
+  async function queryModule(
+    module: LookupModule,
+    e164: string,
+    signal?: AbortSignal,
+  ): Promise<CallerMatch | undefined> {
+    const phone = await fieldsOf(module, signal);
+    const fields = [...phone, ...MODULE_FIELDS[module].other];
+    const context = {
+      e164,
+      phoneFields: phone,
+      defaultCountry: lookup.defaultCountry,
+      region: options.region(),
+      policy: lookup.multipleMatches,
+    };
+    if (lookup.method === 'coql') {
+      const page = await coqlQuery(http, phoneEqualityQuery(module, fields, phone, e164), signal);
+      return toCallerMatch(module, page.records, context);
+    }
+    const terms = phoneSearchTerms(e164).slice(0, lookup.searchTermsPerModule);
+    for (const term of terms) {
+      const page = await searchRecords(
+        http,
+        module,
+        { phone: term },
+        { fields, perPage: 200, ...(signal ? { signal } : {}) },
+      );
+      const match = toCallerMatch(module, page.records as ZohoRecord[], context);
+      if (match) return match;
+    }
+    return undefined;
+  }
+
+  async function queryZoho(e164: string): Promise<{ match: CallerMatch | null; modules: LookupModule[] }> {
+    const modules: LookupModule[] = [];
+    if (lookup.strategy === 'parallel') {
+      const pending = lookup.order.map((module) => {
+        modules.push(module);
+        return queryModule(module, e164);
+      });
+      // Highest priority first: a lower module's match counts only once every higher one said no.
+      let failure: unknown;
+      for (const result of pending) {
+        try {
+          const match = await result;
+          if (match) {
+            pending.forEach((p) => {
+              p.catch(() => undefined);
+            });
+            return { match, modules };
+          }
+        } catch (error) {
+          failure ??= error;
+        }
+      }
+      if (failure) throw failure;
+      return { match: null, modules };
+    }
+    for (const module of lookup.order) {
+      modules.push(module);
+      const match = await queryModule(module, e164);
+      if (match) return { match, modules };
+    }
+    return { match: null, modules };
+  }
+
+  /** One shared Zoho query per number; the answer (hit or miss) fills the cache whoever is still waiting. */
+  function resolveShared(e164: string): Promise<{ match: CallerMatch | null; modules: LookupModule[] }> {
+    let pending = inflight.get(e164);
+    if (!pending) {
+      pending = queryZoho(e164)
+        .then((result) => {
+          store(e164, result.match);
+          return result;
+        })
+        .finally(() => inflight.delete(e164));
+      inflight.set(e164, pending);
+    }
+    return pending;
+  }
+
+  function store(e164: string, match: CallerMatch | null) {
+    if (match) cache.set(e164, Object.freeze({ ...match, source: 'cache' as const }));
+    else if (lookup.cache.negativeTtlMs > 0) cache.set(e164, MISS, { ttl: lookup.cache.negativeTtlMs });
+  }
+
+  function fromCache(e164: string): CallerMatch | null | undefined {
+    const hit = cache.get(e164);
+    if (hit === undefined) return undefined;
+    return hit === MISS ? null : (hit as CallerMatch);
+  }
+
+  async function askPbx(e164: string): Promise<CallerMatch | null> {
+    const provider = options.pbxContacts;
+    if (!provider || lookup.query !== 'whenNotFoundInPbx') return null;
+    const contact = await provider.lookup(e164);
+    return contact
+      ? {
+          module: 'PBX',
+          id: contact.id ?? e164,
+          name: contact.name,
+          phone: e164,
+          field: 'PBX',
+          source: 'pbx',
+        }
+      : null;
+  }
+
+  async function lookupCaller(
+    raw: string,
+    callOptions: LookupCallerOptions = {},
+  ): Promise<CallerMatch | null> {
+    const started = options.onLookup ? performance.now() : 0;
+    const e164 = classify(raw);
+    if (typeof e164 !== 'string') {
+      options.onLookup?.({ number: undefined, match: null, source: 'none', modules: [], ms: 0 });
+      return null;
+    }
+    const report = (match: CallerMatch | null, source: LookupEvent['source'], modules: LookupModule[]) =>
+      options.onLookup?.({ number: e164, match, source, modules, ms: performance.now() - started });
+
+    if (lookup.query !== 'whenNotFoundInPbx') {
+      const cached = fromCache(e164);
+      if (cached !== undefined) {
+        if (options.onLookup) report(cached, 'cache', []);
+        return cached;
+      }
+    }
+    return withDeadline(callOptions, async (signal) => {
+      const pbx = await askPbx(e164);
+      if (pbx) {
+        report(pbx, 'pbx', []);
+        return pbx;
+      }
+      const cached = fromCache(e164);
+      if (cached !== undefined) {
+        report(cached, 'cache', []);
+        return cached;
+      }
+      const shared = resolveShared(e164);
+      const result = await Promise.race([shared, aborted(signal)]);
+      if (result === TIMED_OUT) {
+        shared.catch(() => undefined);
+        logger.debug(
+          { number: maskPhone(e164) },
+          'caller lookup passed its deadline; answering without a name',
+        );
+        report(null, 'timeout', []);
+        return null;
+      }
+      report(result.match, 'zoho', result.modules);
+      return result.match;
+    }).catch((error: unknown) => {
+      // A ringing call never fails because of Zoho: log, answer without a name, leave the cache alone.
+      logger.warn(
+        { number: maskPhone(e164), code: isZohoCrmError(error) ? error.code : 'UNKNOWN' },
+        'caller lookup failed; answering without a name',
+      );
+      report(null, 'none', []);
+      return null;
+    });
+  }
+
+  function withDeadline<T>(
+    callOptions: LookupCallerOptions,
+    run: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), callOptions.timeoutMs ?? lookup.timeoutMs);
+    const onAbort = () => controller.abort();
+    callOptions.signal?.addEventListener('abort', onAbort, { once: true });
+    if (callOptions.signal?.aborted) controller.abort();
+    return run(controller.signal).finally(() => {
+      clearTimeout(timer);
+      callOptions.signal?.removeEventListener('abort', onAbort);
+    });
+  }
+
+  return {
+    lookupCaller,
+
+    async findByE164(e164, findOptions = {}) {
+      if (!findOptions.fresh) {
+        const cached = fromCache(e164);
+        if (cached !== undefined) return cached;
+      }
+      if (!findOptions.fresh) return (await resolveShared(e164)).match;
+      const { match } = await queryZoho(e164);
+      store(e164, match);
+      return match;
+    },
+
+    remember(match) {
+      store(match.phone, { ...match, source: 'zoho' });
+    },
+
+    invalidate(e164) {
+      cache.delete(e164);
+    },
+
+    searchDirectory(query, searchOptions = {}) {
+      return searchDirectory({ http, lookup, region: options.region(), fieldsOf }, query, searchOptions);
+    },
+
+    get cacheSize() {
+      return cache.size;
+    },
+  };
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+function aborted(signal: AbortSignal): Promise<typeof TIMED_OUT> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve(TIMED_OUT);
+    else signal.addEventListener('abort', () => resolve(TIMED_OUT), { once: true });
+  });
+}

@@ -1,0 +1,88 @@
+/**
+ * The shapes caller-ID lookup and directory search return.
+ *
+ * @module
+ */
+import type { LookupModule } from '../options.js';
+
+/**
+ * Where a caller match came from.
+ * @group Caller ID
+ */
+export type MatchSource = 'zoho' | 'pbx' | 'cache';
+
+/**
+ * The CRM record (or PBX contact) that owns a phone number.
+ * @example
+ * ```ts
+ * const match = await zoho.lookupCaller('+1 (415) 555-2671');
+ * if (match) showOnPhone(`${match.name}${match.account ? ` (${match.account.name})` : ''}`, match.recordUrl);
+ * ```
+ * @group Caller ID
+ */
+export interface CallerMatch {
+  /** Zoho module of the record, or `'PBX'` for a match from the host's own directory. */
+  module: LookupModule | 'PBX';
+  /** Zoho record id (or the PBX contact id). */
+  id: string;
+  /** Display name: full name for people, account name for Accounts. */
+  name: string;
+  /** The caller's number in E.164. */
+  phone: string;
+  /** The field that holds the number, e.g. `Mobile` (`PBX` for PBX matches). */
+  field: string;
+  /** The contact's account, when it has one. */
+  account?: { id: string; name: string };
+  /** Zoho user who owns the record. */
+  ownerId?: string;
+  /** CRM web URL of the record for a screen pop (absent for PBX matches). */
+  recordUrl?: string;
+  /** Where this answer came from. */
+  source: MatchSource;
+  /** Other records in the same module with the same number (the match is the most recently modified). */
+  alternatives?: CallerMatch[];
+}
+
+/**
+ * A person (or company) found by directory search, with every phone number normalised.
+ * @group Caller ID
+ */
+export interface DirectoryEntry {
+  module: LookupModule;
+  id: string;
+  name: string;
+  /** Every phone field that holds a usable number. */
+  phones: Array<{ field: string; e164: string }>;
+  email?: string;
+  /** Company (Leads) or account name (Contacts). */
+  company?: string;
+  recordUrl: string;
+}
+
+/** Options for one caller lookup. @group Caller ID */
+export interface LookupCallerOptions {
+  /** Aborts the lookup (it then resolves `null`). */
+  signal?: AbortSignal;
+  /** Overrides `lookup.timeoutMs` for this call. */
+  timeoutMs?: number;
+}
+
+/**
+ * What the journal and record creation need from the lookup engine.
+ * @internal
+ */
+export interface CallerLookupEngine {
+  /** Ring-time lookup: deadline-bound, cached, never throws for a slow Zoho. */
+  lookupCaller(raw: string, options?: LookupCallerOptions): Promise<CallerMatch | null>;
+  /** Lookup of an E.164 number without a ring deadline (journaling, record creation); uses the cache. */
+  findByE164(e164: string, options?: { signal?: AbortSignal; fresh?: boolean }): Promise<CallerMatch | null>;
+  /** Teaches the cache a record just created or updated through the connector. */
+  remember(match: CallerMatch): void;
+  /** Forgets what the cache knows about a number. */
+  invalidate(e164: string): void;
+  /** Directory search by name, part of a name, or email. */
+  searchDirectory(
+    query: string,
+    options?: { signal?: AbortSignal; limit?: number },
+  ): Promise<DirectoryEntry[]>;
+}
