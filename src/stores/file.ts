@@ -35,7 +35,7 @@ import type { StoredTokens, TokenStore } from './types.js';
  *   path: '/var/lib/pbx/zoho-tokens',
  *   encryptionKey: process.env.ZOHO_TOKEN_KEY!, // `openssl rand -base64 32`
  *   previousEncryptionKeys: [process.env.ZOHO_TOKEN_KEY_OLD!], // while rotating
- *   lockTimeoutMs: 30_000,
+ *   lockTimeoutMs: 40_000,
  * };
  * ```
  * @group Token stores
@@ -61,16 +61,16 @@ export interface FileStoreOptions {
   previousEncryptionKeys?: readonly (Uint8Array | string)[];
   /**
    * How long `withLock` waits for another holder before failing with a {@link TokenStoreError}
-   * (operation `lock`). Keep it above the `ttlMs` callers pass, so that a crashed holder's lock expires
-   * before waiters give up.
-   * @default 30000
+   * (operation `lock`). Keep it above the `ttlMs` callers pass (the connector's token manager uses
+   * 30 s), so that a crashed holder's lock expires before waiters give up.
+   * @default 40000
    */
   lockTimeoutMs?: number;
 }
 
 const STORE = 'file';
 const OPTION_KEYS = new Set(['path', 'encryptionKey', 'previousEncryptionKeys', 'lockTimeoutMs']);
-const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
+const DEFAULT_LOCK_TIMEOUT_MS = 40_000;
 /** A lock file whose content cannot be read is only judged abandoned after this long (or its ttl). */
 const UNREADABLE_LOCK_GRACE_MS = 5_000;
 /** The guard file serialises the removal of lock files; a guard older than this is abandoned. */

@@ -35,7 +35,7 @@ import type { StoredTokens, TokenStore } from './types.js';
  *   client: new Redis(process.env.REDIS_URL!),
  *   keyPrefix: 'pbx:zoho',
  *   encryptionKey: process.env.ZOHO_TOKEN_KEY, // optional: encrypt tokens at rest
- *   lockTimeoutMs: 30_000,
+ *   lockTimeoutMs: 40_000,
  * };
  * ```
  * @group Token stores
@@ -68,9 +68,9 @@ export interface RedisStoreOptions {
   previousEncryptionKeys?: readonly (Uint8Array | string)[];
   /**
    * How long `withLock` waits for another holder (on any node) before failing with a
-   * {@link TokenStoreError} (operation `lock`). Keep it above the `ttlMs` callers pass, so that a
-   * crashed holder's lock expires before waiters give up.
-   * @default 30000
+   * {@link TokenStoreError} (operation `lock`). Keep it above the `ttlMs` callers pass (the connector's
+   * token manager uses 30 s), so that a crashed holder's lock expires before waiters give up.
+   * @default 40000
    */
   lockTimeoutMs?: number;
 }
@@ -84,7 +84,7 @@ const OPTION_KEYS = new Set([
   'lockTimeoutMs',
 ]);
 const DEFAULT_PREFIX = 'zoho-crm-connector';
-const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
+const DEFAULT_LOCK_TIMEOUT_MS = 40_000;
 const FIRST_BACKOFF_MS = 4;
 const MAX_BACKOFF_MS = 50;
 
