@@ -9,11 +9,15 @@ const entry = {
   index: 'src/index.ts',
   'stores/file': 'src/stores/file.ts',
   'stores/redis': 'src/stores/redis.ts',
+  testing: 'src/testing/index.ts',
+  'testing/msw': 'src/testing/msw.ts',
+  'testing/cli': 'src/testing/cli.ts',
 } as const;
 
 function assertExportsMatchEntries(): void {
   const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
     exports: Record<string, string | { types: string; default: string }>;
+    bin?: Record<string, string>;
   };
   const exported = new Set<string>();
   for (const [subpath, target] of Object.entries(pkg.exports)) {
@@ -24,7 +28,13 @@ function assertExportsMatchEntries(): void {
     }
     exported.add(built);
   }
-  const entries = new Set(Object.keys(entry));
+  // Executables (package.json "bin") are built entries too, but not exports.
+  const binaries = new Set(
+    Object.values(pkg.bin ?? {}).map((target) => target.replace(/^\.\/dist\//, '').replace(/\.js$/, '')),
+  );
+  const notBuilt = [...binaries].filter((name) => !Object.hasOwn(entry, name));
+  if (notBuilt.length > 0) throw new Error(`package.json bin targets not built: [${notBuilt.join(', ')}]`);
+  const entries = new Set(Object.keys(entry).filter((name) => !binaries.has(name)));
   const missing = [...entries].filter((name) => !exported.has(name));
   const unbuilt = [...exported].filter((name) => !entries.has(name));
   if (missing.length > 0 || unbuilt.length > 0) {

@@ -1,0 +1,35 @@
+/**
+ * `zoho-crm-connector/testing`: a stateful Zoho CRM emulator (Zoho Accounts OAuth and CRM REST v8) over
+ * real HTTP, with Zoho's formats, limits, error shapes and quirks, plus test helpers. Node only.
+ * The msw handlers live in `zoho-crm-connector/testing/msw`.
+ *
+ * @packageDocumentation
+ */
+export { createZohoRouter, type ZohoRouter } from './emulator/router.js';
+export type {
+  DataCenter,
+  EmulatorClientInit,
+  EmulatorFieldInit,
+  EmulatorModule,
+  EmulatorStats,
+  EmulatorUser,
+  EmulatorUserInit,
+  Faults,
+  FieldDataType,
+  IssuedTokens,
+  OAuthLimits,
+  PhoneMatchMode,
+  RequestLogEntry,
+  SeedOptions,
+  ZohoEmulatorControl,
+  ZohoEmulatorOptions,
+  ZohoEmulatorState,
+} from './emulator/types.js';
+export { type EmulatorTarget, localUrlScheme, type UrlScheme, zohoUrlScheme } from './emulator/url-scheme.js';
+export {
+  createZohoEmulatorState,
+  startZohoEmulator,
+  type ZohoEmulator,
+  type ZohoEmulatorServerOptions,
+} from './server.js';
+export { assertTokenStoreContract } from './token-store-contract.js';

@@ -1,0 +1,197 @@
+/**
+ * The node:http transport of the emulator: a real HTTP server on 127.0.0.1 that hands every request
+ * to the shared router.
+ *
+ * @module
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { REGION_CODES, type RegionCode } from '../regions.js';
+import { createZohoRouter, type ZohoRouter } from './emulator/router.js';
+import { EmulatorStateImpl } from './emulator/state.js';
+import type { ZohoEmulatorControl, ZohoEmulatorOptions, ZohoEmulatorState } from './emulator/types.js';
+import { localUrlScheme } from './emulator/url-scheme.js';
+
+/**
+ * Options of {@link startZohoEmulator}: the emulator's options plus where to listen.
+ * @group Emulator
+ */
+export interface ZohoEmulatorServerOptions extends ZohoEmulatorOptions {
+  /** TCP port; 0 picks a free one. @default 0 */
+  port?: number;
+  /** Interface to listen on. @default '127.0.0.1' */
+  host?: string;
+  /** Serve an existing state (e.g. one msw handlers also use); the other emulator options are then ignored. */
+  state?: ZohoEmulatorState;
+}
+
+/**
+ * A running emulator: its URLs, its state and the control surface.
+ * @group Emulator
+ */
+export interface ZohoEmulator extends ZohoEmulatorControl {
+  /** The state behind the server (share it with `zohoHandlers()`). */
+  readonly state: ZohoEmulatorState;
+  /** Server origin, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  /** Accounts server of the org's data centre: pass as `endpoints.accountsUrl`. */
+  readonly accountsUrl: string;
+  /** API domain of the org's data centre: pass as `endpoints.apiUrl` (CRM under `${apiUrl}/crm/v8`). */
+  readonly apiUrl: string;
+  /** Accounts server and API domain of every data centre. */
+  readonly regions: Readonly<Record<RegionCode, { readonly accountsUrl: string; readonly apiUrl: string }>>;
+  /** The request handler the server runs (useful to call without a socket). */
+  readonly router: ZohoRouter;
+  /** Stops the server and drops open connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates an emulator state without any transport: pass it to `zohoHandlers()` (msw) or
+ * `createZohoRouter()`, or serve it with `startZohoEmulator({ state })`.
+ * @example
+ * ```ts
+ * const state = createZohoEmulatorState({ edition: 'Professional', autoConsent: true });
+ * state.registerClient({ clientId: '1000.ABC', clientSecret: 's3cret', redirectUris: ['http://localhost/cb'] });
+ * ```
+ * @group Emulator
+ */
+export function createZohoEmulatorState(options: ZohoEmulatorOptions = {}): ZohoEmulatorState {
+  return new EmulatorStateImpl(options);
+}
+
+/**
+ * Starts the Zoho CRM emulator as a real HTTP server (127.0.0.1, random port by default). Every data
+ * centre has its own accounts server (`${url}/accounts/{dc}`) and API domain (`${url}/api/{dc}`).
+ * @returns The running emulator; call `close()` when done.
+ * @example
+ * ```ts
+ * const emu = await startZohoEmulator({ edition: 'Enterprise', autoConsent: true });
+ * emu.registerClient({ clientId: '1000.ABC', clientSecret: 's3cret', redirectUris: ['http://localhost/cb'] });
+ * emu.seed('Contacts', [{ First_Name: 'Ada', Last_Name: 'Lovelace', Phone: '(415) 555-2671' }]);
+ * // new ZohoCrmConnector({ ..., endpoints: { accountsUrl: emu.accountsUrl, apiUrl: emu.apiUrl } })
+ * await emu.close();
+ * ```
+ * @group Emulator
+ */
+export async function startZohoEmulator(options: ZohoEmulatorServerOptions = {}): Promise<ZohoEmulator> {
+  const { port = 0, host = '127.0.0.1', state: given, ...rest } = options;
+  const state = given ?? createZohoEmulatorState(rest);
+  let router: ZohoRouter | undefined;
+  let origin = '';
+
+  const server = createServer({ keepAlive: true, keepAliveTimeout: 30_000 }, (req, res) => {
+    if (!router) {
+      res.writeHead(503).end();
+      return;
+    }
+    void serve(router, origin, req, res);
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostPart = address.family === 'IPv6' || host.includes(':') ? `[${address.address}]` : address.address;
+  origin = `http://${hostPart}:${address.port}`;
+  const scheme = localUrlScheme(origin);
+  router = createZohoRouter(state, scheme);
+  const regions = Object.fromEntries(
+    REGION_CODES.map((c) => [
+      c,
+      Object.freeze({ accountsUrl: scheme.accountsUrl(c), apiUrl: scheme.apiUrl(c) }),
+    ]),
+  ) as Record<RegionCode, { accountsUrl: string; apiUrl: string }>;
+  const dc = state.dataCenter;
+  let closed: Promise<void> | undefined;
+
+  return {
+    state,
+    url: origin,
+    accountsUrl: scheme.accountsUrl(dc),
+    apiUrl: scheme.apiUrl(dc),
+    regions: Object.freeze(regions),
+    router,
+    get dataCenter() {
+      return state.dataCenter;
+    },
+    get edition() {
+      return state.edition;
+    },
+    get users() {
+      return state.users;
+    },
+    registerClient: (client) => state.registerClient(client),
+    addUser: (user) => state.addUser(user),
+    addField: (module, field) => state.addField(module, field),
+    seed: (module, records, seedOptions) => state.seed(module, records, seedOptions),
+    records: (module) => state.records(module),
+    stats: () => state.stats(),
+    faults: (faults) => state.faults(faults),
+    requestLog: () => state.requestLog(),
+    reset: () => state.reset(),
+    now: () => state.now(),
+    advanceTime: (ms) => state.advanceTime(ms),
+    expireAccessTokens: () => state.expireAccessTokens(),
+    revokeRefreshToken: (token) => state.revokeRefreshToken(token),
+    issueTokens: (issue) => state.issueTokens(issue),
+    consumeCredits: (credits) => state.consumeCredits(credits),
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}
+
+// --- Internal helpers ---
+
+async function serve(
+  router: ZohoRouter,
+  origin: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  try {
+    const method = req.method ?? 'GET';
+    const headers = new Headers();
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i];
+      const value = req.rawHeaders[i + 1];
+      if (name !== undefined && value !== undefined) headers.append(name, value);
+    }
+    let body: Buffer | undefined;
+    if (method !== 'GET' && method !== 'HEAD') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      body = Buffer.concat(chunks);
+    }
+    const request = new Request(`${origin}${req.url ?? '/'}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+    });
+    const response = await router(request);
+    if (response.type === 'error') {
+      req.socket.destroy();
+      return;
+    }
+    const out: Record<string, string> = {};
+    response.headers.forEach((value, key) => {
+      out[key] = value;
+    });
+    const payload = response.body ? Buffer.from(await response.arrayBuffer()) : undefined;
+    if (payload) out['content-length'] = String(payload.length);
+    res.writeHead(response.status, out);
+    res.end(payload);
+  } catch {
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+    res.end('emulator error');
+  }
+}
