@@ -56,4 +56,6 @@ export default defineConfig({
   clean: true,
   splitting: true,
   treeshake: true,
+  // Keep `node:` specifiers as written (they are only in the Node-only entries).
+  removeNodeProtocol: false,
 });

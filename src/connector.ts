@@ -156,8 +156,9 @@ export class ZohoCrmConnector {
       pbxContacts: resolved.pbxContacts,
       region: () => this.region,
       logger: this.#logger,
-      onLookup: (event) => {
-        if (this.#events.has('lookup')) this.#events.emit('lookup', event);
+      events: {
+        enabled: () => this.#events.has('lookup'),
+        emit: (event) => this.#events.emit('lookup', event),
       },
     });
   }

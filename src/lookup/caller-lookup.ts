@@ -17,7 +17,7 @@ import { type Logger, noopLogger } from '../logger.js';
 import type { LookupModule, PbxContactsProvider, ResolvedConnectorOptions } from '../options.js';
 import { classifyNumber, phoneSearchTerms } from '../phone/normalize.js';
 import { maskPhone } from '../redact.js';
-import type { Region } from '../regions.js';
+import { type Region, recordUrl } from '../regions.js';
 import { phoneEqualityQuery } from './coql.js';
 import { searchDirectory } from './directory.js';
 import { MODULE_FIELDS } from './modules.js';
@@ -49,16 +49,32 @@ export interface CallerLookupOptions {
   /** The connection's current data centre (record URLs). */
   region: () => Region;
   logger?: Logger;
-  /** Observes each lookup (the connector's `lookup` event); skipped entirely when absent. */
-  onLookup?: ((event: LookupEvent) => void) | undefined;
+  /**
+   * Observes each lookup (the connector's `lookup` event). `enabled()` is asked first so that the hot
+   * path builds no event when nobody listens.
+   */
+  events?: { enabled(): boolean; emit(event: LookupEvent): void } | undefined;
   /** Clock for cache TTLs (tests). */
   now?: () => number;
 }
 
 const MISS = Object.freeze({ miss: true as const });
-type Cached = CallerMatch | typeof MISS;
-const NOT_PUBLIC = Object.freeze({ notPublic: true as const });
-type Classified = string | typeof NOT_PUBLIC;
+/**
+ * What the cache keeps per number: only what cannot be derived. The number is the key and the record URL
+ * is rebuilt on a hit, which keeps 100,000 cached callers well under 300 bytes each.
+ */
+interface CacheEntry {
+  readonly module: LookupModule;
+  readonly id: string;
+  readonly name: string;
+  readonly field: string;
+  readonly account?: { id: string; name: string };
+  readonly ownerId?: string;
+  readonly alternatives?: CallerMatch[];
+}
+type Cached = CacheEntry | typeof MISS;
+/** The memo's value for a caller ID that is not a public number (extension, anonymous). */
+const NOT_PUBLIC = '';
 
 /** @internal */
 export function createCallerLookup(
@@ -73,18 +89,33 @@ export function createCallerLookup(
     ttlAutopurge: false,
     ...(clock ? { perf: clock } : {}),
   });
-  // Raw caller ID → E.164: libphonenumber costs ~10 µs a parse, a repeated caller ID must not pay it again.
-  const classified = new LRUCache<string, Classified>({ max: lookup.cache.maxEntries });
+  // Raw caller ID → E.164 ('' when not public): libphonenumber costs ~10 µs a parse, and a repeated caller
+  // ID must not pay it again. A plain Map with first-in-first-out eviction: the values never go stale.
+  const classified = new Map<string, string>();
+  const urlPrefixes = new Map<string, string>();
   const inflight = new Map<string, Promise<{ match: CallerMatch | null; modules: LookupModule[] }>>();
   const phoneFields = new Map<LookupModule, Promise<readonly string[]>>();
 
-  function classify(raw: string): Classified {
+  function classify(raw: string): string {
     const known = classified.get(raw);
     if (known !== undefined) return known;
     const number = classifyNumber(raw, lookup.defaultCountry);
     const value = number.kind === 'e164' ? number.e164 : NOT_PUBLIC;
+    if (classified.size >= lookup.cache.maxEntries)
+      classified.delete(classified.keys().next().value as string);
     classified.set(raw, value);
     return value;
+  }
+
+  function urlOf(module: LookupModule, id: string): string {
+    const region = options.region();
+    const key = `${region.code}:${module}`;
+    let prefix = urlPrefixes.get(key);
+    if (prefix === undefined) {
+      prefix = recordUrl(region, module, '');
+      urlPrefixes.set(key, prefix);
+    }
+    return prefix + encodeURIComponent(id);
   }
 
   function fieldsOf(module: LookupModule, signal?: AbortSignal): Promise<readonly string[]> {
@@ -189,14 +220,40 @@ export function createCallerLookup(
   }
 
   function store(e164: string, match: CallerMatch | null) {
-    if (match) cache.set(e164, Object.freeze({ ...match, source: 'cache' as const }));
-    else if (lookup.cache.negativeTtlMs > 0) cache.set(e164, MISS, { ttl: lookup.cache.negativeTtlMs });
+    if (match && match.module !== 'PBX') {
+      const entry: { -readonly [K in keyof CacheEntry]: CacheEntry[K] } = {
+        module: match.module,
+        id: match.id,
+        name: match.name,
+        field: match.field,
+      };
+      if (match.account) entry.account = match.account;
+      if (match.ownerId) entry.ownerId = match.ownerId;
+      if (match.alternatives) entry.alternatives = match.alternatives;
+      cache.set(e164, entry);
+    } else if (!match && lookup.cache.negativeTtlMs > 0) {
+      cache.set(e164, MISS, { ttl: lookup.cache.negativeTtlMs });
+    }
   }
 
   function fromCache(e164: string): CallerMatch | null | undefined {
     const hit = cache.get(e164);
     if (hit === undefined) return undefined;
-    return hit === MISS ? null : (hit as CallerMatch);
+    if (hit === MISS) return null;
+    const entry = hit as CacheEntry;
+    const match: CallerMatch = {
+      module: entry.module,
+      id: entry.id,
+      name: entry.name,
+      phone: e164,
+      field: entry.field,
+      recordUrl: urlOf(entry.module, entry.id),
+      source: 'cache',
+    };
+    if (entry.account) match.account = entry.account;
+    if (entry.ownerId) match.ownerId = entry.ownerId;
+    if (entry.alternatives) match.alternatives = entry.alternatives;
+    return match;
   }
 
   async function askPbx(e164: string): Promise<CallerMatch | null> {
@@ -215,26 +272,49 @@ export function createCallerLookup(
       : null;
   }
 
-  async function lookupCaller(
-    raw: string,
-    callOptions: LookupCallerOptions = {},
-  ): Promise<CallerMatch | null> {
-    const started = options.onLookup ? performance.now() : 0;
-    const e164 = classify(raw);
-    if (typeof e164 !== 'string') {
-      options.onLookup?.({ number: undefined, match: null, source: 'none', modules: [], ms: 0 });
-      return null;
+  /** The hot path: no async machinery, no clock, no event object unless someone listens. */
+  function lookupCaller(raw: string, callOptions: LookupCallerOptions = {}): Promise<CallerMatch | null> {
+    const observe = options.events?.enabled() ?? false;
+    const started = observe ? performance.now() : 0;
+    let e164: string;
+    try {
+      e164 = classify(raw);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const report = (match: CallerMatch | null, source: LookupEvent['source'], modules: LookupModule[]) =>
-      options.onLookup?.({ number: e164, match, source, modules, ms: performance.now() - started });
-
+    if (e164 === NOT_PUBLIC) {
+      if (observe)
+        options.events?.emit({ number: undefined, match: null, source: 'none', modules: [], ms: 0 });
+      return Promise.resolve(null);
+    }
     if (lookup.query !== 'whenNotFoundInPbx') {
       const cached = fromCache(e164);
       if (cached !== undefined) {
-        if (options.onLookup) report(cached, 'cache', []);
-        return cached;
+        if (observe) {
+          options.events?.emit({
+            number: e164,
+            match: cached,
+            source: 'cache',
+            modules: [],
+            ms: performance.now() - started,
+          });
+        }
+        return Promise.resolve(cached);
       }
     }
+    return slowLookup(e164, callOptions, started);
+  }
+
+  async function slowLookup(
+    e164: string,
+    callOptions: LookupCallerOptions,
+    started: number,
+  ): Promise<CallerMatch | null> {
+    const report = (match: CallerMatch | null, source: LookupEvent['source'], modules: LookupModule[]) => {
+      if (options.events?.enabled()) {
+        options.events.emit({ number: e164, match, source, modules, ms: performance.now() - started });
+      }
+    };
     return withDeadline(callOptions, async (signal) => {
       const pbx = await askPbx(e164);
       if (pbx) {

@@ -80,7 +80,7 @@ function engine(lookup: ConnectorOptions['lookup'] = {}, extra: Partial<Connecto
     lookup: options.lookup,
     pbxContacts: options.pbxContacts,
     region: () => REGIONS.US,
-    onLookup: (e) => events.push(e),
+    events: { enabled: () => true, emit: (e) => events.push(e) },
   });
   return { lookup: lookupEngine, events };
 }

@@ -1,0 +1,126 @@
+/**
+ * Caller-lookup benchmarks that need no network: cache-hit throughput and latency on one core, and memory
+ * per cached number. Run: `node --expose-gc --import tsx bench/lookup.ts`.
+ */
+import { createZohoHttp } from '../src/http/client.js';
+import { createCallerLookup } from '../src/lookup/caller-lookup.js';
+import { parseConnectorOptions } from '../src/options.js';
+import { REGIONS } from '../src/regions.js';
+import { type BenchSection, printWhenMain } from './types.js';
+
+function engine(maxEntries = 200_000) {
+  const options = parseConnectorOptions({
+    connectionId: 'bench',
+    clientId: 'c',
+    clientSecret: 's',
+    redirectUri: 'https://pbx.example.com/api/auth/callback/zoho',
+    lookup: { cache: { maxEntries } },
+  });
+  const http = createZohoHttp({
+    tokens: {
+      getAccessToken: () => Promise.reject(new Error('the cache-hit path must not ask for a token')),
+      refreshAfterRejection: () => Promise.reject(new Error('unreachable')),
+    },
+    timeoutMs: 1_000,
+    deadlineMs: 1_000,
+    retries: 0,
+    maxConcurrency: 1,
+  });
+  return createCallerLookup({ http, lookup: options.lookup, region: () => REGIONS.US });
+}
+
+function number(i: number): string {
+  return `+1415${String(2_000_000 + i).padStart(7, '0')}`;
+}
+
+function match(i: number) {
+  return {
+    module: 'Contacts' as const,
+    id: String(4_876_876_000_000_000_000n + BigInt(i)),
+    name: `Caller Number${i}`,
+    phone: number(i),
+    field: 'Mobile',
+    recordUrl: `https://crm.zoho.com/crm/tab/Contacts/${4_876_876_000_000_000_000n + BigInt(i)}`,
+    source: 'zoho' as const,
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+async function cacheHits(): Promise<Record<string, string | number>> {
+  const lookup = engine();
+  const distinct = 1_000;
+  const raws: string[] = [];
+  for (let i = 0; i < distinct; i++) {
+    lookup.remember(match(i));
+    raws.push(
+      `(415) ${String(200 + Math.floor(i / 10_000)).padStart(3, '0')}-${String(i % 10_000).padStart(4, '0')}`,
+    );
+  }
+  // The caller IDs as the trunk sends them: E.164 for half, national format for the other half.
+  const inputs = raws.map((raw, i) => (i % 2 === 0 ? number(i) : raw));
+  for (let i = 0; i < 50_000; i++) await lookup.lookupCaller(inputs[i % distinct] as string); // warm up
+  const total = 2_000_000;
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < total; i++) await lookup.lookupCaller(inputs[i % distinct] as string);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const samples: number[] = [];
+  for (let i = 0; i < 200_000; i++) {
+    const t = process.hrtime.bigint();
+    await lookup.lookupCaller(inputs[i % distinct] as string);
+    samples.push(Number(process.hrtime.bigint() - t));
+  }
+  samples.sort((a, b) => a - b);
+  return {
+    scenario: 'cache hit (1,000 numbers, mixed raw formats)',
+    'lookups/s': Math.round(total / seconds),
+    'p50 µs': (percentile(samples, 50) / 1000).toFixed(2),
+    'p99 µs': (percentile(samples, 99) / 1000).toFixed(2),
+  };
+}
+
+function memoryPerNumber(): Record<string, string | number> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return { scenario: 'memory per cached number', note: 'run with node --expose-gc' };
+  const count = 100_000;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const lookup = engine(count);
+  for (let i = 0; i < count; i++) lookup.remember(match(i));
+  gc();
+  const after = process.memoryUsage().heapUsed;
+  return {
+    scenario: `memory per cached number (${count.toLocaleString('en-US')} contacts)`,
+    'bytes/number': Math.round((after - before) / count),
+    size: lookup.cacheSize,
+  };
+}
+
+export async function run(): Promise<BenchSection> {
+  const hits = await cacheHits();
+  const memory = memoryPerNumber();
+  const rate = Number(hits['lookups/s']);
+  const bytes = Number(memory['bytes/number']);
+  return {
+    title: 'Caller ID: cache hits and memory',
+    description:
+      'One process, one core. `lookupCaller()` on numbers already in the cache (half sent as E.164, half as national-format strings, so the raw-caller-ID memo is exercised too). Memory is the heap growth after GC for 100,000 cached contacts.',
+    rows: [hits, memory],
+    targets: [
+      {
+        target: 'cache hit ≥ 1,000,000 lookups/s on one core',
+        met: rate >= 1_000_000,
+        actual: `${rate.toLocaleString('en-US')}/s`,
+      },
+      {
+        target: 'memory ≤ 300 bytes per cached number',
+        met: Number.isFinite(bytes) && bytes <= 300,
+        actual: `${bytes} bytes`,
+      },
+    ],
+  };
+}
+
+await printWhenMain(import.meta, run);
