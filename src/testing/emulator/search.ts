@@ -30,6 +30,8 @@ export function search(state: EmulatorStateImpl, def: ModuleDef, q: URLSearchPar
 
   const predicate = buildPredicate(state, def, q);
   if (predicate instanceof Response) return predicate;
+  const now = state.now();
+  const candidates = phoneCandidates(state, def, q, now);
 
   const { page, perPage } = paging;
   const start = (page - 1) * perPage;
@@ -39,11 +41,10 @@ export function search(state: EmulatorStateImpl, def: ModuleDef, q: URLSearchPar
     });
   }
   const end = Math.min(start + perPage, SEARCH_LIMIT);
-  const now = state.now();
   const hits: StoredRecord[] = [];
   let seen = 0;
   let more = false;
-  for (const rec of state.recordLists.get(def.apiName) ?? []) {
+  for (const rec of candidates ?? state.recordLists.get(def.apiName) ?? []) {
     const view = state.searchView(rec, now);
     if (!view || !predicate(view)) continue;
     if (seen >= end) {
@@ -100,6 +101,19 @@ export function readPaging(q: URLSearchParams): { page: number; perPage: number 
 }
 
 // --- Internal helpers ---
+
+/** For a phone search (and no criteria/email, which take precedence) the phone index's candidates. */
+function phoneCandidates(
+  state: EmulatorStateImpl,
+  def: ModuleDef,
+  q: URLSearchParams,
+  now: number,
+): StoredRecord[] | undefined {
+  if (!state.phoneMatchByDigits || q.get('criteria') || q.get('email')) return undefined;
+  const phone = q.get('phone');
+  if (!phone) return undefined;
+  return state.phoneCandidates(def.apiName, indexPhone('', phone).digits, now);
+}
 
 function intParam(value: string | null, dflt: number): number | undefined {
   if (value === null || value === '') return dflt;

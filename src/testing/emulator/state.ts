@@ -17,6 +17,7 @@ import {
   MODULE_NAMES,
   type ModuleDef,
 } from './modules.js';
+import { PhoneIndex } from './phone-index.js';
 import { createPhoneMatcher, type IndexedPhone, indexPhone, type PhoneMatcher } from './phone-match.js';
 import { ScopeSet } from './scopes.js';
 import { formatZohoDateTime, isValidTimeZone } from './time.js';
@@ -155,6 +156,8 @@ export interface SearchView {
 /** A CRM record. */
 export interface StoredRecord {
   readonly id: string;
+  /** Insertion order (search results come out in it). */
+  readonly seq: number;
   readonly module: EmulatorModule;
   data: Record<string, unknown>;
   readonly createdAt: number;
@@ -192,6 +195,8 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
   readonly metaIds = new IdGenerator('5843104', 100_001);
   readonly orgId: string;
   readonly phoneMatcher: PhoneMatcher;
+  /** Whether the phone matching mode compares digits only (then the phone index can answer). */
+  readonly phoneMatchByDigits: boolean;
 
   modules!: Map<EmulatorModule, ModuleDef>;
   usersById = new Map<string, UserRec>();
@@ -204,6 +209,11 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
   recordMaps = new Map<EmulatorModule, Map<string, StoredRecord>>();
   /** Records per module in insertion order (search scans this). */
   recordLists = new Map<EmulatorModule, StoredRecord[]>();
+  /** Phone-digit indexes per module (over what search sees). */
+  phoneIndexes = new Map<EmulatorModule, PhoneIndex<StoredRecord>>();
+  /** Records with a pending (delayed) search-index entry, per module. */
+  pendingIndex = new Map<EmulatorModule, Set<StoredRecord>>();
+  private seq = 0;
   inFlight = new Map<string, number>();
   heavyInFlight = new Map<string, number>();
   inFlightTotal = 0;
@@ -220,6 +230,8 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
     this.clock = new EmulatorClock(this.options.now);
     this.orgId = `7${this.metaIds.id().slice(-8)}`;
     this.phoneMatcher = createPhoneMatcher(this.options.phoneMatch);
+    this.phoneMatchByDigits =
+      typeof this.options.phoneMatch === 'string' && this.options.phoneMatch.startsWith('digits-');
     this.init();
   }
 
@@ -275,10 +287,7 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
       const createdAt = this.timeInput(input.Created_Time) ?? this.now();
       const modifiedAt = this.timeInput(input.Modified_Time) ?? createdAt;
       const rec = this.storeNew(def, id, values, owner, createdAt, modifiedAt);
-      if (options.indexed !== false) {
-        rec.view = rec.pending?.view ?? rec.view;
-        rec.pending = undefined;
-      }
+      if (options.indexed !== false && rec.pending) this.setView(rec, rec.pending.view);
       ids.push(id);
     }
     return ids;
@@ -549,6 +558,7 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
     finishRecord(def, data);
     const rec: StoredRecord = {
       id,
+      seq: this.seq++,
       module: def.apiName,
       data,
       createdAt,
@@ -576,6 +586,7 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
 
   /** Deletes a record. */
   deleteRecord(rec: StoredRecord): void {
+    this.setView(rec, undefined);
     this.recordMaps.get(rec.module)?.delete(rec.id);
     const list = this.recordLists.get(rec.module);
     if (list) {
@@ -586,11 +597,36 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
 
   /** What search sees of a record now (promoting a pending index entry whose delay has passed). */
   searchView(rec: StoredRecord, now: number): SearchView | undefined {
-    if (rec.pending && now >= rec.pending.at) {
-      rec.view = rec.pending.view;
-      rec.pending = undefined;
-    }
+    if (rec.pending && now >= rec.pending.at) this.setView(rec, rec.pending.view);
     return rec.view;
+  }
+
+  /**
+   * Candidates for a digit-based phone search, in insertion order, or undefined when the index cannot
+   * answer (short query): the caller then scans. Due pending index entries are promoted first.
+   */
+  phoneCandidates(module: EmulatorModule, queryDigits: string, now: number): StoredRecord[] | undefined {
+    const pending = this.pendingIndex.get(module);
+    if (pending && pending.size > 0) for (const rec of [...pending]) this.searchView(rec, now);
+    return this.phoneIndexes.get(module)?.candidates(queryDigits);
+  }
+
+  /** Makes `view` what search sees of a record (undefined: nothing), keeping the phone index current. */
+  private setView(rec: StoredRecord, view: SearchView | undefined): void {
+    const index = this.phoneIndexes.get(rec.module);
+    if (rec.view)
+      index?.remove(
+        rec,
+        rec.view.phones.map((p) => p.digits),
+      );
+    rec.view = view;
+    if (view)
+      index?.add(
+        rec,
+        view.phones.map((p) => p.digits),
+      );
+    rec.pending = undefined;
+    this.pendingIndex.get(rec.module)?.delete(rec);
   }
 
   /** `{ name, id }` of a record, as lookups show it. */
@@ -744,6 +780,8 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
     this.accessTokens = new Map();
     this.recordMaps = new Map(MODULE_NAMES.map((m) => [m, new Map()]));
     this.recordLists = new Map(MODULE_NAMES.map((m) => [m, []]));
+    this.phoneIndexes = new Map(MODULE_NAMES.map((m) => [m, new PhoneIndex<StoredRecord>()]));
+    this.pendingIndex = new Map(MODULE_NAMES.map((m) => [m, new Set<StoredRecord>()]));
     this.inFlight = new Map();
     this.heavyInFlight = new Map();
     this.inFlightTotal = 0;
@@ -834,19 +872,22 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
     const view = buildSearchView(def, rec.data);
     const delay = this.options.searchIndexDelayMs;
     if (delay <= 0) {
-      rec.view = view;
-      rec.pending = undefined;
+      this.setView(rec, view);
     } else {
       rec.pending = { at: this.now() + delay, view };
+      this.pendingIndex.get(rec.module)?.add(rec);
     }
   }
 
   private reindexAll(module: EmulatorModule): void {
     const def = this.moduleDef(module);
     for (const rec of this.recordLists.get(def.apiName) ?? []) {
-      if (rec.view) rec.view = buildSearchView(def, rec.view.data);
-      if (rec.pending)
-        rec.pending = { at: rec.pending.at, view: buildSearchView(def, rec.pending.view.data) };
+      const pending = rec.pending;
+      if (rec.view) this.setView(rec, buildSearchView(def, rec.view.data));
+      if (pending) {
+        rec.pending = { at: pending.at, view: buildSearchView(def, pending.view.data) };
+        this.pendingIndex.get(rec.module)?.add(rec);
+      }
     }
   }
 
