@@ -56,6 +56,8 @@ export const ErrorCode = {
   TOKEN_STORE: 'TOKEN_STORE',
   /** The connector was closed; create a new one. */
   CONNECTOR_CLOSED: 'CONNECTOR_CLOSED',
+  /** A journal store (call ledger, outbox, dead letters) failed to read, write or decrypt. */
+  JOURNAL_STORE: 'JOURNAL_STORE',
 } as const;
 
 /**
@@ -381,6 +383,30 @@ export class TokenStoreError extends ZohoCrmError<typeof ErrorCode.TOKEN_STORE> 
 
   constructor(store: string, operation: string, message: string, options: ZohoCrmErrorOptions = {}) {
     super(ErrorCode.TOKEN_STORE, message, options);
+    this.store = store;
+    this.operation = operation;
+  }
+}
+
+/**
+ * A journal store (the call ledger, the outbox of pending Zoho writes, the dead letters) failed: I/O, a
+ * corrupt file, decryption with the wrong key, a Redis command. The journal call that hit it rejects;
+ * nothing already stored is lost.
+ * @example
+ * ```ts
+ * if (err instanceof JournalStoreError) logger.error({ store: err.store, operation: err.operation }, err.message);
+ * ```
+ * @group Errors
+ */
+export class JournalStoreError extends ZohoCrmError<typeof ErrorCode.JOURNAL_STORE> {
+  override readonly name = 'JournalStoreError' as const;
+  /** Which store failed, e.g. `journal-file`, `journal-redis`. */
+  readonly store: string;
+  /** What it was doing, e.g. `load`, `append`, `claim`. */
+  readonly operation: string;
+
+  constructor(store: string, operation: string, message: string, options: ZohoCrmErrorOptions = {}) {
+    super(ErrorCode.JOURNAL_STORE, message, options);
     this.store = store;
     this.operation = operation;
   }
