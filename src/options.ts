@@ -7,6 +7,9 @@
 import { z } from 'zod';
 import { EDITION_NAMES, type Edition } from './editions.js';
 import { ConfigError } from './errors.js';
+import type { SubjectContext, SubjectTemplate } from './journal/map-call.js';
+import { isJournalStore, JOURNAL_STORE_METHODS, type JournalStore } from './journal/store.js';
+import { isValidTimeZone } from './journal/zoho-time.js';
 import type { Logger } from './logger.js';
 import { REGION_CODES, type RegionCode } from './regions.js';
 import type { TokenStore } from './stores/types.js';
@@ -157,7 +160,17 @@ export interface LookupCacheOptions {
 }
 
 /**
- * Call-journal settings (the seed's "Log Calls as Activities").
+ * Call-journal settings (the seed's "Log Calls as Activities"). docs/journal.md explains each one.
+ * @example
+ * ```ts
+ * const journal: JournalOptions = {
+ *   recordingLink: 'public',
+ *   publicLinks: { secret: process.env.RECORDING_LINK_SECRET!, ttlSeconds: 30 * 86_400 },
+ *   dedupeField: 'PBX_Call_Id__c',
+ *   agents: { '201': '4876876000000225013' },
+ *   fallbackOwnerId: '4876876000000225001',
+ * };
+ * ```
  * @group Options
  */
 export interface JournalOptions {
@@ -168,7 +181,7 @@ export interface JournalOptions {
   enabled?: boolean;
   /**
    * Which recording link goes on the activity: the host's authenticated URL (`'private'`), a signed,
-   * expiring URL that needs no sign-in (`'public'`), or none.
+   * expiring URL that needs no sign-in (`'public'`, needs `publicLinks`), or none.
    * @default 'private'
    */
   recordingLink?: 'private' | 'public' | 'none';
@@ -177,10 +190,131 @@ export interface JournalOptions {
    * @default true
    */
   trunkCallsOnly?: boolean;
+  /**
+   * Which transcription link goes into the description: the host's URL (`'private'`), a signed,
+   * expiring one (`'public'`, needs `publicLinks`), or none. The summary is written either way.
+   * @default 'private'
+   */
+  transcriptionLink?: 'private' | 'public' | 'none';
+  /**
+   * Where the recording link goes: Zoho's `Voice_Recording__s` field (audio player in Closed
+   * Activities), the description, or both. Links longer than 255 characters go to the description only.
+   * @default 'both'
+   */
+  recordingTarget?: 'field' | 'description' | 'both';
+  /** Signing settings for public links; required when a link option is `'public'`. */
+  publicLinks?: PublicLinkSettings;
+  /**
+   * The activity's subject: a template with `{number}`, `{name}`, `{type}`, `{direction}`, `{status}`,
+   * `{agent}`, or a function. Emoji are removed and the result is cut to 255 characters.
+   * @default per call type: `Inbound call from {number}`, `Missed call from {number}`,
+   * `Voicemail from {number}`, `Outbound call to {number}` (plus `(busy)`, `(no answer)`… when unanswered)
+   */
+  subject?: SubjectTemplate;
+  /**
+   * How `Call_Duration` is written. Zoho's format is UNVERIFIED (ZOHO-API.md §12 Q1): minutes and seconds
+   * (`75:03`) is what its samples and production integrations use.
+   * @default 'mm:ss'
+   */
+  durationFormat?: 'mm:ss' | 'hh:mm:ss';
+  /**
+   * IANA time zone for `Call_Start_Time`. By default the time zone of the user who authorized (the org's,
+   * from `GET /users?type=CurrentUser`), else UTC. Any zone gives the same instant; this sets how it reads.
+   */
+  timeZone?: string;
+  /**
+   * API name of a unique custom text field on Calls (e.g. `PBX_Call_Id__c`, "Do not allow duplicate
+   * values") that receives the PBX call id. Writes then use upsert keyed on it, so even a crash between
+   * Zoho's answer and the ledger write cannot create a second activity.
+   */
+  dedupeField?: string;
+  /**
+   * API name of the outbound call-status field, or `false` to never send it. By default it is discovered
+   * from the Calls field metadata (`Outgoing_Call_Status` in v8; the docs say `Outbound_Call_Status`).
+   */
+  outboundStatusField?: string | false;
+  /** Explicit owners: PBX extension or agent e-mail → Zoho user id. Checked before the users API. */
+  agents?: Record<string, string>;
+  /**
+   * API name of a Zoho user field that holds the PBX extension (e.g. a custom `Extension` field). Without
+   * it agents are matched by e-mail only.
+   */
+  userExtensionField?: string;
+  /**
+   * Zoho user id that owns calls whose agent matches no user. Without it Zoho makes the user who
+   * authorized the connection the owner.
+   */
+  fallbackOwnerId?: string;
+  /** Title of the notes written to activities; none by default. */
+  noteTitle?: string;
+  /**
+   * Append `PBX call ID: …` to the description (helps support find a call in the PBX).
+   * @default true
+   */
+  includeCallId?: boolean;
+  /** Where the ledger, outbox and dead letters live. Defaults to memory (lost on restart). */
+  store?: JournalStore;
+  /** Background retry timing for queued writes. */
+  retry?: JournalRetryOptions;
+  /**
+   * Most Calls per insert/upsert request (Zoho allows 100; credits are 1 per 10 records).
+   * @default 100
+   */
+  batchSize?: number;
+  /**
+   * How long notes and links for a call id the journal has not seen yet wait for its `logCall`, in ms;
+   * then they go to the dead letters.
+   * @default 86400000 (24 hours)
+   */
+  holdUnknownCallsMs?: number;
+}
+
+/**
+ * Signing settings for public (no sign-in) links.
+ * @example
+ * ```ts
+ * const publicLinks: PublicLinkSettings = { secret: process.env.RECORDING_LINK_SECRET!, ttlSeconds: 7 * 86_400 };
+ * ```
+ * @group Options
+ */
+export interface PublicLinkSettings {
+  /** HMAC secret, at least 16 bytes (32 random bytes recommended); the host verifies links with it. */
+  secret: string | Uint8Array;
+  /**
+   * How long a link works, in seconds.
+   * @default 2592000 (30 days)
+   */
+  ttlSeconds?: number;
+}
+
+/**
+ * Background retry timing for queued journal writes: exponential backoff with jitter between
+ * `baseDelayMs` and `maxDelayMs`, forever (a queued call is never dropped).
+ * @example
+ * ```ts
+ * const retry: JournalRetryOptions = { baseDelayMs: 2_000, maxDelayMs: 300_000 };
+ * ```
+ * @group Options
+ */
+export interface JournalRetryOptions {
+  /**
+   * First retry delay, in ms.
+   * @default 5000
+   */
+  baseDelayMs?: number;
+  /**
+   * Longest delay between retries, in ms.
+   * @default 900000 (15 minutes)
+   */
+  maxDelayMs?: number;
 }
 
 /**
  * Record-creation settings (the seed's "Create Contacts for New Numbers").
+ * @example
+ * ```ts
+ * const createRecords: CreateRecordsOptions = { type: 'Leads', leadSource: 'Cold Call', companyPlaceholder: 'Unknown' };
+ * ```
  * @group Options
  */
 export interface CreateRecordsOptions {
@@ -194,6 +328,18 @@ export interface CreateRecordsOptions {
    * @default 'Contacts'
    */
   type?: 'Contacts' | 'Leads';
+  /**
+   * `Last_Name` when only the number is known; `{number}` becomes the number as people write it.
+   * @default 'Unknown caller {number}'
+   */
+  lastNamePlaceholder?: string;
+  /**
+   * `Company` of a new Lead when none is given (many layouts make it mandatory); `{number}` works too.
+   * @default 'Unknown'
+   */
+  companyPlaceholder?: string;
+  /** `Lead_Source` of new records (a value of your org's picklist, e.g. `Cold Call`); none by default. */
+  leadSource?: string;
 }
 
 /**
@@ -327,15 +473,79 @@ const LookupSchema = z.strictObject({
   cache: LookupCacheSchema.prefault({}),
 });
 
-const JournalSchema = z.strictObject({
-  enabled: z.boolean().default(true),
-  recordingLink: z.enum(['private', 'public', 'none']).default('private'),
-  trunkCallsOnly: z.boolean().default(true),
-});
+const apiName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/, 'must be a Zoho field API name');
+const linkPolicy = z.enum(['private', 'public', 'none']);
+
+const JournalSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    recordingLink: linkPolicy.default('private'),
+    trunkCallsOnly: z.boolean().default(true),
+    transcriptionLink: linkPolicy.default('private'),
+    recordingTarget: z.enum(['field', 'description', 'both']).default('both'),
+    publicLinks: z
+      .strictObject({
+        secret: z.union([
+          z.string().min(16, 'must be at least 16 characters'),
+          z.custom<Uint8Array>(
+            (value) => value instanceof Uint8Array && value.byteLength >= 16,
+            'must be at least 16 bytes',
+          ),
+        ]),
+        ttlSeconds: positiveInt(10 * 366 * 86_400).default(2_592_000),
+      })
+      .optional(),
+    subject: z
+      .union([
+        z.string().trim().min(1),
+        z.custom<(context: SubjectContext) => string>(isFunction, 'must be a string or a function'),
+      ])
+      .optional(),
+    durationFormat: z.enum(['mm:ss', 'hh:mm:ss']).default('mm:ss'),
+    timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin').optional(),
+    dedupeField: apiName.optional(),
+    outboundStatusField: z.union([apiName, z.literal(false)]).optional(),
+    agents: z.record(z.string().trim().min(1), z.string().trim().min(1)).optional(),
+    userExtensionField: apiName.optional(),
+    fallbackOwnerId: nonEmpty.optional(),
+    noteTitle: z.string().trim().min(1).max(120).optional(),
+    includeCallId: z.boolean().default(true),
+    store: z
+      .custom<JournalStore>(isJournalStore, `must implement ${JOURNAL_STORE_METHODS.join(', ')}`)
+      .optional(),
+    retry: z
+      .strictObject({
+        baseDelayMs: positiveInt(3_600_000).default(5_000),
+        maxDelayMs: positiveInt(86_400_000).default(900_000),
+      })
+      .prefault({}),
+    batchSize: z.number().int().min(1).max(100).default(100),
+    holdUnknownCallsMs: positiveInt(30 * 86_400_000).default(86_400_000),
+  })
+  .superRefine((journal, ctx) => {
+    const wantsPublic = journal.recordingLink === 'public' || journal.transcriptionLink === 'public';
+    if (journal.enabled && wantsPublic && !journal.publicLinks) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['publicLinks'],
+        message: 'is required when recordingLink or transcriptionLink asks for signed (no sign-in) links',
+      });
+    }
+    if (journal.retry.maxDelayMs < journal.retry.baseDelayMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retry', 'maxDelayMs'],
+        message: 'must not be below baseDelayMs',
+      });
+    }
+  });
 
 const CreateRecordsSchema = z.strictObject({
   enabled: z.boolean().default(true),
   type: z.enum(['Contacts', 'Leads']).default('Contacts'),
+  lastNamePlaceholder: z.string().trim().min(1).max(80).default('Unknown caller {number}'),
+  companyPlaceholder: z.string().trim().min(1).max(200).default('Unknown'),
+  leadSource: z.string().trim().min(1).max(120).optional(),
 });
 
 const HttpSchema = z.strictObject({

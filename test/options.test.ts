@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.js';
+import { createMemoryJournalStore } from '../src/journal/memory-store.js';
 import { noopLogger } from '../src/logger.js';
 import { type ConnectorOptions, parseConnectorOptions } from '../src/options.js';
 import { createMemoryStore } from '../src/stores/memory.js';
@@ -40,10 +41,72 @@ describe('parseConnectorOptions', () => {
         discoverPhoneFields: false,
         cache: { maxEntries: 10_000, ttlMs: 300_000, negativeTtlMs: 60_000 },
       },
-      journal: { enabled: true, recordingLink: 'private', trunkCallsOnly: true },
-      createRecords: { enabled: true, type: 'Contacts' },
+      journal: {
+        enabled: true,
+        recordingLink: 'private',
+        trunkCallsOnly: true,
+        transcriptionLink: 'private',
+        recordingTarget: 'both',
+        durationFormat: 'mm:ss',
+        includeCallId: true,
+        retry: { baseDelayMs: 5_000, maxDelayMs: 900_000 },
+        batchSize: 100,
+        holdUnknownCallsMs: 86_400_000,
+      },
+      createRecords: {
+        enabled: true,
+        type: 'Contacts',
+        lastNamePlaceholder: 'Unknown caller {number}',
+        companyPlaceholder: 'Unknown',
+      },
       http: { timeoutMs: 10_000, deadlineMs: 30_000, retries: 3 },
     });
+  });
+
+  it('accepts every journal and record-creation option', () => {
+    const store = createMemoryJournalStore();
+    const subject = () => 'Call';
+    const resolved = parseConnectorOptions({
+      ...base,
+      journal: {
+        recordingLink: 'public',
+        transcriptionLink: 'none',
+        recordingTarget: 'field',
+        publicLinks: { secret: new Uint8Array(32) },
+        subject,
+        durationFormat: 'hh:mm:ss',
+        timeZone: 'Asia/Kolkata',
+        dedupeField: 'PBX_Call_Id__c',
+        outboundStatusField: false,
+        agents: { '201': '4876876000000225013', 'grace@example.com': '4876876000000225014' },
+        userExtensionField: 'Extension',
+        fallbackOwnerId: '4876876000000225001',
+        noteTitle: 'Agent note',
+        includeCallId: false,
+        store,
+        retry: { baseDelayMs: 1_000 },
+        batchSize: 50,
+        holdUnknownCallsMs: 60_000,
+      },
+      createRecords: { type: 'Leads', lastNamePlaceholder: 'Caller {number}', leadSource: 'Cold Call' },
+    });
+    expect(resolved.journal).toMatchObject({
+      publicLinks: { ttlSeconds: 2_592_000 },
+      subject,
+      store,
+      outboundStatusField: false,
+      retry: { baseDelayMs: 1_000, maxDelayMs: 900_000 },
+    });
+    expect(resolved.createRecords).toEqual({
+      enabled: true,
+      type: 'Leads',
+      lastNamePlaceholder: 'Caller {number}',
+      companyPlaceholder: 'Unknown',
+      leadSource: 'Cold Call',
+    });
+    expect(
+      parseConnectorOptions({ ...base, journal: { subject: '{type} call with {name}' } }).journal.subject,
+    ).toBe('{type} call with {name}');
   });
 
   it('accepts the full DESIGN.md option set', () => {
@@ -110,6 +173,43 @@ describe('parseConnectorOptions', () => {
     ['fractional cache size', 'lookup.cache.maxEntries', { ...base, lookup: { cache: { maxEntries: 1.5 } } }],
     ['bad recording link', 'journal.recordingLink', { ...base, journal: { recordingLink: 'secret' } }],
     ['bad record type', 'createRecords.type', { ...base, createRecords: { type: 'Accounts' } }],
+    [
+      'public links without a secret',
+      'journal.publicLinks',
+      { ...base, journal: { recordingLink: 'public' } },
+    ],
+    [
+      'public transcription links without a secret',
+      'journal.publicLinks',
+      { ...base, journal: { transcriptionLink: 'public' } },
+    ],
+    [
+      'short link secret',
+      'journal.publicLinks.secret',
+      { ...base, journal: { publicLinks: { secret: 'short' } } },
+    ],
+    [
+      'short link secret bytes',
+      'journal.publicLinks.secret',
+      { ...base, journal: { publicLinks: { secret: new Uint8Array(8) } } },
+    ],
+    ['unknown time zone', 'journal.timeZone', { ...base, journal: { timeZone: 'Mars/Olympus' } }],
+    ['bad dedupe field', 'journal.dedupeField', { ...base, journal: { dedupeField: 'PBX Call Id' } }],
+    ['status field true', 'journal.outboundStatusField', { ...base, journal: { outboundStatusField: true } }],
+    ['subject neither text nor function', 'journal.subject', { ...base, journal: { subject: 42 } }],
+    ['store without methods', 'journal.store', { ...base, journal: { store: { getLogged() {} } } }],
+    ['batch above 100', 'journal.batchSize', { ...base, journal: { batchSize: 101 } }],
+    [
+      'max delay below base delay',
+      'journal.retry.maxDelayMs',
+      { ...base, journal: { retry: { baseDelayMs: 10_000, maxDelayMs: 1_000 } } },
+    ],
+    ['empty agent user id', 'journal.agents.201', { ...base, journal: { agents: { '201': ' ' } } }],
+    [
+      'long last-name placeholder',
+      'createRecords.lastNamePlaceholder',
+      { ...base, createRecords: { lastNamePlaceholder: 'x'.repeat(81) } },
+    ],
     ['too many retries', 'http.retries', { ...base, http: { retries: 11 } }],
     ['logger without methods', 'logger', { ...base, logger: { info() {} } }],
     ['fetch not a function', 'fetch', { ...base, fetch: 'fetch' }],

@@ -1,0 +1,467 @@
+/**
+ * The pure mapping from a PBX call (plus the CRM record it belongs to) to a Zoho Calls record. No I/O, no
+ * clock, no process time zone: the same input gives the same record anywhere.
+ *
+ * Rules (ZOHO-API.md §4 and §12):
+ * - **Call_Type**: inbound answered → `Inbound`; inbound missed, no-answer, busy, failed or voicemail →
+ *   `Missed`; outbound → `Outbound` whatever the outcome (Zoho has no "unanswered outbound" type; the
+ *   outcome goes into the subject and description).
+ * - **Call_Start_Time**: answered calls start when they were answered (so start + duration = end),
+ *   others when they started ringing; in the org's time zone with its offset, no milliseconds, never `Z`.
+ * - **Call_Duration**: answered calls last from answer to end, rounded to whole seconds and at least
+ *   1 s (Zoho refuses a zero duration on Inbound/Outbound); missed inbound calls are `00:00`; unanswered
+ *   outbound calls last their ringing time (start to end), at least 1 s, because Zoho refuses zero for
+ *   `Outbound` and the time is what the agent spent dialling.
+ * - **Links**: Contact → `Who_Id` (+ `What_Id`/`$se_module: 'Accounts'` for its account); Lead →
+ *   `What_Id` + `$se_module: 'Leads'`; Account → `What_Id` + `$se_module: 'Accounts'`; no match → none.
+ * - **Text**: emoji and other characters outside the Basic Multilingual Plane are removed (Zoho stores
+ *   them as `?`); the subject is cut to 255 characters.
+ *
+ * @module
+ */
+import type { CallerMatch } from '../lookup/types.js';
+import { classifyNumber, formatForDisplay } from '../phone/normalize.js';
+import type { NormalizedCall, PbxCallStatus } from './pbx-call.js';
+import { formatZohoDateTime } from './zoho-time.js';
+
+/**
+ * Zoho's call type.
+ * @group Journal
+ */
+export type ZohoCallType = 'Inbound' | 'Outbound' | 'Missed';
+
+/**
+ * How `Call_Duration` is written: `'mm:ss'` (minutes may exceed 59, e.g. `75:03`) or `'hh:mm:ss'`.
+ * Zoho's documentation says "HH:mm" but its own samples and production integrations use minutes and
+ * seconds (ZOHO-API.md §12 Q1, UNVERIFIED): `'mm:ss'` is the most likely reading; switch if a 4-minute
+ * call shows as 4 hours in your org.
+ * @group Journal
+ */
+export type DurationFormat = 'mm:ss' | 'hh:mm:ss';
+
+/**
+ * Where a recording link goes: Zoho's `Voice_Recording__s` field (an audio player in Closed Activities),
+ * the description, or both.
+ * @group Journal
+ */
+export type RecordingTarget = 'field' | 'description' | 'both';
+
+/**
+ * What a subject template can use. In string templates write `{number}`, `{name}`, `{type}`,
+ * `{direction}`, `{status}` or `{agent}`.
+ * @example
+ * ```ts
+ * const subject = (c: SubjectContext) => `${c.type} call ${c.direction === 'inbound' ? 'from' : 'to'} ${c.name}`;
+ * ```
+ * @group Journal
+ */
+export interface SubjectContext {
+  /** Zoho call type. */
+  type: ZohoCallType;
+  /** PBX direction. */
+  direction: 'inbound' | 'outbound';
+  /** How the call ended. */
+  status: PbxCallStatus;
+  /** The other party's number for people (`+1 415 555 2671`), or `anonymous` / the raw value. */
+  number: string;
+  /** The CRM record's name when known, else the same as `number`. */
+  name: string;
+  /** The agent's name, else their extension, else empty. */
+  agent: string;
+}
+
+/**
+ * A subject template: a string with `{placeholders}` (see {@link SubjectContext}) or a function.
+ * @example
+ * ```ts
+ * const template: SubjectTemplate = '{type} call with {name}';
+ * ```
+ * @group Journal
+ */
+export type SubjectTemplate = string | ((context: SubjectContext) => string);
+
+/**
+ * Everything {@link toCallActivity} needs besides the call and the match; the journal resolves these
+ * (owner, org time zone, discovered status field, signed links) before mapping.
+ * @example
+ * ```ts
+ * const options: CallActivityOptions = { timeZone: 'America/New_York', defaultCountry: 'US', ownerId: '4876876000000225013' };
+ * ```
+ * @group Journal
+ */
+export interface CallActivityOptions {
+  /** IANA time zone for `Call_Start_Time` (the org's). */
+  timeZone: string;
+  /** Country for numbers without a country code (the lookup's `defaultCountry`). */
+  defaultCountry: string;
+  /** @default 'mm:ss' */
+  durationFormat?: DurationFormat;
+  /** Subject template. @default per call type, e.g. `Inbound call from {number}` */
+  subject?: SubjectTemplate;
+  /** Zoho user id of the owner; omitted → Zoho makes the authorizing user the owner. */
+  ownerId?: string;
+  /** Recording link to put on the activity (already signed for public links). */
+  recordingUrl?: string;
+  /** @default 'both' */
+  recordingTarget?: RecordingTarget;
+  /** Transcription link to put in the description. */
+  transcriptionUrl?: string;
+  /** Transcription summary to put in the description. */
+  transcriptionSummary?: string;
+  /** API name of the outbound call-status field (`Outgoing_Call_Status` in v8); omitted when unknown. */
+  outboundStatusField?: string;
+  /** API name of a unique custom field that receives the PBX call id (upsert key). */
+  dedupeField?: string;
+  /** Append `PBX call ID: …` to the description. @default true */
+  includeCallId?: boolean;
+  /** Optional fields Zoho refused for this org (they are left out). */
+  omitFields?: ReadonlySet<string>;
+}
+
+/**
+ * A Zoho Calls record ready for insert or upsert. Optional keys are absent, never `undefined`.
+ * @group Journal
+ */
+export interface CallActivity {
+  Subject: string;
+  Call_Type: ZohoCallType;
+  Call_Start_Time: string;
+  Call_Duration: string;
+  /** Sent alongside `Call_Duration` (Zoho may recompute it; harmless either way). */
+  Call_Duration_in_seconds?: number;
+  Description?: string;
+  Who_Id?: { id: string };
+  What_Id?: { id: string };
+  $se_module?: 'Accounts' | 'Leads';
+  Owner?: { id: string };
+  Voice_Recording__s?: string;
+  Caller_ID?: string;
+  Dialled_Number?: string;
+  /** The status field (see {@link CallActivityOptions.outboundStatusField}) and the dedupe field. */
+  [field: string]: unknown;
+}
+
+/** Zoho's `Subject` limit. @group Journal */
+export const SUBJECT_MAX_LENGTH = 255;
+/** Longest recording URL put into `Voice_Recording__s` (Zoho's limit is UNVERIFIED; longer ones go to the description only). @group Journal */
+export const RECORDING_FIELD_MAX_LENGTH = 255;
+const DESCRIPTION_MAX_LENGTH = 32_000;
+
+/**
+ * Maps a finished PBX call and the CRM record it belongs to into a Zoho Calls record. Pure.
+ * @param call - The validated call.
+ * @param match - The CRM record of the other party (`null` when unknown; PBX-directory matches link nothing).
+ * @param options - See {@link CallActivityOptions}.
+ * @returns The record to send.
+ * @throws `RangeError` for an unknown time zone (the journal validates it first).
+ * @example
+ * ```ts
+ * const record = toCallActivity(call, match, { timeZone: 'America/New_York', defaultCountry: 'US' });
+ * // { Subject: 'Inbound call from +1 415 555 2671', Call_Type: 'Inbound',
+ * //   Call_Start_Time: '2025-01-10T14:03:00-05:00', Call_Duration: '04:12', Call_Duration_in_seconds: 252,
+ * //   Who_Id: { id: '4876876000000333001' }, Caller_ID: '+14155552671', ... }
+ * ```
+ * @group Journal
+ */
+export function toCallActivity(
+  call: NormalizedCall,
+  match: CallerMatch | null,
+  options: CallActivityOptions,
+): CallActivity {
+  const direction = call.direction === 'outbound' ? 'outbound' : 'inbound';
+  const type = callType(direction, call.status);
+  const answered = call.status === 'answered';
+  const start = answered ? (call.answeredAt ?? call.startedAt) : call.startedAt;
+  const seconds = durationSeconds(call);
+  const external = direction === 'inbound' ? call.from : call.to;
+  const own = direction === 'inbound' ? call.to : call.from;
+  const other = party(external, options.defaultCountry);
+  const ours = party(own, options.defaultCountry);
+  const omit = options.omitFields ?? EMPTY;
+
+  const context: SubjectContext = {
+    type,
+    direction,
+    status: call.status,
+    number: other.display,
+    name: (match?.name && bmpSafe(match.name).trim()) || other.display,
+    agent: call.agent?.name || call.agent?.extension || '',
+  };
+
+  const record: CallActivity = {
+    Subject: subjectText(renderSubject(options.subject, context)),
+    Call_Type: type,
+    Call_Start_Time: formatZohoDateTime(start, options.timeZone),
+    Call_Duration: formatDuration(seconds, options.durationFormat ?? 'mm:ss'),
+  };
+  if (!omit.has('Call_Duration_in_seconds')) record.Call_Duration_in_seconds = seconds;
+
+  Object.assign(record, linkFields(match));
+  if (options.ownerId) record.Owner = { id: options.ownerId };
+
+  const target = options.recordingTarget ?? 'both';
+  const recording = options.recordingUrl;
+  const recordingInField =
+    recording !== undefined &&
+    target !== 'description' &&
+    recording.length <= RECORDING_FIELD_MAX_LENGTH &&
+    !omit.has('Voice_Recording__s');
+  if (recordingInField) record.Voice_Recording__s = recording;
+
+  const callerId = direction === 'inbound' ? other.e164 : ours.e164;
+  const dialled = direction === 'inbound' ? ours.e164 : other.e164;
+  if (callerId && !omit.has('Caller_ID')) record.Caller_ID = callerId;
+  if (dialled && !omit.has('Dialled_Number')) record.Dialled_Number = dialled;
+
+  if (direction === 'outbound' && options.outboundStatusField && !omit.has(options.outboundStatusField)) {
+    record[options.outboundStatusField] = 'Completed';
+  }
+  if (options.dedupeField) record[options.dedupeField] = call.id;
+
+  const description = describeCall(call, {
+    recording: recording !== undefined && (target !== 'field' || !recordingInField) ? recording : undefined,
+    transcriptionUrl: options.transcriptionUrl,
+    transcriptionSummary: options.transcriptionSummary,
+    includeCallId: options.includeCallId ?? true,
+  });
+  if (description) record.Description = description;
+  return record;
+}
+
+/**
+ * Zoho call type for a direction and outcome (see the module notes).
+ * @param direction - PBX direction.
+ * @param status - How the call ended.
+ * @returns `Inbound`, `Outbound` or `Missed`.
+ * @example
+ * ```ts
+ * callType('inbound', 'busy');     // 'Missed'
+ * callType('outbound', 'no-answer'); // 'Outbound'
+ * ```
+ * @group Journal
+ */
+export function callType(direction: 'inbound' | 'outbound', status: PbxCallStatus): ZohoCallType {
+  if (direction === 'outbound') return 'Outbound';
+  return status === 'answered' ? 'Inbound' : 'Missed';
+}
+
+/**
+ * The duration Zoho gets, in whole seconds (see the module notes for the rules).
+ * @param call - The validated call.
+ * @returns 0 for missed inbound calls, else at least 1.
+ * @example
+ * ```ts
+ * durationSeconds({ ...call, status: 'answered', answeredAt: t, endedAt: t + 400 }); // 1
+ * ```
+ * @group Journal
+ */
+export function durationSeconds(call: NormalizedCall): number {
+  const outbound = call.direction === 'outbound';
+  if (call.status === 'answered') {
+    return Math.max(1, Math.round((call.endedAt - (call.answeredAt ?? call.startedAt)) / 1000));
+  }
+  if (outbound) return Math.max(1, Math.round((call.endedAt - call.startedAt) / 1000));
+  return 0;
+}
+
+/**
+ * Formats seconds as Zoho's `Call_Duration` text, zero-padded.
+ * @param seconds - Whole seconds (fractions are rounded, negatives count as 0).
+ * @param format - `'mm:ss'` (minutes unbounded) or `'hh:mm:ss'`.
+ * @returns E.g. `04:12`, `75:03`, `01:15:03`.
+ * @example
+ * ```ts
+ * formatDuration(252, 'mm:ss');     // '04:12'
+ * formatDuration(4503, 'mm:ss');    // '75:03'
+ * formatDuration(4503, 'hh:mm:ss'); // '01:15:03'
+ * ```
+ * @group Journal
+ */
+export function formatDuration(seconds: number, format: DurationFormat): string {
+  const total = Math.max(0, Math.round(seconds));
+  const pad = (n: number) => String(n).padStart(2, '0');
+  if (format === 'hh:mm:ss') {
+    return `${pad(Math.floor(total / 3600))}:${pad(Math.floor((total % 3600) / 60))}:${pad(total % 60)}`;
+  }
+  return `${pad(Math.floor(total / 60))}:${pad(total % 60)}`;
+}
+
+/**
+ * Removes what Zoho cannot store in text fields: characters outside the Basic Multilingual Plane (emoji,
+ * some CJK extensions), the joiners and variation selectors emoji leave behind, and unpaired surrogates.
+ * Whitespace runs left by removed characters collapse to one space.
+ * @param text - Any text.
+ * @returns The text without those characters.
+ * @example
+ * ```ts
+ * bmpSafe('Call 📞 with Zoë 👍🏽'); // 'Call with Zoë'
+ * ```
+ * @group Journal
+ */
+export function bmpSafe(text: string): string {
+  const stripped = text.replace(NOT_STORABLE, '');
+  return stripped === text ? text : stripped.replace(/[ \t]{2,}/g, ' ').trim();
+}
+
+/**
+ * The subject as sent: BMP-safe, whitespace collapsed, at most 255 characters (cut with `…`).
+ * @param subject - The rendered template.
+ * @returns The subject, never empty (`Call` as a last resort).
+ * @example
+ * ```ts
+ * subjectText('🔥 Hot lead  call'); // 'Hot lead call'
+ * ```
+ * @group Journal
+ */
+export function subjectText(subject: string): string {
+  const clean = bmpSafe(subject).replace(/\s+/g, ' ').trim() || 'Call';
+  return clean.length <= SUBJECT_MAX_LENGTH ? clean : `${clean.slice(0, SUBJECT_MAX_LENGTH - 1).trimEnd()}…`;
+}
+
+/**
+ * The link fields for a caller match (see the module notes).
+ * @param match - The CRM record, or null.
+ * @returns `Who_Id` and/or `What_Id` + `$se_module`, or nothing.
+ * @example
+ * ```ts
+ * linkFields({ ...match, module: 'Leads', id: '42' }); // { What_Id: { id: '42' }, $se_module: 'Leads' }
+ * ```
+ * @group Journal
+ */
+export function linkFields(
+  match: Pick<CallerMatch, 'module' | 'id' | 'account'> | null,
+): Pick<CallActivity, 'Who_Id' | 'What_Id' | '$se_module'> {
+  if (!match) return {};
+  switch (match.module) {
+    case 'Contacts':
+      return match.account
+        ? { Who_Id: { id: match.id }, What_Id: { id: match.account.id }, $se_module: 'Accounts' }
+        : { Who_Id: { id: match.id } };
+    case 'Leads':
+      return { What_Id: { id: match.id }, $se_module: 'Leads' };
+    case 'Accounts':
+      return { What_Id: { id: match.id }, $se_module: 'Accounts' };
+    default:
+      return {};
+  }
+}
+
+/**
+ * Description lines for links added after the call (recording, transcription), in the same format
+ * {@link toCallActivity} uses, so that an update can append them to the existing description.
+ * @param links - The links and summary.
+ * @returns The lines (without a trailing newline), or an empty string.
+ * @example
+ * ```ts
+ * linkLines({ transcriptionUrl: 'https://pbx.example.com/t/1', transcriptionSummary: 'Wants a quote' });
+ * // 'Transcription: https://pbx.example.com/t/1\nSummary: Wants a quote'
+ * ```
+ * @group Journal
+ */
+export function linkLines(links: {
+  recording?: string | undefined;
+  transcriptionUrl?: string | undefined;
+  transcriptionSummary?: string | undefined;
+}): string {
+  const lines: string[] = [];
+  if (links.recording) lines.push(`Recording: ${links.recording}`);
+  if (links.transcriptionUrl) lines.push(`Transcription: ${links.transcriptionUrl}`);
+  if (links.transcriptionSummary) lines.push(`Summary: ${bmpSafe(links.transcriptionSummary)}`);
+  return lines.join('\n');
+}
+
+/**
+ * Fits a description into Zoho's 32,000-character text area (cut with `…`).
+ * @param text - The description.
+ * @returns At most 32,000 characters.
+ * @example
+ * ```ts
+ * clampDescription('short'); // 'short'
+ * ```
+ * @group Journal
+ */
+export function clampDescription(text: string): string {
+  return text.length <= DESCRIPTION_MAX_LENGTH ? text : `${text.slice(0, DESCRIPTION_MAX_LENGTH - 1)}…`;
+}
+
+// --- Internal helpers ---
+
+const EMPTY: ReadonlySet<string> = new Set();
+/** Astral code points, lone surrogates, ZWJ, variation selectors, keycap and tag characters. */
+const NOT_STORABLE = /[\u{10000}-\u{10FFFF}]|[\uD800-\uDFFF]|[\u200D\uFE0E\uFE0F\u20E3]/gu;
+
+const OUTCOME: Record<PbxCallStatus, string> = {
+  answered: 'answered',
+  missed: 'missed',
+  'no-answer': 'no answer',
+  busy: 'busy',
+  failed: 'failed',
+  voicemail: 'voicemail',
+};
+
+function defaultSubject(context: SubjectContext): string {
+  if (context.direction === 'outbound') {
+    const outcome = context.status === 'answered' ? '' : ` (${OUTCOME[context.status]})`;
+    return `Outbound call to ${context.number}${outcome}`;
+  }
+  if (context.status === 'answered') return `Inbound call from ${context.number}`;
+  if (context.status === 'voicemail') return `Voicemail from ${context.number}`;
+  const outcome =
+    context.status === 'missed' || context.status === 'no-answer' ? '' : ` (${OUTCOME[context.status]})`;
+  return `Missed call from ${context.number}${outcome}`;
+}
+
+function renderSubject(template: SubjectTemplate | undefined, context: SubjectContext): string {
+  if (template === undefined) return defaultSubject(context);
+  if (typeof template === 'function') return String(template(context) ?? '');
+  return template.replace(/\{(number|name|type|direction|status|agent)\}/g, (_m, key: keyof SubjectContext) =>
+    String(context[key]),
+  );
+}
+
+interface Party {
+  /** E.164 when the value is a public number. */
+  e164?: string;
+  /** How people see it: international format, `anonymous`, or the raw value (an extension, a SIP URI). */
+  display: string;
+}
+
+function party(raw: string, defaultCountry: string): Party {
+  let kind: 'e164' | 'extension' | 'anonymous' | 'other' = 'other';
+  let e164: string | undefined;
+  try {
+    const parsed = classifyNumber(raw, defaultCountry);
+    kind = parsed.kind;
+    if (parsed.kind === 'e164') e164 = parsed.e164;
+  } catch {
+    // Not a number we can read: shown as given.
+  }
+  if (e164) return { e164, display: formatForDisplay(e164) };
+  if (kind === 'anonymous') return { display: 'anonymous' };
+  return { display: bmpSafe(raw).trim() };
+}
+
+function describeCall(
+  call: NormalizedCall,
+  links: {
+    recording: string | undefined;
+    transcriptionUrl: string | undefined;
+    transcriptionSummary: string | undefined;
+    includeCallId: boolean;
+  },
+): string {
+  const lines: string[] = [];
+  if (call.status !== 'answered') lines.push(`Outcome: ${OUTCOME[call.status]}`);
+  if (call.agent) {
+    const name = call.agent.name ? bmpSafe(call.agent.name) : '';
+    lines.push(`Agent: ${name ? `${name} (ext. ${call.agent.extension})` : `ext. ${call.agent.extension}`}`);
+  }
+  const linkText = linkLines({
+    recording: links.recording,
+    transcriptionUrl: links.transcriptionUrl,
+    transcriptionSummary: links.transcriptionSummary,
+  });
+  if (linkText) lines.push(linkText);
+  if (links.includeCallId) lines.push(`PBX call ID: ${call.id}`);
+  return clampDescription(lines.join('\n'));
+}

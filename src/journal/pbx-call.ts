@@ -1,0 +1,263 @@
+/**
+ * `PbxCall`: the host-neutral description of a finished PBX call that the journal turns into a Zoho
+ * Calls activity, its zod schema (validated once, at the edge) and `JournalResult`.
+ *
+ * @module
+ */
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+
+/**
+ * How a PBX call ended.
+ * - `answered`: someone (an agent) talked to the other party.
+ * - `missed`: nobody answered (inbound: the caller gave up or was not picked up).
+ * - `no-answer`: the called party did not answer (mostly outbound; inbound it means the same as missed).
+ * - `busy`: the called party was busy.
+ * - `failed`: the call could not be set up (congestion, invalid number, trunk error).
+ * - `voicemail`: the call went to voicemail (inbound: the caller left a message).
+ * @group Journal
+ */
+export type PbxCallStatus = 'answered' | 'missed' | 'no-answer' | 'busy' | 'failed' | 'voicemail';
+
+/**
+ * A finished PBX call, as the host reports it to {@link JournalApi.logCall}. Dates are `Date` objects or
+ * ISO 8601 strings with `Z` or an offset (`2025-01-10T14:03:00-05:00`).
+ * @example
+ * ```ts
+ * const call: PbxCall = {
+ *   id: 'pbx-7f3a9c',                       // the PBX's unique call id: the idempotency key
+ *   direction: 'inbound',
+ *   trunk: true,
+ *   from: '+14155552671',                   // caller: any dialable form
+ *   to: '+14155550100',                     // the number that was dialled (a DID)
+ *   agent: { extension: '201', email: 'grace@example.com', name: 'Grace Hopper' },
+ *   startedAt: '2025-01-10T19:02:41Z',
+ *   answeredAt: '2025-01-10T19:03:00Z',
+ *   endedAt: '2025-01-10T19:07:12Z',
+ *   status: 'answered',
+ *   recording: { url: 'https://pbx.example.com/recordings/7f3a9c.wav' },
+ *   notes: ['Asked for a quote for 20 seats'],
+ * };
+ * await zoho.logCall(call);
+ * ```
+ * @group Journal
+ */
+export interface PbxCall {
+  /**
+   * The PBX's unique id for the call (1 to 200 characters, no control characters). Every delivery of the
+   * same call must carry the same id: it is what makes journaling exactly-once.
+   */
+  id: string;
+  /** `inbound` (from outside), `outbound` (to outside), `internal` (extension to extension; never logged). */
+  direction: 'inbound' | 'outbound' | 'internal';
+  /** Whether the call crossed a SIP trunk (public network). Non-trunk calls are skipped by default. */
+  trunk: boolean;
+  /** Caller: a phone number in any dialable form, a SIP URI, an extension, or `anonymous`. */
+  from: string;
+  /** Called party, in the same forms as `from`. */
+  to: string;
+  /** The agent who handled (or placed) the call: becomes the activity's owner. */
+  agent?: PbxAgent;
+  /** When the call started (ringing). */
+  startedAt: Date | string;
+  /** When it was answered; for answered calls the duration runs from here. Defaults to `startedAt`. */
+  answeredAt?: Date | string;
+  /** When it ended. */
+  endedAt: Date | string;
+  /** How it ended. */
+  status: PbxCallStatus;
+  /** The call recording (or the voicemail message), as the host's own URL. */
+  recording?: { url: string };
+  /** An AI transcription: a link and optionally a short summary. */
+  transcription?: { url: string; summary?: string };
+  /** Notes to attach to the activity (agents' notes taken during the call). */
+  notes?: string[];
+}
+
+/**
+ * The agent on the PBX side of a call.
+ * @example
+ * ```ts
+ * const agent: PbxAgent = { extension: '201', email: 'grace@example.com', name: 'Grace Hopper' };
+ * ```
+ * @group Journal
+ */
+export interface PbxAgent {
+  /** Extension number, e.g. `201`. */
+  extension: string;
+  /** E-mail address; matched case-insensitively against Zoho users. */
+  email?: string;
+  /** Display name (shown in the activity's description). */
+  name?: string;
+}
+
+/**
+ * What {@link JournalApi.logCall} did with a call.
+ * - `logged`: the Zoho Calls record exists; `zohoCallId` is its id (also for a redelivered call).
+ * - `queued`: it will be written in the background (Zoho unreachable, rate-limited, not authorized, or
+ *   the call is already being written); `reason` says why.
+ * - `skipped`: it is not journaled (internal call, non-trunk call, journal disabled); `reason` says why.
+ * @example
+ * ```ts
+ * const result = await zoho.logCall(call);
+ * if (result.status === 'logged') console.log('Zoho call', result.zohoCallId);
+ * else console.log(result.status, result.reason);
+ * ```
+ * @group Journal
+ */
+export interface JournalResult {
+  /** What happened. */
+  status: 'logged' | 'queued' | 'skipped';
+  /** Id of the Zoho Calls record, when logged. */
+  zohoCallId?: string;
+  /** Why it was queued or skipped (or that a redelivered call was already logged). */
+  reason?: string;
+}
+
+/**
+ * A validated call, dates as epoch ms: what the outbox stores and the mapping reads.
+ * @internal
+ */
+export interface NormalizedCall {
+  id: string;
+  direction: 'inbound' | 'outbound' | 'internal';
+  trunk: boolean;
+  from: string;
+  to: string;
+  agent?: PbxAgent;
+  startedAt: number;
+  answeredAt?: number;
+  endedAt: number;
+  status: PbxCallStatus;
+  recording?: { url: string };
+  transcription?: { url: string; summary?: string };
+  notes?: string[];
+}
+
+// --- Schema ---
+
+const CONTROL = /\p{Cc}/u;
+const id = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .refine((value) => !CONTROL.test(value), 'must not contain control characters');
+const party = z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
+const httpUrl = z
+  .string()
+  .trim()
+  .max(2048, 'must be at most 2048 characters')
+  .refine(isHttpUrl, 'must be an absolute http(s) URL');
+const date = z.union([z.date(), z.iso.datetime({ offset: true })], {
+  error: 'must be a Date or an ISO 8601 date-time with Z or an offset',
+});
+
+/** Notes and the summary: Zoho's text areas hold 32,000 characters. */
+export const MAX_TEXT_LENGTH = 32_000;
+const text = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH} characters`);
+
+/** @internal */
+export const PbxCallSchema = z
+  .strictObject({
+    id,
+    direction: z.enum(['inbound', 'outbound', 'internal']),
+    trunk: z.boolean(),
+    from: party,
+    to: party,
+    agent: z
+      .strictObject({
+        extension: z.string().trim().min(1, 'must not be empty').max(64),
+        email: z.string().trim().max(254).optional(),
+        name: z.string().trim().max(200).optional(),
+      })
+      .optional(),
+    startedAt: date,
+    answeredAt: date.optional(),
+    endedAt: date,
+    status: z.enum(['answered', 'missed', 'no-answer', 'busy', 'failed', 'voicemail']),
+    recording: z.strictObject({ url: httpUrl }).optional(),
+    transcription: z
+      .strictObject({ url: httpUrl, summary: z.string().trim().max(MAX_TEXT_LENGTH).optional() })
+      .optional(),
+    notes: z.array(text).max(100, 'must hold at most 100 notes').optional(),
+  })
+  .superRefine((call, ctx) => {
+    const started = toMs(call.startedAt);
+    const ended = toMs(call.endedAt);
+    if (ended < started)
+      ctx.addIssue({ code: 'custom', path: ['endedAt'], message: 'must not be before startedAt' });
+    if (call.answeredAt !== undefined) {
+      const answered = toMs(call.answeredAt);
+      if (answered < started) {
+        ctx.addIssue({ code: 'custom', path: ['answeredAt'], message: 'must not be before startedAt' });
+      } else if (answered > ended) {
+        ctx.addIssue({ code: 'custom', path: ['answeredAt'], message: 'must not be after endedAt' });
+      }
+    }
+  });
+
+/**
+ * Validates a call at the edge and normalises it (dates to epoch ms, strings trimmed, empty optional
+ * strings dropped).
+ * @param input - What the host passed to `logCall`.
+ * @returns The normalised call.
+ * @throws {@link ConfigError} (context `PbxCall`) naming every bad field, e.g. `endedAt: must not be
+ * before startedAt`; values (phone numbers) are never echoed.
+ * @example
+ * ```ts
+ * const call = parsePbxCall({ id: 'c1', direction: 'inbound', trunk: true, from: '+14155552671', to: '201',
+ *   startedAt: '2025-01-10T19:02:41Z', endedAt: '2025-01-10T19:03:12Z', status: 'missed' });
+ * call.startedAt; // 1736535761000
+ * ```
+ * @internal
+ */
+export function parsePbxCall(input: unknown): NormalizedCall {
+  const result = PbxCallSchema.safeParse(input);
+  if (!result.success) {
+    throw ConfigError.fromIssues(
+      result.error.issues.map((issue) => ({ path: issue.path, message: issue.message })),
+      'PbxCall',
+    );
+  }
+  const call = result.data;
+  const out: NormalizedCall = {
+    id: call.id,
+    direction: call.direction,
+    trunk: call.trunk,
+    from: call.from,
+    to: call.to,
+    startedAt: toMs(call.startedAt),
+    endedAt: toMs(call.endedAt),
+    status: call.status,
+  };
+  if (call.agent) {
+    out.agent = { extension: call.agent.extension };
+    if (call.agent.email) out.agent.email = call.agent.email;
+    if (call.agent.name) out.agent.name = call.agent.name;
+  }
+  if (call.answeredAt !== undefined) out.answeredAt = toMs(call.answeredAt);
+  if (call.recording) out.recording = { url: call.recording.url };
+  if (call.transcription) {
+    out.transcription = { url: call.transcription.url };
+    if (call.transcription.summary) out.transcription.summary = call.transcription.summary;
+  }
+  if (call.notes?.length) out.notes = [...call.notes];
+  return out;
+}
+
+// --- Internal helpers ---
+
+function toMs(value: Date | string): number {
+  return typeof value === 'string' ? Date.parse(value) : value.getTime();
+}
+
+function isHttpUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const protocol = new URL(value).protocol;
+  return protocol === 'https:' || protocol === 'http:';
+}

@@ -1,0 +1,195 @@
+/**
+ * The journal-store contract: a ledger of calls already logged (PBX call id → Zoho call id), an outbox
+ * of pending Zoho writes with their retry schedule, and dead letters for writes Zoho refused for good.
+ * Three implementations ship: memory (`createMemoryJournalStore`), file and Redis; a shared contract
+ * suite proves them.
+ *
+ * @module
+ */
+import type { NormalizedCall } from './pbx-call.js';
+
+/**
+ * What an outbox operation does.
+ * - `create`: write the Calls activity (and the call's own notes after it);
+ * - `note`: add a note to the activity;
+ * - `update`: add late links (recording, transcription) or a record link to the activity.
+ * @group Journal stores
+ */
+export type JournalOpKind = 'create' | 'note' | 'update';
+
+/**
+ * Links added to an activity after the call (see `attachToCall`), or the CRM record to link it to.
+ * @example
+ * ```ts
+ * const update: CallUpdate = { transcription: { url: 'https://pbx.example.com/t/7f3a', summary: 'Wants a quote' } };
+ * ```
+ * @group Journal stores
+ */
+export interface CallUpdate {
+  /** A recording that became available after the call. */
+  recording?: { url: string };
+  /** A transcription that became available after the call. */
+  transcription?: { url: string; summary?: string };
+  /** The CRM record the activity belongs to (e.g. one created for an unknown caller). */
+  link?: { module: 'Contacts' | 'Leads' | 'Accounts'; id: string; accountId?: string };
+}
+
+/**
+ * One pending Zoho write. Stores keep it as JSON and only read `id`, `callId` and `nextAttemptAt`;
+ * everything else is the journal's business.
+ * @example
+ * ```ts
+ * const op: JournalOp = { id: 'note:c1:5f2b', callId: 'c1', kind: 'note', note: 'Call back Monday',
+ *   createdAt: Date.now(), attempts: 0, nextAttemptAt: Date.now() };
+ * ```
+ * @group Journal stores
+ */
+export interface JournalOp {
+  /** Unique id. A call's `create` operation is always `create:<callId>`, so a call is queued at most once. */
+  id: string;
+  /** The PBX call id the operation belongs to. */
+  callId: string;
+  /** What to do. */
+  kind: JournalOpKind;
+  /** `create`: the validated call (dates as epoch ms). */
+  call?: NormalizedCall;
+  /** `note`: the note text. */
+  note?: string;
+  /** `update`: what to add. */
+  update?: CallUpdate;
+  /** When it was queued, epoch ms. */
+  createdAt: number;
+  /** Failed attempts so far. */
+  attempts: number;
+  /** Not before this time, epoch ms. */
+  nextAttemptAt: number;
+  /** The last failure, when there was one. */
+  lastError?: JournalErrorInfo;
+}
+
+/**
+ * A failure as the journal records it: the library's error code plus Zoho's own code and details.
+ * @example
+ * ```ts
+ * const info: JournalErrorInfo = { code: 'ZOHO_API', zohoCode: 'INVALID_DATA', message: 'invalid data',
+ *   details: { api_name: 'Call_Start_Time', json_path: '$.data[0].Call_Start_Time' } };
+ * ```
+ * @group Journal stores
+ */
+export interface JournalErrorInfo {
+  /** The library's {@link ErrorCode} (or a journal code such as `JOURNAL_CALL_NOT_LOGGED`). */
+  code: string;
+  /** Zoho's code, e.g. `INVALID_DATA`, `MANDATORY_NOT_FOUND`, `TOO_MANY_REQUESTS`. */
+  zohoCode?: string;
+  /** What went wrong. */
+  message: string;
+  /** Zoho's `details`, e.g. `{ api_name, json_path }`. */
+  details?: Record<string, unknown>;
+  /** HTTP status, when there was one. */
+  status?: number;
+}
+
+/**
+ * A write Zoho refused for good (e.g. `INVALID_DATA`): kept with the error until someone looks at it,
+ * never dropped.
+ * @example
+ * ```ts
+ * for (const letter of await zoho.journalDeadLetters()) console.log(letter.op.callId, letter.error.zohoCode);
+ * ```
+ * @group Journal stores
+ */
+export interface DeadLetter {
+  /** The operation, as it was last attempted. */
+  op: JournalOp;
+  /** Why it failed. */
+  error: JournalErrorInfo;
+  /** When it was moved here, epoch ms. */
+  failedAt: number;
+}
+
+/**
+ * Options of {@link JournalStore.claimDue}.
+ * @group Journal stores
+ */
+export interface ClaimDueOptions {
+  /** The current time, epoch ms (leases are judged against it). */
+  now: number;
+  /** Claimed operations stay invisible to other claims this long unless released or removed. */
+  leaseMs: number;
+  /** Most operations to return. */
+  limit: number;
+  /** Claim operations whose `nextAttemptAt` is at or before this. @default now */
+  dueBefore?: number;
+}
+
+/**
+ * Where the journal keeps its ledger, outbox and dead letters. Every method takes the connection id,
+ * so one store can serve many connectors (tenants). Operations are JSON-safe; a store must return
+ * copies, never its own objects.
+ *
+ * **Claims.** `claimDue` and `claimCalls` lease operations: a leased operation is not returned by any
+ * other claim until it is released (`release`), removed (`remove`, `bury`) or its lease runs out (a
+ * crashed process). That is what lets several processes share one outbox without writing a call twice.
+ *
+ * Prove an implementation with the contract suite in the repository (`test/journal/store-contract.ts`).
+ * @example
+ * ```ts
+ * import { createMemoryJournalStore } from 'zoho-crm-connector';
+ * const zoho = new ZohoCrmConnector({ ...options, journal: { store: createMemoryJournalStore() } });
+ * ```
+ * @group Journal stores
+ */
+export interface JournalStore {
+  /** The Zoho call id of a PBX call already logged, or undefined. */
+  getLogged(connectionId: string, callId: string): Promise<string | undefined>;
+  /** Records that a PBX call is logged as a Zoho Calls record. */
+  setLogged(connectionId: string, callId: string, zohoCallId: string): Promise<void>;
+  /** Queues an operation unless one with the same id is queued; returns whether it was added. */
+  add(connectionId: string, op: JournalOp): Promise<boolean>;
+  /** Leases and returns due operations, earliest `nextAttemptAt` first. */
+  claimDue(connectionId: string, options: ClaimDueOptions): Promise<JournalOp[]>;
+  /** Leases and returns every unleased operation of these calls, due or not, oldest first. */
+  claimCalls(
+    connectionId: string,
+    callIds: readonly string[],
+    options: { now: number; leaseMs: number },
+  ): Promise<JournalOp[]>;
+  /** Ends the lease of a claimed operation and stores its new schedule; ignored when it was removed. */
+  release(connectionId: string, op: JournalOp): Promise<void>;
+  /** Removes an operation (done). */
+  remove(connectionId: string, opId: string): Promise<void>;
+  /** Moves an operation to the dead letters (removing it from the outbox). */
+  bury(connectionId: string, letter: DeadLetter): Promise<void>;
+  /** Every dead letter, oldest first. */
+  deadLetters(connectionId: string): Promise<DeadLetter[]>;
+  /** Removes a dead letter and returns it (to requeue or discard it). */
+  unbury(connectionId: string, opId: string): Promise<DeadLetter | undefined>;
+  /** How many operations are queued (leased ones included) and the earliest time one is due. */
+  pending(connectionId: string): Promise<{ count: number; nextAttemptAt?: number }>;
+  /** Flushes and releases resources (files, timers); the store's owner calls it. */
+  close?(): Promise<void>;
+}
+
+/** Methods a journal store must have (checked at configuration time). @internal */
+export const JOURNAL_STORE_METHODS = [
+  'getLogged',
+  'setLogged',
+  'add',
+  'claimDue',
+  'claimCalls',
+  'release',
+  'remove',
+  'bury',
+  'deadLetters',
+  'unbury',
+  'pending',
+] as const;
+
+/** Whether a value has every {@link JournalStore} method. @internal */
+export function isJournalStore(value: unknown): value is JournalStore {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    JOURNAL_STORE_METHODS.every((name) => typeof (value as Record<string, unknown>)[name] === 'function')
+  );
+}
