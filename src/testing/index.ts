@@ -11,6 +11,7 @@ export type {
   EmulatorClientInit,
   EmulatorFieldInit,
   EmulatorModule,
+  EmulatorNamedRef,
   EmulatorStats,
   EmulatorUser,
   EmulatorUserInit,
@@ -18,6 +19,7 @@ export type {
   FieldDataType,
   IssuedTokens,
   OAuthLimits,
+  OutageWindow,
   PhoneMatchMode,
   RequestLogEntry,
   SeedOptions,
@@ -28,8 +30,9 @@ export type {
 export { type EmulatorTarget, localUrlScheme, type UrlScheme, zohoUrlScheme } from './emulator/url-scheme.js';
 export {
   createZohoEmulatorState,
+  type EmulatorEndpoints,
   startZohoEmulator,
   type ZohoEmulator,
   type ZohoEmulatorServerOptions,
 } from './server.js';
-export { assertTokenStoreContract } from './token-store-contract.js';
+export { assertTokenStoreContract, type TokenStoreContractOptions } from './token-store-contract.js';

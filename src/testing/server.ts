@@ -26,6 +26,17 @@ export interface ZohoEmulatorServerOptions extends ZohoEmulatorOptions {
 }
 
 /**
+ * Where one data centre of a running emulator lives.
+ * @group Emulator
+ */
+export interface EmulatorEndpoints {
+  /** Accounts server (`/oauth/v2/auth`, `/oauth/v2/token`, `/oauth/v2/token/revoke`). */
+  readonly accountsUrl: string;
+  /** API domain (CRM under `${apiUrl}/crm/v8`). */
+  readonly apiUrl: string;
+}
+
+/**
  * A running emulator: its URLs, its state and the control surface.
  * @group Emulator
  */
@@ -39,7 +50,7 @@ export interface ZohoEmulator extends ZohoEmulatorControl {
   /** API domain of the org's data centre: pass as `endpoints.apiUrl` (CRM under `${apiUrl}/crm/v8`). */
   readonly apiUrl: string;
   /** Accounts server and API domain of every data centre. */
-  readonly regions: Readonly<Record<RegionCode, { readonly accountsUrl: string; readonly apiUrl: string }>>;
+  readonly regions: Readonly<Record<RegionCode, EmulatorEndpoints>>;
   /** The request handler the server runs (useful to call without a socket). */
   readonly router: ZohoRouter;
   /** Stops the server and drops open connections. */
@@ -105,7 +116,7 @@ export async function startZohoEmulator(options: ZohoEmulatorServerOptions = {})
       c,
       Object.freeze({ accountsUrl: scheme.accountsUrl(c), apiUrl: scheme.apiUrl(c) }),
     ]),
-  ) as Record<RegionCode, { accountsUrl: string; apiUrl: string }>;
+  ) as Record<RegionCode, EmulatorEndpoints>;
   const dc = state.dataCenter;
   let closed: Promise<void> | undefined;
 

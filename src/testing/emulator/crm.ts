@@ -9,7 +9,7 @@ import { runCoql } from './coql.js';
 import { fieldMetadata, findModule, type ModuleDef } from './modules.js';
 import { json, MESSAGES, noContent, zohoError } from './responses.js';
 import { need, type ScopeRequirement } from './scopes.js';
-import { project, readFields, readPaging, search } from './search.js';
+import { countRecords, project, readFields, readPaging, search } from './search.js';
 import type { AccessRec, EmulatorStateImpl, UserRec } from './state.js';
 import { formatZohoDateTime } from './time.js';
 import { insertRecords, readWriteBody, updateRecords, upsertRecords } from './write.js';
@@ -148,6 +148,9 @@ function matchRoute(ctx: ApiContext): Route | Response {
   }
   if (second === 'search' && segments.length === 2) return only('GET', searchRoute(def));
   if (second === 'upsert' && segments.length === 2) return only('POST', upsertRoute(def));
+  if (second === 'actions' && third === 'count' && segments.length === 3) {
+    return only('GET', countRoute(def, ctx.url.searchParams));
+  }
   if (second && /^\d{1,19}$/.test(second)) {
     if (segments.length === 2) {
       if (method === 'GET') return getRoute(def, second);
@@ -315,6 +318,16 @@ function searchRoute(def: ModuleDef): Route {
       response: search(ctx.state, def, ctx.url.searchParams),
       credits: ctx.state.options.searchCredits,
     }),
+  };
+}
+
+function countRoute(def: ModuleDef, q: URLSearchParams): Route {
+  const searching = ['criteria', 'email', 'phone', 'word'].some((p) => (q.get(p) ?? '') !== '');
+  return {
+    scopes: searching
+      ? [moduleScope(def, 'READ'), need('ZohoSearch', 'securesearch', 'READ')]
+      : [moduleScope(def, 'READ')],
+    run: ({ ctx }) => ({ response: countRecords(ctx.state, def, ctx.url.searchParams), credits: 1 }),
   };
 }
 

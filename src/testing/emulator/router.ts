@@ -101,7 +101,7 @@ async function dispatch(
     if (hit && faults.status !== undefined) {
       state.count('faultsInjected');
       await delay();
-      return faultResponse(faults.status);
+      return faultResponse(faults.status, target.service);
     }
   }
 
@@ -113,7 +113,12 @@ async function dispatch(
   return handleApi(ctx);
 }
 
-function faultResponse(status: number): Response {
+function faultResponse(status: number, service: 'accounts' | 'api'): Response {
+  if (service === 'accounts' && status >= 500) {
+    return html(status, `<!doctype html><html><body><h1>${status} Server Error</h1></body></html>`, {
+      [ERROR_CODE_HEADER]: 'fault',
+    });
+  }
   if (status === 429) return zohoError(429, 'TOO_MANY_REQUESTS', MESSAGES.TOO_MANY_REQUESTS);
   if (status >= 500) return zohoError(status, 'INTERNAL_ERROR', MESSAGES.INTERNAL_ERROR);
   if (status === 401) return zohoError(401, 'INVALID_TOKEN', MESSAGES.INVALID_TOKEN);

@@ -62,6 +62,25 @@ export function search(state: EmulatorStateImpl, def: ModuleDef, q: URLSearchPar
   });
 }
 
+/**
+ * `GET /{Module}/actions/count`: how many records match `criteria`/`email`/`phone`/`word` (all records
+ * when none is given), as `{"count": n}`.
+ */
+export function countRecords(state: EmulatorStateImpl, def: ModuleDef, q: URLSearchParams): Response {
+  const searching = ['criteria', 'email', 'phone', 'word'].some((p) => (q.get(p) ?? '') !== '');
+  const records = state.recordLists.get(def.apiName) ?? [];
+  if (!searching) return json(200, { count: records.length });
+  const predicate = buildPredicate(state, def, q);
+  if (predicate instanceof Response) return predicate;
+  const now = state.now();
+  let count = 0;
+  for (const rec of records) {
+    const view = state.searchView(rec, now);
+    if (view && predicate(view)) count++;
+  }
+  return json(200, { count });
+}
+
 /** `fields=A,B` → the set of fields to return (plus `id`), or undefined for all. */
 export function readFields(q: URLSearchParams): Set<string> | undefined {
   const raw = q.get('fields');

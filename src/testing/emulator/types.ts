@@ -109,6 +109,17 @@ export interface EmulatorUserInit {
 }
 
 /**
+ * A `{ name, id }` reference, as Zoho shows roles and profiles.
+ * @group Emulator
+ */
+export interface EmulatorNamedRef {
+  /** Display name. */
+  readonly name: string;
+  /** 19-digit id. */
+  readonly id: string;
+}
+
+/**
  * A CRM user as `GET /crm/v8/users` reports it (a subset of Zoho's user object).
  * @group Emulator
  */
@@ -128,9 +139,9 @@ export interface EmulatorUser {
   /** `active` or `disabled`. */
   readonly status: 'active' | 'disabled';
   /** Role. */
-  readonly role: { readonly name: string; readonly id: string };
+  readonly role: EmulatorNamedRef;
   /** Profile. */
-  readonly profile: { readonly name: string; readonly id: string };
+  readonly profile: EmulatorNamedRef;
   /** IANA time zone (the org's). */
   readonly time_zone: string;
   /** Phone number, or null. */
@@ -277,11 +288,20 @@ export interface Faults {
   /** Fraction (0..1) of affected requests that get `status` or a dropped connection. @default 1 */
   rate?: number;
   /** Zoho is down: every affected request gets HTTP 503 with an HTML body. `{ forMs }` ends it after that long (emulator clock). */
-  outage?: boolean | { forMs: number };
+  outage?: boolean | OutageWindow;
   /** Close the connection without an answer (msw: a network error). Combined with `rate`. */
   dropConnections?: boolean;
   /** Which server the faults apply to. @default 'all' */
   target?: 'all' | 'accounts' | 'api';
+}
+
+/**
+ * An outage that ends by itself.
+ * @group Emulator
+ */
+export interface OutageWindow {
+  /** How long the outage lasts, in ms of emulator time (`advanceTime()` moves through it). */
+  forMs: number;
 }
 
 /**

@@ -213,6 +213,20 @@ export function crmScenarios(start: StartHarness): void {
       }
     });
 
+    it('counts records at /{Module}/actions/count, all or matching a search', async () => {
+      const { s, token } = await connected(start);
+      seedPeople(s);
+      expect((await s.api('GET', '/Contacts/actions/count', { token })).body).toEqual({ count: 4 });
+      expect((await s.api('GET', '/Contacts/actions/count?phone=4155552671', { token })).body).toEqual({
+        count: 2,
+      });
+      const noSearchScope = await s.connect({ scope: 'ZohoCRM.modules.contacts.READ' });
+      const res = await s.api('GET', '/Contacts/actions/count?phone=1', {
+        token: noSearchScope.access_token,
+      });
+      expect(res.status).toBe(401);
+    });
+
     it('searches e-mail fields, and needs one of criteria, email, phone or word', async () => {
       const { s, token } = await connected(start);
       const { contacts } = seedPeople(s);

@@ -130,6 +130,14 @@ export function limitScenarios(start: StartHarness): void {
       expect(s.emu.stats().faultsInjected).toBe(2);
     });
 
+    it('fails the accounts server alone with an HTML 5xx (target: accounts)', async () => {
+      const { s, token } = await connected(start);
+      s.emu.faults({ status: 502, target: 'accounts' });
+      const res = await s.token({ grant_type: 'refresh_token' });
+      expect([res.status, res.headers.get('content-type')?.startsWith('text/html')]).toEqual([502, true]);
+      expect((await s.api('GET', '/org', { token })).status).toBe(200);
+    });
+
     it('simulates an outage (HTTP 503, HTML) for a while, on both servers', async () => {
       const { s, token } = await connected(start);
       s.emu.faults({ outage: { forMs: 60_000 } });
