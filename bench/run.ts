@@ -36,7 +36,8 @@ for (const name of MODULES) {
   sections.push(section);
   console.log(`\n## ${section.title}\n`);
   console.table(section.rows);
-  for (const t of section.targets ?? []) console.log(`${t.met ? 'met   ' : 'MISSED'} ${t.target}: ${t.actual}`);
+  for (const t of section.targets ?? [])
+    console.log(`${t.met ? 'met   ' : 'MISSED'} ${t.target}: ${t.actual}`);
 }
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -51,7 +52,9 @@ const lines = [
   '',
   '| target | result | measured |',
   '| --- | --- | --- |',
-  ...sections.flatMap((s) => (s.targets ?? []).map((t) => `| ${t.target} | ${t.met ? 'met' : '**missed**'} | ${t.actual} |`)),
+  ...sections.flatMap((s) =>
+    (s.targets ?? []).map((t) => `| ${t.target} | ${t.met ? 'met' : '**missed**'} | ${t.actual} |`),
+  ),
   '',
 ];
 for (const section of sections) {

@@ -13,6 +13,7 @@ import { type Logger, noopLogger } from '../logger.js';
 import { urlPath } from '../redact.js';
 import { createConcurrencyGate } from './gate.js';
 import { withRetry } from './retry.js';
+import { attemptSignal, isTimeoutReason } from './signals.js';
 import { type TransportFailureKind, toZohoError } from './to-zoho-error.js';
 
 /**
@@ -121,22 +122,22 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
   async function request<T>(req: ZohoRequest<T>): Promise<ZohoResponse<T>> {
     const method = req.method;
     const idempotent = req.idempotent ?? method !== 'POST';
-    const deadline = deadlineSignal(req.deadlineMs ?? options.deadlineMs);
-    const operationSignal = req.signal ? AbortSignal.any([req.signal, deadline.signal]) : deadline.signal;
+    const deadlineAt = performance.now() + (req.deadlineMs ?? options.deadlineMs);
+    const callerSignal = req.signal;
     let grant: AccessGrant | undefined;
     let url = '';
     const secrets = () => (grant ? [grant.accessToken] : []);
 
     const classifyAbort = (): TransportFailureKind =>
-      req.signal?.aborted && !isTimeoutReason(req.signal.reason) ? 'aborted' : 'deadline';
+      callerSignal?.aborted && !isTimeoutReason(callerSignal.reason) ? 'aborted' : 'deadline';
 
     const sendOnce = async (attemptNumber: number): Promise<ZohoResponse<T>> => {
-      grant ??= await options.tokens.getAccessToken(operationSignal);
-      let response = await gate.run(() => send(grant as AccessGrant, attemptNumber), operationSignal);
+      grant ??= await options.tokens.getAccessToken(callerSignal);
+      let response = await gate.run(() => send(grant as AccessGrant, attemptNumber), callerSignal);
       if (response.status === 401 && zohoCodeOf(response.body) === 'INVALID_TOKEN') {
         logger.debug({ method, path: req.path }, 'zoho rejected the access token; refreshing once');
-        grant = await options.tokens.refreshAfterRejection(grant.accessToken, operationSignal);
-        response = await gate.run(() => send(grant as AccessGrant, attemptNumber), operationSignal);
+        grant = await options.tokens.refreshAfterRejection(grant.accessToken, callerSignal);
+        response = await gate.run(() => send(grant as AccessGrant, attemptNumber), callerSignal);
       }
       // 2xx, including 207 multi-status whose per-record results the caller inspects.
       if ((response.status >= 200 && response.status < 300) || hasRecordResults(response, req)) {
@@ -160,8 +161,9 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
     const send = async (current: AccessGrant, attemptNumber: number) => {
       const base = `${(options.apiUrl ?? current.apiDomain).replace(/\/+$/, '')}/crm/${version}`;
       url = `${base}${req.path}`;
-      const attempt = deadlineSignal(options.timeoutMs);
-      const signal = AbortSignal.any([operationSignal, attempt.signal]);
+      if (performance.now() >= deadlineAt) throw toZohoError({ kind: 'deadline', method, url }, secrets());
+      const attempt = attemptSignal(callerSignal, options.timeoutMs, deadlineAt);
+      const signal = attempt.signal;
       const started = performance.now();
       try {
         const res = await $fetch.raw<string>(url, {
@@ -181,11 +183,7 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
         );
         return { status: res.status, headers: res.headers, body };
       } catch (cause) {
-        const kind: TransportFailureKind = operationSignal.aborted
-          ? classifyAbort()
-          : attempt.signal.aborted
-            ? 'timeout'
-            : 'network';
+        const kind: TransportFailureKind = attempt.cause ?? 'network';
         logger.debug(
           { method, path: req.path, kind, attempt: attemptNumber, ms: elapsed(started) },
           'zoho request failed',
@@ -202,7 +200,8 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
         baseDelayMs: options.backoff?.baseDelayMs ?? 250,
         maxDelayMs: options.backoff?.maxDelayMs ?? 8_000,
         maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
-        signal: operationSignal,
+        signal: callerSignal,
+        deadlineAt,
         // An insert that may have reached Zoho is not resent here: the journal's ledger decides.
         isRetryable: (error) =>
           error.retryable && (idempotent || error instanceof RateLimitError || neverSent(error)),
@@ -217,8 +216,6 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
       if (isZohoCrmError(error)) throw error;
       // The loop itself was aborted (deadline or caller) between attempts.
       throw toZohoError({ kind: classifyAbort(), method, url: url || req.path }, secrets());
-    } finally {
-      deadline.clear();
     }
   }
 
@@ -234,21 +231,6 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
 
 function elapsed(started: number): number {
   return Math.round((performance.now() - started) * 10) / 10;
-}
-
-/** A timer-backed signal (fake timers in tests drive it) that can be cleared. */
-function deadlineSignal(ms: number): { signal: AbortSignal; clear(): void } {
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () => controller.abort(new DOMException('The operation timed out.', 'TimeoutError')),
-    ms,
-  );
-  (timer as { unref?: () => void }).unref?.();
-  return { signal: controller.signal, clear: () => clearTimeout(timer) };
-}
-
-function isTimeoutReason(reason: unknown): boolean {
-  return (reason as { name?: unknown } | undefined)?.name === 'TimeoutError';
 }
 
 function compactQuery(query: QueryParams | undefined): Record<string, string> | undefined {

@@ -1,7 +1,8 @@
 /**
  * The one retry policy of the library (p-retry underneath): network errors, per-attempt timeouts, 429
  * and 5xx are retried with exponential backoff and full jitter, `Retry-After` is honoured, nothing else
- * is retried, and the whole loop respects the operation's deadline.
+ * is retried, and the whole loop respects the operation's deadline. The first attempt runs outside
+ * p-retry, so a request that succeeds at once pays nothing for the machinery.
  *
  * @module
  */
@@ -16,10 +17,14 @@ export interface RetryPolicy {
   baseDelayMs: number;
   /** Backoff ceiling for one wait. */
   maxDelayMs: number;
-  /** Aborts the loop (the operation's deadline and the caller's signal). */
-  signal: AbortSignal;
+  /** Aborts the waits between attempts (the caller's signal). */
+  signal?: AbortSignal | undefined;
+  /** `performance.now()` time after which no further attempt starts; a wait that would end later is not begun. */
+  deadlineAt?: number;
   /** Source of randomness for jitter (tests inject a fixed one). */
   random?: () => number;
+  /** Longest `Retry-After` worth waiting for inside one operation. @default 60000 */
+  maxRetryAfterMs?: number;
   /** Which typed errors are worth another attempt; defaults to `error.retryable`. */
   isRetryable?: (error: ZohoCrmError) => boolean;
   /** Called before each wait, e.g. for logging and the `rateLimited` event. */
@@ -39,44 +44,51 @@ export function backoffDelay(
 }
 
 /**
- * Runs `attempt` until it succeeds, a non-retryable error is thrown, retries run out or the signal aborts.
- * `attempt` throws typed errors; `error.retryable` decides. A `Retry-After` longer than `maxRetryAfterMs`
- * is not waited for: the rate-limit error is thrown at once.
+ * Runs `attempt` until it succeeds, a non-retryable error is thrown, retries run out, the deadline
+ * would be passed, or the signal aborts. `attempt` throws typed errors; `isRetryable` decides.
  * @internal
  */
-export function withRetry<T>(
+export async function withRetry<T>(
   attempt: (attemptNumber: number) => Promise<T>,
-  policy: RetryPolicy & { maxRetryAfterMs?: number },
+  policy: RetryPolicy,
 ): Promise<T> {
+  try {
+    return await attempt(1);
+  } catch (error) {
+    if (policy.retries < 1 || !(await waitBeforeRetry(error, 1, policy))) throw error;
+  }
   return pRetry(
-    async (attemptNumber) => {
+    async (retryNumber) => {
       try {
-        return await attempt(attemptNumber);
+        return await attempt(retryNumber + 1);
       } catch (error) {
-        if (isZohoCrmError(error) && !(policy.isRetryable ?? defaultRetryable)(error))
-          throw new AbortError(error);
+        if (isZohoCrmError(error) && !isRetryable(error, policy)) throw new AbortError(error);
         throw error;
       }
     },
     {
-      retries: policy.retries,
+      retries: policy.retries - 1,
       minTimeout: 0,
-      signal: policy.signal,
-      shouldRetry: async ({ error, attemptNumber }) => {
-        if (!isZohoCrmError(error)) return false;
-        const hinted = error instanceof RateLimitError ? error.retryAfterMs : undefined;
-        if (hinted !== undefined && hinted > (policy.maxRetryAfterMs ?? 60_000)) return false;
-        const delayMs = hinted ?? backoffDelay(attemptNumber, policy);
-        policy.onRetry?.(error, attemptNumber, delayMs);
-        await sleep(delayMs, policy.signal);
-        return true;
-      },
+      ...(policy.signal ? { signal: policy.signal } : {}),
+      shouldRetry: ({ error, attemptNumber }) => waitBeforeRetry(error, attemptNumber + 1, policy),
     },
   );
 }
 
-function defaultRetryable(error: ZohoCrmError): boolean {
-  return error.retryable;
+function isRetryable(error: ZohoCrmError, policy: RetryPolicy): boolean {
+  return policy.isRetryable ? policy.isRetryable(error) : error.retryable;
+}
+
+/** Decides whether `error` (from attempt number `attempt`) is worth another try, and waits if so. */
+async function waitBeforeRetry(error: unknown, attempt: number, policy: RetryPolicy): Promise<boolean> {
+  if (!isZohoCrmError(error) || !isRetryable(error, policy)) return false;
+  const hinted = error instanceof RateLimitError ? error.retryAfterMs : undefined;
+  if (hinted !== undefined && hinted > (policy.maxRetryAfterMs ?? 60_000)) return false;
+  const delayMs = hinted ?? backoffDelay(attempt, policy);
+  if (policy.deadlineAt !== undefined && performance.now() + delayMs >= policy.deadlineAt) return false;
+  policy.onRetry?.(error, attempt, delayMs);
+  await sleep(delayMs, policy.signal);
+  return true;
 }
 
 /** Waits `ms`, rejecting with the signal's reason if it aborts first. @internal */

@@ -315,7 +315,7 @@ export function createCallerLookup(
         options.events.emit({ number: e164, match, source, modules, ms: performance.now() - started });
       }
     };
-    return withDeadline(callOptions, async (signal) => {
+    try {
       const pbx = await askPbx(e164);
       if (pbx) {
         report(pbx, 'pbx', []);
@@ -327,7 +327,11 @@ export function createCallerLookup(
         return cached;
       }
       const shared = resolveShared(e164);
-      const result = await Promise.race([shared, aborted(signal)]);
+      const result = await raceDeadline(
+        shared,
+        callOptions.timeoutMs ?? lookup.timeoutMs,
+        callOptions.signal,
+      );
       if (result === TIMED_OUT) {
         shared.catch(() => undefined);
         logger.debug(
@@ -339,7 +343,7 @@ export function createCallerLookup(
       }
       report(result.match, 'zoho', result.modules);
       return result.match;
-    }).catch((error: unknown) => {
+    } catch (error) {
       // A ringing call never fails because of Zoho: log, answer without a name, leave the cache alone.
       logger.warn(
         { number: maskPhone(e164), code: isZohoCrmError(error) ? error.code : 'UNKNOWN' },
@@ -347,22 +351,7 @@ export function createCallerLookup(
       );
       report(null, 'none', []);
       return null;
-    });
-  }
-
-  function withDeadline<T>(
-    callOptions: LookupCallerOptions,
-    run: (signal: AbortSignal) => Promise<T>,
-  ): Promise<T> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), callOptions.timeoutMs ?? lookup.timeoutMs);
-    const onAbort = () => controller.abort();
-    callOptions.signal?.addEventListener('abort', onAbort, { once: true });
-    if (callOptions.signal?.aborted) controller.abort();
-    return run(controller.signal).finally(() => {
-      clearTimeout(timer);
-      callOptions.signal?.removeEventListener('abort', onAbort);
-    });
+    }
   }
 
   return {
@@ -399,9 +388,27 @@ export function createCallerLookup(
 
 const TIMED_OUT = Symbol('timed out');
 
-function aborted(signal: AbortSignal): Promise<typeof TIMED_OUT> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve(TIMED_OUT);
-    else signal.addEventListener('abort', () => resolve(TIMED_OUT), { once: true });
+/**
+ * `work`, or TIMED_OUT once `ms` pass or `signal` aborts. A plain timer rather than an AbortController:
+ * the work is shared with other callers and must go on, and Node's EventTarget is costly on a hot path.
+ */
+function raceDeadline<T>(
+  work: Promise<T>,
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<T | typeof TIMED_OUT> {
+  if (signal?.aborted) return Promise.resolve(TIMED_OUT);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+  const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(resolve, ms, TIMED_OUT);
+    if (signal) {
+      onAbort = () => resolve(TIMED_OUT);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+  });
+  return Promise.race([work, deadline]).finally(() => {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
   });
 }

@@ -25,6 +25,7 @@
  */
 import {
   type CountryCode,
+  getCountryCallingCode,
   isSupportedCountry as isKnownCountry,
   type PhoneNumber,
   parsePhoneNumberFromString,
@@ -324,10 +325,13 @@ export function matchesNumber(
   const country = _country(defaultCountry);
   if (typeof storedValue !== 'string') return false;
   const fallback = options.callerCountryFallback !== false ? caller.country : undefined;
-  if (_matchValue(storedValue, caller.e164, country, fallback)) return true;
+  // Plain national digits equal to the caller's national number, in an org that shares the caller's
+  // calling code, are the caller: no parse needed (the common case of a lookup's verification).
+  const national = getCountryCallingCode(country) === caller.callingCode ? caller.national : undefined;
+  if (_matchValue(storedValue, caller.e164, country, fallback, national)) return true;
   if (!MULTIPLE.test(storedValue)) return false;
   for (const part of storedValue.split(MULTIPLE)) {
-    if (_matchValue(part, caller.e164, country, fallback)) return true;
+    if (_matchValue(part, caller.e164, country, fallback, national)) return true;
   }
   return false;
 }
@@ -638,9 +642,14 @@ function _maxExtension(options: ClassifyOptions | undefined): number {
   return max;
 }
 
+/** One-entry memo: a lookup asks for the same caller's terms and matches several times in a row. */
+let lastParsed: { input: string; phone: PhoneNumber } | undefined;
+
 function _parseE164(e164: string): PhoneNumber {
+  if (lastParsed?.input === e164) return lastParsed.phone;
   const phone = E164_SHAPE.test(e164) ? parsePhoneNumberFromString(e164) : undefined;
   if (!phone) throw _notE164();
+  lastParsed = { input: e164, phone };
   return phone;
 }
 
@@ -653,13 +662,22 @@ interface Caller {
   readonly input: string;
   readonly e164: string;
   readonly country: CountryCode | undefined;
+  /** National significant number and calling code, for the no-parse national fast path. */
+  readonly national: string;
+  readonly callingCode: string;
 }
 let lastCaller: Caller | undefined;
 
 function _caller(e164: string): Caller {
   if (lastCaller?.input === e164) return lastCaller;
   const phone = _parseE164(e164);
-  lastCaller = { input: e164, e164: phone.number, country: phone.country };
+  lastCaller = {
+    input: e164,
+    e164: phone.number,
+    country: phone.country,
+    national: phone.nationalNumber,
+    callingCode: phone.countryCallingCode,
+  };
   return lastCaller;
 }
 
@@ -672,8 +690,9 @@ function _matchValue(
   e164: string,
   country: CountryCode,
   fallback: CountryCode | undefined,
+  national: string | undefined,
 ): boolean {
-  const screen = _screen(value, e164);
+  const screen = _screen(value, e164, national);
   if (screen !== MAYBE && screen !== MAYBE_NATIONAL) return screen === SAME;
   const stored = _tryClassify(value, country);
   if (stored?.kind === 'e164' && stored.e164 === e164) return true;
@@ -702,10 +721,11 @@ const MAYBE_NATIONAL = 3;
  * Decides what it can without parsing. For plain ASCII values (digits, `+`, formatting, no letters):
  * the caller's last four digits must appear among the stored digits, since trunk prefixes, national
  * transformations and extensions never change a number's tail (`NO` otherwise); a `+` followed by exactly
- * the caller's digits and plain formatting is the caller (`SAME`). Letters, URIs and other scripts go to
- * the full parse.
+ * the caller's digits and plain formatting is the caller (`SAME`), and so are plain digits equal to the
+ * caller's national significant number when `national` is given (the org's country shares the caller's
+ * calling code). Letters, URIs and other scripts go to the full parse.
  */
-function _screen(value: string, e164: string): number {
+function _screen(value: string, e164: string, national: string | undefined): number {
   let digits = '';
   let plus = false;
   let plain = true;
@@ -717,7 +737,7 @@ function _screen(value: string, e164: string): number {
     else if (SEPARATOR[c] !== PLAIN) plain = false;
   }
   if (!digits.includes(e164.slice(-4))) return NO;
-  if (!plus) return MAYBE_NATIONAL;
+  if (!plus) return plain && national !== undefined && digits === national ? SAME : MAYBE_NATIONAL;
   return plain && digits.length === e164.length - 1 && e164.endsWith(digits) ? SAME : MAYBE;
 }
 
