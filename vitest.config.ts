@@ -29,6 +29,7 @@ export default defineConfig({
         'src/regions.ts': { lines: 100, branches: 100, functions: 100, statements: 100 },
         'src/errors.ts': { lines: 100, branches: 100, functions: 100, statements: 100 },
         'src/options.ts': { lines: 100, branches: 100, functions: 100, statements: 100 },
+        'src/phone/normalize.ts': { lines: 100, branches: 100, functions: 100, statements: 100 },
       },
     },
   },

@@ -11,6 +11,7 @@ import type { SubjectContext, SubjectTemplate } from './journal/map-call.js';
 import { isJournalStore, JOURNAL_STORE_METHODS, type JournalStore } from './journal/store.js';
 import { isValidTimeZone } from './journal/zoho-time.js';
 import type { Logger } from './logger.js';
+import { isSupportedCountry } from './phone/normalize.js';
 import { REGION_CODES, type RegionCode } from './regions.js';
 import type { TokenStore } from './stores/types.js';
 
@@ -98,6 +99,12 @@ export interface LookupOptions {
    * @default 'US'
    */
   defaultCountry?: string;
+  /**
+   * Caller IDs of at most this many digits (no `+`, no international prefix) are internal extensions
+   * and never looked up. Lower it where public numbers are that short (Niue, Saint Helena, Falklands).
+   * @default 6
+   */
+  maxExtensionLength?: number;
   /**
    * Ring deadline in ms: past it `lookupCaller` resolves `null` while the answer still fills the cache.
    * @default 1500
@@ -462,8 +469,10 @@ const LookupSchema = z.strictObject({
   defaultCountry: z
     .string()
     .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code')
+    .refine(isSupportedCountry, 'is not a country with phone-number metadata (the United Kingdom is GB)')
     .transform((code) => code.toUpperCase())
     .default('US'),
+  maxExtensionLength: z.number().int().min(0).max(15).default(6),
   timeoutMs: positiveInt(60_000).default(1_500),
   strategy: z.enum(['sequential', 'parallel']).default('sequential'),
   method: z.enum(['search', 'coql']).default('search'),

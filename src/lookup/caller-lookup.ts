@@ -99,7 +99,9 @@ export function createCallerLookup(
   function classify(raw: string): string {
     const known = classified.get(raw);
     if (known !== undefined) return known;
-    const number = classifyNumber(raw, lookup.defaultCountry);
+    const number = classifyNumber(raw, lookup.defaultCountry, {
+      maxExtensionLength: lookup.maxExtensionLength,
+    });
     const value = number.kind === 'e164' ? number.e164 : NOT_PUBLIC;
     if (classified.size >= lookup.cache.maxEntries)
       classified.delete(classified.keys().next().value as string);

@@ -200,6 +200,14 @@ describe('caller lookup', () => {
     expect(events.map((e) => e.source)).toEqual(['none', 'none']);
   });
 
+  it('maxExtensionLength decides what counts as an internal extension', async () => {
+    fakeCrm({});
+    expect(await engine().lookup.lookupCaller('2001')).toBeNull();
+    await expect(engine({ maxExtensionLength: 3 }).lookup.lookupCaller('2001')).rejects.toBeInstanceOf(
+      PhoneNumberError,
+    );
+  });
+
   it('rejects input that is not a number with PhoneNumberError', async () => {
     const { lookup } = engine();
     await expect(lookup.lookupCaller('hello world')).rejects.toBeInstanceOf(PhoneNumberError);
