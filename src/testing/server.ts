@@ -199,6 +199,7 @@ async function serve(
     });
     const payload = response.body ? Buffer.from(await response.arrayBuffer()) : undefined;
     if (payload) out['content-length'] = String(payload.length);
+    else if (response.status !== 204 && response.status !== 304) out['content-length'] = '0';
     res.writeHead(response.status, out);
     res.end(payload);
   } catch {

@@ -250,7 +250,7 @@ const orgRoute: Route = {
             country_code: state.dataCenter,
             type: 'production',
             max_per_page: 200,
-            created_time: formatZohoDateTime(0, state.options.timeZone),
+            created_time: formatZohoDateTime(state.createdAt, state.options.timeZone),
             license_details: {
               paid: edition !== 'free',
               paid_type: edition,

@@ -195,6 +195,8 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
   readonly metaIds = new IdGenerator('5843104', 100_001);
   readonly orgId: string;
   readonly phoneMatcher: PhoneMatcher;
+  /** When the org was "created" (the emulator's start). */
+  readonly createdAt: number;
   /** Whether the phone matching mode compares digits only (then the phone index can answer). */
   readonly phoneMatchByDigits: boolean;
 
@@ -228,6 +230,7 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
   constructor(options: ZohoEmulatorOptions = {}) {
     this.options = resolveOptions(options);
     this.clock = new EmulatorClock(this.options.now);
+    this.createdAt = this.clock.now();
     this.orgId = `7${this.metaIds.id().slice(-8)}`;
     this.phoneMatcher = createPhoneMatcher(this.options.phoneMatch);
     this.phoneMatchByDigits =

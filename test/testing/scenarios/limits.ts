@@ -242,6 +242,19 @@ export function limitScenarios(start: StartHarness): void {
       expect(() => s.emu.issueTokens({ clientId: '1000.SCENARIOCLIENT' })).toThrow(TypeError);
     });
 
+    it('runs on an injected clock (now option)', async () => {
+      let t = Date.parse('2025-03-01T12:00:00Z');
+      const { s, token } = await connected(start, { now: () => t, timeZone: 'UTC' });
+      expect(s.emu.now()).toBe(t);
+      const res = await s.api('POST', '/Leads', { token, body: { data: [{ Last_Name: 'Clocked' }] } });
+      expect(res.body.data[0].details.Created_Time).toBe('2025-03-01T12:00:00+00:00');
+      t += 3_600_000;
+      expect((await s.api('GET', '/org', { token })).status).toBe(401);
+      s.emu.advanceTime(1_000);
+      expect(s.emu.now()).toBe(t + 1_000);
+      expect(() => s.emu.advanceTime(-1)).toThrow(RangeError);
+    });
+
     it('issueTokens() mints working tokens without the OAuth dance', async () => {
       const s = await scenario(start);
       const issued = s.emu.issueTokens({ scopes: ['ZohoCRM.org.READ'] });
