@@ -3,6 +3,7 @@
  *
  * @packageDocumentation
  */
+export { type ConnectorEvents, type RateLimitedEvent, ZohoCrmConnector } from './connector.js';
 export {
   creditsForWrite,
   dailyCredits,
