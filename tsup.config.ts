@@ -56,6 +56,8 @@ export default defineConfig({
   clean: true,
   splitting: true,
   treeshake: true,
-  // Keep `node:` specifiers as written (they are only in the Node-only entries).
+  // Keep `node:` specifiers as written and external (they appear only in the Node-only entries; the
+  // core entry stays runtime-neutral, which test/package/exports.test.ts checks).
   removeNodeProtocol: false,
+  external: [/^node:/],
 });

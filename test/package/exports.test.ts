@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+
+// Runs after `npm run build` (`npm run test:package`): imports every subpath of the built package by name,
+// as a user would, and checks that the core entry stays free of node: imports.
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  name: string;
+  exports: Record<string, unknown>;
+};
+
+describe('the built package', () => {
+  it('every export subpath resolves and loads', async () => {
+    for (const subpath of Object.keys(pkg.exports)) {
+      if (subpath === './package.json') continue;
+      const specifier = subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`;
+      const mod = (await import(specifier)) as Record<string, unknown>;
+      expect(Object.keys(mod).length, specifier).toBeGreaterThan(0);
+    }
+  });
+
+  it('the core entry exposes the public contract', async () => {
+    const core = (await import(pkg.name)) as Record<string, unknown>;
+    for (const name of [
+      'ZohoCrmConnector',
+      'createMemoryStore',
+      'isZohoCrmError',
+      'ErrorCode',
+      'AuthError',
+      'REGIONS',
+      'toE164',
+    ]) {
+      expect(core[name], name).toBeDefined();
+    }
+  });
+
+  it('one ZohoCrmError class is shared by every entry (instanceof works across subpaths)', async () => {
+    const core = (await import(pkg.name)) as { ZohoCrmError: new (...args: never[]) => Error };
+    const file = (await import(`${pkg.name}/stores/file`)) as { createFileStore: (o: unknown) => unknown };
+    let thrown: unknown;
+    try {
+      file.createFileStore({ path: '/tmp/x', encryptionKey: 'short' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(core.ZohoCrmError);
+  });
+
+  it('the core entry and its chunks import nothing from node:', () => {
+    const seen = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const code = readFileSync(new URL(`../../dist/${file}`, import.meta.url), 'utf8');
+      expect(code, file).not.toMatch(/from\s*["']node:|import\(["']node:|require\(["']node:/);
+      for (const [, chunk] of code.matchAll(/from\s*["']\.\/([^"']+)["']/g)) visit(chunk as string);
+    };
+    visit('index.js');
+    expect(seen.size).toBeGreaterThan(0);
+  });
+});
