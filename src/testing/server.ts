@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { REGION_CODES, type RegionCode } from '../regions.js';
+import { rawBody } from './emulator/responses.js';
 import { createZohoRouter, type ZohoRouter } from './emulator/router.js';
 import { EmulatorStateImpl } from './emulator/state.js';
 import type { ZohoEmulatorControl, ZohoEmulatorOptions, ZohoEmulatorState } from './emulator/types.js';
@@ -197,7 +198,13 @@ async function serve(
     response.headers.forEach((value, key) => {
       out[key] = value;
     });
-    const payload = response.body ? Buffer.from(await response.arrayBuffer()) : undefined;
+    const raw = rawBody(response);
+    const payload =
+      raw !== undefined
+        ? Buffer.from(raw)
+        : response.body
+          ? Buffer.from(await response.arrayBuffer())
+          : undefined;
     if (payload) out['content-length'] = String(payload.length);
     else if (response.status !== 204 && response.status !== 304) out['content-length'] = '0';
     res.writeHead(response.status, out);

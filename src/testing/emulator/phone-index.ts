@@ -54,17 +54,28 @@ export class PhoneIndex<R extends Indexable> {
   }
 
   /**
-   * Records that may match query digits (a superset for every digit-based mode), in insertion order;
-   * undefined when the query is too short to use the index.
+   * Records that may match query digits, in insertion order; undefined when the query is too short to
+   * use the index. With `containing` (digits-contains, digits-exact) a match holds every n-gram of the
+   * query, so the smallest posting list suffices; otherwise (digits-suffix, where a stored number may be
+   * shorter than the query) any n-gram, plus every short number, makes a candidate.
    */
-  candidates(queryDigits: string): R[] | undefined {
+  candidates(queryDigits: string, containing: boolean): R[] | undefined {
     if (queryDigits.length < GRAM) return undefined;
+    if (containing) {
+      let smallest: Set<R> | undefined;
+      for (let i = 0; i + GRAM <= queryDigits.length; i++) {
+        const set = this.grams.get(queryDigits.slice(i, i + GRAM));
+        if (!set) return [];
+        if (!smallest || set.size < smallest.size) smallest = set;
+      }
+      return smallest ? sortBySeq([...smallest]) : [];
+    }
     const out = new Set<R>(this.short);
     for (let i = 0; i + GRAM <= queryDigits.length; i++) {
       const set = this.grams.get(queryDigits.slice(i, i + GRAM));
       if (set) for (const r of set) out.add(r);
     }
-    return [...out].sort((a, b) => a.seq - b.seq);
+    return sortBySeq([...out]);
   }
 
   /** Empties the index. */
@@ -72,4 +83,8 @@ export class PhoneIndex<R extends Indexable> {
     this.grams.clear();
     this.short.clear();
   }
+}
+
+function sortBySeq<R extends Indexable>(list: R[]): R[] {
+  return list.length > 1 ? list.sort((a, b) => a.seq - b.seq) : list;
 }

@@ -9,12 +9,26 @@ const JSON_TYPE = 'application/json;charset=UTF-8';
 /** Extra information the router reads off a response (for stats and the log). */
 export const ERROR_CODE_HEADER = 'x-emulator-error';
 
+/**
+ * Text bodies of the responses built here, so the node:http adapter can write them without reading the
+ * body stream back (a measurable cost at thousands of requests per second).
+ */
+const RAW_BODIES = new WeakMap<Response, string>();
+
+/** The body text of a response built by this module, if it has one. */
+export function rawBody(response: Response): string | undefined {
+  return RAW_BODIES.get(response);
+}
+
 /** A JSON response. */
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
+  const text = JSON.stringify(body);
+  const res = new Response(text, {
     status,
     headers: { 'content-type': JSON_TYPE, ...headers },
   });
+  RAW_BODIES.set(res, text);
+  return res;
 }
 
 /** Zoho's whole-request error envelope: `{"code","details","message","status":"error"}`. */
@@ -42,7 +56,12 @@ export function noContent(): Response {
 
 /** An HTML page. */
 export function html(status: number, body: string, headers: Record<string, string> = {}): Response {
-  return new Response(body, { status, headers: { 'content-type': 'text/html;charset=UTF-8', ...headers } });
+  const res = new Response(body, {
+    status,
+    headers: { 'content-type': 'text/html;charset=UTF-8', ...headers },
+  });
+  RAW_BODIES.set(res, body);
+  return res;
 }
 
 /** A 302 redirect. */

@@ -50,10 +50,11 @@ export function createZohoRouter(state: ZohoEmulatorState, scheme: UrlScheme): Z
     }
     const error = response.type === 'error' ? 'connection dropped' : response.headers.get(ERROR_CODE_HEADER);
     if (response.type !== 'error') response.headers.delete(ERROR_CODE_HEADER);
+    const logged = impl.options.requestLogSize > 0;
     const entry: RequestLogEntry = {
-      time: new Date(arrived).toISOString(),
+      time: logged ? new Date(arrived).toISOString() : '',
       method: request.method.toUpperCase(),
-      url: redactUrl(url),
+      url: logged ? redactUrl(url) : '',
       endpoint: endpointKey(impl, request.method, target, url),
       status: response.type === 'error' ? 0 : response.status,
       durationMs: Math.round((performance.now() - started) * 100) / 100,

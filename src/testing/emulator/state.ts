@@ -611,7 +611,9 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
   phoneCandidates(module: EmulatorModule, queryDigits: string, now: number): StoredRecord[] | undefined {
     const pending = this.pendingIndex.get(module);
     if (pending && pending.size > 0) for (const rec of [...pending]) this.searchView(rec, now);
-    return this.phoneIndexes.get(module)?.candidates(queryDigits);
+    return this.phoneIndexes
+      .get(module)
+      ?.candidates(queryDigits, this.options.phoneMatch !== 'digits-suffix');
   }
 
   /** Makes `view` what search sees of a record (undefined: nothing), keeping the phone index current. */
