@@ -12,6 +12,10 @@ import { localUrlScheme, zohoOrigins, zohoUrlScheme } from './emulator/url-schem
 
 /**
  * Options of {@link zohoHandlers}.
+ * @example
+ * ```ts
+ * server.use(...zohoHandlers(state, { baseUrl: 'http://zoho.test' }));
+ * ```
  * @group msw
  */
 export interface ZohoHandlersOptions {

@@ -15,6 +15,10 @@ import { localUrlScheme } from './emulator/url-scheme.js';
 
 /**
  * Options of {@link startZohoEmulator}: the emulator's options plus where to listen.
+ * @example
+ * ```ts
+ * const emu = await startZohoEmulator({ port: 4010, edition: 'Standard', dataCenter: 'in' });
+ * ```
  * @group Emulator
  */
 export interface ZohoEmulatorServerOptions extends ZohoEmulatorOptions {
@@ -28,6 +32,10 @@ export interface ZohoEmulatorServerOptions extends ZohoEmulatorOptions {
 
 /**
  * Where one data centre of a running emulator lives.
+ * @example
+ * ```ts
+ * const { accountsUrl, apiUrl }: EmulatorEndpoints = emu.regions.EU;
+ * ```
  * @group Emulator
  */
 export interface EmulatorEndpoints {
@@ -39,6 +47,11 @@ export interface EmulatorEndpoints {
 
 /**
  * A running emulator: its URLs, its state and the control surface.
+ * @example
+ * ```ts
+ * const emu: ZohoEmulator = await startZohoEmulator({ autoConsent: true });
+ * const endpoints = { accountsUrl: emu.accountsUrl, apiUrl: emu.apiUrl };
+ * ```
  * @group Emulator
  */
 export interface ZohoEmulator extends ZohoEmulatorControl {

@@ -14,6 +14,11 @@ import type { EmulatorTarget, UrlScheme } from './url-scheme.js';
 /**
  * A Zoho emulator as a Fetch API handler. A dropped connection is answered with `Response.error()`
  * (`type === 'error'`); adapters turn it into a destroyed socket or a network error.
+ * @example
+ * ```ts
+ * const router: ZohoRouter = createZohoRouter(createZohoEmulatorState(), zohoUrlScheme());
+ * const res = await router(new Request('https://accounts.zoho.com/oauth/serverinfo'));
+ * ```
  * @group Router
  */
 export type ZohoRouter = (request: Request) => Promise<Response>;

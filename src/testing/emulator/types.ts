@@ -8,12 +8,20 @@ import type { RegionCode } from '../../regions.js';
 
 /**
  * A Zoho data centre, in either letter case (`'eu'` or `'EU'`).
+ * @example
+ * ```ts
+ * const dc: DataCenter = 'eu';
+ * ```
  * @group Emulator
  */
 export type DataCenter = RegionCode | Lowercase<RegionCode>;
 
 /**
  * The CRM modules the emulator serves.
+ * @example
+ * ```ts
+ * const module: EmulatorModule = 'Contacts';
+ * ```
  * @group Emulator
  */
 export type EmulatorModule = 'Contacts' | 'Leads' | 'Accounts' | 'Calls' | 'Notes';
@@ -27,6 +35,10 @@ export type EmulatorModule = 'Contacts' | 'Leads' | 'Accounts' | 'Calls' | 'Note
  * - `'exact'`: the trimmed strings are equal;
  * - `'contains'`: the stored string contains the query string (case-insensitive);
  * - a function `(query, stored) => boolean` for anything else.
+ * @example
+ * ```ts
+ * const last10: PhoneMatchMode = (query, stored) => stored.replace(/\D/g, '').endsWith(query.replace(/\D/g, '').slice(-10));
+ * ```
  * @group Emulator
  */
 export type PhoneMatchMode =
@@ -39,6 +51,10 @@ export type PhoneMatchMode =
 
 /**
  * A Zoho field data type the emulator understands (`data_type` in `GET /settings/fields`).
+ * @example
+ * ```ts
+ * const type: FieldDataType = 'phone';
+ * ```
  * @group Emulator
  */
 export type FieldDataType =
@@ -110,6 +126,10 @@ export interface EmulatorUserInit {
 
 /**
  * A `{ name, id }` reference, as Zoho shows roles and profiles.
+ * @example
+ * ```ts
+ * const role: EmulatorNamedRef = { name: 'CEO', id: '5843104000000100001' };
+ * ```
  * @group Emulator
  */
 export interface EmulatorNamedRef {
@@ -121,6 +141,10 @@ export interface EmulatorNamedRef {
 
 /**
  * A CRM user as `GET /crm/v8/users` reports it (a subset of Zoho's user object).
+ * @example
+ * ```ts
+ * const agent: EmulatorUser | undefined = emu.users.find((u) => u.Extension === '102');
+ * ```
  * @group Emulator
  */
 export interface EmulatorUser {
@@ -179,6 +203,10 @@ export interface EmulatorClientInit {
 
 /**
  * Zoho's token limits (ZOHO-API.md §1.7), adjustable for tests. Windows are rolling.
+ * @example
+ * ```ts
+ * const limits: OAuthLimits = { grantCodesPerWindow: 100 }; // many authorizations in one test
+ * ```
  * @group Emulator
  */
 export interface OAuthLimits {
@@ -297,6 +325,10 @@ export interface Faults {
 
 /**
  * An outage that ends by itself.
+ * @example
+ * ```ts
+ * emu.faults({ outage: { forMs: 5 * 60_000 } });
+ * ```
  * @group Emulator
  */
 export interface OutageWindow {
@@ -306,6 +338,10 @@ export interface OutageWindow {
 
 /**
  * What the emulator has seen since start or `reset()`.
+ * @example
+ * ```ts
+ * const { refreshes, creditsUsed, requests } = emu.stats();
+ * ```
  * @group Emulator
  */
 export interface EmulatorStats {
@@ -341,6 +377,10 @@ export interface EmulatorStats {
 
 /**
  * One entry of the request log. Secrets (tokens, codes, client secrets) never appear.
+ * @example
+ * ```ts
+ * for (const e of emu.requestLog()) console.log(e.status, e.method, e.url, e.error ?? '');
+ * ```
  * @group Emulator
  */
 export interface RequestLogEntry {
@@ -364,6 +404,10 @@ export interface RequestLogEntry {
 
 /**
  * Tokens minted by `issueTokens()` without the OAuth dance.
+ * @example
+ * ```ts
+ * const { accessToken }: IssuedTokens = emu.issueTokens();
+ * ```
  * @group Emulator
  */
 export interface IssuedTokens {
@@ -383,6 +427,12 @@ export interface IssuedTokens {
 
 /**
  * Options of `seed()`.
+ * @example
+ * ```ts
+ * emu.seed('Leads', [{ Last_Name: 'Doe', Work_Phone__c: '+1 212 555 0100' }], {
+ *   fields: [{ apiName: 'Work_Phone__c', dataType: 'phone' }],
+ * });
+ * ```
  * @group Emulator
  */
 export interface SeedOptions {
@@ -395,6 +445,12 @@ export interface SeedOptions {
 /**
  * The control surface shared by the emulator state and a running server: seed data, read what was
  * written, inspect traffic, inject faults and move time.
+ * @example
+ * ```ts
+ * function seedDirectory(emu: ZohoEmulatorControl) {
+ *   emu.seed('Contacts', [{ Last_Name: 'Lovelace', Phone: '(415) 555-2671' }]);
+ * }
+ * ```
  * @group Emulator
  */
 export interface ZohoEmulatorControl {
@@ -537,6 +593,10 @@ export interface ZohoEmulatorControl {
 /**
  * The emulator's in-memory state and control surface, independent of any transport. Pass it to
  * `zohoHandlers()` (msw) or `createZohoRouter()`; a running server exposes its own as `emu.state`.
+ * @example
+ * ```ts
+ * const state: ZohoEmulatorState = createZohoEmulatorState({ autoConsent: true });
+ * ```
  * @group Emulator
  */
 export interface ZohoEmulatorState extends ZohoEmulatorControl {

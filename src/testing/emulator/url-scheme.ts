@@ -9,6 +9,11 @@ import { REGION_CODES, REGIONS, type RegionCode } from '../../regions.js';
 
 /**
  * A request resolved to its data centre and server.
+ * @example
+ * ```ts
+ * const target: EmulatorTarget | undefined = zohoUrlScheme().resolve(new URL('https://accounts.zoho.eu/oauth/v2/token'));
+ * // { dataCenter: 'EU', service: 'accounts', path: '/oauth/v2/token' }
+ * ```
  * @group Router
  */
 export interface EmulatorTarget {
@@ -22,6 +27,11 @@ export interface EmulatorTarget {
 
 /**
  * Maps URLs to data centres and back. Pass one to `createZohoRouter()`.
+ * @example
+ * ```ts
+ * const scheme: UrlScheme = localUrlScheme('http://127.0.0.1:4010');
+ * scheme.accountsUrl('US'); // 'http://127.0.0.1:4010/accounts/us'
+ * ```
  * @group Router
  */
 export interface UrlScheme {
