@@ -48,12 +48,16 @@ export function createZohoRouter(state: ZohoEmulatorState, scheme: UrlScheme): Z
     const url = new URL(request.url);
     const target = scheme.resolve(url);
     let response: Response;
+    let failure: string | undefined;
     try {
       response = await dispatch(impl, scheme, request, url, target);
-    } catch {
+    } catch (err) {
+      // An emulator bug, not a Zoho behaviour: answer like Zoho's 500 and say why in the log.
+      failure = `emulator failure: ${err instanceof Error ? err.message : String(err)}`;
       response = zohoError(500, 'INTERNAL_ERROR', MESSAGES.INTERNAL_ERROR);
     }
-    const error = response.type === 'error' ? 'connection dropped' : response.headers.get(ERROR_CODE_HEADER);
+    const error =
+      failure ?? (response.type === 'error' ? 'connection dropped' : response.headers.get(ERROR_CODE_HEADER));
     if (response.type !== 'error') response.headers.delete(ERROR_CODE_HEADER);
     const logged = impl.options.requestLogSize > 0;
     const entry: RequestLogEntry = {
