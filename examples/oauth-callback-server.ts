@@ -43,7 +43,7 @@ export function adminRoutes(
 export async function main(): Promise<{ authorized: boolean; page: string }> {
   if (realZohoConfigured()) {
     const zoho = new ZohoCrmConnector(realZohoOptions());
-    createAdminServer(zoho).listen(3000, () =>
+    createServer(adminRoutes(zoho)).listen(3000, () =>
       console.log('Open http://localhost:3000/authorize to connect Zoho CRM'),
     );
     return { authorized: false, page: 'listening on :3000' };

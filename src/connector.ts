@@ -35,9 +35,11 @@ import { createMemoryStore } from './stores/memory.js';
  * @group Events
  */
 export interface RateLimitedEvent {
+  /** The connection (tenant). */
   connectionId: string;
-  /** HTTP method and path of the refused call. */
+  /** HTTP method of the refused call. */
   method: string | undefined;
+  /** Path of the refused call, without query string. */
   path: string | undefined;
   /** What Zoho asked us to wait, when it said so. */
   retryAfterMs: number | undefined;

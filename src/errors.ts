@@ -101,6 +101,7 @@ export interface ZohoCrmErrorOptions {
  * @group Errors
  */
 export class ZohoCrmError<C extends ErrorCode = ErrorCode> extends Error {
+  /** The class name, pinned so minifiers cannot change it. */
   override readonly name: string = 'ZohoCrmError';
   /** Stable machine-readable code. */
   readonly code: C;
@@ -153,6 +154,7 @@ export class ZohoCrmError<C extends ErrorCode = ErrorCode> extends Error {
  * @group Errors
  */
 export class ConfigError extends ZohoCrmError<typeof ErrorCode.CONFIG_INVALID> {
+  /** The class name, pinned so minifiers cannot change it. */
   override readonly name = 'ConfigError' as const;
   /** Every invalid path (dot notation, e.g. `lookup.order[1]`) with a value-free explanation. */
   readonly issues: readonly ConfigIssue[];
@@ -207,6 +209,7 @@ export type PhoneNumberProblem =
  * @group Errors
  */
 export class PhoneNumberError extends ZohoCrmError<typeof ErrorCode.PHONE_INVALID> {
+  /** The class name, pinned so minifiers cannot change it. */
   override readonly name = 'PhoneNumberError' as const;
   /** What was wrong with the number. */
   readonly problem: PhoneNumberProblem;
@@ -230,6 +233,7 @@ export class PhoneNumberError extends ZohoCrmError<typeof ErrorCode.PHONE_INVALI
  * @group Errors
  */
 export class AuthError extends ZohoCrmError<AuthErrorCode> {
+  /** The class name, pinned so minifiers cannot change it. */
   override readonly name = 'AuthError' as const;
   /** True when the user must authorize again (tokens revoked, missing, or consent denied). */
   readonly reauthorize: boolean;
@@ -267,6 +271,7 @@ export interface HttpErrorContext {
 export class ZohoApiError extends ZohoCrmError<
   typeof ErrorCode.ZOHO_API | typeof ErrorCode.ZOHO_INVALID_RESPONSE | typeof ErrorCode.ZOHO_RATE_LIMIT
 > {
+  /** The class name, pinned so minifiers cannot change it. */
   override readonly name: string = 'ZohoApiError';
   /** HTTP status of the response (0 when none). */
   readonly status: number;
@@ -311,6 +316,7 @@ export class ZohoApiError extends ZohoCrmError<
  * @group Errors
  */
 export class RateLimitError extends ZohoApiError {
+  /** The class name, pinned so minifiers cannot change it. */
   override readonly name = 'RateLimitError' as const;
   /** Milliseconds Zoho asked us to wait, when it said so. */
   readonly retryAfterMs: number | undefined;
@@ -348,6 +354,7 @@ export class RateLimitError extends ZohoApiError {
  * @group Errors
  */
 export class TransportError extends ZohoCrmError<TransportErrorCode> {
+  /** The class name, pinned so minifiers cannot change it. */
   override readonly name = 'TransportError' as const;
   /** HTTP method of the failed request. */
   readonly method: string | undefined;
@@ -375,6 +382,7 @@ export class TransportError extends ZohoCrmError<TransportErrorCode> {
  * @group Errors
  */
 export class TokenStoreError extends ZohoCrmError<typeof ErrorCode.TOKEN_STORE> {
+  /** The class name, pinned so minifiers cannot change it. */
   override readonly name = 'TokenStoreError' as const;
   /** Which store failed, e.g. `file`, `redis`. */
   readonly store: string;
@@ -399,6 +407,7 @@ export class TokenStoreError extends ZohoCrmError<typeof ErrorCode.TOKEN_STORE> 
  * @group Errors
  */
 export class JournalStoreError extends ZohoCrmError<typeof ErrorCode.JOURNAL_STORE> {
+  /** The class name, pinned so minifiers cannot change it. */
   override readonly name = 'JournalStoreError' as const;
   /** Which store failed, e.g. `journal-file`, `journal-redis`. */
   readonly store: string;

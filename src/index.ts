@@ -48,20 +48,18 @@ export { type AuthorizeUrlOptions, buildAuthorizeUrl } from './oauth/authorize-u
 export { type CallbackInput, type CallbackParams, parseCallback } from './oauth/callback.js';
 export { DEFAULT_SCOPES } from './oauth/scopes.js';
 export type { AuthorizationLostEvent, TokenRefreshedEvent } from './oauth/token-manager.js';
-export {
-  type ConnectorOptions,
-  type CreateRecordsOptions,
-  type EndpointOverrides,
-  type HttpOptions,
-  type JournalOptions,
-  type LookupCacheOptions,
-  type LookupModule,
-  type LookupOptions,
-  type PbxContact,
-  type PbxContactsProvider,
-  parseConnectorOptions,
-  type RegionEndpoints,
-  type ResolvedConnectorOptions,
+export type {
+  ConnectorOptions,
+  CreateRecordsOptions,
+  EndpointOverrides,
+  HttpOptions,
+  JournalOptions,
+  LookupCacheOptions,
+  LookupModule,
+  LookupOptions,
+  PbxContact,
+  PbxContactsProvider,
+  RegionEndpoints,
 } from './options.js';
 export {
   type AnonymousCaller,

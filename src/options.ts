@@ -623,13 +623,14 @@ export const ConnectorOptionsSchema = z
 
 /**
  * Options after validation, with every default filled in.
- * @group Options
+ * @internal
  */
 export type ResolvedConnectorOptions = z.output<typeof ConnectorOptionsSchema>;
 
 /**
  * Validates connector options and fills in defaults.
  * @throws {@link ConfigError} naming every bad path; no value (a client secret, say) is ever echoed.
+ * @internal
  * @example
  * ```ts
  * const resolved = parseConnectorOptions({ connectionId: 't1', clientId: 'id', clientSecret: 's', redirectUri: 'https://pbx.example.com/api/auth/callback/zoho' });

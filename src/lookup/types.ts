@@ -32,7 +32,12 @@ export interface CallerMatch {
   /** The field that holds the number, e.g. `Mobile` (`PBX` for PBX matches). */
   field: string;
   /** The contact's account, when it has one. */
-  account?: { id: string; name: string };
+  account?: {
+    /** Account record id. */
+    id: string;
+    /** Account name. */
+    name: string;
+  };
   /** Zoho user who owns the record. */
   ownerId?: string;
   /** CRM web URL of the record for a screen pop (absent for PBX matches). */
@@ -48,14 +53,24 @@ export interface CallerMatch {
  * @group Caller ID
  */
 export interface DirectoryEntry {
+  /** Zoho module of the record. */
   module: LookupModule;
+  /** Zoho record id. */
   id: string;
+  /** Display name. */
   name: string;
   /** Every phone field that holds a usable number. */
-  phones: Array<{ field: string; e164: string }>;
+  phones: Array<{
+    /** API name of the field, e.g. `Mobile`. */
+    field: string;
+    /** The number in E.164. */
+    e164: string;
+  }>;
+  /** Primary email, when the record has one. */
   email?: string;
   /** Company (Leads) or account name (Contacts). */
   company?: string;
+  /** CRM web URL of the record. */
   recordUrl: string;
 }
 

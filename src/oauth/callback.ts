@@ -10,7 +10,9 @@
  * @group OAuth
  */
 export interface CallbackParams {
+  /** The authorization code (single-use, valid about two minutes). */
   code?: string;
+  /** The state sent with the authorize URL. */
   state?: string;
   /** Data-centre code, e.g. `eu`. */
   location?: string;
@@ -18,6 +20,7 @@ export interface CallbackParams {
   accountsServer?: string;
   /** Set when the user denied consent (`access_denied`) or has no CRM org (`no_org`). */
   error?: string;
+  /** Zoho's explanation of `error`, when it sends one. */
   errorDescription?: string;
 }
 

@@ -52,7 +52,9 @@ export interface TokenManagerOptions {
  * @group Events
  */
 export interface TokenRefreshedEvent {
+  /** The connection (tenant). */
   connectionId: string;
+  /** Data centre of the grant. */
   region: RegionCode;
   /** New expiry, epoch ms. */
   expiresAt: number;
@@ -64,6 +66,7 @@ export interface TokenRefreshedEvent {
  * @group Events
  */
 export interface AuthorizationLostEvent {
+  /** The connection (tenant). */
   connectionId: string;
   /** Error code that revealed it, e.g. `AUTH_INVALID_GRANT`. */
   code: ErrorCode;

@@ -45,6 +45,7 @@ import { maskPhone } from '../redact.js';
  * @group Phone numbers
  */
 export interface PublicNumber {
+  /** Discriminant: a public number. */
   readonly kind: 'e164';
   /** The number in E.164: `+`, country calling code, national significant number. No extension. */
   readonly e164: string;
@@ -75,6 +76,7 @@ export interface PublicNumber {
  * @group Phone numbers
  */
 export interface InternalExtension {
+  /** Discriminant: an internal extension. */
   readonly kind: 'extension';
   /** The extension's digits. */
   readonly extension: string;
@@ -89,6 +91,7 @@ export interface InternalExtension {
  * @group Phone numbers
  */
 export interface AnonymousCaller {
+  /** Discriminant: no number to look up. */
   readonly kind: 'anonymous';
 }
 

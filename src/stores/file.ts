@@ -49,7 +49,7 @@ export interface FileStoreOptions {
   /**
    * The AES-256-GCM key: 32 bytes as a `Uint8Array`/`Buffer`, or a base64 string of 32 bytes
    * (`openssl rand -base64 32`). Keep it outside the token directory (an environment variable or a
-   * secrets manager). Anything else throws a {@link ConfigError} that names the option, never its value.
+   * secrets manager). Anything else throws a `ConfigError` that names the option, never its value.
    */
   encryptionKey: Uint8Array | string;
   /**
@@ -97,7 +97,7 @@ const MAX_BACKOFF_MS = 50;
  *
  * @param options - See {@link FileStoreOptions}.
  * @returns A {@link TokenStore} with `withLock`.
- * @throws {@link ConfigError} when an option is invalid (the key is named, never shown).
+ * @throws `ConfigError` when an option is invalid (the key is named, never shown).
  * @example
  * ```ts
  * import { ZohoCrmConnector } from 'zoho-crm-connector';

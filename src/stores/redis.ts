@@ -117,7 +117,7 @@ interface Commands {
  *
  * @param options - See {@link RedisStoreOptions}.
  * @returns A {@link TokenStore} with `withLock`.
- * @throws {@link ConfigError} when an option is invalid.
+ * @throws `ConfigError` when an option is invalid.
  * @example
  * ```ts
  * import { Redis } from 'ioredis';
