@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { ClaimDueOptions, DeadLetter, JournalOp, JournalStore } from './store.js';
+import type { ClaimCallsOptions, ClaimDueOptions, DeadLetter, JournalOp, JournalStore } from './store.js';
 
 /**
  * Options of {@link createMemoryJournalStore}.
@@ -165,12 +165,13 @@ export class JournalState {
     return chosen.map((entry) => copy(entry.op));
   }
 
-  claimCalls(callIds: readonly string[], claim: { now: number; leaseMs: number }): JournalOp[] {
+  claimCalls(callIds: readonly string[], claim: ClaimCallsOptions): JournalOp[] {
+    const dueBefore = claim.dueBefore ?? Number.POSITIVE_INFINITY;
     const chosen: Array<{ op: JournalOp; lease: number }> = [];
     for (const callId of new Set(callIds)) {
       for (const opId of this.byCall.get(callId) ?? []) {
         const entry = this.ops.get(opId);
-        if (entry && entry.lease <= claim.now) chosen.push(entry);
+        if (entry && entry.lease <= claim.now && entry.op.nextAttemptAt <= dueBefore) chosen.push(entry);
       }
     }
     chosen.sort((a, b) => a.op.createdAt - b.op.createdAt);

@@ -31,7 +31,7 @@ export interface CallUpdate {
   /** A transcription that became available after the call. */
   transcription?: { url: string; summary?: string };
   /** The CRM record the activity belongs to (e.g. one created for an unknown caller). */
-  link?: { module: 'Contacts' | 'Leads' | 'Accounts'; id: string; accountId?: string };
+  link?: { module: 'Contacts' | 'Leads' | 'Accounts'; id: string; name?: string; accountId?: string };
 }
 
 /**
@@ -65,6 +65,8 @@ export interface JournalOp {
   nextAttemptAt: number;
   /** The last failure, when there was one. */
   lastError?: JournalErrorInfo;
+  /** Set while a note or update waits for its call to be logged (it is not retried meanwhile). */
+  held?: boolean;
 }
 
 /**
@@ -123,6 +125,19 @@ export interface ClaimDueOptions {
 }
 
 /**
+ * Options of {@link JournalStore.claimCalls}.
+ * @group Journal stores
+ */
+export interface ClaimCallsOptions {
+  /** The current time, epoch ms. */
+  now: number;
+  /** How long the claimed operations stay leased. */
+  leaseMs: number;
+  /** Only operations whose `nextAttemptAt` is at or before this; all of them when omitted. */
+  dueBefore?: number;
+}
+
+/**
  * Where the journal keeps its ledger, outbox and dead letters. Every method takes the connection id,
  * so one store can serve many connectors (tenants). Operations are JSON-safe; a store must return
  * copies, never its own objects.
@@ -148,11 +163,11 @@ export interface JournalStore {
   add(connectionId: string, op: JournalOp): Promise<boolean>;
   /** Leases and returns due operations, earliest `nextAttemptAt` first. */
   claimDue(connectionId: string, options: ClaimDueOptions): Promise<JournalOp[]>;
-  /** Leases and returns every unleased operation of these calls, due or not, oldest first. */
+  /** Leases and returns the unleased operations of these calls (due or not, unless `dueBefore`), oldest first. */
   claimCalls(
     connectionId: string,
     callIds: readonly string[],
-    options: { now: number; leaseMs: number },
+    options: ClaimCallsOptions,
   ): Promise<JournalOp[]>;
   /** Ends the lease of a claimed operation and stores its new schedule; ignored when it was removed. */
   release(connectionId: string, op: JournalOp): Promise<void>;
