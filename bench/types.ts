@@ -21,6 +21,7 @@ export async function printWhenMain(meta: ImportMeta, run: () => Promise<BenchSe
     const section = await run();
     console.log(`## ${section.title}\n\n${section.description}`);
     console.table(section.rows);
-    for (const t of section.targets ?? []) console.log(`${t.met ? 'met' : 'MISSED'}: ${t.target} (${t.actual})`);
+    for (const t of section.targets ?? [])
+      console.log(`${t.met ? 'met' : 'MISSED'}: ${t.target} (${t.actual})`);
   }
 }

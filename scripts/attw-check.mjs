@@ -3,8 +3,12 @@
 // every other finding fails the check.
 import { spawnSync } from 'node:child_process';
 
-const result = spawnSync('npx', ['attw', '--pack', '.', '--profile', 'esm-only', '--format', 'table-flipped'], {
-  stdio: 'inherit',
-  shell: false,
-});
+const result = spawnSync(
+  'npx',
+  ['attw', '--pack', '.', '--profile', 'esm-only', '--format', 'table-flipped'],
+  {
+    stdio: 'inherit',
+    shell: false,
+  },
+);
 process.exit(result.status ?? 1);

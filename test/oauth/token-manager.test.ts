@@ -85,7 +85,9 @@ describe('token manager', () => {
   it('uses the grant api_domain, or the apiUrl override', async () => {
     const a = await setup(grant({ expiresAt: NOW + 3_600_000 }));
     expect((await a.manager.getAccessToken()).apiDomain).toBe('https://www.zohoapis.com');
-    const b = await setup(grant({ expiresAt: NOW + 3_600_000 }), { endpoints: { apiUrl: 'http://127.0.0.1:1/api/us' } });
+    const b = await setup(grant({ expiresAt: NOW + 3_600_000 }), {
+      endpoints: { apiUrl: 'http://127.0.0.1:1/api/us' },
+    });
     expect((await b.manager.getAccessToken()).apiDomain).toBe('http://127.0.0.1:1/api/us');
   });
 
