@@ -747,12 +747,12 @@ export function createJournal(deps: JournalDependencies): JournalApi {
     if (!info.alreadyLogged) {
       // Links merged into this write are done.
       for (const update of group.updates) {
-        await store.remove(cid, update.id);
+        await store.remove(cid, update);
         settle(update.id, { status: 'logged', zohoCallId });
       }
       group.updates = [];
     }
-    await store.remove(cid, create.id);
+    await store.remove(cid, create);
     group.create = undefined;
     group.zohoCallId = zohoCallId;
     group.logged = {
@@ -809,7 +809,7 @@ export function createJournal(deps: JournalDependencies): JournalApi {
       for (const [index, { op, parentId }] of items.entries()) {
         const outcome = outcomes[index] ?? ({ ok: false, ...missingOutcome } as const);
         if (outcome.ok) {
-          await store.remove(cid, op.id);
+          await store.remove(cid, op);
           counters.notes++;
           settle(op.id, { status: 'logged', zohoCallId: parentId });
         } else {
@@ -851,7 +851,7 @@ export function createJournal(deps: JournalDependencies): JournalApi {
 
   const completeUpdates = async (group: Group): Promise<void> => {
     for (const op of group.updates) {
-      await store.remove(cid, op.id);
+      await store.remove(cid, op);
       settle(op.id, { status: 'logged', zohoCallId: group.zohoCallId as string });
     }
     counters.updates++;

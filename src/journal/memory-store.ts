@@ -74,8 +74,8 @@ export function createMemoryJournalStore(options: MemoryJournalStoreOptions = {}
     async release(connectionId, op) {
       state(connectionId).release(op);
     },
-    async remove(connectionId, opId) {
-      state(connectionId).remove(opId);
+    async remove(connectionId, op) {
+      state(connectionId).remove(op.id);
     },
     async bury(connectionId, letter) {
       state(connectionId).bury(letter);
@@ -202,7 +202,7 @@ export class JournalState {
   }
 
   deadLetters(): DeadLetter[] {
-    return [...this.dead.values()].map(copy);
+    return [...this.dead.values()].sort((a, b) => a.failedAt - b.failedAt).map(copy);
   }
 
   unbury(opId: string): DeadLetter | undefined {
@@ -217,6 +217,11 @@ export class JournalState {
     for (const entry of this.ops.values())
       next = Math.min(next, Math.max(entry.op.nextAttemptAt, entry.lease));
     return this.ops.size === 0 ? { count: 0 } : { count: this.ops.size, nextAttemptAt: next };
+  }
+
+  /** Ledger entries, queued operations and dead letters held (file-store compaction). */
+  size(): number {
+    return this.ledger.size + this.ops.size + this.dead.size;
   }
 
   /** Every queued operation, oldest first (file-store snapshots). */

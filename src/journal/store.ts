@@ -172,7 +172,7 @@ export interface JournalStore {
   /** Ends the lease of a claimed operation and stores its new schedule; ignored when it was removed. */
   release(connectionId: string, op: JournalOp): Promise<void>;
   /** Removes an operation (done). */
-  remove(connectionId: string, opId: string): Promise<void>;
+  remove(connectionId: string, op: Pick<JournalOp, 'id' | 'callId'>): Promise<void>;
   /** Moves an operation to the dead letters (removing it from the outbox). */
   bury(connectionId: string, letter: DeadLetter): Promise<void>;
   /** Every dead letter, oldest first. */
