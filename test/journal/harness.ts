@@ -75,12 +75,20 @@ export function fakeLookup(entries: Record<string, CallerMatch> = {}) {
   const lookup = {
     calls: 0,
     invalidated: [] as string[],
+    remembered: [] as CallerMatch[],
+    /** Options of the last findByE164 call. */
+    lastOptions: undefined as { fresh?: boolean } | undefined,
     error: undefined as unknown,
     map,
-    async findByE164(e164: string): Promise<CallerMatch | null> {
+    async findByE164(e164: string, options?: { fresh?: boolean }): Promise<CallerMatch | null> {
       lookup.calls++;
+      lookup.lastOptions = options;
       if (lookup.error) throw lookup.error;
       return map.get(e164) ?? null;
+    },
+    remember(match: CallerMatch) {
+      lookup.remembered.push(match);
+      map.set(match.phone, match);
     },
     invalidate(e164: string) {
       lookup.invalidated.push(e164);

@@ -1,0 +1,271 @@
+/**
+ * Creating a Contact or a Lead for an unknown caller (the seed's "Create Contacts for New Numbers"),
+ * without ever creating a duplicate: the number is looked up first (fresh), Zoho's `DUPLICATE_DATA`
+ * answer returns the existing record, the lookup cache learns the new record at once, and the call being
+ * journaled is linked to it.
+ *
+ * @module
+ */
+import { z } from 'zod';
+import { getRecord, insertRecords } from '../crm/records.js';
+import type { ZohoRecord } from '../crm/schemas.js';
+import { ConfigError, ZohoApiError } from '../errors.js';
+import type { ZohoHttp } from '../http/client.js';
+import type { JournalApi } from '../journal/journal.js';
+import { type Logger, noopLogger } from '../logger.js';
+import type { CallerLookupEngine, CallerMatch } from '../lookup/types.js';
+import type { ResolvedConnectorOptions } from '../options.js';
+import { formatForDisplay, toE164 } from '../phone/normalize.js';
+import { maskPhone } from '../redact.js';
+import { type Region, recordUrl } from '../regions.js';
+
+/**
+ * What to create. Only `phone` is required; the rest fills the record when known.
+ * @example
+ * ```ts
+ * const input: CreateRecordInput = { phone: '+1 415 555 0000', firstName: 'Jane', lastName: 'Doe', company: 'Acme', type: 'Leads' };
+ * ```
+ * @group Records
+ */
+export interface CreateRecordInput {
+  /** The caller's number in any dialable form; stored as E.164 in `Phone`. */
+  phone: string;
+  /** `Last_Name`; defaults to `createRecords.lastNamePlaceholder` (e.g. `Unknown caller +1 415 555 0000`). */
+  lastName?: string;
+  /** `First_Name`. */
+  firstName?: string;
+  /** `Company` of a Lead (defaults to `createRecords.companyPlaceholder`); ignored for Contacts. */
+  company?: string;
+  /** `Email`. */
+  email?: string;
+  /** Module to create in; defaults to `createRecords.type`. */
+  type?: 'Contacts' | 'Leads';
+  /** `Lead_Source` (a value of the org's picklist); defaults to `createRecords.leadSource`. */
+  leadSource?: string;
+  /** A PBX call to link to the record (its activity is updated, or linked when it is written). */
+  callId?: string;
+}
+
+/**
+ * The record-creation API the connector exposes.
+ * @group Records
+ */
+export interface RecordCreator {
+  /**
+   * Creates a Contact or Lead for a number, or returns the record that already has it.
+   * @returns The record as a {@link CallerMatch} (`source: 'zoho'` when created now).
+   * @throws {@link ConfigError} when record creation is disabled or an input field is invalid;
+   * `PhoneNumberError` for a number that cannot be normalised; `ZohoApiError` when Zoho refuses the
+   * record (e.g. a layout-mandatory field).
+   */
+  createRecord(input: CreateRecordInput): Promise<CallerMatch>;
+}
+
+/**
+ * What {@link createRecordCreator} needs; the connector supplies it.
+ * @group Records
+ */
+export interface RecordCreatorDependencies {
+  /** The Zoho HTTP client. @internal */
+  http: ZohoHttp;
+  /** The lookup engine: checked first (fresh) and taught the new record. */
+  lookup: Pick<CallerLookupEngine, 'findByE164' | 'remember'>;
+  /** `createRecords` options, validated. */
+  options: ResolvedConnectorOptions['createRecords'];
+  /** Country for numbers without a country code (`lookup.defaultCountry`). */
+  defaultCountry: string;
+  /** The connection's data centre (record URLs). */
+  region: () => Pick<Region, 'crmWebUrl'>;
+  /** The journal, to link a call to the record. */
+  journal?: Pick<JournalApi, 'linkCall'>;
+  /** Logger (already redacting). */
+  logger?: Logger;
+}
+
+/**
+ * Creates the record creator of one connection.
+ * @param deps - See {@link RecordCreatorDependencies}.
+ * @returns A {@link RecordCreator}.
+ * @example
+ * ```ts
+ * const records = createRecordCreator({ http, lookup, options: resolved.createRecords,
+ *   defaultCountry: resolved.lookup.defaultCountry, region: () => REGIONS.US, journal });
+ * const lead = await records.createRecord({ phone: '+14155550000', lastName: 'Doe', type: 'Leads', callId: 'pbx-1' });
+ * ```
+ * @group Records
+ */
+export function createRecordCreator(deps: RecordCreatorDependencies): RecordCreator {
+  const logger = deps.logger ?? noopLogger;
+  const inflight = new Map<string, Promise<CallerMatch>>();
+
+  const create = async (input: Parsed, e164: string): Promise<CallerMatch> => {
+    const existing = await deps.lookup.findByE164(e164, { fresh: true });
+    if (existing && existing.module !== 'PBX') return existing;
+
+    const module = input.type ?? deps.options.type;
+    const display = formatForDisplay(e164);
+    const lastName = input.lastName ?? fill(deps.options.lastNamePlaceholder, display).slice(0, 80);
+    const record: Record<string, unknown> = { Last_Name: lastName, Phone: e164 };
+    if (input.firstName) record.First_Name = input.firstName;
+    if (input.email) record.Email = input.email;
+    const leadSource = input.leadSource ?? deps.options.leadSource;
+    if (leadSource) record.Lead_Source = leadSource;
+    if (module === 'Leads')
+      record.Company = input.company ?? fill(deps.options.companyPlaceholder, display).slice(0, 200);
+
+    const [outcome] = await insertRecords(deps.http, module, [record]);
+    if (outcome?.ok) {
+      const match: CallerMatch = {
+        module,
+        id: outcome.id,
+        name: [input.firstName, lastName].filter(Boolean).join(' '),
+        phone: e164,
+        field: 'Phone',
+        recordUrl: recordUrl(deps.region(), module, outcome.id),
+        source: 'zoho',
+      };
+      deps.lookup.remember(match);
+      logger.info(
+        { module, id: outcome.id, number: maskPhone(e164) },
+        'created a record for an unknown caller',
+      );
+      return match;
+    }
+    if (outcome?.code === 'DUPLICATE_DATA') {
+      const duplicate = await fromDuplicate(outcome.details, module, e164);
+      if (duplicate) return duplicate;
+    }
+    throw new ZohoApiError(
+      `Zoho refused the new ${module === 'Leads' ? 'Lead' : 'Contact'} (${outcome?.code ?? 'no result'})${
+        outcome?.message ? `: ${outcome.message}` : ''
+      }`,
+      {
+        status: 400,
+        method: 'POST',
+        path: `/${module}`,
+        ...(outcome ? { zohoCode: outcome.code, details: outcome.details } : {}),
+      },
+    );
+  };
+
+  /** The record Zoho says already exists (`details.duplicate_record`), else whoever has the number now. */
+  const fromDuplicate = async (
+    details: Record<string, unknown>,
+    module: 'Contacts' | 'Leads',
+    e164: string,
+  ): Promise<CallerMatch | undefined> => {
+    const duplicate = details.duplicate_record as
+      | { id?: unknown; module?: { api_name?: unknown } }
+      | undefined;
+    const id = typeof duplicate?.id === 'string' ? duplicate.id : undefined;
+    const apiName = duplicate?.module?.api_name;
+    const target = apiName === 'Contacts' || apiName === 'Leads' ? apiName : module;
+    if (id) {
+      const record = await getRecord(deps.http, target, id);
+      if (record) {
+        const field = typeof details.api_name === 'string' ? details.api_name : 'Phone';
+        const match = toMatch(target, record, e164, field, deps.region);
+        // Only a duplicate on a phone field says the record holds this number.
+        if (/phone|mobile/i.test(field)) deps.lookup.remember(match);
+        return match;
+      }
+    }
+    const found = await deps.lookup.findByE164(e164, { fresh: true });
+    return found && found.module !== 'PBX' ? found : undefined;
+  };
+
+  return {
+    async createRecord(raw) {
+      if (!deps.options.enabled) {
+        throw new ConfigError(
+          [
+            {
+              path: 'createRecords.enabled',
+              message: 'is false: creating records is disabled for this connection',
+            },
+          ],
+          'createRecord',
+        );
+      }
+      const input = parseInput(raw);
+      const e164 = toE164(input.phone, deps.defaultCountry);
+      const key = `${input.type ?? deps.options.type}:${e164}`;
+      let pending = inflight.get(key);
+      if (!pending) {
+        pending = create(input, e164).finally(() => inflight.delete(key));
+        inflight.set(key, pending);
+      }
+      const match = await pending;
+      if (input.callId && deps.journal) {
+        try {
+          await deps.journal.linkCall(input.callId, match);
+        } catch (error) {
+          logger.warn(
+            { callId: input.callId, code: (error as { code?: string }).code },
+            'the new record could not be linked to the call',
+          );
+        }
+      }
+      return match;
+    },
+  };
+}
+
+// --- Internal helpers ---
+
+const text = (max: number) =>
+  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+
+const InputSchema = z.strictObject({
+  phone: z.string().trim().min(1, 'must not be empty').max(256),
+  lastName: text(80).optional(),
+  firstName: text(40).optional(),
+  company: text(200).optional(),
+  email: z.email('must be an e-mail address').max(100).optional(),
+  type: z.enum(['Contacts', 'Leads']).optional(),
+  leadSource: text(120).optional(),
+  callId: z
+    .string()
+    .trim()
+    .regex(/^[^\p{Cc}]{1,200}$/u, 'must be a PBX call id (1 to 200 characters)')
+    .optional(),
+});
+
+type Parsed = z.output<typeof InputSchema>;
+
+function parseInput(input: unknown): Parsed {
+  const result = InputSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw ConfigError.fromIssues(
+    result.error.issues.map((issue) => ({ path: issue.path, message: issue.message })),
+    'createRecord input',
+  );
+}
+
+function fill(template: string, number: string): string {
+  return template.replace(/\{number\}/g, number);
+}
+
+function toMatch(
+  module: 'Contacts' | 'Leads',
+  record: ZohoRecord,
+  e164: string,
+  field: string,
+  region: () => Pick<Region, 'crmWebUrl'>,
+): CallerMatch {
+  const full = typeof record.Full_Name === 'string' ? record.Full_Name : undefined;
+  const name =
+    full ??
+    [record.First_Name, record.Last_Name].filter((part) => typeof part === 'string' && part).join(' ');
+  const owner = (record.Owner as { id?: unknown } | undefined)?.id;
+  return {
+    module,
+    id: record.id,
+    name,
+    phone: e164,
+    field,
+    ...(typeof owner === 'string' ? { ownerId: owner } : {}),
+    recordUrl: recordUrl(region(), module, record.id),
+    source: 'zoho',
+  };
+}
