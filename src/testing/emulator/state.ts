@@ -213,6 +213,8 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
   recordLists = new Map<EmulatorModule, StoredRecord[]>();
   /** Phone-digit indexes per module (over what search sees). */
   phoneIndexes = new Map<EmulatorModule, PhoneIndex<StoredRecord>>();
+  /** Values of duplicate-check fields (unique and system duplicate fields) per module → records. */
+  keyIndexes = new Map<EmulatorModule, Map<string, Map<string, StoredRecord[]>>>();
   /** Records with a pending (delayed) search-index entry, per module. */
   pendingIndex = new Map<EmulatorModule, Set<StoredRecord>>();
   private seq = 0;
@@ -264,6 +266,7 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
     const def = this.moduleDef(module);
     addCustomField(def, field, this.metaIds.id());
     if (field.dataType === 'phone' || field.dataType === 'email') this.reindexAll(module);
+    if (field.unique) this.reindexKeys(def);
   }
 
   seed(
@@ -570,6 +573,7 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
       pending: undefined,
     };
     this.scheduleIndex(def, rec);
+    this.indexKeys(def, rec, true);
     this.recordMaps.get(def.apiName)?.set(id, rec);
     this.recordLists.get(def.apiName)?.push(rec);
     return rec;
@@ -578,18 +582,57 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
   /** Applies an update (values already validated and normalised). */
   storeUpdate(def: ModuleDef, rec: StoredRecord, values: Record<string, unknown>, by: UserRec): void {
     const now = this.now();
+    const oldName = rec.data[def.nameField];
+    this.indexKeys(def, rec, false);
     Object.assign(rec.data, values);
     rec.modifiedAt = now;
     rec.data.Modified_Time = formatZohoDateTime(now, this.options.timeZone);
     rec.data.Modified_By = this.userRef(by);
     finishRecord(def, rec.data);
+    this.indexKeys(def, rec, true);
     this.scheduleIndex(def, rec);
-    this.refreshNamesPointingAt(rec);
+    if (rec.data[def.nameField] !== oldName) this.refreshNamesPointingAt(rec);
+  }
+
+  /** Records of a module whose duplicate-check field has this (normalised) value. */
+  findByKey(module: EmulatorModule, field: string, key: string): readonly StoredRecord[] {
+    return this.keyIndexes.get(module)?.get(field)?.get(key) ?? [];
+  }
+
+  /** Adds or removes a record's duplicate-check values to or from the key index. */
+  private indexKeys(def: ModuleDef, rec: StoredRecord, add: boolean): void {
+    const byField = this.keyIndexes.get(def.apiName);
+    if (!byField) return;
+    for (const field of keyFields(def)) {
+      const key = normalizeKey(rec.data[field]);
+      if (key === undefined) continue;
+      let byKey = byField.get(field);
+      if (!byKey) {
+        byKey = new Map();
+        byField.set(field, byKey);
+      }
+      const list = byKey.get(key) ?? [];
+      if (add) {
+        if (!list.includes(rec)) list.push(rec);
+        byKey.set(key, list);
+      } else {
+        const i = list.indexOf(rec);
+        if (i >= 0) list.splice(i, 1);
+        if (list.length === 0) byKey.delete(key);
+      }
+    }
+  }
+
+  /** Rebuilds a module's key index (after a field became unique). */
+  private reindexKeys(def: ModuleDef): void {
+    this.keyIndexes.set(def.apiName, new Map());
+    for (const rec of this.recordLists.get(def.apiName) ?? []) this.indexKeys(def, rec, true);
   }
 
   /** Deletes a record. */
   deleteRecord(rec: StoredRecord): void {
     this.setView(rec, undefined);
+    this.indexKeys(this.moduleDef(rec.module), rec, false);
     this.recordMaps.get(rec.module)?.delete(rec.id);
     const list = this.recordLists.get(rec.module);
     if (list) {
@@ -787,6 +830,7 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
     this.recordLists = new Map(MODULE_NAMES.map((m) => [m, []]));
     this.phoneIndexes = new Map(MODULE_NAMES.map((m) => [m, new PhoneIndex<StoredRecord>()]));
     this.pendingIndex = new Map(MODULE_NAMES.map((m) => [m, new Set<StoredRecord>()]));
+    this.keyIndexes = new Map(MODULE_NAMES.map((m) => [m, new Map()]));
     this.inFlight = new Map();
     this.heavyInFlight = new Map();
     this.inFlightTotal = 0;
@@ -909,6 +953,23 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
       }
     }
   }
+}
+
+/** The fields the key index covers: unique fields and the module's system duplicate-check fields. */
+function keyFields(def: ModuleDef): string[] {
+  const out = new Set(def.systemDuplicateFields);
+  for (const f of def.fields) if (f.unique) out.add(f.apiName);
+  return [...out];
+}
+
+/** The comparable form of a duplicate-check value (case-insensitive, trimmed; lookups by id). */
+export function normalizeKey(value: unknown): string | undefined {
+  if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim().toLowerCase();
+  if (typeof value === 'number') return String(value);
+  if (value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string') {
+    return (value as { id: string }).id;
+  }
+  return undefined;
 }
 
 /** Fills computed fields (Full_Name). */

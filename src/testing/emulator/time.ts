@@ -37,14 +37,32 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
+/** Offsets (minutes) per time zone and quarter hour: zones change offset only on quarter hours. */
+const offsets = new Map<string, number>();
+const QUARTER_HOUR = 900_000;
+
+/** The UTC offset of a time zone at an instant, in minutes. */
+function offsetMinutes(epochMs: number, timeZone: string): number {
+  const key = `${timeZone}|${Math.floor(epochMs / QUARTER_HOUR)}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    const seconds = Math.floor(epochMs / 1000) * 1000;
+    const parts: Record<string, string> = {};
+    for (const p of formatter(timeZone).formatToParts(new Date(seconds))) parts[p.type] = p.value;
+    const asUtc = Date.parse(
+      `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}Z`,
+    );
+    offset = Math.round((asUtc - seconds) / 60_000);
+    if (offsets.size > 10_000) offsets.clear();
+    offsets.set(key, offset);
+  }
+  return offset;
+}
+
 /** Formats epoch ms as `2025-01-10T09:03:00-05:00` in the given time zone (whole seconds). */
 export function formatZohoDateTime(epochMs: number, timeZone: string): string {
-  const seconds = Math.floor(epochMs / 1000) * 1000;
-  const parts: Record<string, string> = {};
-  for (const p of formatter(timeZone).formatToParts(new Date(seconds))) parts[p.type] = p.value;
-  const local = `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
-  const asUtc = Date.parse(`${local}Z`);
-  const offsetMin = Math.round((asUtc - seconds) / 60_000);
+  const offsetMin = offsetMinutes(epochMs, timeZone);
+  const local = new Date(Math.floor(epochMs / 1000) * 1000 + offsetMin * 60_000).toISOString().slice(0, 19);
   const sign = offsetMin < 0 ? '-' : '+';
   const abs = Math.abs(offsetMin);
   return `${local}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;

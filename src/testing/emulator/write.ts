@@ -7,7 +7,7 @@
 import { creditsForWrite } from '../../editions.js';
 import type { FieldDef, ModuleDef } from './modules.js';
 import { json, MESSAGES, zohoError } from './responses.js';
-import { type EmulatorStateImpl, lookupId, type StoredRecord, type UserRec } from './state.js';
+import { type EmulatorStateImpl, lookupId, normalizeKey, type StoredRecord, type UserRec } from './state.js';
 import { formatZohoDateTime, parseZohoDateTime } from './time.js';
 import type { EmulatorModule } from './types.js';
 
@@ -160,9 +160,7 @@ export function upsertRecords(
     for (const field of checkFields) {
       const value = normalizeKey(input[field]);
       if (value === undefined) continue;
-      const rec = (state.recordLists.get(def.apiName) ?? []).find(
-        (r) => normalizeKey(r.data[field]) === value,
-      );
+      const rec = state.findByKey(def.apiName, field, value)[0];
       if (rec) {
         match = { field, rec };
         break;
@@ -480,9 +478,7 @@ function findDuplicate(
     if (!field.unique) continue;
     const key = normalizeKey(values[field.apiName]);
     if (key === undefined) continue;
-    const existing = (state.recordLists.get(def.apiName) ?? []).find(
-      (r) => r.id !== excludeId && normalizeKey(r.data[field.apiName]) === key,
-    );
+    const existing = state.findByKey(def.apiName, field.apiName, key).find((r) => r.id !== excludeId);
     const inBatch = batch.some((b) => normalizeKey(b[field.apiName]) === key);
     if (existing || inBatch) {
       const details: Record<string, unknown> = {
@@ -498,15 +494,6 @@ function findDuplicate(
       }
       return { code: 'DUPLICATE_DATA', message: MESSAGES.DUPLICATE_DATA, details };
     }
-  }
-  return undefined;
-}
-
-function normalizeKey(value: unknown): string | undefined {
-  if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim().toLowerCase();
-  if (typeof value === 'number') return String(value);
-  if (value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string') {
-    return (value as { id: string }).id;
   }
   return undefined;
 }
