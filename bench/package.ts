@@ -1,0 +1,248 @@
+/**
+ * What installing the package costs a user: the core bundle as a bundler sees it (the built
+ * `dist/index.js` plus its runtime dependencies, esbuild, minified, gzip -9), with and without
+ * libphonenumber's metadata; cold import time of the core entry; and how many packages the production
+ * dependency tree installs, next to Zoho's official SDK.
+ * Run alone: `node --expose-gc --import tsx bench/package.ts`.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { type ColdImport, coldImport, coreDist, OFFICIAL_SDK, ROOT } from './official-sdk.js';
+import { type BenchSection, printWhenMain } from './types.js';
+
+type Esbuild = typeof import('esbuild');
+
+interface Bundle {
+  minBytes: number;
+  gzipBytes: number;
+  /** Minified bytes in the output per contributor (package, libphonenumber metadata, our own code). */
+  parts: Map<string, number>;
+}
+
+/** The package an input file belongs to, with libphonenumber's metadata counted on its own. */
+function contributor(path: string): string {
+  if (/libphonenumber-js\/.*metadata\.[a-z]+\.json/.test(path)) return 'libphonenumber-js metadata (min)';
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path);
+  return match?.[1] ?? 'zoho-crm-connector (dist)';
+}
+
+async function bundle(
+  esbuild: Esbuild,
+  entry: string,
+  without: 'nothing' | 'metadata' | 'libphonenumber',
+): Promise<Bundle> {
+  const result = await esbuild.build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    absWorkingDir: ROOT,
+    external: without === 'libphonenumber' ? ['libphonenumber-js', 'libphonenumber-js/*'] : [],
+    plugins:
+      without === 'metadata'
+        ? [
+            {
+              name: 'metadata-external',
+              setup(build) {
+                build.onResolve({ filter: /metadata\.[a-z]+\.json(\.js)?$/ }, (args) => ({
+                  path: args.path,
+                  external: true,
+                }));
+              },
+            },
+          ]
+        : [],
+  });
+  const output = result.outputFiles[0]?.contents ?? new Uint8Array();
+  const parts = new Map<string, number>();
+  for (const out of Object.values(result.metafile.outputs))
+    for (const [path, { bytesInOutput }] of Object.entries(out.inputs)) {
+      const key = contributor(path);
+      parts.set(key, (parts.get(key) ?? 0) + bytesInOutput);
+    }
+  return { minBytes: output.byteLength, gzipBytes: gzipSync(output, { level: 9 }).byteLength, parts };
+}
+
+interface LockPackage {
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+}
+
+/**
+ * Every package a package pulls in, by Node's resolution over package-lock.json (itself included):
+ * dependencies, optional dependencies present in the lock, and non-optional peers (npm ≥ 7 installs them).
+ */
+function installClosure(packages: Record<string, LockPackage>, start: string): string[] {
+  const resolve = (from: string, name: string): string | undefined => {
+    let base = from;
+    for (;;) {
+      const candidate = base ? `${base}/node_modules/${name}` : `node_modules/${name}`;
+      if (packages[candidate]) return candidate;
+      if (!base) return undefined;
+      const cut = base.lastIndexOf('/node_modules/');
+      base = cut === -1 ? '' : base.slice(0, cut);
+    }
+  };
+  const nameOf = (key: string) => key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
+  const seen = new Set<string>([start]);
+  const names = new Set<string>([nameOf(start)]);
+  const queue = [start];
+  for (let key = queue.shift(); key !== undefined; key = queue.shift()) {
+    const pkg = packages[key] ?? {};
+    const optionalPeers = pkg.peerDependenciesMeta ?? {};
+    const wanted = [
+      ...Object.keys(pkg.dependencies ?? {}),
+      ...Object.keys(pkg.optionalDependencies ?? {}),
+      // A peer is satisfied by a copy the tree already has (this checkout's layout may resolve it elsewhere).
+      ...Object.keys(pkg.peerDependencies ?? {}).filter(
+        (name) => !optionalPeers[name]?.optional && !names.has(name),
+      ),
+    ];
+    for (const name of wanted) {
+      const found = resolve(key, name);
+      if (found && !seen.has(found)) {
+        seen.add(found);
+        names.add(name);
+        queue.push(found);
+      }
+    }
+  }
+  return [...seen];
+}
+
+/** Apparent size of a package's files, its own nested node_modules excluded (those are counted as packages). */
+function packageBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'node_modules') total += packageBytes(path);
+    } else if (entry.isFile()) total += statSync(path).size;
+  }
+  return total;
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
+
+export async function run(): Promise<BenchSection> {
+  const rows: BenchSection['rows'] = [];
+  const notes: string[] = [];
+  const row = (measurement: string, ours: string, official = '', note = '') =>
+    rows.push({ measurement, 'zoho-crm-connector': ours, 'official SDK 3.0.0': official, note });
+  const dist = coreDist();
+
+  // Bundle size.
+  if ('entry' in dist) {
+    let esbuild: Esbuild | undefined;
+    try {
+      esbuild = await import('esbuild');
+    } catch (error) {
+      row('core bundle', `not measured: esbuild could not be loaded (${String(error)})`);
+    }
+    if (esbuild) {
+      const full = await bundle(esbuild, dist.entry, 'nothing');
+      const noMetadata = await bundle(esbuild, dist.entry, 'metadata');
+      const noPhone = await bundle(esbuild, dist.entry, 'libphonenumber');
+      const size = (b: Bundle) => `${kb(b.gzipBytes)} gzip (${kb(b.minBytes)} minified)`;
+      const officialBundle = 'not bundled: CommonJS with runtime require() of its own files, node:fs';
+      row(
+        'core bundle, everything (libphonenumber-js/min with its metadata)',
+        size(full),
+        officialBundle,
+        'esbuild, platform browser, ESM, minified; gzip -9',
+      );
+      row('core bundle without libphonenumber metadata', size(noMetadata), '', 'metadata module external');
+      row('core bundle without libphonenumber-js at all', size(noPhone), '', 'libphonenumber-js external');
+      const parts = [...full.parts].sort((a, b) => b[1] - a[1]);
+      row(
+        'what the full bundle holds (minified bytes before gzip)',
+        parts.map(([name, bytes]) => `${name} ${kb(bytes)}`).join(', '),
+      );
+    }
+  } else {
+    row('core bundle', `not measured: ${dist.reason}`);
+  }
+
+  // Cold import: the same helper (and, in a full run, the same measurement) as bench/official-sdk.ts.
+  const ours = 'zoho-crm-connector';
+  const imports = coldImport('entry' in dist ? [ours, OFFICIAL_SDK] : [OFFICIAL_SDK]);
+  const oursImport = imports.get(ours);
+  const officialImport = imports.get(OFFICIAL_SDK) as ColdImport;
+  row(
+    'cold import, median of 10 fresh processes',
+    oursImport
+      ? `${oursImport.medianMs.toFixed(1)} ms`
+      : `not measured: ${'reason' in dist ? dist.reason : ''}`,
+    `${officialImport.medianMs.toFixed(1)} ms`,
+    '`await import()` timed inside the process, Node start-up excluded; ours by package name (dist/index.js)',
+  );
+  // Where our import time goes: each runtime dependency imported alone.
+  const dependencies = ['zod', 'ofetch', 'libphonenumber-js/min', 'p-retry', 'lru-cache'];
+  const alone = coldImport(dependencies, 5);
+  row(
+    'cold import of each runtime dependency alone, median of 5',
+    dependencies.map((d) => `${d} ${alone.get(d)?.medianMs.toFixed(1)} ms`).join(', '),
+  );
+
+  // Installed packages.
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, LockPackage>;
+  };
+  let npmLs: number | string;
+  try {
+    const { NODE_OPTIONS: _ignored, ...env } = process.env;
+    const listing = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 30_000,
+    });
+    npmLs = listing
+      .split('\n')
+      .filter((line) => line.trim() && line.trim() !== ROOT.replace(/\/$/, '')).length;
+  } catch (error) {
+    npmLs = `npm ls failed: ${(error as Error).message.split('\n')[0]}`;
+  }
+  const ourTree = installClosure(lock.packages, '').filter((key) => key !== '');
+  const officialKey = `node_modules/${OFFICIAL_SDK}`;
+  const officialTree = lock.packages[officialKey] ? installClosure(lock.packages, officialKey) : [];
+  const treeBytes = (keys: string[]) => keys.reduce((sum, key) => sum + packageBytes(join(ROOT, key)), 0);
+  row(
+    'packages installed by `npm install <package>` (production tree)',
+    `${npmLs} (npm ls --omit=dev), ${ourTree.length} (lockfile walk)`,
+    officialTree.length
+      ? `${officialTree.length} incl. itself (lockfile walk)`
+      : 'not measured: not in package-lock.json',
+    '../shared/OFFICIAL-SDK.md measured 110 for the official SDK and 9 for our dependency stack',
+  );
+  row(
+    'size of those packages on disk (apparent file size)',
+    mb(treeBytes(ourTree)),
+    officialTree.length ? mb(treeBytes(officialTree)) : '',
+    'OFFICIAL-SDK.md: 107 MB official, 26 MB our stack (du)',
+  );
+  notes.push(
+    'The lockfile walk follows Node resolution from each package over package-lock.json (dependencies, optional dependencies present, non-optional peers not already in the tree) and counts the official SDK itself; the official SDK is a devDependency here, used only for this comparison.',
+  );
+
+  return {
+    title: 'Package: bundle size, cold import, install footprint',
+    description:
+      'The core entry as built by `npm run build` (`dist/index.js`), bundled by esbuild with every runtime dependency for the browser platform, minified, then gzip -9 (node:zlib); once as is, once with libphonenumber’s metadata module left external, once with libphonenumber-js left external altogether. Cold import: `await import()` timed inside each of 10 fresh `node` processes after one untimed warm-up process, both packages interleaved. Package counts: `npm ls --omit=dev --all --parseable` for ours, and a walk of package-lock.json for both.',
+    rows,
+    notes,
+  };
+}
+
+await printWhenMain(import.meta, run);
