@@ -211,14 +211,11 @@ async function serve(
     response.headers.forEach((value, key) => {
       out[key] = value;
     });
+    // A string body lets Node send headers and body in one write.
     const raw = rawBody(response);
-    const payload =
-      raw !== undefined
-        ? Buffer.from(raw)
-        : response.body
-          ? Buffer.from(await response.arrayBuffer())
-          : undefined;
-    if (payload) out['content-length'] = String(payload.length);
+    const payload: string | Buffer | undefined =
+      raw !== undefined ? raw : response.body ? Buffer.from(await response.arrayBuffer()) : undefined;
+    if (payload !== undefined) out['content-length'] = String(Buffer.byteLength(payload));
     else if (response.status !== 204 && response.status !== 304) out['content-length'] = '0';
     res.writeHead(response.status, out);
     res.end(payload);
