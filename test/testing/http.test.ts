@@ -65,6 +65,19 @@ describe('emulator over node:http', () => {
       ).toBe(200);
     });
 
+    it('sends non-ASCII bodies intact (content-length in bytes)', async () => {
+      const emu = await startZohoEmulator();
+      cleanups.push(() => emu.close());
+      emu.registerClient({ clientId: '1000.U', clientSecret: 's', redirectUris: ['http://localhost/cb'] });
+      emu.seed('Contacts', [{ First_Name: 'Zoë', Last_Name: 'Ångström 日本', Phone: '+81 3 1234 5678' }]);
+      const { accessToken } = emu.issueTokens();
+      const res = await fetch(`${emu.apiUrl}/crm/v8/Contacts/search?phone=312345678`, {
+        headers: { authorization: `Zoho-oauthtoken ${accessToken}` },
+      });
+      const body = (await res.json()) as { data: Array<{ Full_Name: string }> };
+      expect(body.data[0]?.Full_Name).toBe('Zoë Ångström 日本');
+    });
+
     it('close() stops the server', async () => {
       const emu = await startZohoEmulator();
       await emu.close();
