@@ -9,6 +9,16 @@ import { EDITIONS } from './editions.js';
 import { ErrorCode, type RateLimitError, ZohoCrmError } from './errors.js';
 import { createEmitter, type Emitter } from './events.js';
 import { createZohoHttp, type ZohoHttp } from './http/client.js';
+import {
+  type CallAttachments,
+  createJournal,
+  type FlushResult,
+  type JournalApi,
+  type JournalEvents,
+  type JournalStats,
+} from './journal/journal.js';
+import type { JournalResult, PbxCall } from './journal/pbx-call.js';
+import type { DeadLetter } from './journal/store.js';
 import { createSafeLogger, type Logger } from './logger.js';
 import { createCallerLookup, type LookupEvent } from './lookup/caller-lookup.js';
 import type { CallerLookupEngine, CallerMatch, DirectoryEntry, LookupCallerOptions } from './lookup/types.js';
@@ -27,6 +37,7 @@ import {
   type TokenRefreshedEvent,
 } from './oauth/token-manager.js';
 import { type ConnectorOptions, parseConnectorOptions, type ResolvedConnectorOptions } from './options.js';
+import { type CreateRecordInput, createRecordCreator, type RecordCreator } from './records/create-record.js';
 import { REGIONS, type Region } from './regions.js';
 import { createMemoryStore } from './stores/memory.js';
 
@@ -56,7 +67,7 @@ export interface RateLimitedEvent {
  * ```
  * @group Events
  */
-export interface ConnectorEvents {
+export interface ConnectorEvents extends JournalEvents {
   /** A refresh stored a new access token. */
   tokenRefreshed: TokenRefreshedEvent;
   /** The Zoho grant is gone: show the admin the Authorize button again. */
@@ -96,6 +107,8 @@ export class ZohoCrmConnector {
   readonly #authorization: Authorization;
   readonly #http: ZohoHttp;
   readonly #lookup: CallerLookupEngine;
+  readonly #journal: JournalApi;
+  readonly #records: RecordCreator;
   #closed = false;
 
   /**
@@ -163,6 +176,25 @@ export class ZohoCrmConnector {
         emit: (event) => this.#events.emit('lookup', event),
       },
     });
+    this.#journal = createJournal({
+      connectionId: resolved.connectionId,
+      http: this.#http,
+      lookup: this.#lookup,
+      options: resolved.journal,
+      defaultCountry: resolved.lookup.defaultCountry,
+      logger: this.#logger,
+      region: () => this.region,
+      emit: (name, event) => this.#events.emit(name, event as ConnectorEvents[typeof name]),
+    });
+    this.#records = createRecordCreator({
+      http: this.#http,
+      lookup: this.#lookup,
+      options: resolved.createRecords,
+      defaultCountry: resolved.lookup.defaultCountry,
+      region: () => this.region,
+      journal: this.#journal,
+      logger: this.#logger,
+    });
   }
 
   /** The data centre in use: the authorized grant's, else the configured one. */
@@ -197,9 +229,11 @@ export class ZohoCrmConnector {
    * const { region } = await zoho.handleCallback(req.url!);
    * ```
    */
-  handleCallback(callback: CallbackInput): Promise<AuthorizationResult> {
+  async handleCallback(callback: CallbackInput): Promise<AuthorizationResult> {
     this.#assertOpen();
-    return this.#authorization.handleCallback(callback);
+    const result = await this.#authorization.handleCallback(callback);
+    this.#journal.resume(); // journal work that waited for authorization goes out now
+    return result;
   }
 
   /**
@@ -262,6 +296,116 @@ export class ZohoCrmConnector {
     return this.#lookup.searchDirectory(query, options);
   }
 
+  // --- Call journal and records ---
+
+  /**
+   * Logs a finished PBX call as a Zoho CRM Calls activity on the caller's Contact, Lead or Account, once:
+   * a redelivered call returns the existing activity and writes nothing. When Zoho cannot take it now
+   * (outage, rate limit, authorization lost) the call is queued durably and retried in the background.
+   * Internal calls (and, by default, non-trunk calls) are skipped.
+   * @returns `logged` with the Zoho id, `queued`, or `skipped` with a reason.
+   * @throws {@link ConfigError} naming the bad field of an invalid call; {@link ZohoApiError} when Zoho
+   *   refused the call's data for good (it is kept as a dead letter and `journalFailed` fires).
+   * @example
+   * ```ts
+   * const result = await zoho.logCall({
+   *   id: 'pbx-7781', direction: 'inbound', trunk: true, from: '+14155552671', to: '+442079460100',
+   *   agent: { extension: '201', email: 'agent@example.com' },
+   *   startedAt: '2026-11-24T09:00:00Z', answeredAt: '2026-11-24T09:00:08Z', endedAt: '2026-11-24T09:04:20Z',
+   *   status: 'answered', recording: { url: 'https://pbx.example.com/rec/7781.wav' },
+   * });
+   * ```
+   */
+  logCall(call: PbxCall): Promise<JournalResult> {
+    this.#assertOpen();
+    return this.#journal.logCall(call);
+  }
+
+  /**
+   * Adds an agent's note to a call's activity at any time: before the call is logged (held, written
+   * after it), during, or after.
+   * @example
+   * ```ts
+   * await zoho.addCallNote('pbx-7781', 'Customer asked for a quote');
+   * ```
+   */
+  addCallNote(callId: string, text: string): Promise<JournalResult> {
+    this.#assertOpen();
+    return this.#journal.addCallNote(callId, text);
+  }
+
+  /**
+   * Adds links that arrive after the call (an AI transcription, typically) to the same activity, never
+   * a second one.
+   * @example
+   * ```ts
+   * await zoho.attachToCall('pbx-7781', { transcription: { url: 'https://pbx.example.com/t/7781', summary: 'Wants a quote' } });
+   * ```
+   */
+  attachToCall(callId: string, links: CallAttachments): Promise<JournalResult> {
+    this.#assertOpen();
+    return this.#journal.attachToCall(callId, links);
+  }
+
+  /**
+   * Writes everything queued now (shutdown, tests) and reports what is left.
+   * @example
+   * ```ts
+   * const { pending, deadLetters } = await zoho.flush();
+   * ```
+   */
+  flush(): Promise<FlushResult> {
+    return this.#journal.flush();
+  }
+
+  /**
+   * Journal writes Zoho refused for good (with Zoho's code and details), oldest first.
+   * @example
+   * ```ts
+   * for (const letter of await zoho.deadLetters()) console.warn(letter.callId, letter.error.zohoCode);
+   * ```
+   */
+  deadLetters(): Promise<DeadLetter[]> {
+    return this.#journal.deadLetters();
+  }
+
+  /**
+   * Queues a dead letter again after fixing its cause in Zoho; false when there is no such letter.
+   * @example
+   * ```ts
+   * await zoho.retryDeadLetter(letter.opId);
+   * ```
+   */
+  retryDeadLetter(opId: string): Promise<boolean> {
+    return this.#journal.retryDeadLetter(opId);
+  }
+
+  /**
+   * Journal counters and queue sizes.
+   * @example
+   * ```ts
+   * const { logged, pending, deadLetters } = await zoho.journalStats();
+   * ```
+   */
+  journalStats(): Promise<JournalStats> {
+    return this.#journal.stats();
+  }
+
+  /**
+   * Creates a Contact or a Lead (`createRecords.type` unless `type` is given) for an unknown number, or
+   * returns the record that already has it; the caller-ID cache learns it at once, and with `callId`
+   * the call's activity is linked to it.
+   * @throws {@link ConfigError} when record creation is disabled; {@link ZohoApiError} when Zoho refuses.
+   * @example
+   * ```ts
+   * const lead = await zoho.createRecord({ phone: '+14155550000', firstName: 'Jane', lastName: 'Doe', company: 'Acme' });
+   * ```
+   */
+  createRecord(input: CreateRecordInput): Promise<CallerMatch> {
+    this.#assertOpen();
+    return this.#records.createRecord(input);
+  }
+
   // --- Events and lifecycle ---
 
   /**
@@ -288,7 +432,8 @@ export class ZohoCrmConnector {
   }
 
   /**
-   * Stops background timers (proactive refresh, journal retries) and removes listeners. Safe to call twice.
+   * Stops background timers (proactive refresh, journal retries), waits for journal writes in progress
+   * (queued work stays in the journal store) and removes listeners. Safe to call twice.
    * @example
    * ```ts
    * process.on('SIGTERM', async () => { await zoho.close(); process.exit(0); });
@@ -298,6 +443,7 @@ export class ZohoCrmConnector {
     if (this.#closed) return;
     this.#closed = true;
     this.#tokens.close();
+    await this.#journal.close();
     this.#events.clear();
   }
 

@@ -20,6 +20,7 @@ export {
   ErrorCode,
   type HttpErrorContext,
   isZohoCrmError,
+  JournalStoreError,
   PhoneNumberError,
   type PhoneNumberProblem,
   RateLimitError,
@@ -30,6 +31,43 @@ export {
   ZohoCrmError,
   type ZohoCrmErrorOptions,
 } from './errors.js';
+export type {
+  CallAttachments,
+  CallLoggedEvent,
+  FlushResult,
+  JournalEvents,
+  JournalFailedEvent,
+  JournalRetryEvent,
+  JournalStats,
+} from './journal/journal.js';
+export type { SubjectContext, SubjectTemplate, ZohoCallType } from './journal/map-call.js';
+export { createMemoryJournalStore, type MemoryJournalStoreOptions } from './journal/memory-store.js';
+export type {
+  JournalResult,
+  NormalizedCall,
+  PbxAgent,
+  PbxCall,
+  PbxCallStatus,
+  RecordingLink,
+  TranscriptionLink,
+} from './journal/pbx-call.js';
+export {
+  type PublicLinkCheck,
+  type SignPublicLinkOptions,
+  signPublicLink,
+  type VerifyPublicLinkOptions,
+  verifyPublicLink,
+} from './journal/public-link.js';
+export type {
+  CallUpdate,
+  ClaimCallsOptions,
+  ClaimDueOptions,
+  DeadLetter,
+  JournalErrorInfo,
+  JournalOp,
+  JournalOpKind,
+  JournalStore,
+} from './journal/store.js';
 export { type Logger, noopLogger } from './logger.js';
 export type { LookupEvent } from './lookup/caller-lookup.js';
 export type { MultipleMatchPolicy } from './lookup/to-match.js';
@@ -54,11 +92,13 @@ export type {
   EndpointOverrides,
   HttpOptions,
   JournalOptions,
+  JournalRetryOptions,
   LookupCacheOptions,
   LookupModule,
   LookupOptions,
   PbxContact,
   PbxContactsProvider,
+  PublicLinkSettings,
   RegionEndpoints,
 } from './options.js';
 export {
@@ -76,6 +116,7 @@ export {
   phoneSearchTerms,
   toE164,
 } from './phone/normalize.js';
+export type { CreateRecordInput } from './records/create-record.js';
 export {
   getRegion,
   isRegionCode,

@@ -53,6 +53,8 @@ import {
   type NormalizedCall,
   type PbxCall,
   parsePbxCall,
+  type RecordingLink,
+  type TranscriptionLink,
 } from './pbx-call.js';
 import { signPublicLink } from './public-link.js';
 import {
@@ -79,7 +81,7 @@ import type {
 export type ResolvedJournalOptions = ResolvedConnectorOptions['journal'];
 
 /**
- * Links that became available after the call, for {@link JournalApi.attachToCall}.
+ * Links that became available after the call, for `attachToCall`.
  * @example
  * ```ts
  * const links: CallAttachments = { transcription: { url: 'https://pbx.example.com/t/7f3a', summary: 'Wants a quote' } };
@@ -88,9 +90,9 @@ export type ResolvedJournalOptions = ResolvedConnectorOptions['journal'];
  */
 export interface CallAttachments {
   /** The recording (or voicemail). */
-  recording?: { url: string };
+  recording?: RecordingLink;
   /** The AI transcription and an optional summary. */
-  transcription?: { url: string; summary?: string };
+  transcription?: TranscriptionLink;
 }
 
 /**
@@ -111,7 +113,12 @@ export interface CallLoggedEvent {
   /** CRM web URL of the activity, when the region is known. */
   recordUrl?: string;
   /** The record the activity is linked to, if any. */
-  linkedTo?: { module: 'Contacts' | 'Leads' | 'Accounts'; id: string };
+  linkedTo?: {
+    /** Module of the record. */
+    module: 'Contacts' | 'Leads' | 'Accounts';
+    /** Record id. */
+    id: string;
+  };
   /** Failed attempts before this one. */
   attempts: number;
   /** Time from `logCall` to the write, in ms. */
@@ -178,7 +185,7 @@ export interface JournalEvents {
 }
 
 /**
- * What {@link JournalApi.flush} left behind.
+ * What `flush` left behind.
  * @group Journal
  */
 export interface FlushResult {

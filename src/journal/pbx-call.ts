@@ -20,7 +20,27 @@ import { ConfigError } from '../errors.js';
 export type PbxCallStatus = 'answered' | 'missed' | 'no-answer' | 'busy' | 'failed' | 'voicemail';
 
 /**
- * A finished PBX call, as the host reports it to {@link JournalApi.logCall}. Dates are `Date` objects or
+ * A recording (or voicemail) of a call.
+ * @group Journal
+ */
+export interface RecordingLink {
+  /** Where the recording is served (the private, signed-in URL of your PBX). */
+  url: string;
+}
+
+/**
+ * An AI transcription of a call.
+ * @group Journal
+ */
+export interface TranscriptionLink {
+  /** Where the transcription is served. */
+  url: string;
+  /** A short summary written into the activity's description. */
+  summary?: string;
+}
+
+/**
+ * A finished PBX call, as the host reports it to `logCall`. Dates are `Date` objects or
  * ISO 8601 strings with `Z` or an offset (`2025-01-10T14:03:00-05:00`).
  * @example
  * ```ts
@@ -67,9 +87,9 @@ export interface PbxCall {
   /** How it ended. */
   status: PbxCallStatus;
   /** The call recording (or the voicemail message), as the host's own URL. */
-  recording?: { url: string };
+  recording?: RecordingLink;
   /** An AI transcription: a link and optionally a short summary. */
-  transcription?: { url: string; summary?: string };
+  transcription?: TranscriptionLink;
   /** Notes to attach to the activity (agents' notes taken during the call). */
   notes?: string[];
 }
@@ -92,7 +112,7 @@ export interface PbxAgent {
 }
 
 /**
- * What {@link JournalApi.logCall} did with a call.
+ * What `logCall` did with a call.
  * - `logged`: the Zoho Calls record exists; `zohoCallId` is its id (also for a redelivered call).
  * - `queued`: it will be written in the background (Zoho unreachable, rate-limited, not authorized, or
  *   the call is already being written); `reason` says why.
@@ -129,8 +149,8 @@ export interface NormalizedCall {
   answeredAt?: number;
   endedAt: number;
   status: PbxCallStatus;
-  recording?: { url: string };
-  transcription?: { url: string; summary?: string };
+  recording?: RecordingLink;
+  transcription?: TranscriptionLink;
   notes?: string[];
 }
 

@@ -57,8 +57,18 @@ export interface VerifyPublicLinkOptions {
  * @group Public links
  */
 export type PublicLinkCheck =
-  | { valid: true; expiresAt: number }
-  | { valid: false; reason: 'expired' | 'bad-signature' | 'malformed' };
+  | {
+      /** The link is authentic and not expired. */
+      valid: true;
+      /** When it stops working, epoch ms. */
+      expiresAt: number;
+    }
+  | {
+      /** The link must be refused. */
+      valid: false;
+      /** Why: past its expiry, a signature that does not match, or not a signed link at all. */
+      reason: 'expired' | 'bad-signature' | 'malformed';
+    };
 
 /** Query parameter names the signed link uses. @group Public links */
 export const PUBLIC_LINK_PARAMS = Object.freeze({ expires: 'expires', signature: 'signature' } as const);

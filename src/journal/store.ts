@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { NormalizedCall } from './pbx-call.js';
+import type { NormalizedCall, RecordingLink, TranscriptionLink } from './pbx-call.js';
 
 /**
  * What an outbox operation does.
@@ -27,11 +27,20 @@ export type JournalOpKind = 'create' | 'note' | 'update';
  */
 export interface CallUpdate {
   /** A recording that became available after the call. */
-  recording?: { url: string };
+  recording?: RecordingLink;
   /** A transcription that became available after the call. */
-  transcription?: { url: string; summary?: string };
+  transcription?: TranscriptionLink;
   /** The CRM record the activity belongs to (e.g. one created for an unknown caller). */
-  link?: { module: 'Contacts' | 'Leads' | 'Accounts'; id: string; name?: string; accountId?: string };
+  link?: {
+    /** Module of the record. */
+    module: 'Contacts' | 'Leads' | 'Accounts';
+    /** Record id. */
+    id: string;
+    /** Record name. */
+    name?: string;
+    /** The contact's account, linked as What_Id. */
+    accountId?: string;
+  };
 }
 
 /**
@@ -180,7 +189,12 @@ export interface JournalStore {
   /** Removes a dead letter and returns it (to requeue or discard it). */
   unbury(connectionId: string, opId: string): Promise<DeadLetter | undefined>;
   /** How many operations are queued (leased ones included) and the earliest time one is due. */
-  pending(connectionId: string): Promise<{ count: number; nextAttemptAt?: number }>;
+  pending(connectionId: string): Promise<{
+    /** Operations queued. */
+    count: number;
+    /** When the earliest one is due, epoch ms. */
+    nextAttemptAt?: number;
+  }>;
   /** Flushes and releases resources (files, timers); the store's owner calls it. */
   close?(): Promise<void>;
 }

@@ -446,3 +446,6 @@ async function withGuard(lockPath: string, deadline: number, fn: () => Promise<v
   }
   return true;
 }
+
+// The journal store of the same kind ships in this entry too.
+export { createFileJournalStore, type FileJournalStoreOptions } from './journal-file.js';

@@ -90,7 +90,7 @@ const OPTION_KEYS = new Set([
  * Nothing touches the disk until the first call.
  * @param options - See {@link FileJournalStoreOptions}.
  * @returns A {@link JournalStore}; call `close()` on shutdown.
- * @throws {@link ConfigError} naming an invalid option (never its value).
+ * @throws `ConfigError` naming an invalid option (never its value).
  * @example
  * ```ts
  * import { ZohoCrmConnector } from 'zoho-crm-connector';

@@ -68,10 +68,10 @@ const OPTION_KEYS = new Set([
  *   (set of a call's operations) and `…:dead` (hash of dead letters).
  * - **Claims** are Lua scripts: an operation claimed by one node is invisible to the others until it is
  *   released, removed or its lease expires (a crashed node's work is picked up after the lease).
- * - **Errors**: every Redis failure becomes a {@link JournalStoreError} naming the operation.
+ * - **Errors**: every Redis failure becomes a `JournalStoreError` naming the operation.
  * @param options - See {@link RedisJournalStoreOptions}.
  * @returns A {@link JournalStore}.
- * @throws {@link ConfigError} when an option is invalid.
+ * @throws `ConfigError` when an option is invalid.
  * @example
  * ```ts
  * import { Redis } from 'ioredis';

@@ -309,3 +309,6 @@ function decode(keyring: Keyring | undefined, connectionId: string, value: strin
     throw new TokenStoreError(STORE, 'get', `${subject} ${advice}`);
   }
 }
+
+// The journal store of the same kind ships in this entry too.
+export { createRedisJournalStore, type RedisJournalStoreOptions } from './journal-redis.js';
