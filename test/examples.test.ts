@@ -20,6 +20,53 @@ describe('examples', () => {
     expect(page).toContain('Zoho CRM connected (data centre EU)');
   });
 
+  it('journal-call.ts logs one activity, and a redelivery writes nothing', async () => {
+    quiet();
+    const { main } = await import('../examples/journal-call.js');
+    const { first, again, activity } = await main();
+    expect([first, again]).toEqual(['logged', 'logged']);
+    expect(activity).toMatchObject({ Call_Type: 'Inbound', Call_Duration: '04:10' });
+    expect(String(activity?.Voice_Recording__s)).toMatch(/^https:\/\/pbx\.example\.com\/recordings\//);
+  });
+
+  it('notes-and-late-transcription.ts: held and later notes land on one activity with the transcription', async () => {
+    quiet();
+    const { main } = await import('../examples/notes-and-late-transcription.js');
+    const { activities, notes, description } = await main();
+    expect(activities).toBe(1);
+    expect(notes).toEqual(['Interested in the annual plan', 'Send pricing by Friday']);
+    expect(description).toContain('Wants annual pricing for 20 seats.');
+  });
+
+  it('create-lead.ts creates a Lead once, and the next ring knows it', async () => {
+    quiet();
+    const { main } = await import('../examples/create-lead.js');
+    expect(await main()).toEqual({ before: null, created: 'Jane Doe', after: 'Jane Doe', sameRecord: true });
+  });
+
+  it('portsip-webhook.ts answers a ringing event with the name and logs the ended call', async () => {
+    quiet();
+    const { main } = await import('../examples/portsip-webhook.js');
+    const { ringing, ended, internal } = await main();
+    expect(ringing).toEqual({ name: 'Analytical Engines Ltd' });
+    expect(ended).toMatchObject({ status: 'logged' });
+    expect(internal).toEqual({ status: 'skipped', reason: 'internal call' });
+  });
+
+  it('demo.ts walks the whole seed flow', async () => {
+    quiet();
+    const { main } = await import('../examples/demo.js');
+    expect(await main()).toMatchObject({
+      region: 'EU',
+      contact: 'Ada Lovelace',
+      lead: 'Grace Hopper',
+      pbx: 'Reception (PBX)',
+      createdLead: 'Jane Doe',
+      calls: 4,
+      notes: 2,
+    });
+  });
+
   describe.skipIf(!process.env.REDIS_URL)('with Redis (skipped without REDIS_URL; .ci/run sets it)', () => {
     it('redis-cluster.ts: two processes share one grant and refresh once', async () => {
       quiet();
