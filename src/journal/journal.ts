@@ -334,6 +334,7 @@ export function createJournal(deps: JournalDependencies): JournalApi {
   const lookupConcurrency = deps.lookupConcurrency ?? 8;
   const batchSize = options.batchSize;
   const passLimit = batchSize * 4;
+  const coalesceMs = Math.min(options.retry.baseDelayMs, 2_000);
 
   const owners = createOwnerResolver({
     http,
@@ -355,7 +356,8 @@ export function createJournal(deps: JournalDependencies): JournalApi {
   /** Optional fields Zoho refused in this org (connector lifetime). */
   const omitFields = new Set<string>();
   const waiters = new Map<string, Array<(outcome: Outcome) => void>>();
-  const inflight = new Set<string>();
+  /** Operations being written by a pass of this process, with the pass that owns them. */
+  const inflight = new Map<string, object>();
   const active = new Set<Promise<unknown>>();
   let inline: Array<{ opId: string; callId: string }> = [];
   let inlineScheduled = false;
@@ -434,7 +436,14 @@ export function createJournal(deps: JournalDependencies): JournalApi {
         do {
           pumpAgain = false;
           for (let pass = 0; pass < 10_000 && !closed; pass++) {
-            const ops = await store.claimDue(cid, { now: now(), leaseMs, limit: passLimit });
+            const at = now();
+            // Writes due within the coalescing window go now too: they share inserts with the due ones.
+            const ops = await store.claimDue(cid, {
+              now: at,
+              leaseMs,
+              limit: passLimit,
+              dueBefore: at + coalesceMs,
+            });
             if (ops.length === 0) break;
             await processOps(ops);
           }
@@ -494,13 +503,27 @@ export function createJournal(deps: JournalDependencies): JournalApi {
 
   // --- Processing ---
 
+  /** Stores an operation's fate; from then on another pass may take it (it is no longer in flight here). */
+  const removeOp = async (op: JournalOp): Promise<void> => {
+    await store.remove(cid, op);
+    inflight.delete(op.id);
+  };
+  const releaseOp = async (op: JournalOp): Promise<void> => {
+    await store.release(cid, op);
+    inflight.delete(op.id);
+  };
+
   const processOps = async (claimed: JournalOp[]): Promise<void> => {
+    const pass = {};
     const mine = new Set<string>();
     const groups = new Map<string, Group>();
     const take = (ops: JournalOp[]): JournalOp[] => {
+      // Still in flight here (its lease ran out during a long pass): hand it back untouched.
+      for (const op of ops)
+        if (inflight.has(op.id) && !mine.has(op.id)) void store.release(cid, op).catch(() => undefined);
       const fresh = ops.filter((op) => !inflight.has(op.id) && !mine.has(op.id));
       for (const op of fresh) {
-        inflight.add(op.id);
+        inflight.set(op.id, pass);
         mine.add(op.id);
       }
       return fresh;
@@ -538,7 +561,7 @@ export function createJournal(deps: JournalDependencies): JournalApi {
       );
       if (followUps.length > 0) await writeFollowUps(followUps);
     } finally {
-      for (const id of mine) inflight.delete(id);
+      for (const id of mine) if (inflight.get(id) === pass) inflight.delete(id);
       // A logged call's caller hears back once its own notes had their first attempt too.
       for (const group of groups.values()) if (group.logged) settle(group.logged.opId, group.logged.outcome);
     }
@@ -754,12 +777,12 @@ export function createJournal(deps: JournalDependencies): JournalApi {
     if (!info.alreadyLogged) {
       // Links merged into this write are done.
       for (const update of group.updates) {
-        await store.remove(cid, update);
+        await removeOp(update);
         settle(update.id, { status: 'logged', zohoCallId });
       }
       group.updates = [];
     }
-    await store.remove(cid, create);
+    await removeOp(create);
     group.create = undefined;
     group.zohoCallId = zohoCallId;
     group.logged = {
@@ -810,13 +833,14 @@ export function createJournal(deps: JournalDependencies): JournalApi {
           })),
         );
       } catch (error) {
-        for (const { op } of items) await handleFailure(op, error);
+        const jitter = random();
+        for (const { op } of items) await handleFailure(op, error, jitter);
         return;
       }
       for (const [index, { op, parentId }] of items.entries()) {
         const outcome = outcomes[index] ?? ({ ok: false, ...missingOutcome } as const);
         if (outcome.ok) {
-          await store.remove(cid, op);
+          await removeOp(op);
           counters.notes++;
           settle(op.id, { status: 'logged', zohoCallId: parentId });
         } else {
@@ -845,7 +869,8 @@ export function createJournal(deps: JournalDependencies): JournalApi {
           items.map((item) => item.record),
         );
       } catch (error) {
-        for (const { group } of items) for (const op of group.updates) await handleFailure(op, error);
+        const jitter = random();
+        for (const { group } of items) for (const op of group.updates) await handleFailure(op, error, jitter);
         return;
       }
       for (const [index, { group }] of items.entries()) {
@@ -858,7 +883,7 @@ export function createJournal(deps: JournalDependencies): JournalApi {
 
   const completeUpdates = async (group: Group): Promise<void> => {
     for (const op of group.updates) {
-      await store.remove(cid, op);
+      await removeOp(op);
       settle(op.id, { status: 'logged', zohoCallId: group.zohoCallId as string });
     }
     counters.updates++;
@@ -914,8 +939,9 @@ export function createJournal(deps: JournalDependencies): JournalApi {
   // --- Failure handling ---
 
   const failGroups = async (groups: Group[], error: unknown): Promise<void> => {
+    const jitter = random(); // one draw per failed batch: it retries together
     for (const group of groups) {
-      if (group.create) await handleFailure(group.create, error);
+      if (group.create) await handleFailure(group.create, error, jitter);
       for (const op of [...group.notes, ...group.updates]) {
         if (classifyFailure(error) === 'dead') await buryOp(op, notLogged(errorInfo(error)));
         else await hold(op);
@@ -949,11 +975,11 @@ export function createJournal(deps: JournalDependencies): JournalApi {
     else await buryOp(op, info, recordError(outcome, where));
   };
 
-  const handleFailure = async (op: JournalOp, error: unknown): Promise<void> => {
+  const handleFailure = async (op: JournalOp, error: unknown, jitter = random()): Promise<void> => {
     const action = classifyFailure(error);
     const info = errorInfo(error);
     if (action === 'dead') await buryOp(op, info, error);
-    else await retryLater(op, info, action, error);
+    else await retryLater(op, info, action, error, jitter);
   };
 
   const retryLater = async (
@@ -961,15 +987,16 @@ export function createJournal(deps: JournalDependencies): JournalApi {
     info: JournalErrorInfo,
     action: Exclude<FailureAction, 'dead'>,
     error: unknown,
+    jitter = random(),
   ): Promise<void> => {
     const waitingForAuthorization = action === 'authorize';
     const attempts = waitingForAuthorization ? op.attempts : op.attempts + 1;
     const delayMs = waitingForAuthorization
       ? authRecheckMs
-      : retryDelay(attempts, options.retry, random, error);
+      : retryDelay(attempts, options.retry, jitter, error);
     const next: JournalOp = { ...op, attempts, nextAttemptAt: now() + delayMs, lastError: info };
     delete next.held;
-    await store.release(cid, next);
+    await releaseOp(next);
     counters.retries++;
     emit('journalRetry', {
       connectionId: cid,
@@ -1004,7 +1031,7 @@ export function createJournal(deps: JournalDependencies): JournalApi {
       });
       return;
     }
-    await store.release(cid, { ...op, held: true, nextAttemptAt: deadline });
+    await releaseOp({ ...op, held: true, nextAttemptAt: deadline });
     settle(op.id, { status: 'queued', reason: 'held until the call is logged' });
     wake(deadline - now());
   };
@@ -1013,6 +1040,7 @@ export function createJournal(deps: JournalDependencies): JournalApi {
     const letter: DeadLetter = { op: { ...op, lastError: info }, error: info, failedAt: now() };
     delete letter.op.held;
     await store.bury(cid, letter);
+    inflight.delete(op.id);
     counters.deadLettered++;
     emit('journalFailed', { connectionId: cid, callId: op.callId, kind: op.kind, error: info });
     logger.error(

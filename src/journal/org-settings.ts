@@ -115,7 +115,15 @@ export function createOrgSettings(options: OrgSettingsOptions): OrgSettings {
   return {
     async get() {
       const needFields = options.outboundStatusField === undefined || options.dedupeField !== undefined;
-      const [tz, names] = await Promise.all([timeZone(), needFields ? callFields() : undefined]);
+      // Both settle before this returns, so no request outlives a failed write.
+      const [zoneResult, fieldsResult] = await Promise.allSettled([
+        timeZone(),
+        needFields ? callFields() : undefined,
+      ]);
+      if (zoneResult.status === 'rejected') throw zoneResult.reason;
+      if (fieldsResult.status === 'rejected') throw fieldsResult.reason;
+      const tz = zoneResult.value;
+      const names = fieldsResult.value;
       const statusField =
         options.outboundStatusField === false
           ? undefined

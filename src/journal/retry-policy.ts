@@ -46,20 +46,21 @@ export function classifyFailure(error: unknown): FailureAction {
 
 /**
  * The next attempt's delay: `baseDelayMs × 2^(attempt-1)` capped at `maxDelayMs`, with "equal jitter"
- * (half fixed, half random) so that many queued calls do not retry in lockstep; never shorter than a
- * `Retry-After` Zoho sent.
+ * (half fixed, half random) so that processes do not retry in lockstep; never shorter than a
+ * `Retry-After` Zoho sent. The journal draws one jitter per failed batch, so a batch retries together.
  * @param attempt - 1 for the first retry.
+ * @param jitter - A random number in [0, 1).
  * @internal
  */
 export function retryDelay(
   attempt: number,
   policy: { baseDelayMs: number; maxDelayMs: number },
-  random: () => number,
+  jitter: number,
   error?: unknown,
 ): number {
   const exponent = Math.min(Math.max(attempt, 1) - 1, 30);
   const capped = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** exponent);
-  const jittered = Math.round(capped / 2 + random() * (capped / 2));
+  const jittered = Math.round(capped / 2 + jitter * (capped / 2));
   const retryAfter = error instanceof RateLimitError ? (error.retryAfterMs ?? 0) : 0;
   return Math.max(jittered, retryAfter);
 }
