@@ -76,7 +76,7 @@ import type {
 
 /**
  * Journal options after validation (`ResolvedConnectorOptions['journal']`).
- * @group Journal
+ * @internal
  */
 export type ResolvedJournalOptions = ResolvedConnectorOptions['journal'];
 
@@ -173,6 +173,10 @@ export interface JournalFailedEvent {
 
 /**
  * The journal's events by name.
+ * @example
+ * ```ts
+ * const names: Array<keyof JournalEvents> = ['callLogged', 'journalRetry', 'journalFailed'];
+ * ```
  * @group Events
  */
 export interface JournalEvents {
@@ -197,6 +201,10 @@ export interface FlushResult {
 
 /**
  * Journal counters since the journal was created, plus what the store holds now.
+ * @example
+ * ```ts
+ * const { logged, pending, deadLetters } = await zoho.journalStats();
+ * ```
  * @group Journal
  */
 export interface JournalStats {
@@ -217,8 +225,8 @@ export interface JournalStats {
 }
 
 /**
- * The journal API the connector exposes.
- * @group Journal
+ * The journal API the connector exposes (its `logCall`, `addCallNote`, `attachToCall`, `flush`…).
+ * @internal
  */
 export interface JournalApi {
   /**
@@ -257,7 +265,7 @@ export interface JournalApi {
 
 /**
  * Everything {@link createJournal} needs; the connector supplies it.
- * @group Journal
+ * @internal
  */
 export interface JournalDependencies {
   /** Key of the connection in the store. */
@@ -311,7 +319,7 @@ export interface JournalDependencies {
  * await journal.logCall(call);
  * await journal.close();
  * ```
- * @group Journal
+ * @internal
  */
 export function createJournal(deps: JournalDependencies): JournalApi {
   const { connectionId: cid, http, lookup, options } = deps;

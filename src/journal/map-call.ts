@@ -26,6 +26,10 @@ import { formatZohoDateTime } from './zoho-time.js';
 
 /**
  * Zoho's call type.
+ * @example
+ * ```ts
+ * const type: ZohoCallType = 'Missed';
+ * ```
  * @group Journal
  */
 export type ZohoCallType = 'Inbound' | 'Outbound' | 'Missed';
@@ -35,6 +39,10 @@ export type ZohoCallType = 'Inbound' | 'Outbound' | 'Missed';
  * Zoho's documentation says "HH:mm" but its own samples and production integrations use minutes and
  * seconds (ZOHO-API.md §12 Q1, UNVERIFIED): `'mm:ss'` is the most likely reading; switch if a 4-minute
  * call shows as 4 hours in your org.
+ * @example
+ * ```ts
+ * const zoho = new ZohoCrmConnector({ ...options, journal: { durationFormat: 'hh:mm:ss' satisfies DurationFormat } });
+ * ```
  * @group Journal
  */
 export type DurationFormat = 'mm:ss' | 'hh:mm:ss';
@@ -42,6 +50,10 @@ export type DurationFormat = 'mm:ss' | 'hh:mm:ss';
 /**
  * Where a recording link goes: Zoho's `Voice_Recording__s` field (an audio player in Closed Activities),
  * the description, or both.
+ * @example
+ * ```ts
+ * const target: RecordingTarget = 'description'; // when the org's field refuses long signed URLs
+ * ```
  * @group Journal
  */
 export type RecordingTarget = 'field' | 'description' | 'both';
@@ -120,30 +132,56 @@ export interface CallActivityOptions {
 
 /**
  * A Zoho Calls record ready for insert or upsert. Optional keys are absent, never `undefined`.
+ * @example
+ * ```ts
+ * const record: CallActivity = { Subject: 'Missed call from +1 415 555 2671', Call_Type: 'Missed',
+ *   Call_Start_Time: '2025-01-10T14:02:41-05:00', Call_Duration: '00:00', Call_Duration_in_seconds: 0 };
+ * ```
  * @group Journal
  */
 export interface CallActivity {
+  /** Emoji-free, at most 255 characters. */
   Subject: string;
+  /** `Inbound`, `Outbound` or `Missed`. */
   Call_Type: ZohoCallType;
+  /** `yyyy-MM-ddTHH:mm:ss±HH:MM` in the org's time zone. */
   Call_Start_Time: string;
+  /** `mm:ss` (or `hh:mm:ss`); `00:00` for missed calls. */
   Call_Duration: string;
   /** Sent alongside `Call_Duration` (Zoho may recompute it; harmless either way). */
   Call_Duration_in_seconds?: number;
+  /** Outcome, agent, links, transcription summary, PBX call id. */
   Description?: string;
-  Who_Id?: { id: string };
-  What_Id?: { id: string };
+  /** The Contact the call was with. */
+  Who_Id?: {
+    /** Zoho record id. */
+    id: string;
+  };
+  /** The Lead or Account (or a Contact's Account) the call relates to. */
+  What_Id?: {
+    /** Zoho record id. */
+    id: string;
+  };
+  /** Module of `What_Id`; Zoho requires it whenever `What_Id` is sent. */
   $se_module?: 'Accounts' | 'Leads';
-  Owner?: { id: string };
+  /** The agent's Zoho user. */
+  Owner?: {
+    /** Zoho user id. */
+    id: string;
+  };
+  /** The recording link (an audio player in Zoho's Closed Activities). */
   Voice_Recording__s?: string;
+  /** The calling number in E.164. */
   Caller_ID?: string;
+  /** The dialled number in E.164. */
   Dialled_Number?: string;
   /** The status field (see {@link CallActivityOptions.outboundStatusField}) and the dedupe field. */
   [field: string]: unknown;
 }
 
-/** Zoho's `Subject` limit. @group Journal */
+/** Zoho's `Subject` limit. @internal */
 export const SUBJECT_MAX_LENGTH = 255;
-/** Longest recording URL put into `Voice_Recording__s` (Zoho's limit is UNVERIFIED; longer ones go to the description only). @group Journal */
+/** Longest recording URL put into `Voice_Recording__s` (Zoho's limit is UNVERIFIED; longer ones go to the description only). @internal */
 export const RECORDING_FIELD_MAX_LENGTH = 255;
 const DESCRIPTION_MAX_LENGTH = 32_000;
 
@@ -238,7 +276,7 @@ export function toCallActivity(
  * callType('inbound', 'busy');     // 'Missed'
  * callType('outbound', 'no-answer'); // 'Outbound'
  * ```
- * @group Journal
+ * @internal
  */
 export function callType(direction: 'inbound' | 'outbound', status: PbxCallStatus): ZohoCallType {
   if (direction === 'outbound') return 'Outbound';
@@ -253,7 +291,7 @@ export function callType(direction: 'inbound' | 'outbound', status: PbxCallStatu
  * ```ts
  * durationSeconds({ ...call, status: 'answered', answeredAt: t, endedAt: t + 400 }); // 1
  * ```
- * @group Journal
+ * @internal
  */
 export function durationSeconds(call: NormalizedCall): number {
   const outbound = call.direction === 'outbound';
@@ -296,7 +334,7 @@ export function formatDuration(seconds: number, format: DurationFormat): string 
  * ```ts
  * bmpSafe('Call 📞 with Zoë 👍🏽'); // 'Call with Zoë'
  * ```
- * @group Journal
+ * @internal
  */
 export function bmpSafe(text: string): string {
   const stripped = text.replace(NOT_STORABLE, '');
@@ -311,7 +349,7 @@ export function bmpSafe(text: string): string {
  * ```ts
  * subjectText('🔥 Hot lead  call'); // 'Hot lead call'
  * ```
- * @group Journal
+ * @internal
  */
 export function subjectText(subject: string): string {
   const clean = bmpSafe(subject).replace(/\s+/g, ' ').trim() || 'Call';
@@ -326,7 +364,7 @@ export function subjectText(subject: string): string {
  * ```ts
  * linkFields({ ...match, module: 'Leads', id: '42' }); // { What_Id: { id: '42' }, $se_module: 'Leads' }
  * ```
- * @group Journal
+ * @internal
  */
 export function linkFields(
   match: Pick<CallerMatch, 'module' | 'id' | 'account'> | null,
@@ -356,7 +394,7 @@ export function linkFields(
  * linkLines({ transcriptionUrl: 'https://pbx.example.com/t/1', transcriptionSummary: 'Wants a quote' });
  * // 'Transcription: https://pbx.example.com/t/1\nSummary: Wants a quote'
  * ```
- * @group Journal
+ * @internal
  */
 export function linkLines(links: {
   recording?: string | undefined;
@@ -378,7 +416,7 @@ export function linkLines(links: {
  * ```ts
  * clampDescription('short'); // 'short'
  * ```
- * @group Journal
+ * @internal
  */
 export function clampDescription(text: string): string {
   return text.length <= DESCRIPTION_MAX_LENGTH ? text : `${text.slice(0, DESCRIPTION_MAX_LENGTH - 1)}…`;

@@ -70,8 +70,20 @@ export type PublicLinkCheck =
       reason: 'expired' | 'bad-signature' | 'malformed';
     };
 
-/** Query parameter names the signed link uses. @group Public links */
-export const PUBLIC_LINK_PARAMS = Object.freeze({ expires: 'expires', signature: 'signature' } as const);
+/**
+ * Query parameter names a signed link uses (a recording URL of your own must not need them).
+ * @example
+ * ```ts
+ * new URL(link).searchParams.get(PUBLIC_LINK_PARAMS.expires); // Unix seconds
+ * ```
+ * @group Public links
+ */
+export const PUBLIC_LINK_PARAMS = Object.freeze({
+  /** Expiry, Unix seconds. */
+  expires: 'expires',
+  /** HMAC-SHA256, unpadded base64url. */
+  signature: 'signature',
+} as const);
 
 /**
  * Signs a URL so that it works without sign-in until it expires. Existing `expires`/`signature`

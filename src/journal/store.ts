@@ -9,10 +9,14 @@
 import type { NormalizedCall, RecordingLink, TranscriptionLink } from './pbx-call.js';
 
 /**
- * What an outbox operation does.
+ * What an outbox operation does (see {@link JournalOp}).
  * - `create`: write the Calls activity (and the call's own notes after it);
  * - `note`: add a note to the activity;
  * - `update`: add late links (recording, transcription) or a record link to the activity.
+ * @example
+ * ```ts
+ * const kind: JournalOpKind = 'note';
+ * ```
  * @group Journal stores
  */
 export type JournalOpKind = 'create' | 'note' | 'update';
@@ -120,6 +124,10 @@ export interface DeadLetter {
 
 /**
  * Options of {@link JournalStore.claimDue}.
+ * @example
+ * ```ts
+ * const due = await store.claimDue('tenant-42', { now: Date.now(), leaseMs: 300_000, limit: 400 });
+ * ```
  * @group Journal stores
  */
 export interface ClaimDueOptions {
@@ -135,6 +143,10 @@ export interface ClaimDueOptions {
 
 /**
  * Options of {@link JournalStore.claimCalls}.
+ * @example
+ * ```ts
+ * const ops = await store.claimCalls('tenant-42', ['pbx-7f3a'], { now: Date.now(), leaseMs: 300_000 });
+ * ```
  * @group Journal stores
  */
 export interface ClaimCallsOptions {

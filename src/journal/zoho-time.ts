@@ -50,7 +50,7 @@ export function formatZohoDateTime(instant: number | Date, timeZone: string): st
  * isValidTimeZone('Europe/Berlin'); // true
  * isValidTimeZone('Mars/Olympus');  // false
  * ```
- * @group Journal
+ * @internal
  */
 export function isValidTimeZone(timeZone: string): boolean {
   if (typeof timeZone !== 'string' || timeZone.trim() === '') return false;
