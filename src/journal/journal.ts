@@ -61,6 +61,7 @@ import {
   classifyFailure,
   errorInfo,
   type FailureAction,
+  isOptionalLookupRefused,
   RETRYABLE_RECORD_CODES,
   recordErrorInfo,
   retryDelay,
@@ -676,7 +677,7 @@ export function createJournal(deps: JournalDependencies): JournalApi {
         const found = await lookup.findByE164(external);
         if (found && found.module !== 'PBX') match = found;
       } catch (error) {
-        if (classifyFailure(error) !== 'dead') throw error;
+        if (!isOptionalLookupRefused(error)) throw error;
         logger.warn(
           { callId: call.id, number: maskPhone(external), code: (error as { code?: string }).code },
           'caller lookup failed; the call is logged without a record link',

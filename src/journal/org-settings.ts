@@ -11,7 +11,7 @@ import { FieldsSchema } from '../crm/schemas.js';
 import { getCurrentUser } from '../crm/users.js';
 import type { ZohoHttp } from '../http/client.js';
 import { type Logger, noopLogger } from '../logger.js';
-import { classifyFailure } from './retry-policy.js';
+import { isOptionalLookupRefused } from './retry-policy.js';
 import { isValidTimeZone } from './zoho-time.js';
 
 /** Status-field names seen for Calls, most likely first (ZOHO-API.md §12 Q2). @internal */
@@ -68,7 +68,7 @@ export function createOrgSettings(options: OrgSettingsOptions): OrgSettings {
         const user = await getCurrentUser(options.http);
         if (user?.time_zone && isValidTimeZone(user.time_zone)) value = user.time_zone;
       } catch (error) {
-        if (classifyFailure(error) !== 'dead') throw error;
+        if (!isOptionalLookupRefused(error)) throw error;
         logger.warn({ code: (error as { code?: string }).code }, 'cannot read the org time zone; using UTC');
       }
       zone = { at: options.now(), value };
@@ -92,7 +92,7 @@ export function createOrgSettings(options: OrgSettingsOptions): OrgSettings {
         });
         names = new Set((data?.fields ?? []).map((field) => field.api_name));
       } catch (error) {
-        if (classifyFailure(error) !== 'dead') throw error;
+        if (!isOptionalLookupRefused(error)) throw error;
         logger.warn(
           { code: (error as { code?: string }).code },
           'cannot read the Calls field metadata (scope ZohoCRM.settings.fields.READ?)',

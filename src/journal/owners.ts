@@ -15,7 +15,7 @@ import { listActiveUsers } from '../crm/users.js';
 import type { ZohoHttp } from '../http/client.js';
 import { type Logger, noopLogger } from '../logger.js';
 import type { PbxAgent } from './pbx-call.js';
-import { classifyFailure } from './retry-policy.js';
+import { isOptionalLookupRefused } from './retry-policy.js';
 
 /** @internal */
 export interface OwnerResolverOptions {
@@ -62,7 +62,7 @@ export function createOwnerResolver(options: OwnerResolverOptions): OwnerResolve
         const list = await listActiveUsers(options.http);
         users = index(list, options.userExtensionField, options.now());
       } catch (error) {
-        if (classifyFailure(error) !== 'dead') throw error;
+        if (!isOptionalLookupRefused(error)) throw error;
         // No users permission (scope) or a refusal: owners fall back; try again after missRefreshMs.
         logger.warn(
           { code: (error as { code?: string }).code },

@@ -45,6 +45,16 @@ export function classifyFailure(error: unknown): FailureAction {
 }
 
 /**
+ * Whether an optional lookup (users, field metadata, caller search) failed because the grant lacks a
+ * scope or the user a permission: the journal then writes without that information instead of waiting.
+ * @internal
+ */
+export function isOptionalLookupRefused(error: unknown): boolean {
+  if (error instanceof AuthError) return error.code === 'AUTH_SCOPE_MISMATCH';
+  return classifyFailure(error) === 'dead';
+}
+
+/**
  * The next attempt's delay: `baseDelayMs × 2^(attempt-1)` capped at `maxDelayMs`, with "equal jitter"
  * (half fixed, half random) so that processes do not retry in lockstep; never shorter than a
  * `Retry-After` Zoho sent. The journal draws one jitter per failed batch, so a batch retries together.
