@@ -47,8 +47,8 @@ export interface CreateRecordInput {
 }
 
 /**
- * The record-creation API the connector exposes.
- * @group Records
+ * The record-creation API the connector exposes (its `createRecord`).
+ * @internal
  */
 export interface RecordCreator {
   /**
@@ -63,7 +63,7 @@ export interface RecordCreator {
 
 /**
  * What {@link createRecordCreator} needs; the connector supplies it.
- * @group Records
+ * @internal
  */
 export interface RecordCreatorDependencies {
   /** The Zoho HTTP client. @internal */
@@ -92,7 +92,7 @@ export interface RecordCreatorDependencies {
  *   defaultCountry: resolved.lookup.defaultCountry, region: () => REGIONS.US, journal });
  * const lead = await records.createRecord({ phone: '+14155550000', lastName: 'Doe', type: 'Leads', callId: 'pbx-1' });
  * ```
- * @group Records
+ * @internal
  */
 export function createRecordCreator(deps: RecordCreatorDependencies): RecordCreator {
   const logger = deps.logger ?? noopLogger;
