@@ -135,22 +135,41 @@ export interface JournalResult {
 }
 
 /**
- * A validated call, dates as epoch ms: what the outbox stores and the mapping reads.
- * @internal
+ * A {@link PbxCall} after validation, as journal stores keep it (in {@link JournalOp.call}): strings
+ * trimmed, empty optional values dropped, dates as epoch milliseconds.
+ * @example
+ * ```ts
+ * const stored: NormalizedCall = { id: 'pbx-7f3a9c', direction: 'inbound', trunk: true, from: '+14155552671',
+ *   to: '+14155550100', startedAt: 1736535761000, endedAt: 1736536032000, status: 'missed' };
+ * ```
+ * @group Journal stores
  */
 export interface NormalizedCall {
+  /** The PBX call id. */
   id: string;
+  /** Direction. */
   direction: 'inbound' | 'outbound' | 'internal';
+  /** Whether it crossed a trunk. */
   trunk: boolean;
+  /** Caller, as given. */
   from: string;
+  /** Called party, as given. */
   to: string;
+  /** The agent. */
   agent?: PbxAgent;
+  /** Start, epoch ms. */
   startedAt: number;
+  /** Answer, epoch ms. */
   answeredAt?: number;
+  /** End, epoch ms. */
   endedAt: number;
+  /** Outcome. */
   status: PbxCallStatus;
+  /** The recording link. */
   recording?: RecordingLink;
+  /** The transcription link and summary. */
   transcription?: TranscriptionLink;
+  /** Notes written with the activity. */
   notes?: string[];
 }
 

@@ -109,7 +109,7 @@ export interface JournalErrorInfo {
  * never dropped.
  * @example
  * ```ts
- * for (const letter of await zoho.journalDeadLetters()) console.log(letter.op.callId, letter.error.zohoCode);
+ * for (const letter of await zoho.deadLetters()) console.log(letter.op.callId, letter.error.zohoCode);
  * ```
  * @group Journal stores
  */
