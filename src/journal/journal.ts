@@ -1155,22 +1155,37 @@ export function createJournal(deps: JournalDependencies): JournalApi {
     async flush() {
       await settleActive(active);
       if (!closed) {
+        const start = now();
         const { count } = await store.pending(cid);
         if (count > 0) {
-          // One attempt for everything queued, backoff or not; held notes keep waiting for their call.
+          // Everything queued becomes due now, backoff or not (held notes keep waiting for their call).
+          // Only this quick store pass holds the whole queue; the writes below lease slice by slice.
           const all = await store.claimDue(cid, {
-            now: now(),
-            leaseMs: Math.max(leaseMs, 3_600_000),
+            now: start,
+            leaseMs,
             limit: count,
             dueBefore: Number.POSITIVE_INFINITY,
           });
-          const held = all.filter((op) => op.held);
-          for (const op of held) await store.release(cid, op);
-          const work = all.filter((op) => !op.held);
-          for (const slice of chunk(work, passLimit)) await track(processOps(slice));
+          for (const op of all) {
+            await store.release(
+              cid,
+              op.held ? op : { ...op, nextAttemptAt: Math.min(op.nextAttemptAt, start) },
+            );
+          }
         }
-        await pump();
+        // One attempt each: what fails now is rescheduled after `start` and not taken again here.
+        for (let pass = 0; pass < 10_000; pass++) {
+          const slice = await store.claimDue(cid, {
+            now: now(),
+            leaseMs,
+            limit: passLimit,
+            dueBefore: start,
+          });
+          if (slice.length === 0) break;
+          await track(processOps(slice));
+        }
         await settleActive(active);
+        void scheduleNext();
       }
       const { count } = await store.pending(cid);
       return { pending: count, deadLetters: (await store.deadLetters(cid)).length };

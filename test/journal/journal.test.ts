@@ -355,6 +355,8 @@ describe('outbox', () => {
     expect(h.eventsOf('journalRetry').map((e) => e.attempt)).toEqual([1, 1]);
     expect(await h.journal.flush()).toEqual({ pending: 2, deadLetters: 0 });
     expect(h.eventsOf('journalRetry').map((e) => e.attempt)).toEqual([1, 1, 2, 2]);
+    // Nothing stays leased beyond its retry: another process could take over at once.
+    expect(((await h.store.pending('tenant-42')).nextAttemptAt ?? 0) - START).toBe(7_500);
     h.emu.faults(null);
     expect(await h.journal.flush()).toEqual({ pending: 0, deadLetters: 0 });
     expect(h.emu.records('Calls')).toHaveLength(2);
