@@ -362,7 +362,7 @@ export class ZohoCrmConnector {
    * Journal writes Zoho refused for good (with Zoho's code and details), oldest first.
    * @example
    * ```ts
-   * for (const letter of await zoho.deadLetters()) console.warn(letter.callId, letter.error.zohoCode);
+   * for (const letter of await zoho.deadLetters()) console.warn(letter.op.callId, letter.error.zohoCode);
    * ```
    */
   deadLetters(): Promise<DeadLetter[]> {
@@ -373,7 +373,7 @@ export class ZohoCrmConnector {
    * Queues a dead letter again after fixing its cause in Zoho; false when there is no such letter.
    * @example
    * ```ts
-   * await zoho.retryDeadLetter(letter.opId);
+   * await zoho.retryDeadLetter(letter.op.id);
    * ```
    */
   retryDeadLetter(opId: string): Promise<boolean> {
