@@ -81,6 +81,32 @@ interface DerivedKey {
 }
 
 /**
+ * The keyring of a store whose encryption is optional: undefined without `encryptionKey`; key problems
+ * (and `previousEncryptionKeys` without `encryptionKey`) are added to `issues` instead of thrown, so the
+ * store reports every bad option at once.
+ * @internal
+ */
+export function optionalKeyring(
+  options: { encryptionKey?: unknown; previousEncryptionKeys?: unknown },
+  context: string,
+  issues: { path: string; message: string }[],
+): Keyring | undefined {
+  if (options.encryptionKey === undefined) {
+    if (options.previousEncryptionKeys !== undefined) {
+      issues.push({ path: 'previousEncryptionKeys', message: 'requires encryptionKey' });
+    }
+    return undefined;
+  }
+  try {
+    return createKeyring(options.encryptionKey, options.previousEncryptionKeys, context);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    issues.push(...error.issues);
+    return undefined;
+  }
+}
+
+/**
  * Validates the key options of a store and builds its keyring.
  * @param current - The `encryptionKey` option.
  * @param previous - The `previousEncryptionKeys` option.

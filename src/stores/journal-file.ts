@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError, JournalStoreError } from '../errors.js';
 import { JournalState } from '../journal/memory-store.js';
 import type { DeadLetter, JournalOp, JournalStore } from '../journal/store.js';
-import { createKeyring, type Keyring, quoteId } from './crypto.js';
+import { type Keyring, optionalKeyring, quoteId } from './crypto.js';
 
 /**
  * Options of {@link createFileJournalStore}.
@@ -243,17 +243,7 @@ function parseOptions(options: FileJournalStoreOptions): Settings {
   if (options.fsync !== undefined && typeof options.fsync !== 'boolean') {
     issues.push({ path: 'fsync', message: 'must be a boolean' });
   }
-  let keyring: Keyring | undefined;
-  if (options.encryptionKey !== undefined) {
-    try {
-      keyring = createKeyring(options.encryptionKey, options.previousEncryptionKeys, context);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      issues.push(...error.issues);
-    }
-  } else if (options.previousEncryptionKeys !== undefined) {
-    issues.push({ path: 'previousEncryptionKeys', message: 'requires encryptionKey' });
-  }
+  const keyring = optionalKeyring(options, context, issues);
   if (issues.length > 0) throw new ConfigError(issues, context);
   return {
     dir: resolve(options.path),

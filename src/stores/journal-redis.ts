@@ -15,7 +15,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { ConfigError, JournalStoreError } from '../errors.js';
 import { DEFAULT_LEDGER_TTL_MS } from '../journal/memory-store.js';
 import type { DeadLetter, JournalOp, JournalStore } from '../journal/store.js';
-import { createKeyring, type Keyring, quoteId } from './crypto.js';
+import { type Keyring, optionalKeyring, quoteId } from './crypto.js';
 
 /**
  * Options of {@link createRedisJournalStore}.
@@ -404,17 +404,7 @@ function parseOptions(options: RedisJournalStoreOptions): {
   if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl <= 0) {
     issues.push({ path: 'ledgerTtlMs', message: 'must be a positive integer' });
   }
-  let keyring: Keyring | undefined;
-  if (options.encryptionKey !== undefined) {
-    try {
-      keyring = createKeyring(options.encryptionKey, options.previousEncryptionKeys, context);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      issues.push(...error.issues);
-    }
-  } else if (options.previousEncryptionKeys !== undefined) {
-    issues.push({ path: 'previousEncryptionKeys', message: 'requires encryptionKey' });
-  }
+  const keyring = optionalKeyring(options, context, issues);
   if (issues.length > 0) throw new ConfigError(issues, context);
   return {
     redis: options.client as unknown as Commands,

@@ -19,8 +19,8 @@ import {
   backoffDelay,
   checkLockTimeout,
   checkTtl,
-  createKeyring,
   type Keyring,
+  optionalKeyring,
   parseTokens,
   quoteId,
   serializeTokens,
@@ -233,17 +233,7 @@ function parseOptions(options: RedisStoreOptions): {
     issues.push({ path: 'keyPrefix', message: 'must be a non-empty string' });
   }
   const lockTimeoutMs = checkLockTimeout(options.lockTimeoutMs, DEFAULT_LOCK_TIMEOUT_MS, issues);
-  let keyring: Keyring | undefined;
-  if (options.encryptionKey !== undefined) {
-    try {
-      keyring = createKeyring(options.encryptionKey, options.previousEncryptionKeys, context);
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      issues.push(...error.issues);
-    }
-  } else if (options.previousEncryptionKeys !== undefined) {
-    issues.push({ path: 'previousEncryptionKeys', message: 'requires encryptionKey' });
-  }
+  const keyring = optionalKeyring(options, context, issues);
   if (issues.length > 0) throw new ConfigError(issues, context);
   return {
     redis: options.client as unknown as Commands,
