@@ -1,0 +1,31 @@
+import type { TokenStore } from '../../src/stores/types.js';
+
+/** A required environment variable of a worker fixture. */
+export function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`worker: ${name} is not set`);
+  return value;
+}
+
+/**
+ * The shared token store a worker process opens: STORE=file (STORE_PATH, STORE_KEY) or STORE=redis
+ * (REDIS_URL, KEY_PREFIX), with a function that closes its connection.
+ */
+export async function storeFromEnv(): Promise<{ store: TokenStore; close: () => Promise<void> }> {
+  if (env('STORE') === 'file') {
+    const { createFileStore } = await import('../../src/stores/file.js');
+    return {
+      store: createFileStore({ path: env('STORE_PATH'), encryptionKey: env('STORE_KEY') }),
+      close: async () => {},
+    };
+  }
+  const { Redis } = await import('ioredis');
+  const { createRedisStore } = await import('../../src/stores/redis.js');
+  const client = new Redis(env('REDIS_URL'));
+  return {
+    store: createRedisStore({ client, keyPrefix: env('KEY_PREFIX') }),
+    close: async () => {
+      await client.quit();
+    },
+  };
+}
