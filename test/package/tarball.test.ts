@@ -1,0 +1,80 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// What a user gets from `npm install zoho-crm-connector`: the packed tarball installed into an empty
+// project (dependencies from the registry, or npm's cache when it has them), then every subpath
+// imported by name and the emulator started and stopped, in a plain Node process.
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  name: string;
+  exports: Record<string, unknown>;
+  bin: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
+const work = mkdtempSync(join(tmpdir(), 'zcc-tarball-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const run = (command: string, args: string[], cwd: string) =>
+  execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+describe('the packed tarball installed into an empty project', () => {
+  it('imports every subpath by name and starts and stops the emulator', () => {
+    const [packed] = JSON.parse(
+      run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], root),
+    ) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    if (!packed) throw new Error('npm pack reported no tarball');
+    // Only the built package ships: no sources, tests or docs.
+    expect(
+      packed.files.every((file) => /^(dist\/|package\.json$|README\.md$|LICENSE$)/.test(file.path)),
+    ).toBe(true);
+
+    const app = join(work, 'app');
+    mkdirSync(app);
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+    // msw is the optional peer that `zoho-crm-connector/testing/msw` needs; the user installs it beside.
+    run(
+      'npm',
+      [
+        'install',
+        join(work, packed.filename),
+        `msw@${pkg.devDependencies.msw}`,
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        '--no-package-lock',
+      ],
+      app,
+    );
+
+    const subpaths = Object.keys(pkg.exports)
+      .filter((subpath) => subpath !== './package.json')
+      .map((subpath) => (subpath === '.' ? pkg.name : `${pkg.name}/${subpath.slice(2)}`));
+    writeFileSync(
+      join(app, 'check.mjs'),
+      `const loaded = {};
+for (const specifier of ${JSON.stringify(subpaths)}) loaded[specifier] = Object.keys(await import(specifier)).length;
+const { startZohoEmulator } = await import('${pkg.name}/testing');
+const emulator = await startZohoEmulator();
+const health = await fetch(emulator.apiUrl + '/crm/v8/Contacts');
+await emulator.close();
+console.log(JSON.stringify({ loaded, status: health.status }));
+`,
+    );
+    const report = JSON.parse(run(process.execPath, ['check.mjs'], app)) as {
+      loaded: Record<string, number>;
+      status: number;
+    };
+    for (const specifier of subpaths) expect(report.loaded[specifier], specifier).toBeGreaterThan(0);
+    // The emulator answered over real HTTP (401: no token sent, exactly as Zoho would).
+    expect(report.status).toBe(401);
+
+    // The installed executables are there and answer --help.
+    for (const name of Object.keys(pkg.bin)) {
+      expect(run(join(app, 'node_modules', '.bin', name), ['--help'], app).length, name).toBeGreaterThan(0);
+    }
+  });
+});
