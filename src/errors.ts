@@ -58,6 +58,16 @@ export const ErrorCode = {
   CONNECTOR_CLOSED: 'CONNECTOR_CLOSED',
   /** A journal store (call ledger, outbox, dead letters) failed to read, write or decrypt. */
   JOURNAL_STORE: 'JOURNAL_STORE',
+  /**
+   * A note or link waited `journal.holdUnknownCallsMs` for a call id that was never logged, or its call
+   * was refused for good: it is kept as a dead letter with this code.
+   */
+  JOURNAL_CALL_NOT_LOGGED: 'JOURNAL_CALL_NOT_LOGGED',
+  /**
+   * Something outside the library's error family failed (a host callback such as `pbxContacts` threw, or
+   * a bug); `cause` keeps its name and redacted message.
+   */
+  UNEXPECTED: 'UNEXPECTED',
 } as const;
 
 /**

@@ -26,7 +26,7 @@
 
 import { createNotes } from '../crm/notes.js';
 import { getRecord, insertRecords, updateRecords, upsertRecords, type WriteOutcome } from '../crm/records.js';
-import { ConfigError, ZohoApiError } from '../errors.js';
+import { ConfigError, ErrorCode, ZohoApiError } from '../errors.js';
 import type { ZohoHttp } from '../http/client.js';
 import { type Logger, noopLogger } from '../logger.js';
 import type { CallerLookupEngine, CallerMatch } from '../lookup/types.js';
@@ -1035,7 +1035,7 @@ export function createJournal(deps: JournalDependencies): JournalApi {
     const deadline = op.createdAt + options.holdUnknownCallsMs;
     if (now() >= deadline) {
       await buryOp(op, {
-        code: 'JOURNAL_CALL_NOT_LOGGED',
+        code: ErrorCode.JOURNAL_CALL_NOT_LOGGED,
         message: `no call with this id was logged within ${options.holdUnknownCallsMs} ms`,
       });
       return;
@@ -1306,7 +1306,7 @@ function noteText(note: string): string {
 
 function notLogged(cause: JournalErrorInfo): JournalErrorInfo {
   return {
-    code: 'JOURNAL_CALL_NOT_LOGGED',
+    code: ErrorCode.JOURNAL_CALL_NOT_LOGGED,
     message: `the call could not be logged (${cause.zohoCode ?? cause.code}: ${cause.message})`,
     ...(cause.zohoCode ? { zohoCode: cause.zohoCode } : {}),
     ...(cause.details ? { details: cause.details } : {}),

@@ -125,14 +125,31 @@ export interface PbxAgent {
  * ```
  * @group Journal
  */
-export interface JournalResult {
-  /** What happened. */
-  status: 'logged' | 'queued' | 'skipped';
-  /** Id of the Zoho Calls record, when logged. */
-  zohoCallId?: string;
-  /** Why it was queued or skipped (or that a redelivered call was already logged). */
-  reason?: string;
-}
+export type JournalResult =
+  | {
+      /** The Zoho Calls record exists. */
+      status: 'logged';
+      /** Id of the Zoho Calls record. */
+      zohoCallId: string;
+      /** Set when a redelivered call was already logged (`'already logged'`). */
+      reason?: string;
+    }
+  | {
+      /** It will be written in the background. */
+      status: 'queued';
+      /** Why it was not written now. */
+      reason: string;
+      /** Never set: only a logged call has a Zoho id (declared so `result.zohoCallId` reads without narrowing). */
+      zohoCallId?: undefined;
+    }
+  | {
+      /** It is not journaled. */
+      status: 'skipped';
+      /** Why (internal call, non-trunk call, journal disabled). */
+      reason: string;
+      /** Never set. */
+      zohoCallId?: undefined;
+    };
 
 /**
  * A {@link PbxCall} after validation, as journal stores keep it (in {@link JournalOp.call}): strings

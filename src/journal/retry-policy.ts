@@ -4,7 +4,14 @@
  *
  * @module
  */
-import { AuthError, isZohoCrmError, RateLimitError, TransportError, ZohoApiError } from '../errors.js';
+import {
+  AuthError,
+  ErrorCode,
+  isZohoCrmError,
+  RateLimitError,
+  TransportError,
+  ZohoApiError,
+} from '../errors.js';
 import { redactText } from '../redact.js';
 import type { JournalErrorInfo } from './store.js';
 
@@ -50,7 +57,7 @@ export function classifyFailure(error: unknown): FailureAction {
  * @internal
  */
 export function isOptionalLookupRefused(error: unknown): boolean {
-  if (error instanceof AuthError) return error.code === 'AUTH_SCOPE_MISMATCH';
+  if (error instanceof AuthError) return error.code === ErrorCode.AUTH_SCOPE_MISMATCH;
   return classifyFailure(error) === 'dead';
 }
 
@@ -92,7 +99,7 @@ export function errorInfo(error: unknown): JournalErrorInfo {
     return info;
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { code: 'JOURNAL_UNEXPECTED', message: redactText(message).slice(0, 500) };
+  return { code: ErrorCode.UNEXPECTED, message: redactText(message).slice(0, 500) };
 }
 
 /**
@@ -104,7 +111,7 @@ export function recordErrorInfo(outcome: {
   message: string;
   details: Record<string, unknown>;
 }): JournalErrorInfo {
-  const info: JournalErrorInfo = { code: 'ZOHO_API', zohoCode: outcome.code, message: outcome.message };
+  const info: JournalErrorInfo = { code: ErrorCode.ZOHO_API, zohoCode: outcome.code, message: outcome.message };
   if (Object.keys(outcome.details).length > 0) info.details = { ...outcome.details };
   return info;
 }

@@ -92,7 +92,7 @@ export interface JournalOp {
  * @group Journal stores
  */
 export interface JournalErrorInfo {
-  /** The library's {@link ErrorCode} (or a journal code such as `JOURNAL_CALL_NOT_LOGGED`). */
+  /** The library's {@link ErrorCode}, e.g. `ZOHO_API`, `JOURNAL_CALL_NOT_LOGGED`, `UNEXPECTED`. */
   code: string;
   /** Zoho's code, e.g. `INVALID_DATA`, `MANDATORY_NOT_FOUND`, `TOO_MANY_REQUESTS`. */
   zohoCode?: string;

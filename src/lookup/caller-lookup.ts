@@ -11,7 +11,8 @@ import { LRUCache } from 'lru-cache';
 import { listPhoneFields } from '../crm/fields.js';
 import { coqlQuery, searchRecords } from '../crm/records.js';
 import type { ZohoRecord } from '../crm/schemas.js';
-import { isZohoCrmError } from '../errors.js';
+import { optionalInteger, optionalSignal, optionsArgument, requireString } from '../args.js';
+import { ErrorCode, isZohoCrmError, TransportError, ZohoCrmError } from '../errors.js';
 import type { ZohoHttp } from '../http/client.js';
 import { type Logger, noopLogger } from '../logger.js';
 import type { LookupModule, PbxContactsProvider, ResolvedConnectorOptions } from '../options.js';
@@ -33,8 +34,19 @@ export interface LookupEvent {
   number: string | undefined;
   /** What was found, or null. */
   match: CallerMatch | null;
-  /** Where the answer came from; `'none'` when nothing was asked (anonymous, extension), `'timeout'` past the deadline. */
-  source: MatchSource | 'none' | 'timeout';
+  /**
+   * Where the answer came from: `'none'` when nothing was asked (anonymous, extension), `'timeout'` past
+   * the deadline (or when the caller's signal aborted), `'error'` when Zoho (or the `pbxContacts` provider)
+   * failed.
+   */
+  source: MatchSource | 'none' | 'timeout' | 'error';
+  /**
+   * Why a lookup answered `null` without knowing: set for `'timeout'` (`DEADLINE_EXCEEDED`, or `ABORTED`
+   * for the caller's signal) and `'error'` (e.g. `AUTH_NOT_CONNECTED`, `ZOHO_API` for a Zoho 5xx,
+   * `ZOHO_RATE_LIMIT`, `NETWORK`; `UNEXPECTED` when the `pbxContacts` provider threw). Absent when the
+   * number is simply unknown, so hosts can tell "not found" from "not authorized" or "Zoho down".
+   */
+  error?: ZohoCrmError;
   /** Zoho modules queried for this call (empty for cache hits). */
   modules: LookupModule[];
   /** Duration in ms. */
@@ -130,7 +142,7 @@ export function createCallerLookup(
         (error: unknown) => {
           phoneFields.delete(module);
           logger.warn(
-            { module, code: isZohoCrmError(error) ? error.code : 'UNKNOWN' },
+            { module, code: isZohoCrmError(error) ? error.code : ErrorCode.UNEXPECTED },
             'phone field discovery failed',
           );
           return standard;
@@ -275,12 +287,14 @@ export function createCallerLookup(
   }
 
   /** The hot path: no async machinery, no clock, no event object unless someone listens. */
-  function lookupCaller(raw: string, callOptions: LookupCallerOptions = {}): Promise<CallerMatch | null> {
+  function lookupCaller(raw: string, given?: LookupCallerOptions): Promise<CallerMatch | null> {
     const observe = options.events?.enabled() ?? false;
     const started = observe ? performance.now() : 0;
     let e164: string;
+    let callOptions: LookupCallerOptions;
     try {
-      e164 = classify(raw);
+      callOptions = given === undefined ? NO_OPTIONS : checkLookupOptions(given);
+      e164 = classify(requireString(raw, 'lookupCaller', 'number'));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -312,9 +326,16 @@ export function createCallerLookup(
     callOptions: LookupCallerOptions,
     started: number,
   ): Promise<CallerMatch | null> {
-    const report = (match: CallerMatch | null, source: LookupEvent['source'], modules: LookupModule[]) => {
+    const report = (
+      match: CallerMatch | null,
+      source: LookupEvent['source'],
+      modules: LookupModule[],
+      error?: ZohoCrmError,
+    ) => {
       if (options.events?.enabled()) {
-        options.events.emit({ number: e164, match, source, modules, ms: performance.now() - started });
+        const event: LookupEvent = { number: e164, match, source, modules, ms: performance.now() - started };
+        if (error) event.error = error;
+        options.events.emit(event);
       }
     };
     try {
@@ -329,18 +350,15 @@ export function createCallerLookup(
         return cached;
       }
       const shared = resolveShared(e164);
-      const result = await raceDeadline(
-        shared,
-        callOptions.timeoutMs ?? lookup.timeoutMs,
-        callOptions.signal,
-      );
+      const timeoutMs = callOptions.timeoutMs ?? lookup.timeoutMs;
+      const result = await raceDeadline(shared, timeoutMs, callOptions.signal);
       if (result === TIMED_OUT) {
         shared.catch(() => undefined);
         logger.debug(
           { number: maskPhone(e164) },
           'caller lookup passed its deadline; answering without a name',
         );
-        report(null, 'timeout', []);
+        report(null, 'timeout', [], deadlineError(timeoutMs, callOptions.signal));
         return null;
       }
       report(result.match, 'zoho', result.modules);
@@ -348,10 +366,10 @@ export function createCallerLookup(
     } catch (error) {
       // A ringing call never fails because of Zoho: log, answer without a name, leave the cache alone.
       logger.warn(
-        { number: maskPhone(e164), code: isZohoCrmError(error) ? error.code : 'UNKNOWN' },
+        { number: maskPhone(e164), code: isZohoCrmError(error) ? error.code : ErrorCode.UNEXPECTED },
         'caller lookup failed; answering without a name',
       );
-      report(null, 'none', []);
+      report(null, 'error', [], asLibraryError(error));
       return null;
     }
   }
@@ -389,6 +407,34 @@ export function createCallerLookup(
 }
 
 const TIMED_OUT = Symbol('timed out');
+const NO_OPTIONS: LookupCallerOptions = Object.freeze({});
+
+/** The per-call options of `lookupCaller`, checked (a JavaScript caller can pass anything). */
+function checkLookupOptions(given: unknown): LookupCallerOptions {
+  const bag = optionsArgument(given, 'lookupCaller', ['signal', 'timeoutMs']);
+  const checked: LookupCallerOptions = {};
+  const signal = optionalSignal(bag.signal, 'lookupCaller', 'options.signal');
+  const timeoutMs = optionalInteger(bag.timeoutMs, 'lookupCaller', 'options.timeoutMs', 1, 60_000);
+  if (signal) checked.signal = signal;
+  if (timeoutMs !== undefined) checked.timeoutMs = timeoutMs;
+  return checked;
+}
+
+/** Why a lookup stopped waiting: the caller's signal, else the ring deadline. */
+function deadlineError(timeoutMs: number, signal: AbortSignal | undefined): TransportError {
+  return signal?.aborted
+    ? new TransportError(ErrorCode.ABORTED, 'The caller lookup was aborted by its signal.')
+    : new TransportError(
+        ErrorCode.DEADLINE_EXCEEDED,
+        `The caller lookup passed its ${timeoutMs} ms ring deadline; the answer still fills the cache.`,
+      );
+}
+
+/** A failure as the `lookup` event carries it: the library's own error, or `UNEXPECTED` around another. */
+function asLibraryError(error: unknown): ZohoCrmError {
+  if (isZohoCrmError(error)) return error;
+  return new ZohoCrmError(ErrorCode.UNEXPECTED, 'The caller lookup failed unexpectedly.', { cause: error });
+}
 
 /**
  * `work`, or TIMED_OUT once `ms` pass or `signal` aborts. A plain timer rather than an AbortController:

@@ -209,7 +209,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       }
       if (stillUsable) {
         logger.warn(
-          { connectionId, code: isZohoCrmError(error) ? error.code : 'UNKNOWN' },
+          { connectionId, code: isZohoCrmError(error) ? error.code : ErrorCode.UNEXPECTED },
           'zoho token refresh failed; the current token is still valid',
         );
         return keepCurrent();
@@ -246,7 +246,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         (fresh) => scheduleProactive(fresh),
         (error: unknown) =>
           logger.warn(
-            { connectionId, code: isZohoCrmError(error) ? error.code : 'UNKNOWN' },
+            { connectionId, code: isZohoCrmError(error) ? error.code : ErrorCode.UNEXPECTED },
             'proactive zoho token refresh failed',
           ),
       );

@@ -257,7 +257,7 @@ describe('retry policy', () => {
     expect(
       errorInfo(new Error('token 1000.aaaaaaaaaaaaaaaaaaaa.bbbbbbbbbbbbbbbbbbbb leaked')).message,
     ).not.toContain('1000.aaaa');
-    expect(errorInfo('plain')).toEqual({ code: 'JOURNAL_UNEXPECTED', message: 'plain' });
+    expect(errorInfo('plain')).toEqual({ code: 'UNEXPECTED', message: 'plain' });
   });
 });
 
