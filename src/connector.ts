@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { argumentError, kindOf, requireString } from './args.js';
 import { EDITIONS } from './editions.js';
 import { ErrorCode, type RateLimitError, ZohoCrmError } from './errors.js';
 import { createEmitter, type Emitter } from './events.js';
@@ -214,8 +215,7 @@ export class ZohoCrmConnector {
    * ```
    */
   authorizationUrl(): Promise<AuthorizationRequest> {
-    this.#assertOpen();
-    return this.#authorization.authorizationUrl();
+    return this.#open(() => this.#authorization.authorizationUrl());
   }
 
   /**
@@ -223,17 +223,19 @@ export class ZohoCrmConnector {
    * callback's data centre, exchanges the code and stores the tokens. The integration is live at once.
    * @param callback - The full callback URL, its query string, URLSearchParams or a parsed query object.
    * @throws {@link AuthError} `AUTH_STATE_MISMATCH` (no token request is made), `AUTH_ACCESS_DENIED`,
-   *   `AUTH_INVALID_GRANT`, `AUTH_INVALID_CLIENT`, `AUTH_INVALID_REDIRECT_URI`, `AUTH_INVALID_CALLBACK`.
+   *   `AUTH_INVALID_GRANT`, `AUTH_INVALID_CLIENT`, `AUTH_INVALID_REDIRECT_URI`, `AUTH_INVALID_CALLBACK`;
+   *   {@link ConfigError} when `callback` is none of the accepted forms (`null`, a number…).
    * @example
    * ```ts
    * const { region } = await zoho.handleCallback(req.url!);
    * ```
    */
-  async handleCallback(callback: CallbackInput): Promise<AuthorizationResult> {
-    this.#assertOpen();
-    const result = await this.#authorization.handleCallback(callback);
-    this.#journal.resume(); // journal work that waited for authorization goes out now
-    return result;
+  handleCallback(callback: CallbackInput): Promise<AuthorizationResult> {
+    return this.#open(async () => {
+      const result = await this.#authorization.handleCallback(callback);
+      this.#journal.resume(); // journal work that waited for authorization goes out now
+      return result;
+    });
   }
 
   /**
@@ -244,7 +246,7 @@ export class ZohoCrmConnector {
    * ```
    */
   isAuthorized(): Promise<boolean> {
-    return this.#tokens.isAuthorized();
+    return this.#open(() => this.#tokens.isAuthorized());
   }
 
   /**
@@ -256,7 +258,7 @@ export class ZohoCrmConnector {
    * ```
    */
   revoke(): Promise<RevokeResult> {
-    return this.#authorization.revoke();
+    return this.#open(() => this.#authorization.revoke());
   }
 
   // --- Caller ID and directory ---
@@ -267,8 +269,10 @@ export class ZohoCrmConnector {
    * while the answer still fills the cache for the next ring. Internal extensions and anonymous callers
    * resolve `null` without asking Zoho.
    * @param number - Any dialable form: `+1 (415) 555-2671`, `00442079460958`, `sip:+14155552671@pbx`.
-   * @returns The match, or `null` (unknown, anonymous, deadline passed, or Zoho unavailable).
-   * @throws {@link PhoneNumberError} only for input that is not a phone number at all.
+   * @returns The match, or `null` (unknown, anonymous, deadline passed, or Zoho unavailable: the
+   *   `lookup` event's `error` tells these apart). A ring never fails because of Zoho.
+   * @throws {@link PhoneNumberError} for a string that is not a phone number at all; {@link ConfigError}
+   *   when `number` is not a string or an option is invalid (`timeoutMs` an integer from 1 to 60,000).
    * @example
    * ```ts
    * const match = await zoho.lookupCaller('+1 (415) 555-2671');
@@ -276,13 +280,15 @@ export class ZohoCrmConnector {
    * ```
    */
   lookupCaller(number: string, options?: LookupCallerOptions): Promise<CallerMatch | null> {
-    return this.#lookup.lookupCaller(number, options);
+    return this.#open(() => this.#lookup.lookupCaller(number, options));
   }
 
   /**
    * Searches CRM people by name, part of a name, or email, across the lookup modules in order, with
    * every phone number in E.164 (the softphone's contact search).
-   * @throws {@link ConfigError} when the query has fewer than 2 usable characters.
+   * @param options - `limit`: an integer from 1 to 200 (default 20); `signal` aborts the search.
+   * @throws {@link ConfigError} when the query is not a string or has fewer than 2 usable characters, or
+   *   an option is invalid.
    * @example
    * ```ts
    * const people = await zoho.searchDirectory('smith');
@@ -293,7 +299,7 @@ export class ZohoCrmConnector {
     query: string,
     options?: { signal?: AbortSignal; limit?: number },
   ): Promise<DirectoryEntry[]> {
-    return this.#lookup.searchDirectory(query, options);
+    return this.#open(() => this.#lookup.searchDirectory(query, options));
   }
 
   // --- Call journal and records ---
@@ -317,8 +323,7 @@ export class ZohoCrmConnector {
    * ```
    */
   logCall(call: PbxCall): Promise<JournalResult> {
-    this.#assertOpen();
-    return this.#journal.logCall(call);
+    return this.#open(() => this.#journal.logCall(call));
   }
 
   /**
@@ -330,8 +335,7 @@ export class ZohoCrmConnector {
    * ```
    */
   addCallNote(callId: string, text: string): Promise<JournalResult> {
-    this.#assertOpen();
-    return this.#journal.addCallNote(callId, text);
+    return this.#open(() => this.#journal.addCallNote(callId, text));
   }
 
   /**
@@ -343,8 +347,7 @@ export class ZohoCrmConnector {
    * ```
    */
   attachToCall(callId: string, links: CallAttachments): Promise<JournalResult> {
-    this.#assertOpen();
-    return this.#journal.attachToCall(callId, links);
+    return this.#open(() => this.#journal.attachToCall(callId, links));
   }
 
   /**
@@ -355,7 +358,7 @@ export class ZohoCrmConnector {
    * ```
    */
   flush(): Promise<FlushResult> {
-    return this.#journal.flush();
+    return this.#open(() => this.#journal.flush());
   }
 
   /**
@@ -366,7 +369,7 @@ export class ZohoCrmConnector {
    * ```
    */
   deadLetters(): Promise<DeadLetter[]> {
-    return this.#journal.deadLetters();
+    return this.#open(() => this.#journal.deadLetters());
   }
 
   /**
@@ -377,7 +380,7 @@ export class ZohoCrmConnector {
    * ```
    */
   retryDeadLetter(opId: string): Promise<boolean> {
-    return this.#journal.retryDeadLetter(opId);
+    return this.#open(() => this.#journal.retryDeadLetter(requireString(opId, 'retryDeadLetter', 'opId')));
   }
 
   /**
@@ -388,7 +391,7 @@ export class ZohoCrmConnector {
    * ```
    */
   journalStats(): Promise<JournalStats> {
-    return this.#journal.stats();
+    return this.#open(() => this.#journal.stats());
   }
 
   /**
@@ -402,8 +405,7 @@ export class ZohoCrmConnector {
    * ```
    */
   createRecord(input: CreateRecordInput): Promise<CallerMatch> {
-    this.#assertOpen();
-    return this.#records.createRecord(input);
+    return this.#open(() => this.#records.createRecord(input));
   }
 
   // --- Events and lifecycle ---
@@ -417,6 +419,8 @@ export class ZohoCrmConnector {
    * ```
    */
   on<K extends keyof ConnectorEvents>(name: K, listener: (event: ConnectorEvents[K]) => void): () => void {
+    this.#assertOpen();
+    checkListener('on', name, listener);
     return this.#events.on(name, listener);
   }
 
@@ -428,12 +432,16 @@ export class ZohoCrmConnector {
    * ```
    */
   off<K extends keyof ConnectorEvents>(name: K, listener: (event: ConnectorEvents[K]) => void): void {
+    this.#assertOpen();
+    checkListener('off', name, listener);
     this.#events.off(name, listener);
   }
 
   /**
    * Stops background timers (proactive refresh, journal retries), waits for journal writes in progress
-   * (queued work stays in the journal store) and removes listeners. Safe to call twice.
+   * (queued work stays in the journal store) and removes listeners. Safe to call twice. Afterwards every
+   * other method rejects (`on`/`off` throw) with `CONNECTOR_CLOSED`; an unsubscribe function returned
+   * by `on()` stays safe to call.
    * @example
    * ```ts
    * process.on('SIGTERM', async () => { await zoho.close(); process.exit(0); });
@@ -448,6 +456,43 @@ export class ZohoCrmConnector {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new ZohoCrmError(ErrorCode.CONNECTOR_CLOSED, 'This ZohoCrmConnector was closed.');
+    if (this.#closed) throw closedError();
+  }
+
+  /**
+   * Runs `work` unless the connector is closed. Every promise-returning method goes through here, so it
+   * rejects (`CONNECTOR_CLOSED`, or a bad argument's ConfigError) and never throws synchronously.
+   */
+  #open<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#closed) return Promise.reject(closedError());
+    try {
+      return work();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+}
+
+function closedError(): ZohoCrmError {
+  return new ZohoCrmError(ErrorCode.CONNECTOR_CLOSED, 'This ZohoCrmConnector was closed.');
+}
+
+/** Every event name, checked at runtime for JavaScript callers (the type keeps the list complete). */
+const EVENT_NAMES: Readonly<Record<keyof ConnectorEvents, true>> = {
+  tokenRefreshed: true,
+  authorizationLost: true,
+  lookup: true,
+  rateLimited: true,
+  callLogged: true,
+  journalRetry: true,
+  journalFailed: true,
+};
+
+function checkListener(method: string, name: unknown, listener: unknown): void {
+  if (typeof name !== 'string' || !Object.hasOwn(EVENT_NAMES, name)) {
+    throw argumentError(method, 'name', `must be one of ${Object.keys(EVENT_NAMES).join(', ')}`);
+  }
+  if (typeof listener !== 'function') {
+    throw argumentError(method, 'listener', `must be a function (received ${kindOf(listener)})`);
   }
 }

@@ -643,7 +643,10 @@ export function parseConnectorOptions(input: ConnectorOptions): ResolvedConnecto
   if (result.success) return result.data;
   const values = stringLeaves(input);
   throw ConfigError.fromIssues(
-    result.error.issues.map((issue) => ({ path: issue.path, message: scrub(issue.message, values) })),
+    result.error.issues.map((issue) => ({
+      path: issue.path,
+      message: SCHEMA_TEXT_ONLY.has(issue.code) ? issue.message : scrub(issue.message, values),
+    })),
     'ZohoCrmConnector options',
   );
 }
@@ -665,8 +668,52 @@ function stringLeaves(value: unknown, out: string[] = [], depth = 0): string[] {
   return out;
 }
 
+/**
+ * zod issues whose messages are built from the schema alone (allowed values, types, bounds, our own
+ * format messages), never from the input: they are shown as they are, so an allowed value the user also
+ * typed somewhere (`'Leads'` as a connection id, say) still shows in `expected one of …`.
+ */
+const SCHEMA_TEXT_ONLY = new Set<string>([
+  'invalid_value',
+  'invalid_type',
+  'too_small',
+  'too_big',
+  'invalid_format',
+  'not_multiple_of',
+]);
+
+let schemaValues: ReadonlySet<string> | undefined;
+
+/** Every value the schema names itself (enum options, literals): public, so never hidden. */
+function namedBySchema(): ReadonlySet<string> {
+  if (!schemaValues) {
+    const found = new Set<string>();
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) for (const item of node) walk(item);
+      else if (node && typeof node === 'object') {
+        for (const [key, value] of Object.entries(node)) {
+          if (key === 'enum' && Array.isArray(value)) for (const v of value) found.add(String(v));
+          else if (key === 'const') found.add(String(value));
+          else walk(value);
+        }
+      }
+    };
+    walk(z.toJSONSchema(ConnectorOptionsSchema, { unrepresentable: 'any', io: 'input' }));
+    schemaValues = found;
+  }
+  return schemaValues;
+}
+
+/**
+ * Hides the user's own values in a message that could hold input (custom checks, unknown keys): each
+ * value where it stands as a whole token, except values the schema itself names.
+ */
 function scrub(message: string, values: readonly string[]): string {
   let out = message;
-  for (const value of values) if (value.length >= 3) out = out.split(value).join('[value]');
+  for (const value of values) {
+    if (value.length < 3 || namedBySchema().has(value)) continue;
+    const escaped = value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, 'gu'), '[value]');
+  }
   return out;
 }

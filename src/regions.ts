@@ -154,7 +154,8 @@ export function getRegion(code: string): Region {
  * (e.g. `https://accounts.zoho.eu`); the accounts server wins when both are present. Only Zoho's own
  * accounts servers are accepted: the callback's query string is user-controlled, and the client secret
  * is about to be posted to the server it names.
- * @throws {@link ConfigError} when neither value names a known data centre, or they disagree.
+ * @throws {@link ConfigError} when neither value names a known data centre, they disagree, or the
+ *   callback is not an object of strings (`null`, a number…).
  * @example
  * ```ts
  * regionFromCallback({ location: 'eu', accountsServer: 'https://accounts.zoho.eu' }).code; // 'EU'
@@ -165,7 +166,20 @@ export function regionFromCallback(callback: {
   location?: string | null;
   accountsServer?: string | null;
 }): Region {
+  if (typeof callback !== 'object' || callback === null) {
+    throw new ConfigError([
+      { path: 'callback', message: 'must be an object with location / accountsServer' },
+    ]);
+  }
   const { location, accountsServer } = callback;
+  for (const [path, value] of [
+    ['location', location],
+    ['accounts-server', accountsServer],
+  ] as const) {
+    if (value !== undefined && value !== null && typeof value !== 'string') {
+      throw new ConfigError([{ path, message: 'must be a string' }]);
+    }
+  }
   const byServer = accountsServer ? regionFromAccountsServer(accountsServer) : undefined;
   const byLocation = location ? regionFromLocation(location) : undefined;
   if (byServer && byLocation && byServer.code !== byLocation.code) {

@@ -237,6 +237,47 @@ describe('parseConnectorOptions', () => {
     expect(configError(null).issues[0]?.path).toBe('');
   });
 
+  it('names every allowed value, even one the user also typed elsewhere', () => {
+    const cases: [unknown, string, string][] = [
+      [
+        { ...base, lookup: { order: ['Contacts', 'Deals'] } },
+        'lookup.order[1]',
+        'expected one of "Contacts"|"Leads"|"Accounts"',
+      ],
+      [
+        { ...base, connectionId: 'Leads', clientId: 'Accounts', lookup: { order: ['Contacts', 'Deals'] } },
+        'lookup.order[1]',
+        'expected one of "Contacts"|"Leads"|"Accounts"',
+      ],
+      // A user value inside an allowed one ('para' in 'parallel') does not cut it either.
+      [
+        { ...base, lookup: { strategy: 'para' } },
+        'lookup.strategy',
+        'expected one of "sequential"|"parallel"',
+      ],
+      // An English word as a user value does not blank the schema's own words.
+      [{ ...base, connectionId: 'must', redirectUri: 'x' }, 'redirectUri', 'must be an http(s) URL'],
+      // The value that triggers a custom check is named by the check's message.
+      [
+        { ...base, lookup: { query: 'whenNotFoundInPbx' } },
+        'pbxContacts',
+        "is required when lookup.query is 'whenNotFoundInPbx'",
+      ],
+    ];
+    for (const [input, path, text] of cases) {
+      const error = configError(input);
+      expect(error.issues.find((issue) => issue.path === path)?.message).toContain(text);
+      expect(error.message).toContain(text);
+      expect(error.message).not.toContain('[value]');
+    }
+  });
+
+  it("hides the user's own values where a message could echo them (unknown keys)", () => {
+    const error = configError({ ...base, connectionId: 'tenant-secret-name', 'tenant-secret-name': 1 });
+    expect(error.message).not.toContain('tenant-secret-name');
+    expect(error.issues[0]?.message).toContain('[value]');
+  });
+
   it('never echoes a value, not even the client secret', () => {
     const inputs = [
       { ...base, clientSecret: 42 },

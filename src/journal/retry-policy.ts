@@ -111,7 +111,11 @@ export function recordErrorInfo(outcome: {
   message: string;
   details: Record<string, unknown>;
 }): JournalErrorInfo {
-  const info: JournalErrorInfo = { code: ErrorCode.ZOHO_API, zohoCode: outcome.code, message: outcome.message };
+  const info: JournalErrorInfo = {
+    code: ErrorCode.ZOHO_API,
+    zohoCode: outcome.code,
+    message: outcome.message,
+  };
   if (Object.keys(outcome.details).length > 0) info.details = { ...outcome.details };
   return info;
 }

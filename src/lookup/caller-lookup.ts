@@ -8,10 +8,10 @@
  * @module
  */
 import { LRUCache } from 'lru-cache';
+import { optionalInteger, optionalSignal, optionsArgument, requireString } from '../args.js';
 import { listPhoneFields } from '../crm/fields.js';
 import { coqlQuery, searchRecords } from '../crm/records.js';
 import type { ZohoRecord } from '../crm/schemas.js';
-import { optionalInteger, optionalSignal, optionsArgument, requireString } from '../args.js';
 import { ErrorCode, isZohoCrmError, TransportError, ZohoCrmError } from '../errors.js';
 import type { ZohoHttp } from '../http/client.js';
 import { type Logger, noopLogger } from '../logger.js';

@@ -6,6 +6,7 @@
  * @module
  */
 import { LRUCache } from 'lru-cache';
+import { optionalInteger, optionalSignal, optionsArgument, requireString } from '../args.js';
 import { searchRecords } from '../crm/records.js';
 import { ConfigError } from '../errors.js';
 import type { ZohoHttp } from '../http/client.js';
@@ -24,6 +25,8 @@ export interface DirectoryContext {
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
+/** Most entries one directory search returns. */
+const MAX_LIMIT = 200;
 const cacheByHttp = new WeakMap<ZohoHttp, LRUCache<string, DirectoryEntry[]>>();
 
 /**
@@ -33,7 +36,7 @@ const cacheByHttp = new WeakMap<ZohoHttp, LRUCache<string, DirectoryEntry[]>>();
  * @internal
  */
 export function cleanDirectoryQuery(query: string): { kind: 'word' | 'email'; value: string } {
-  const trimmed = typeof query === 'string' ? query.trim() : '';
+  const trimmed = requireString(query, 'searchDirectory', 'query').trim();
   if (EMAIL.test(trimmed)) return { kind: 'email', value: trimmed };
   const word = trimmed
     .replace(/[^\p{L}\p{N}\s]+/gu, ' ')
@@ -42,23 +45,27 @@ export function cleanDirectoryQuery(query: string): { kind: 'word' | 'email'; va
   if (word.length < 2) {
     throw new ConfigError(
       [{ path: 'query', message: 'needs at least 2 letters or digits (special characters are ignored)' }],
-      'directory search query',
+      'searchDirectory',
     );
   }
   return { kind: 'word', value: word };
 }
 
 /**
- * Searches the lookup modules in order and returns up to `limit` entries (default 20), cached briefly.
+ * Searches the lookup modules in order and returns up to `limit` entries (an integer from 1 to 200,
+ * default 20), cached briefly.
+ * @throws {@link ConfigError} for a query that is not a string or too short, or an invalid option.
  * @internal
  */
 export async function searchDirectory(
   context: DirectoryContext,
   query: string,
-  options: { signal?: AbortSignal; limit?: number } = {},
+  options?: { signal?: AbortSignal; limit?: number },
 ): Promise<DirectoryEntry[]> {
   const cleaned = cleanDirectoryQuery(query);
-  const limit = Math.min(Math.max(options.limit ?? 20, 1), 200);
+  const bag = optionsArgument(options, 'searchDirectory', ['signal', 'limit']);
+  const signal = optionalSignal(bag.signal, 'searchDirectory', 'options.signal');
+  const limit = optionalInteger(bag.limit, 'searchDirectory', 'options.limit', 1, MAX_LIMIT) ?? 20;
   let cache = cacheByHttp.get(context.http);
   if (!cache) {
     cache = new LRUCache<string, DirectoryEntry[]>({ max: 500, ttl: 30_000 });
@@ -70,7 +77,7 @@ export async function searchDirectory(
 
   const entries: DirectoryEntry[] = [];
   for (const module of context.lookup.order) {
-    const phone = await context.fieldsOf(module, options.signal);
+    const phone = await context.fieldsOf(module, signal);
     const fields = [...phone, ...MODULE_FIELDS[module].other];
     for (let page = 1; entries.length < limit && page <= 10; page++) {
       const result = await searchRecords(
@@ -81,7 +88,7 @@ export async function searchDirectory(
           fields,
           page,
           perPage: Math.min(200, limit),
-          ...(options.signal ? { signal: options.signal } : {}),
+          ...(signal ? { signal } : {}),
         },
       );
       for (const record of result.records) {

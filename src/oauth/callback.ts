@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { argumentError, kindOf } from '../args.js';
 
 /**
  * What Zoho put on the redirect (ZOHO-API.md §1.3).
@@ -32,6 +33,7 @@ export type CallbackInput = string | URL | URLSearchParams | Record<string, stri
 
 /**
  * Extracts the callback parameters.
+ * @throws {@link ConfigError} when `input` is none of the accepted forms (`null`, `undefined`, a number…).
  * @example
  * ```ts
  * parseCallback('https://pbx.example.com/api/auth/callback/zoho?code=1000.x&state=s&location=eu&accounts-server=https%3A%2F%2Faccounts.zoho.eu');
@@ -67,6 +69,13 @@ function toSearchParams(input: CallbackInput): URLSearchParams {
   if (typeof input === 'string') {
     const query = input.includes('?') ? input.slice(input.indexOf('?') + 1) : input;
     return new URLSearchParams(query.split('#')[0]);
+  }
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw argumentError(
+      'OAuth callback',
+      'callback',
+      `must be a URL, a query string, URLSearchParams or a parsed query object (received ${kindOf(input)})`,
+    );
   }
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(input)) {
