@@ -1,5 +1,5 @@
 /**
- * Zoho CRM editions and their API limits, as data. Sources: ZOHO-API.md §7.1 (Zoho's API-limits page)
+ * Zoho CRM editions and their API limits, as data. Sources: docs/zoho-facts.md §7.1 (Zoho's API-limits page)
  * and §7.2 (Kaizen #203 for concurrency).
  *
  * @module

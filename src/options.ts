@@ -173,7 +173,7 @@ export interface LookupCacheOptions {
  * const journal: JournalOptions = {
  *   recordingLink: 'public',
  *   publicLinks: { secret: process.env.RECORDING_LINK_SECRET!, ttlSeconds: 30 * 86_400 },
- *   dedupeField: 'PBX_Call_Id__c',
+ *   dedupeField: 'PBX_Call_ID',
  *   agents: { '201': '4876876000000225013' },
  *   fallbackOwnerId: '4876876000000225001',
  * };
@@ -219,7 +219,7 @@ export interface JournalOptions {
    */
   subject?: SubjectTemplate;
   /**
-   * How `Call_Duration` is written. Zoho's format is UNVERIFIED (ZOHO-API.md §12 Q1): minutes and seconds
+   * How `Call_Duration` is written. Zoho's format is UNVERIFIED (docs/zoho-facts.md §10 Q1): minutes and seconds
    * (`75:03`) is what its samples and production integrations use.
    * @default 'mm:ss'
    */
@@ -230,7 +230,7 @@ export interface JournalOptions {
    */
   timeZone?: string;
   /**
-   * API name of a unique custom text field on Calls (e.g. `PBX_Call_Id__c`, "Do not allow duplicate
+   * API name of a unique custom text field on Calls (e.g. `PBX_Call_ID`, "Do not allow duplicate
    * values") that receives the PBX call id. Writes then use upsert keyed on it, so even a crash between
    * Zoho's answer and the ledger write cannot create a second activity.
    */

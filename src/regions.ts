@@ -1,6 +1,6 @@
 /**
  * Zoho data centres as data, and pure functions that resolve one from a region code, an OAuth callback
- * or a token response. Sources: ZOHO-API.md §1.1 (Zoho's v8 SDK data-centre classes, Zoho Accounts'
+ * or a token response. Sources: docs/zoho-facts.md §1.1 (Zoho's v8 SDK data-centre classes, Zoho Accounts'
  * multi-DC page) and §12 Q7.
  *
  * @module

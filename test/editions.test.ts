@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { creditsForWrite, dailyCredits, EDITION_NAMES, EDITIONS } from '../src/editions.js';
 
-// ZOHO-API.md §7.1 and §7.2.
+// docs/zoho-facts.md §7.1 and §7.2.
 describe('EDITIONS', () => {
   it.each([
     ['Free', 5, 5_000, 0, 5_000],

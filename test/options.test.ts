@@ -77,7 +77,7 @@ describe('parseConnectorOptions', () => {
         subject,
         durationFormat: 'hh:mm:ss',
         timeZone: 'Asia/Kolkata',
-        dedupeField: 'PBX_Call_Id__c',
+        dedupeField: 'PBX_Call_ID',
         outboundStatusField: false,
         agents: { '201': '4876876000000225013', 'grace@example.com': '4876876000000225014' },
         userExtensionField: 'Extension',

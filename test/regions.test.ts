@@ -11,7 +11,7 @@ import {
   regionFromCallback,
 } from '../src/regions.js';
 
-// ZOHO-API.md §1.1: accounts server, API domain and CRM web host of every data centre.
+// docs/zoho-facts.md §1.1: accounts server, API domain and CRM web host of every data centre.
 const TABLE = [
   ['US', 'us', 'https://accounts.zoho.com', 'https://www.zohoapis.com', 'https://crm.zoho.com', true],
   ['EU', 'eu', 'https://accounts.zoho.eu', 'https://www.zohoapis.eu', 'https://crm.zoho.eu', true],

@@ -2,7 +2,7 @@
  * The pure mapping from a PBX call (plus the CRM record it belongs to) to a Zoho Calls record. No I/O, no
  * clock, no process time zone: the same input gives the same record anywhere.
  *
- * Rules (ZOHO-API.md §4 and §12):
+ * Rules (docs/zoho-facts.md §4 and §10):
  * - **Call_Type**: inbound answered → `Inbound`; inbound missed, no-answer, busy, failed or voicemail →
  *   `Missed`; outbound → `Outbound` whatever the outcome (Zoho has no "unanswered outbound" type; the
  *   outcome goes into the subject and description).
@@ -37,7 +37,7 @@ export type ZohoCallType = 'Inbound' | 'Outbound' | 'Missed';
 /**
  * How `Call_Duration` is written: `'mm:ss'` (minutes may exceed 59, e.g. `75:03`) or `'hh:mm:ss'`.
  * Zoho's documentation says "HH:mm" but its own samples and production integrations use minutes and
- * seconds (ZOHO-API.md §12 Q1, UNVERIFIED): `'mm:ss'` is the most likely reading; switch if a 4-minute
+ * seconds (docs/zoho-facts.md §10 Q1, UNVERIFIED): `'mm:ss'` is the most likely reading; switch if a 4-minute
  * call shows as 4 hours in your org.
  * @example
  * ```ts

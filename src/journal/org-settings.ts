@@ -14,7 +14,7 @@ import { type Logger, noopLogger } from '../logger.js';
 import { isOptionalLookupRefused } from './retry-policy.js';
 import { isValidTimeZone } from './zoho-time.js';
 
-/** Status-field names seen for Calls, most likely first (ZOHO-API.md §12 Q2). @internal */
+/** Status-field names seen for Calls, most likely first (docs/zoho-facts.md §10 Q2). @internal */
 export const STATUS_FIELD_CANDIDATES = [
   'Outgoing_Call_Status',
   'Outbound_Call_Status',

@@ -4,7 +4,7 @@
  *
  * Zoho rejects fractional seconds plus `Z` (`2025-01-10T14:03:00.000Z` → `INVALID_DATA`) and accepts an
  * explicit offset (`+00:00`), so the output never has milliseconds and never ends in `Z`
- * (ZOHO-API.md §9 and §12 "Other findings").
+ * (docs/zoho-facts.md §4.2 and §9).
  *
  * @module
  */

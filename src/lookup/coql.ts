@@ -1,6 +1,6 @@
 /**
  * COQL for exact phone equality across a module's phone fields (no search-index lag). Pure.
- * Zoho's rules (ZOHO-API.md §2.4): string values in single quotes with `'` doubled; more than two
+ * Zoho's rules (docs/zoho-facts.md §2.4): string values in single quotes with `'` doubled; more than two
  * conditions must be bracketed pairwise, `((A or B) or C)`; at most 25 conditions; LIMIT ≤ 2000.
  *
  * @module

@@ -1,7 +1,7 @@
 /**
  * Directory search: a softphone searches by name (or part of one, or an email) and gets CRM people with
  * their phone numbers in E.164. Zoho's `word` search needs at least 2 characters and no special
- * characters (ZOHO-API.md §2.2), so the query is cleaned first and refused clearly when nothing is left.
+ * characters (docs/zoho-facts.md §2.2), so the query is cleaned first and refused clearly when nothing is left.
  *
  * @module
  */

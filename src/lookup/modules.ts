@@ -1,5 +1,5 @@
 /**
- * Which fields the lookup reads per module: the phone fields it verifies (ZOHO-API.md §3; Fax is a
+ * Which fields the lookup reads per module: the phone fields it verifies (docs/zoho-facts.md §3; Fax is a
  * text field and not searched by `phone=`, §12 Q4) and the fields that name the record. Data only.
  *
  * @module

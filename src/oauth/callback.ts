@@ -7,7 +7,7 @@
 import { argumentError, kindOf } from '../args.js';
 
 /**
- * What Zoho put on the redirect (ZOHO-API.md §1.3).
+ * What Zoho put on the redirect (docs/zoho-facts.md §1.3).
  * @group OAuth
  */
 export interface CallbackParams {

@@ -16,7 +16,7 @@ export interface RevokeTokenOptions extends AccountsCallOptions {
 
 /**
  * Revokes a refresh token. Zoho documents the token as the `token` query parameter of
- * `POST /oauth/v2/token/revoke` (ZOHO-API.md §1.6), so this is the one request that carries a secret in
+ * `POST /oauth/v2/token/revoke` (docs/zoho-facts.md §1.6), so this is the one request that carries a secret in
  * its URL; that URL is never logged and never part of an error.
  * @throws {@link ZohoApiError} or {@link TransportError} when Zoho refuses or cannot be reached.
  * @internal

@@ -1,6 +1,6 @@
 /**
  * The OAuth scopes the connector asks for: the smallest set that covers every feature. Sources:
- * ZOHO-API.md §1.8 (Zoho's scope list; search needs `ZohoSearch.securesearch.READ`, notes need the
+ * docs/zoho-facts.md §1.8 (Zoho's scope list; search needs `ZohoSearch.securesearch.READ`, notes need the
  * notes scope plus the parent module's, COQL needs `ZohoCRM.coql.READ` plus module read).
  *
  * @module

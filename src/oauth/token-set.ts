@@ -7,7 +7,7 @@
 import { z } from 'zod';
 
 /**
- * Zoho's token response (ZOHO-API.md §1.4). `expires_in` is seconds, except in the legacy shape that
+ * Zoho's token response (docs/zoho-facts.md §1.4). `expires_in` is seconds, except in the legacy shape that
  * also carries `expires_in_sec`, where `expires_in` is milliseconds.
  * @internal
  */

@@ -254,8 +254,8 @@ export function isSupportedCountry(code: string): boolean {
 
 /**
  * The query strings most likely to find a number in a free-text Zoho phone field through
- * `GET /{module}/search?phone=…`, best first. Zoho does not document how `phone=` matches (ZOHO-API.md
- * §2.2, §12 Q4), so every hit must still be verified with {@link matchesNumber}.
+ * `GET /{module}/search?phone=…`, best first. Zoho does not document how `phone=` matches (docs/zoho-facts.md
+ * §2.2, §10 Q4), so every hit must still be verified with {@link matchesNumber}.
  * 1. The national significant number (`4155552671`; `2079460958`): a substring of every way the number
  *    is usually written (`(415) 555-2671`, `+1 415…`, `020 7946 0958`, `0044 20…`) if Zoho matches
  *    digits as a substring, which third-party integrations report.

@@ -26,7 +26,7 @@ beforeAll(async () => {
       { email: 'admin@example.com', lastName: 'Admin', extension: '100' },
       { email: 'grace@example.com', firstName: 'Grace', lastName: 'Hopper', extension: '201' },
     ],
-    uniqueFields: { Calls: ['PBX_Call_Id__c'] },
+    uniqueFields: { Calls: ['PBX_Call_ID'] },
   });
 });
 afterAll(async () => {
@@ -302,13 +302,13 @@ describe('exactly once', () => {
   });
 
   it('upserts on the dedupe field configured in Zoho', async () => {
-    const { journal } = journalFor({ journal: { dedupeField: 'PBX_Call_Id__c' } });
+    const { journal } = journalFor({ journal: { dedupeField: 'PBX_Call_ID' } });
     await Promise.all(Array.from({ length: 150 }, (_, i) => journal.logCall(call(`dedupe-${i}`))));
     expect(emu.stats().requests['POST /crm/v8/Calls/upsert']).toBe(2);
     expect(
       emu
         .records('Calls')
-        .map((r) => r.PBX_Call_Id__c)
+        .map((r) => r.PBX_Call_ID)
         .sort(),
     ).toEqual(Array.from({ length: 150 }, (_, i) => `dedupe-${i}`).sort());
   });

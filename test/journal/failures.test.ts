@@ -120,8 +120,8 @@ describe('failure handling', () => {
 
   it('takes an upsert DUPLICATE_DATA on the dedupe field as the existing activity', async () => {
     const h = harness({
-      journal: { dedupeField: 'PBX_Call_Id__c' },
-      emulator: { uniqueFields: { Calls: ['PBX_Call_Id__c'] } },
+      journal: { dedupeField: 'PBX_Call_ID' },
+      emulator: { uniqueFields: { Calls: ['PBX_Call_ID'] } },
       intercept: (request) =>
         request.path === '/Calls/upsert'
           ? writeResponse(
@@ -131,7 +131,7 @@ describe('failure handling', () => {
                   status: 'error',
                   message: 'duplicate data',
                   details: {
-                    api_name: 'PBX_Call_Id__c',
+                    api_name: 'PBX_Call_ID',
                     duplicate_record: { id: '777', module: { api_name: 'Calls' } },
                   },
                 },

@@ -640,8 +640,8 @@ describe('what goes into the activity', () => {
 describe('dedupe field', () => {
   it('upserts on the unique call-id field, so a crash before the ledger write creates no second activity', async () => {
     const h = harness({
-      journal: { dedupeField: 'PBX_Call_Id__c' },
-      emulator: { uniqueFields: { Calls: ['PBX_Call_Id__c'] } },
+      journal: { dedupeField: 'PBX_Call_ID' },
+      emulator: { uniqueFields: { Calls: ['PBX_Call_ID'] } },
     });
     // The process "dies" between Zoho's answer and the ledger write, once.
     const setLogged = h.store.setLogged.bind(h.store);
@@ -660,7 +660,7 @@ describe('dedupe field', () => {
     await h.time.advance(300_000);
     expect(h.eventsOf('callLogged')).toHaveLength(1);
     expect(h.emu.records('Calls')).toHaveLength(1);
-    expect(h.emu.records('Calls')[0]).toMatchObject({ PBX_Call_Id__c: 'c1' });
+    expect(h.emu.records('Calls')[0]).toMatchObject({ PBX_Call_ID: 'c1' });
     expect(h.count('POST /Calls/upsert')).toBe(2);
     expect(h.count('POST /Calls')).toBe(0);
   });
@@ -690,7 +690,7 @@ describe('dedupe field', () => {
       warn() {},
       error: (_o: unknown, msg: string) => errors.push(msg),
     };
-    const h = harness({ journal: { dedupeField: 'PBX_Call_Id__c' }, deps: { logger } });
+    const h = harness({ journal: { dedupeField: 'PBX_Call_ID' }, deps: { logger } });
     expect((await h.journal.logCall(pbxCall('c1'))).status).toBe('logged');
     expect(h.count('POST /Calls')).toBe(1);
     expect(errors).toEqual([expect.stringContaining('journal.dedupeField is not a field of Calls')]);

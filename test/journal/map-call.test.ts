@@ -303,7 +303,7 @@ describe('toCallActivity', () => {
       ...BASE,
       recordingUrl: RECORDING,
       outboundStatusField: 'Outgoing_Call_Status',
-      dedupeField: 'PBX_Call_Id__c',
+      dedupeField: 'PBX_Call_ID',
       includeCallId: false,
       omitFields: new Set([
         'Voice_Recording__s',
@@ -319,7 +319,7 @@ describe('toCallActivity', () => {
       Call_Start_Time: '2025-01-10T14:03:00-05:00',
       Call_Duration: '04:12',
       Who_Id: { id: CONTACT_ALONE.id },
-      PBX_Call_Id__c: 'call-outbound-answered',
+      PBX_Call_ID: 'call-outbound-answered',
       Description: `Agent: Grace Hopper (ext. 201)\nRecording: ${RECORDING}`,
     });
   });

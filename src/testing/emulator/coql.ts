@@ -1,5 +1,5 @@
 /**
- * `POST /crm/v8/coql`: the subset of COQL a phone lookup needs (ZOHO-API.md §2.4): `select <fields>
+ * `POST /crm/v8/coql`: the subset of COQL a phone lookup needs (docs/zoho-facts.md §2.4): `select <fields>
  * from <Module> [where <criteria>] [order by ...] [limit n [offset m] | limit m, n]`, comparisons
  * `=`, `!=`, `<`, `>`, `<=`, `>=`, `like`, `not like`, `in`, `not in`, `is [not] null`, joined by
  * `and`/`or` with Zoho's pairwise bracketing rule (no level may hold two operators).

@@ -1,5 +1,5 @@
 /**
- * Search `criteria` (ZOHO-API.md §2.2): `((Field:operator:value)and(Field:operator:value))`, up to 10
+ * Search `criteria` (docs/zoho-facts.md §2.2): `((Field:operator:value)and(Field:operator:value))`, up to 10
  * conditions, `and`/`or` (one kind per bracket level), and backslash escapes for `(`, `)`, `,` and `\`
  * inside values. Anything else is malformed (`INVALID_QUERY`).
  * @internal

@@ -1,6 +1,6 @@
 /**
  * The emulated CRM REST API under `{apiUrl}/crm/v8`: routing, `Zoho-oauthtoken` auth, scopes, credits
- * and concurrency (ZOHO-API.md §1.5, §1.8, §2, §7), then the endpoint handlers.
+ * and concurrency (docs/zoho-facts.md §1.5, §1.8, §2, §7), then the endpoint handlers.
  * @internal
  * @module
  */
@@ -85,7 +85,7 @@ export async function handleApi(ctx: ApiContext): Promise<Response> {
   }
 }
 
-/** Runs a multi-record write; more than 10 records count toward the sub-concurrency limit (ZOHO-API.md §7.2). */
+/** Runs a multi-record write; more than 10 records count toward the sub-concurrency limit (docs/zoho-facts.md §7.2). */
 function bulk(
   call: Call,
   records: number,
@@ -522,7 +522,7 @@ function nestedNotesRoute(def: ModuleDef, id: string): Route {
 
 // --- Helpers ---
 
-/** 429 `TOO_MANY_REQUESTS`. Zoho's body does not say which limit was hit (ZOHO-API.md §12 Q5); neither does this. */
+/** 429 `TOO_MANY_REQUESTS`. Zoho's body does not say which limit was hit (docs/zoho-facts.md §10 Q5); neither does this. */
 function tooManyRequests(state: EmulatorStateImpl, retryAfterSeconds: number): Response {
   const headers: Record<string, string> = state.options.retryAfter
     ? { 'retry-after': String(retryAfterSeconds) }

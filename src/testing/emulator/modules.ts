@@ -1,5 +1,5 @@
 /**
- * The CRM modules the emulator serves, with their standard fields (ZOHO-API.md §3, §4.1, §5 and the
+ * The CRM modules the emulator serves, with their standard fields (docs/zoho-facts.md §3, §4.1, §5 and the
  * v8 SDK's field constants) and any custom fields added at run time.
  * @internal
  * @module
@@ -20,7 +20,7 @@ export interface FieldDef {
   /** Target of a lookup: a module, or `'Users'` for owner lookups, or `'$se_module'` for What_Id. */
   readonly lookup?: EmulatorModule | 'Users' | '$se_module';
   readonly picklist?: readonly string[];
-  /** Values outside the picklist are refused (else Zoho adds them, ZOHO-API.md §4.2). */
+  /** Values outside the picklist are refused (else Zoho adds them, docs/zoho-facts.md §4.2). */
   readonly strictPicklist?: boolean;
   readonly id: string;
 }

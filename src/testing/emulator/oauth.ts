@@ -1,6 +1,6 @@
 /**
  * The emulated Zoho Accounts server: consent page, token endpoint (code and refresh grants), revoke,
- * with Zoho's HTTP-200 errors and token limits (ZOHO-API.md §1).
+ * with Zoho's HTTP-200 errors and token limits (docs/zoho-facts.md §1).
  * @internal
  * @module
  */

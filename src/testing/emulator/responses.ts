@@ -42,7 +42,7 @@ export function zohoError(
   return json(status, { code, details, message, status: 'error' }, { [ERROR_CODE_HEADER]: code, ...headers });
 }
 
-/** Zoho accounts-server error: `{"error": ...}` with HTTP 200 (Zoho's behaviour, ZOHO-API.md §1.4). */
+/** Zoho accounts-server error: `{"error": ...}` with HTTP 200 (Zoho's behaviour, docs/zoho-facts.md §1.4). */
 export function oauthError(error: string, description?: string, status = 200): Response {
   const body: Record<string, string> = { error };
   if (description !== undefined) body.error_description = description;

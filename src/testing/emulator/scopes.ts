@@ -1,5 +1,5 @@
 /**
- * OAuth scope checks in Zoho's `Service.resource[.sub].OPERATION` grammar (ZOHO-API.md §1.8).
+ * OAuth scope checks in Zoho's `Service.resource[.sub].OPERATION` grammar (docs/zoho-facts.md §1.8).
  * @internal
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * `GET /crm/v8/{Module}/search` (ZOHO-API.md §2.2): criteria, email, phone and word searches over the
+ * `GET /crm/v8/{Module}/search` (docs/zoho-facts.md §2.2): criteria, email, phone and word searches over the
  * search index, 204 on no match, `per_page` ≤ 200, at most 2000 reachable records.
  * @internal
  * @module
@@ -139,7 +139,7 @@ function intParam(value: string | null, dflt: number): number | undefined {
   return /^\d{1,9}$/.test(value) ? Number(value) : undefined;
 }
 
-/** Precedence: criteria > email > phone > word (ZOHO-API.md §2.2). */
+/** Precedence: criteria > email > phone > word (docs/zoho-facts.md §2.2). */
 function buildPredicate(state: EmulatorStateImpl, def: ModuleDef, q: URLSearchParams): Predicate | Response {
   const criteria = q.get('criteria');
   if (criteria !== null && criteria !== '') return criteriaPredicate(state, def, criteria);

@@ -70,7 +70,7 @@ export function formatZohoDateTime(epochMs: number, timeZone: string): string {
 
 /**
  * Parses Zoho's DateTime input. Returns epoch ms, or undefined for anything else: no offset, fractional
- * seconds (`.000Z` is rejected by Zoho, ZOHO-API.md §12), impossible dates.
+ * seconds (`.000Z` is rejected by Zoho, docs/zoho-facts.md §4.2), impossible dates.
  */
 export function parseZohoDateTime(value: string): number | undefined {
   const m = ZOHO_DATETIME.exec(value);

@@ -28,7 +28,7 @@ export type EmulatorModule = 'Contacts' | 'Leads' | 'Accounts' | 'Calls' | 'Note
 
 /**
  * How `GET /{Module}/search?phone=` compares the query with a stored phone value. Zoho does not document
- * its rule (ZOHO-API.md §12 Q4), so the emulator lets you pick one:
+ * its rule (docs/zoho-facts.md §10 Q4), so the emulator lets you pick one:
  * - `'digits-contains'` (default): the query's digits appear inside the stored value's digits;
  * - `'digits-exact'`: both have the same digits;
  * - `'digits-suffix'`: the stored digits end with the query's digits, or the other way round;
@@ -74,7 +74,7 @@ export type FieldDataType =
  * A custom field to add to a module, e.g. a second phone field or a unique call id.
  * @example
  * ```ts
- * const field: EmulatorFieldInit = { apiName: 'PBX_Call_Id__c', dataType: 'text', unique: true };
+ * const field: EmulatorFieldInit = { apiName: 'PBX_Call_ID', dataType: 'text', unique: true };
  * ```
  * @group Emulator
  */
@@ -202,7 +202,7 @@ export interface EmulatorClientInit {
 }
 
 /**
- * Zoho's token limits (ZOHO-API.md §1.7), adjustable for tests. Windows are rolling.
+ * Zoho's token limits (docs/zoho-facts.md §1.7), adjustable for tests. Windows are rolling.
  * @example
  * ```ts
  * const limits: OAuthLimits = { grantCodesPerWindow: 100 }; // many authorizations in one test
@@ -274,7 +274,7 @@ export interface ZohoEmulatorOptions {
   /** `equals` in search criteria: Zoho documents it as contains-like. @default 'contains' */
   criteriaEquals?: 'contains' | 'exact';
   /**
-   * Criteria on phone fields: some orgs answer `INVALID_QUERY` (ZOHO-API.md §12 Q4).
+   * Criteria on phone fields: some orgs answer `INVALID_QUERY` (docs/zoho-facts.md §10 Q4).
    * @default 'allow'
    */
   criteriaOnPhoneFields?: 'allow' | 'reject';
@@ -288,7 +288,7 @@ export interface ZohoEmulatorOptions {
   missedCallNeedsDuration?: boolean;
   /** Custom fields per module, e.g. `{ Contacts: [{ apiName: 'Work_Phone__c', dataType: 'phone' }] }`. */
   fields?: Partial<Record<EmulatorModule, readonly EmulatorFieldInit[]>>;
-  /** Fields that refuse duplicate values per module (added as text fields when unknown), e.g. `{ Calls: ['PBX_Call_Id__c'] }`. */
+  /** Fields that refuse duplicate values per module (added as text fields when unknown), e.g. `{ Calls: ['PBX_Call_ID'] }`. */
   uniqueFields?: Partial<Record<EmulatorModule, readonly string[]>>;
   /** Clock in epoch ms. `advanceTime()` adds to it. @default Date.now */
   now?: () => number;

@@ -1,6 +1,6 @@
 /**
  * Record writes: insert (`POST /{Module}`), upsert (`POST /{Module}/upsert`), update (`PUT /{Module}`),
- * notes, and the per-record validation behind them (ZOHO-API.md §4, §5, §6, §12).
+ * notes, and the per-record validation behind them (docs/zoho-facts.md §4, §5, §6, §10).
  * @internal
  * @module
  */
@@ -314,7 +314,7 @@ function convertValue(
   }
 }
 
-// --- Calls rules (ZOHO-API.md §4.2, §12) ---
+// --- Calls rules (docs/zoho-facts.md §4.2, §10) ---
 
 const CALL_DURATION = /^(?:(\d+):)?(\d+):(\d{1,2})$/;
 
@@ -411,7 +411,7 @@ function findSeModule(state: EmulatorStateImpl, name: string): EmulatorModule | 
   return allowed.find((m) => m.toLowerCase() === name.toLowerCase() && state.moduleDef(m));
 }
 
-// --- Notes rules (ZOHO-API.md §5) ---
+// --- Notes rules (docs/zoho-facts.md §5) ---
 
 function noteRules(
   state: EmulatorStateImpl,

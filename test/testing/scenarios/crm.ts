@@ -434,13 +434,13 @@ export function crmScenarios(start: StartHarness): void {
     });
 
     it('refuses duplicates of unique fields with DUPLICATE_DATA (existing records and within one request)', async () => {
-      const { s, token } = await connected(start, { uniqueFields: { Calls: ['PBX_Call_Id__c'] } });
+      const { s, token } = await connected(start, { uniqueFields: { Calls: ['PBX_Call_ID'] } });
       const call = (id: string) => ({
         Subject: 'Inbound call',
         Call_Type: 'Inbound',
         Call_Start_Time: '2025-01-10T14:03:00-05:00',
         Call_Duration: '01:00',
-        PBX_Call_Id__c: id,
+        PBX_Call_ID: id,
       });
       const first = await s.api('POST', '/Calls', { token, body: { data: [call('pbx-1')] } });
       const firstId = first.body.data[0].details.id;
@@ -453,14 +453,14 @@ export function crmScenarios(start: StartHarness): void {
         code: 'DUPLICATE_DATA',
         message: 'duplicate data',
         details: {
-          api_name: 'PBX_Call_Id__c',
-          json_path: '$.data[1].PBX_Call_Id__c',
+          api_name: 'PBX_Call_ID',
+          json_path: '$.data[1].PBX_Call_ID',
           duplicate_record: { id: firstId, module: { api_name: 'Calls' } },
         },
       });
       expect(dup.body.data[2]).toMatchObject({
         code: 'DUPLICATE_DATA',
-        details: { json_path: '$.data[2].PBX_Call_Id__c' },
+        details: { json_path: '$.data[2].PBX_Call_ID' },
       });
       expect(s.emu.records('Calls')).toHaveLength(2);
     });
