@@ -313,7 +313,7 @@ describe('owners and org settings', () => {
       now: () => now,
     });
     expect(await refusing.get()).toEqual({ timeZone: 'UTC', statusField: undefined, dedupeField: undefined });
-    const org = createOrgSettings({ http: h.http, now: () => now, dedupeField: 'Nope__c' });
+    const org = createOrgSettings({ http: h.http, now: () => now, dedupeField: 'Nope_Field' });
     expect(await org.get()).toEqual({
       timeZone: 'America/New_York',
       statusField: 'Outgoing_Call_Status',

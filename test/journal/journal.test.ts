@@ -237,16 +237,16 @@ describe('outbox', () => {
 
   it('moves a call Zoho refuses to the dead letters with the Zoho error, and rejects logCall with it', async () => {
     const h = harness({
-      emulator: { fields: { Calls: [{ apiName: 'Region__c', dataType: 'text', mandatory: true }] } },
+      emulator: { fields: { Calls: [{ apiName: 'Region', dataType: 'text', mandatory: true }] } },
     });
     const error = await h.journal.logCall(pbxCall('c1', { notes: ['n1'] })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ZohoApiError);
-    expect(error).toMatchObject({ zohoCode: 'MANDATORY_NOT_FOUND', details: { api_name: 'Region__c' } });
+    expect(error).toMatchObject({ zohoCode: 'MANDATORY_NOT_FOUND', details: { api_name: 'Region' } });
     const letters = await h.journal.deadLetters();
     expect(letters).toHaveLength(1);
     expect(letters[0]).toMatchObject({
       op: { id: 'create:c1', callId: 'c1', kind: 'create' },
-      error: { code: 'ZOHO_API', zohoCode: 'MANDATORY_NOT_FOUND', details: { api_name: 'Region__c' } },
+      error: { code: 'ZOHO_API', zohoCode: 'MANDATORY_NOT_FOUND', details: { api_name: 'Region' } },
       failedAt: START,
     });
     expect(h.eventsOf('journalFailed')).toEqual([

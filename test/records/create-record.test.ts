@@ -215,13 +215,13 @@ describe('createRecord', () => {
   it('throws the Zoho error when Zoho refuses the record', async () => {
     const h = setup(
       {},
-      { fields: { Contacts: [{ apiName: 'Region__c', dataType: 'text', mandatory: true }] } },
+      { fields: { Contacts: [{ apiName: 'Region', dataType: 'text', mandatory: true }] } },
     );
     const error = await h.records.createRecord({ phone: '+14155550000' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ZohoApiError);
     expect(error).toMatchObject({
       zohoCode: 'MANDATORY_NOT_FOUND',
-      details: { api_name: 'Region__c' },
+      details: { api_name: 'Region' },
       path: '/Contacts',
     });
   });

@@ -79,7 +79,7 @@ export type FieldDataType =
  * @group Emulator
  */
 export interface EmulatorFieldInit {
-  /** API name, e.g. `Work_Phone__c`. */
+  /** API name, e.g. `Work_Phone`. */
   apiName: string;
   /** Zoho data type; `'phone'` fields are searched by `search?phone=`. */
   dataType: Exclude<FieldDataType, 'lookup' | 'ownerlookup'>;
@@ -286,7 +286,7 @@ export interface ZohoEmulatorOptions {
   unknownFields?: 'drop' | 'keep';
   /** Whether a Missed call needs `Call_Duration` (Zoho marks it system-mandatory; UNVERIFIED for Missed). @default true */
   missedCallNeedsDuration?: boolean;
-  /** Custom fields per module, e.g. `{ Contacts: [{ apiName: 'Work_Phone__c', dataType: 'phone' }] }`. */
+  /** Custom fields per module, e.g. `{ Contacts: [{ apiName: 'Work_Phone', dataType: 'phone' }] }`. */
   fields?: Partial<Record<EmulatorModule, readonly EmulatorFieldInit[]>>;
   /** Fields that refuse duplicate values per module (added as text fields when unknown), e.g. `{ Calls: ['PBX_Call_ID'] }`. */
   uniqueFields?: Partial<Record<EmulatorModule, readonly string[]>>;
@@ -429,8 +429,8 @@ export interface IssuedTokens {
  * Options of `seed()`.
  * @example
  * ```ts
- * emu.seed('Leads', [{ Last_Name: 'Doe', Work_Phone__c: '+1 212 555 0100' }], {
- *   fields: [{ apiName: 'Work_Phone__c', dataType: 'phone' }],
+ * emu.seed('Leads', [{ Last_Name: 'Doe', Work_Phone: '+1 212 555 0100' }], {
+ *   fields: [{ apiName: 'Work_Phone', dataType: 'phone' }],
  * });
  * ```
  * @group Emulator
@@ -481,7 +481,7 @@ export interface ZohoEmulatorControl {
    * Adds a custom field to a module (a phone field is searched by `search?phone=` at once).
    * @example
    * ```ts
-   * emu.addField('Contacts', { apiName: 'Work_Phone__c', dataType: 'phone' });
+   * emu.addField('Contacts', { apiName: 'Work_Phone', dataType: 'phone' });
    * ```
    */
   addField(module: EmulatorModule, field: EmulatorFieldInit): void;

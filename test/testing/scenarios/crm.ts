@@ -161,11 +161,11 @@ export function crmScenarios(start: StartHarness): void {
 
     it('searches custom phone fields (from the options or from seed options)', async () => {
       const { s, token } = await connected(start, {
-        fields: { Leads: [{ apiName: 'Work_Phone__c', dataType: 'phone' }] },
+        fields: { Leads: [{ apiName: 'Work_Phone', dataType: 'phone' }] },
       });
-      const [lead] = s.emu.seed('Leads', [{ Last_Name: 'Roe', Work_Phone__c: '+1 212 555 0101' }]);
-      const [contact] = s.emu.seed('Contacts', [{ Last_Name: 'Poe', Direct__c: '212-555-0102' }], {
-        fields: [{ apiName: 'Direct__c', dataType: 'phone' }],
+      const [lead] = s.emu.seed('Leads', [{ Last_Name: 'Roe', Work_Phone: '+1 212 555 0101' }]);
+      const [contact] = s.emu.seed('Contacts', [{ Last_Name: 'Poe', Direct_Line: '212-555-0102' }], {
+        fields: [{ apiName: 'Direct_Line', dataType: 'phone' }],
       });
       expect((await s.api('GET', '/Leads/search?phone=2125550101', { token })).body.data[0].id).toBe(lead);
       expect((await s.api('GET', '/Contacts/search?phone=2125550102', { token })).body.data[0].id).toBe(
@@ -282,7 +282,7 @@ export function crmScenarios(start: StartHarness): void {
         '(Account_Name:equals:Acme, Ltd)', // unescaped ,
         'Last_Name:equals:Turing', // no brackets
         '((Last_Name:equals:A)and(Last_Name:equals:B)or(Last_Name:equals:C))', // mixed and/or at one level
-        '(Nope__c:equals:x)', // unknown field
+        '(Nope_Field:equals:x)', // unknown field
         '(Last_Name:contains:x)', // unknown operator
         '(Last_Name:greater_than:x)', // operator not valid for text
         '(Last_Name:equals:)', // empty value
@@ -560,9 +560,9 @@ export function crmScenarios(start: StartHarness): void {
       const keep = await connected(start, { unknownFields: 'keep' });
       await keep.s.api('POST', '/Leads', {
         token: keep.token,
-        body: { data: [{ Last_Name: 'k', Custom__c: 'v' }] },
+        body: { data: [{ Last_Name: 'k', Custom_Field: 'v' }] },
       });
-      expect(keep.s.emu.records('Leads')[0]).toHaveProperty('Custom__c', 'v');
+      expect(keep.s.emu.records('Leads')[0]).toHaveProperty('Custom_Field', 'v');
     });
 
     it('deletes records by id', async () => {

@@ -80,7 +80,7 @@ export function metadataScenarios(start: StartHarness): void {
 
     it('exposes field metadata: phone fields as data_type phone, Fax as text, custom phone fields too', async () => {
       const { s, token } = await connected(start, {
-        fields: { Contacts: [{ apiName: 'Work_Phone__c', dataType: 'phone' }] },
+        fields: { Contacts: [{ apiName: 'Work_Phone', dataType: 'phone' }] },
       });
       const res = await s.api('GET', '/settings/fields?module=Contacts', { token });
       expect(res.status).toBe(200);
@@ -94,7 +94,7 @@ export function metadataScenarios(start: StartHarness): void {
         Other_Phone: 'phone',
         Asst_Phone: 'phone',
         Fax: 'text',
-        Work_Phone__c: 'phone',
+        Work_Phone: 'phone',
         Last_Name: 'text',
         Email: 'email',
         Owner: 'ownerlookup',
