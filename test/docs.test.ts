@@ -29,7 +29,8 @@ describe('docs', () => {
   });
 
   it('nothing cites a Zoho fact sheet the repository does not ship', () => {
-    const citing = tracked.filter((path) => read(path).includes('ZOHO-API'));
+    const missingSheet = ['ZOHO', 'API.md'].join('-'); // spelled apart so this file does not cite it
+    const citing = tracked.filter((path) => read(path).includes(missingSheet));
     expect(citing).toEqual([]);
   });
 

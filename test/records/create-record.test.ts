@@ -213,10 +213,7 @@ describe('createRecord', () => {
   });
 
   it('throws the Zoho error when Zoho refuses the record', async () => {
-    const h = setup(
-      {},
-      { fields: { Contacts: [{ apiName: 'Region', dataType: 'text', mandatory: true }] } },
-    );
+    const h = setup({}, { fields: { Contacts: [{ apiName: 'Region', dataType: 'text', mandatory: true }] } });
     const error = await h.records.createRecord({ phone: '+14155550000' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ZohoApiError);
     expect(error).toMatchObject({
