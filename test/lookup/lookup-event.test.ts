@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ZohoCrmConnector } from '../../src/connector.js';
 import { ErrorCode, isZohoCrmError } from '../../src/errors.js';
 import type { LookupEvent } from '../../src/lookup/caller-lookup.js';
+import type { ConnectorOptions } from '../../src/options.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
 
 /**
@@ -16,7 +17,11 @@ afterEach(async () => {
   vi.useRealTimers();
 });
 
-async function connector(fetch: typeof globalThis.fetch, authorized = true) {
+async function connector(
+  fetch: typeof globalThis.fetch,
+  authorized = true,
+  extra: Partial<ConnectorOptions> = {},
+) {
   const tokenStore = createMemoryStore();
   if (authorized) {
     await tokenStore.set('t1', {
@@ -38,6 +43,7 @@ async function connector(fetch: typeof globalThis.fetch, authorized = true) {
     fetch,
     lookup: { order: ['Contacts'] },
     http: { retries: 0 },
+    ...extra,
   });
   open.push(zoho);
   const events: LookupEvent[] = [];
@@ -111,21 +117,10 @@ describe('the lookup event says why a lookup answered null', () => {
   });
 
   it('a pbxContacts provider that throws: source error with UNEXPECTED, its cause kept', async () => {
-    const tokenStore = createMemoryStore();
-    const zoho = new ZohoCrmConnector({
-      connectionId: 't1',
-      clientId: '1000.CLIENT',
-      clientSecret: 'client-secret-for-tests',
-      redirectUri: 'https://pbx.example.com/api/auth/callback/zoho',
-      tokenStore,
+    const { zoho, events } = await connector(() => answer(204), true, {
       lookup: { query: 'whenNotFoundInPbx' },
-      pbxContacts: {
-        lookup: () => Promise.reject(new TypeError('phonebook offline')),
-      },
+      pbxContacts: { lookup: () => Promise.reject(new TypeError('phonebook offline')) },
     });
-    open.push(zoho);
-    const events: LookupEvent[] = [];
-    zoho.on('lookup', (event) => events.push(event));
     expect(await zoho.lookupCaller(NUMBER)).toBeNull();
     expect(events[0]?.source).toBe('error');
     expect(events[0]?.error?.code).toBe(ErrorCode.UNEXPECTED);
