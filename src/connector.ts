@@ -280,7 +280,9 @@ export class ZohoCrmConnector {
    * ```
    */
   lookupCaller(number: string, options?: LookupCallerOptions): Promise<CallerMatch | null> {
-    return this.#open(() => this.#lookup.lookupCaller(number, options));
+    // The ring's hot path: no closure; the engine checks its arguments and never throws synchronously.
+    if (this.#closed) return Promise.reject(closedError());
+    return this.#lookup.lookupCaller(number, options);
   }
 
   /**
