@@ -5,8 +5,8 @@
  *
  * The signature covers the path, every query parameter except `signature` (sorted, so a proxy that
  * reorders parameters does not break links) and the expiry; not the scheme or host, so a link keeps
- * working behind a reverse proxy or after a host rename. Verification compares in constant time
- * (`crypto.subtle.verify`).
+ * working behind a reverse proxy or after a host rename. Verification compares the canonical encoding in
+ * constant time, and refuses a request target that is not a plain path.
  *
  * @module
  */
@@ -46,7 +46,8 @@ export interface VerifyPublicLinkOptions {
 
 /**
  * The outcome of {@link verifyPublicLink}: valid (with the expiry), or why not.
- * - `malformed`: `expires` or `signature` is missing or not well-formed, or the URL cannot be parsed;
+ * - `malformed`: `expires` or `signature` is missing or not well-formed, the URL cannot be parsed, or a
+ *   request target is not a plain path (an authority, dot segments, whitespace, another scheme);
  * - `bad-signature`: the signature does not match (tampered path, query or expiry; wrong secret);
  * - `expired`: the signature matches but the link is past its expiry.
  * @example
@@ -131,6 +132,11 @@ export async function signPublicLink(url: string | URL, options: SignPublicLinkO
  * Checks a signed link in the host's HTTP handler before serving the file. Accepts the full URL or just
  * the request target (`/recordings/7f3a.wav?expires=…&signature=…`, e.g. Node's `req.url`). Never
  * throws for a bad link; only a bad secret is an error.
+ *
+ * A valid answer means the path the server is about to serve is exactly the signed one: a request target
+ * must be a path as sent (one leading `/`), so an authority (`//host/…`, `/\host/…`), dot segments,
+ * whitespace, backslashes or another scheme make it `malformed`; and exactly one signature string, the
+ * canonical unpadded base64url of the MAC, verifies (compared in constant time).
  * @param url - The requested URL.
  * @param options - The secret and clock.
  * @returns `{ valid: true, expiresAt }` or `{ valid: false, reason }`.
@@ -159,12 +165,8 @@ export async function verifyPublicLink(
       'verifyPublicLink options',
     );
   }
-  let target: URL;
-  try {
-    target = typeof url === 'string' ? new URL(url, 'http://link.invalid') : new URL(url.href);
-  } catch {
-    return { valid: false, reason: 'malformed' };
-  }
+  const target = linkTarget(url);
+  if (!target) return { valid: false, reason: 'malformed' };
   const expiresText = target.searchParams.getAll(PUBLIC_LINK_PARAMS.expires);
   const signatures = target.searchParams.getAll(PUBLIC_LINK_PARAMS.signature);
   const signature = signatures[0];
@@ -178,9 +180,11 @@ export async function verifyPublicLink(
     return { valid: false, reason: 'malformed' };
   }
   target.searchParams.delete(PUBLIC_LINK_PARAMS.signature);
-  const key = await hmacKey(secret, 'verify');
-  const ok = await crypto.subtle.verify('HMAC', key, fromBase64url(signature), message(target));
-  if (!ok) return { valid: false, reason: 'bad-signature' };
+  // Compare the canonical encoding of the expected MAC with the text as given, so that exactly one
+  // signature string verifies (decoding first would accept other spellings of the last character).
+  const key = await hmacKey(secret, 'sign');
+  const expected = base64url(new Uint8Array(await crypto.subtle.sign('HMAC', key, message(target))));
+  if (!constantTimeEqual(expected, signature)) return { valid: false, reason: 'bad-signature' };
   const expiresAt = Number(expiresText[0]) * 1000;
   if (nowMs(options.now) >= expiresAt) return { valid: false, reason: 'expired' };
   return { valid: true, expiresAt };
@@ -192,6 +196,7 @@ const MAX_TTL_SECONDS = 10 * 366 * 86_400;
 const MIN_SECRET_BYTES = 16;
 /** 32 bytes of HMAC-SHA256 in unpadded base64url. */
 const SIGNATURE_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+const HTTP_SCHEME = /^https?:$/;
 const encoder = new TextEncoder();
 
 function absoluteUrl(url: string | URL): URL | undefined {
@@ -201,6 +206,39 @@ function absoluteUrl(url: string | URL): URL | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The URL to check. A string is either an absolute http(s) URL or a request target: one `/` followed by
+ * a path that parses to itself, i.e. never an authority (`//host`, `/\\host`, tabs or newlines the
+ * parser drops), never dot segments, never another scheme. Anything else is `undefined` (malformed).
+ */
+function linkTarget(url: string | URL): URL | undefined {
+  if (typeof url !== 'string') {
+    const href = (url as { href?: unknown } | null)?.href;
+    const parsed = typeof href === 'string' ? parseUrl(href) : undefined;
+    return parsed && HTTP_SCHEME.test(parsed.protocol) ? parsed : undefined;
+  }
+  // Whitespace, control characters and backslashes are never part of a request line.
+  if (/[\u0000-\u0020\u007f\\]/.test(url)) return undefined;
+  const absolute = /^https?:\/\/[^/?#]*/i.exec(url);
+  if (!absolute && !/^\/(?!\/)/.test(url)) return undefined;
+  const parsed = parseUrl(url, 'http://link.invalid');
+  if (!parsed || !HTTP_SCHEME.test(parsed.protocol)) return undefined;
+  const rawPath = url.slice(absolute ? absolute[0].length : 0).split(/[?#]/, 1)[0] || '/';
+  return rawPath === parsed.pathname ? parsed : undefined;
+}
+
+function parseUrl(url: string, base?: string): URL | undefined {
+  return URL.canParse(url, base) ? new URL(url, base) : undefined;
+}
+
+/** Equal-length strings compared without an early exit (the expected MAC must not leak by timing). */
+function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }
 
 function secretBytes(secret: unknown): Uint8Array | undefined {
@@ -232,11 +270,4 @@ function base64url(bytes: Uint8Array): string {
   let binary = '';
   for (const byte of bytes) binary += String.fromCharCode(byte);
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromBase64url(text: string): Uint8Array {
-  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
 }

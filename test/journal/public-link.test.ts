@@ -116,3 +116,47 @@ describe('signPublicLink / verifyPublicLink', () => {
     await expect(verifyPublicLink(URL_, { secret: new Uint8Array(4) })).rejects.toThrow(ConfigError);
   });
 });
+
+describe('finding 2: a signed link verifies for its own path only, in exactly one form', () => {
+  const signed = async () =>
+    new URL(
+      await signPublicLink('https://pbx.example.com/rec/1.wav', {
+        secret: SECRET,
+        expiresInSeconds: 60,
+        now: NOW,
+      }),
+    );
+  const verify = (url: string | URL) => verifyPublicLink(url, { secret: SECRET, now: NOW });
+
+  it('accepts the request target of the signed path', async () => {
+    const link = await signed();
+    expect(await verify(`/rec/1.wav${link.search}`)).toMatchObject({ valid: true });
+  });
+
+  it.each([
+    ['an authority in place of the path', (search: string) => `//private/rec/1.wav${search}`],
+    ['a backslash authority', (search: string) => `/\\private/rec/1.wav${search}`],
+    ['a tab that hides an authority', (search: string) => `/\t/private/rec/1.wav${search}`],
+    ['dot segments', (search: string) => `/private/../rec/1.wav${search}`],
+    ['encoded dot segments', (search: string) => `/private/%2e%2e/rec/1.wav${search}`],
+    ['a relative path', (search: string) => `rec/1.wav${search}`],
+    ['a scheme-relative absolute URL', (search: string) => `http:/rec/1.wav${search}`],
+    ['another scheme', (search: string) => `file:///rec/1.wav${search}`],
+  ])('refuses a request target with %s', async (_label, target) => {
+    const link = await signed();
+    expect(await verify(target(link.search))).toEqual({ valid: false, reason: 'malformed' });
+  });
+
+  it('verifies exactly one signature string (the canonical base64url encoding)', async () => {
+    const link = await signed();
+    const signature = link.searchParams.get('signature') as string;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const valid: string[] = [];
+    for (const last of alphabet) {
+      const variant = new URL(link);
+      variant.searchParams.set('signature', signature.slice(0, -1) + last);
+      if ((await verify(variant)).valid) valid.push(last);
+    }
+    expect(valid).toEqual([signature.slice(-1)]);
+  });
+});
