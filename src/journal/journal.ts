@@ -1369,7 +1369,7 @@ function checkAttachments(links: unknown): CallUpdate {
   }
   if (value.transcription !== undefined) {
     const transcription = url(value.transcription, 'transcription.url');
-    const summary = (value.transcription as { summary?: unknown }).summary;
+    const summary = (value.transcription as { summary?: unknown } | null)?.summary;
     if (summary !== undefined && (typeof summary !== 'string' || summary.length > MAX_TEXT_LENGTH)) {
       issues.push({
         path: 'transcription.summary',

@@ -41,7 +41,8 @@ export interface TranscriptionLink {
 
 /**
  * A finished PBX call, as the host reports it to `logCall`. Dates are `Date` objects or
- * ISO 8601 strings with `Z` or an offset (`2025-01-10T14:03:00-05:00`).
+ * ISO 8601 strings with `Z` or an offset (`2025-01-10T14:03:00-05:00`), between 1970-01-01 and
+ * 9999-12-30 UTC (Zoho takes four-digit years only).
  * @example
  * ```ts
  * const call: PbxCall = {
@@ -205,9 +206,21 @@ const httpUrl = z
   .trim()
   .max(2048, 'must be at most 2048 characters')
   .refine(isHttpUrl, 'must be an absolute http(s) URL');
-const date = z.union([z.date(), z.iso.datetime({ offset: true })], {
-  error: 'must be a Date or an ISO 8601 date-time with Z or an offset',
-});
+/**
+ * Zoho takes `yyyy-MM-ddTHH:mm:ss±HH:mm` (ZOHO-API.md §9): a four-digit year in any time zone. Calls
+ * before 1970 or within 14 hours of the year 10000 would be dead-lettered, so they are refused here.
+ */
+const EARLIEST_CALL_MS = Date.UTC(1970, 0, 1);
+const LATEST_CALL_MS = Date.UTC(9999, 11, 31) - 1000;
+const date = z
+  .union([z.date(), z.iso.datetime({ offset: true })], {
+    error: 'must be a Date or an ISO 8601 date-time with Z or an offset',
+  })
+  .refine((value) => {
+    const ms = toMs(value);
+    // NaN: not a date at all, which the union above already reported.
+    return Number.isNaN(ms) || (ms >= EARLIEST_CALL_MS && ms <= LATEST_CALL_MS);
+  }, 'must be between 1970-01-01 and 9999-12-30 (UTC): Zoho takes four-digit years only');
 
 /** Notes and the summary: Zoho's text areas hold 32,000 characters. */
 export const MAX_TEXT_LENGTH = 32_000;

@@ -703,3 +703,18 @@ function sentCalls(h: ReturnType<typeof harness>): Array<Record<string, unknown>
     .filter((r) => r.method === 'POST' && r.path === '/Calls')
     .flatMap((r) => (r.body as { data: Array<Record<string, unknown>> }).data);
 }
+
+describe('finding 7: attachToCall with a null link is a typed error', () => {
+  it.each([
+    ['transcription: null', { transcription: null }],
+    ['recording: null', { recording: null }],
+    ['transcription: a string', { transcription: 'https://pbx.example.com/t/c1' }],
+  ])('%s is a ConfigError naming the field, never a TypeError', async (_label, links) => {
+    const h = harness();
+    const failure = await h.journal
+      .attachToCall('c1', links as unknown as Parameters<typeof h.journal.attachToCall>[1])
+      .catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ConfigError);
+    expect((failure as ConfigError).issues[0]?.path).toMatch(/^(transcription|recording)\.url$/);
+  });
+});

@@ -92,3 +92,22 @@ describe('parsePbxCall', () => {
     expect(issues(null)[0]?.path).toBe('');
   });
 });
+
+describe('finding 7: call dates are bounded to what Zoho accepts (four-digit years, 1970 to 9999)', () => {
+  it.each([
+    ['endedAt in the year 100000', { endedAt: new Date(Date.UTC(100_000, 0, 1)) }, 'endedAt'],
+    ['startedAt in the year 0', { startedAt: '0000-01-01T00:00:00Z' }, 'startedAt'],
+    ['startedAt before 1970', { startedAt: new Date(Date.UTC(1969, 11, 31, 23, 0)) }, 'startedAt'],
+    ['answeredAt at the end of 9999', { answeredAt: '9999-12-31T23:00:00Z' }, 'answeredAt'],
+  ])('refuses %s with a ConfigError naming the field', (_label, edit, field) => {
+    const found = issues({ ...CALL, ...edit });
+    expect(found.map((issue) => issue.path)).toContain(field);
+    expect(found.find((issue) => issue.path === field)?.message).toMatch(/1970.*9999/);
+  });
+
+  it('accepts the edges of the window', () => {
+    const start = new Date(Date.UTC(1970, 0, 1)).toISOString();
+    const call = { ...CALL, startedAt: start, answeredAt: undefined, endedAt: '9999-12-30T23:59:59Z' };
+    expect(parsePbxCall(call).endedAt).toBe(Date.parse('9999-12-30T23:59:59Z'));
+  });
+});
