@@ -28,6 +28,19 @@ export interface ZohoEmulatorServerOptions extends ZohoEmulatorOptions {
   host?: string;
   /** Serve an existing state (e.g. one msw handlers also use); the other emulator options are then ignored. */
   state?: ZohoEmulatorState;
+  /**
+   * Largest request body accepted, in bytes; a larger one is answered `413` without being buffered (a
+   * declared `Content-Length` over the cap is refused before any byte is read). The default is Zoho's
+   * largest documented request, a 20 MB file upload; JSON writes (at most 100 records) are far smaller.
+   * @default 20971520
+   */
+  maxBodyBytes?: number;
+  /** Time a client has to send the request headers (node:http `headersTimeout`). @default 10000 */
+  headersTimeoutMs?: number;
+  /** Time a client has to send the whole request, body included (node:http `requestTimeout`). @default 30000 */
+  requestTimeoutMs?: number;
+  /** How long an idle keep-alive connection stays open (node:http `keepAliveTimeout`). @default 30000 */
+  keepAliveTimeoutMs?: number;
 }
 
 /**
@@ -67,6 +80,11 @@ export interface ZohoEmulator extends ZohoEmulatorControl {
   readonly regions: Readonly<Record<RegionCode, EmulatorEndpoints>>;
   /** The request handler the server runs (useful to call without a socket). */
   readonly router: ZohoRouter;
+  /**
+   * Request body bytes the server has read from its sockets since it started (a body is read only once
+   * the request is authorized, and never past `maxBodyBytes` plus one network chunk).
+   */
+  readonly bodyBytesRead: number;
   /** Stops the server and drops open connections. */
   close(): Promise<void>;
 }
@@ -100,19 +118,50 @@ export function createZohoEmulatorState(options: ZohoEmulatorOptions = {}): Zoho
  * @group Emulator
  */
 export async function startZohoEmulator(options: ZohoEmulatorServerOptions = {}): Promise<ZohoEmulator> {
-  const { port = 0, host = '127.0.0.1', state: given, ...rest } = options;
+  const {
+    port = 0,
+    host = '127.0.0.1',
+    state: given,
+    maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
+    headersTimeoutMs = 10_000,
+    requestTimeoutMs = 30_000,
+    keepAliveTimeoutMs = 30_000,
+    ...rest
+  } = options;
+  for (const [name, value] of Object.entries({
+    maxBodyBytes,
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs,
+  })) {
+    if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
+  }
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new RangeError('headersTimeoutMs must not exceed requestTimeoutMs');
+  }
   const state = given ?? createZohoEmulatorState(rest);
   let router: ZohoRouter | undefined;
   let origin = '';
+  const body: BodyLimits = { maxBytes: maxBodyBytes, bytesRead: 0 };
 
-  const server = createServer({ keepAlive: true, keepAliveTimeout: 30_000 }, (req, res) => {
-    if (!router) {
-      res.writeHead(503).end();
-      return;
-    }
-    void serve(router, origin, req, res);
-  });
-  server.keepAliveTimeout = 30_000;
+  const server = createServer(
+    {
+      keepAlive: true,
+      keepAliveTimeout: keepAliveTimeoutMs,
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      // How often node:http looks for connections past those timeouts.
+      connectionsCheckingInterval: Math.max(10, Math.min(30_000, Math.floor(headersTimeoutMs / 4))),
+    },
+    (req, res) => {
+      if (!router) {
+        res.writeHead(503).end();
+        return;
+      }
+      void serve(router, origin, body, req, res);
+    },
+  );
+  server.keepAliveTimeout = keepAliveTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -165,6 +214,9 @@ export async function startZohoEmulator(options: ZohoEmulatorServerOptions = {})
     revokeRefreshToken: (token) => state.revokeRefreshToken(token),
     issueTokens: (issue) => state.issueTokens(issue),
     consumeCredits: (credits) => state.consumeCredits(credits),
+    get bodyBytesRead() {
+      return body.bytesRead;
+    },
     close() {
       closed ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -177,9 +229,58 @@ export async function startZohoEmulator(options: ZohoEmulatorServerOptions = {})
 
 // --- Internal helpers ---
 
+/** Zoho's largest documented request: a 20 MB file upload. */
+const DEFAULT_MAX_BODY_BYTES = 20 * 1024 * 1024;
+
+interface BodyLimits {
+  readonly maxBytes: number;
+  bytesRead: number;
+}
+
+/**
+ * The request body as a stream the router pulls from only when it needs it (after the token check),
+ * counting bytes and failing once they pass the cap: nothing is read for a refused request and nothing
+ * is buffered past the cap.
+ */
+function lazyBody(req: IncomingMessage, limits: BodyLimits) {
+  const chunks = req[Symbol.asyncIterator]();
+  const progress = { started: false, done: false, tooLarge: false, read: 0 };
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        progress.started = true;
+        const next = await chunks.next();
+        if (next.done) {
+          progress.done = true;
+          controller.close();
+          return;
+        }
+        const chunk = next.value as Buffer;
+        progress.read += chunk.byteLength;
+        limits.bytesRead += chunk.byteLength;
+        if (progress.read > limits.maxBytes) {
+          progress.tooLarge = true;
+          controller.error(new RangeError('request body too large'));
+          return;
+        }
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      },
+      async cancel() {
+        await chunks.return?.();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, progress };
+}
+
+const TOO_LARGE_PAGE =
+  '<!doctype html><html><body><h1>413 Request Entity Too Large</h1></body></html>';
+
 async function serve(
   router: ZohoRouter,
   origin: string,
+  limits: BodyLimits,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
@@ -191,18 +292,28 @@ async function serve(
       const value = req.rawHeaders[i + 1];
       if (name !== undefined && value !== undefined) headers.append(name, value);
     }
-    let body: Buffer | undefined;
-    if (method !== 'GET' && method !== 'HEAD') {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      body = Buffer.concat(chunks);
+    const declared = Number(req.headers['content-length'] ?? 0);
+    const hasBody =
+      method !== 'GET' && method !== 'HEAD' && (declared > 0 || req.headers['transfer-encoding'] !== undefined);
+    if (hasBody && declared > limits.maxBytes) {
+      // Refused on the declared size alone, like a front-end server: not one byte of it is read.
+      res.writeHead(413, { 'content-type': 'text/html;charset=UTF-8', connection: 'close' });
+      res.end(TOO_LARGE_PAGE);
+      return;
     }
+    const body = hasBody ? lazyBody(req, limits) : undefined;
     const request = new Request(`${origin}${req.url ?? '/'}`, {
       method,
       headers,
-      ...(body !== undefined ? { body } : {}),
-    });
-    const response = await router(request);
+      ...(body ? { body: body.stream, duplex: 'half' } : {}),
+    } as RequestInit);
+    let response = await router(request);
+    if (body?.progress.tooLarge) {
+      response = new Response(TOO_LARGE_PAGE, {
+        status: 413,
+        headers: { 'content-type': 'text/html;charset=UTF-8' },
+      });
+    }
     if (response.type === 'error') {
       req.socket.destroy();
       return;
@@ -211,6 +322,9 @@ async function serve(
     response.headers.forEach((value, key) => {
       out[key] = value;
     });
+    // A body the router did not read (refused before it, or too large) is never drained: the connection
+    // closes after the answer instead.
+    if (body && !body.progress.done) out.connection = 'close';
     // A string body lets Node send headers and body in one write.
     const raw = rawBody(response);
     const payload: string | Buffer | undefined =
@@ -220,7 +334,7 @@ async function serve(
     res.writeHead(response.status, out);
     res.end(payload);
   } catch {
-    if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain', connection: 'close' });
     res.end('emulator error');
   }
 }
