@@ -52,6 +52,11 @@ export const ErrorCode = {
   DEADLINE_EXCEEDED: 'DEADLINE_EXCEEDED',
   /** The caller aborted the operation through its `AbortSignal`. */
   ABORTED: 'ABORTED',
+  /**
+   * Not sent: Zoho has been failing (5xx, network errors, timeouts) and the circuit breaker holds
+   * requests until its next probe (`lookup.circuitBreaker`).
+   */
+  CIRCUIT_OPEN: 'CIRCUIT_OPEN',
   /** A token store failed to read, write, decrypt or lock. */
   TOKEN_STORE: 'TOKEN_STORE',
   /** The connector was closed; create a new one. */
@@ -83,7 +88,8 @@ export type TransportErrorCode =
   | typeof ErrorCode.NETWORK
   | typeof ErrorCode.TIMEOUT
   | typeof ErrorCode.DEADLINE_EXCEEDED
-  | typeof ErrorCode.ABORTED;
+  | typeof ErrorCode.ABORTED
+  | typeof ErrorCode.CIRCUIT_OPEN;
 
 const BRAND = Symbol.for('zoho-crm-connector/error');
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');

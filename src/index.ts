@@ -88,6 +88,7 @@ export { DEFAULT_SCOPES } from './oauth/scopes.js';
 export type { AuthorizationLostEvent, TokenRefreshedEvent } from './oauth/token-manager.js';
 export type {
   ConnectorOptions,
+  CircuitBreakerOptions,
   CreateRecordsOptions,
   EndpointOverrides,
   HttpOptions,

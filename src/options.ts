@@ -142,6 +142,37 @@ export interface LookupOptions {
   discoverPhoneFields?: boolean;
   /** Cache bounds and lifetimes. */
   cache?: LookupCacheOptions;
+  /**
+   * While Zoho is failing (5xx, network errors, timeouts; not a 4xx about the query, not auth),
+   * lookups and directory searches stop sending requests: after `failureThreshold` consecutive failed
+   * requests, `lookupCaller` answers `null` at once (the `lookup` event says `reason: 'CIRCUIT_OPEN'`)
+   * and `searchDirectory` throws a `CIRCUIT_OPEN` TransportError, except for one probe request per
+   * `probeIntervalMs`; the first probe Zoho answers closes the circuit again. `false` turns it off.
+   * @default { failureThreshold: 3, probeIntervalMs: 5000 }
+   */
+  circuitBreaker?: CircuitBreakerOptions | false;
+}
+
+/**
+ * Circuit-breaker settings of the caller-ID lookup and directory search (see
+ * `LookupOptions.circuitBreaker`; docs/caller-id.md explains it).
+ * @example
+ * ```ts
+ * const circuitBreaker: CircuitBreakerOptions = { failureThreshold: 5, probeIntervalMs: 10_000 };
+ * ```
+ * @group Options
+ */
+export interface CircuitBreakerOptions {
+  /**
+   * Consecutive failed requests (5xx, network errors, timeouts) that open the circuit (1 to 100).
+   * @default 3
+   */
+  failureThreshold?: number;
+  /**
+   * While open, one probe request goes out per this many ms (100 ms to 10 minutes).
+   * @default 5000
+   */
+  probeIntervalMs?: number;
 }
 
 /**
@@ -480,6 +511,18 @@ const LookupSchema = z.strictObject({
   multipleMatches: z.enum(['mostRecentlyModified', 'firstReturned']).default('mostRecentlyModified'),
   discoverPhoneFields: z.boolean().default(false),
   cache: LookupCacheSchema.prefault({}),
+  circuitBreaker: z
+    .union(
+      [
+        z.literal(false),
+        z.strictObject({
+          failureThreshold: positiveInt(100).default(3),
+          probeIntervalMs: z.number().int().min(100).max(600_000).default(5_000),
+        }),
+      ],
+      { error: 'must be false or { failureThreshold, probeIntervalMs }' },
+    )
+    .prefault({}),
 });
 
 const apiName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/, 'must be a Zoho field API name');

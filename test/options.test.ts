@@ -41,6 +41,7 @@ describe('parseConnectorOptions', () => {
         multipleMatches: 'mostRecentlyModified',
         discoverPhoneFields: false,
         cache: { maxEntries: 10_000, ttlMs: 300_000, negativeTtlMs: 60_000 },
+        circuitBreaker: { failureThreshold: 3, probeIntervalMs: 5_000 },
       },
       journal: {
         enabled: true,

@@ -11,6 +11,7 @@ import type { ZodType } from 'zod';
 import { ErrorCode, isZohoCrmError, RateLimitError, ZohoApiError, type ZohoCrmError } from '../errors.js';
 import { type Logger, noopLogger } from '../logger.js';
 import { urlPath } from '../redact.js';
+import { type CircuitBreaker, guardAttempt } from './circuit-breaker.js';
 import { createConcurrencyGate } from './gate.js';
 import { withRetry } from './retry.js';
 import { attemptSignal, isTimeoutReason } from './signals.js';
@@ -89,6 +90,8 @@ export interface ZohoRequest<T> {
    * answers 400 with `data[]`): returned like a success when the body has a `data` array.
    */
   recordResultStatuses?: readonly number[];
+  /** Guards every attempt (lookups and directory search): refused while Zoho is failing. */
+  circuit?: CircuitBreaker | undefined;
 }
 
 /** @internal */
@@ -195,7 +198,10 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
     };
 
     try {
-      return await withRetry(sendOnce, {
+      const attempt = req.circuit
+        ? guardAttempt(req.circuit, sendOnce, { method, path: req.path })
+        : sendOnce;
+      return await withRetry(attempt, {
         retries: options.retries,
         baseDelayMs: options.backoff?.baseDelayMs ?? 250,
         maxDelayMs: options.backoff?.maxDelayMs ?? 8_000,

@@ -13,6 +13,7 @@ import { listPhoneFields } from '../crm/fields.js';
 import { coqlQuery, searchRecords } from '../crm/records.js';
 import type { ZohoRecord } from '../crm/schemas.js';
 import { ErrorCode, isZohoCrmError, TransportError, ZohoCrmError } from '../errors.js';
+import { withCircuitBreaker } from '../http/circuit-breaker.js';
 import type { ZohoHttp } from '../http/client.js';
 import { type Logger, noopLogger } from '../logger.js';
 import type { LookupModule, PbxContactsProvider, ResolvedConnectorOptions } from '../options.js';
@@ -92,7 +93,9 @@ const NOT_PUBLIC = '';
 export function createCallerLookup(
   options: CallerLookupOptions,
 ): CallerLookupEngine & { readonly cacheSize: number } {
-  const { http, lookup } = options;
+  const { lookup } = options;
+  // While Zoho is failing, lookups and directory searches cost one probe per interval (finding 9).
+  const http = withCircuitBreaker(options.http, lookup.circuitBreaker, options.now);
   const logger = options.logger ?? noopLogger;
   const clock = options.now ? { now: options.now } : undefined;
   const cache = new LRUCache<string, Cached>({

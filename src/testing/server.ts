@@ -274,8 +274,7 @@ function lazyBody(req: IncomingMessage, limits: BodyLimits) {
   return { stream, progress };
 }
 
-const TOO_LARGE_PAGE =
-  '<!doctype html><html><body><h1>413 Request Entity Too Large</h1></body></html>';
+const TOO_LARGE_PAGE = '<!doctype html><html><body><h1>413 Request Entity Too Large</h1></body></html>';
 
 async function serve(
   router: ZohoRouter,
@@ -294,7 +293,9 @@ async function serve(
     }
     const declared = Number(req.headers['content-length'] ?? 0);
     const hasBody =
-      method !== 'GET' && method !== 'HEAD' && (declared > 0 || req.headers['transfer-encoding'] !== undefined);
+      method !== 'GET' &&
+      method !== 'HEAD' &&
+      (declared > 0 || req.headers['transfer-encoding'] !== undefined);
     if (hasBody && declared > limits.maxBytes) {
       // Refused on the declared size alone, like a front-end server: not one byte of it is read.
       res.writeHead(413, { 'content-type': 'text/html;charset=UTF-8', connection: 'close' });
