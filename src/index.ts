@@ -87,8 +87,8 @@ export { type CallbackInput, type CallbackParams, parseCallback } from './oauth/
 export { DEFAULT_SCOPES } from './oauth/scopes.js';
 export type { AuthorizationLostEvent, TokenRefreshedEvent } from './oauth/token-manager.js';
 export type {
-  ConnectorOptions,
   CircuitBreakerOptions,
+  ConnectorOptions,
   CreateRecordsOptions,
   EndpointOverrides,
   HttpOptions,

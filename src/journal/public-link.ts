@@ -220,7 +220,7 @@ function linkTarget(url: string | URL): URL | undefined {
     return parsed && HTTP_SCHEME.test(parsed.protocol) ? parsed : undefined;
   }
   // Whitespace, control characters and backslashes are never part of a request line.
-  if (/[\u0000-\u0020\u007f\\]/.test(url)) return undefined;
+  if (/[\p{Cc}\s\\]/u.test(url)) return undefined;
   const absolute = /^https?:\/\/[^/?#]*/i.exec(url);
   if (!absolute && !/^\/(?!\/)/.test(url)) return undefined;
   const parsed = parseUrl(url, 'http://link.invalid');
