@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { ConfigError, type ConfigIssue } from './errors.js';
 
 /**
  * A Zoho CRM edition.
@@ -61,6 +62,7 @@ export const EDITION_NAMES: readonly Edition[] = Object.freeze(Object.keys(EDITI
 /**
  * API credits an org gets per rolling 24 hours: base + users × per-user, plus purchased add-ons,
  * capped at the edition's maximum.
+ * @throws {@link ConfigError} for an unknown edition or a count that is not a number.
  * @example
  * ```ts
  * dailyCredits('Enterprise', 10); // 60_000
@@ -68,6 +70,13 @@ export const EDITION_NAMES: readonly Edition[] = Object.freeze(Object.keys(EDITI
  * @group Editions
  */
 export function dailyCredits(edition: Edition, users: number, addOnCredits = 0): number {
+  const issues: ConfigIssue[] = [];
+  if (typeof edition !== 'string' || !Object.hasOwn(EDITIONS, edition)) {
+    issues.push({ path: 'edition', message: `must be one of ${EDITION_NAMES.join(', ')}` });
+  }
+  if (!isNumber(users)) issues.push({ path: 'users', message: 'must be a number' });
+  if (!isNumber(addOnCredits)) issues.push({ path: 'addOnCredits', message: 'must be a number' });
+  if (issues.length > 0) throw new ConfigError(issues, 'dailyCredits arguments');
   const e = EDITIONS[edition];
   return Math.min(
     e.maxCredits,
@@ -78,6 +87,7 @@ export function dailyCredits(edition: Edition, users: number, addOnCredits = 0):
 /**
  * Credits one API call costs (Zoho's table): insert/update/upsert 1 per 10 records (so 1 to 10 per call),
  * everything else 1 unless stated.
+ * @throws {@link ConfigError} when `records` is not a number.
  * @example
  * ```ts
  * creditsForWrite(100); // 10
@@ -85,5 +95,12 @@ export function dailyCredits(edition: Edition, users: number, addOnCredits = 0):
  * @group Editions
  */
 export function creditsForWrite(records: number): number {
+  if (!isNumber(records)) {
+    throw new ConfigError([{ path: 'records', message: 'must be a number' }], 'creditsForWrite arguments');
+  }
   return Math.max(1, Math.ceil(records / 10));
+}
+
+function isNumber(value: unknown): value is number {
+  return typeof value === 'number' && !Number.isNaN(value);
 }

@@ -243,6 +243,7 @@ export function regionFromApiDomain(apiDomain: string): Region {
 /**
  * The web URL of a CRM record, for screen pops: `https://crm.zoho.eu/crm/tab/Contacts/123`.
  * With an org id (`org12345`-style URLs) the link opens directly in that organisation.
+ * @throws {@link ConfigError} when an argument is not a string (or `region` has no `crmWebUrl`).
  * @example
  * ```ts
  * recordUrl(getRegion('US'), 'Leads', '4876876000000333001'); // 'https://crm.zoho.com/crm/tab/Leads/4876876000000333001'
@@ -255,6 +256,16 @@ export function recordUrl(
   id: string,
   orgId?: string,
 ): string {
+  const base = (region as { crmWebUrl?: unknown } | null | undefined)?.crmWebUrl;
+  const issues = [
+    ...(typeof base === 'string' ? [] : [{ path: 'region', message: 'must be a Region (with crmWebUrl)' }]),
+    ...(typeof module === 'string' ? [] : [{ path: 'module', message: 'must be a string' }]),
+    ...(typeof id === 'string' ? [] : [{ path: 'id', message: 'must be a string' }]),
+    ...(orgId === undefined || typeof orgId === 'string'
+      ? []
+      : [{ path: 'orgId', message: 'must be a string' }]),
+  ];
+  if (issues.length > 0) throw new ConfigError(issues, 'recordUrl arguments');
   const org = orgId ? `org${encodeURIComponent(orgId)}/` : '';
   return `${region.crmWebUrl}/crm/${org}tab/${encodeURIComponent(module)}/${encodeURIComponent(id)}`;
 }

@@ -649,8 +649,10 @@ function _maxExtension(options: ClassifyOptions | undefined): number {
 let lastParsed: { input: string; phone: PhoneNumber } | undefined;
 
 function _parseE164(e164: string): PhoneNumber {
-  if (lastParsed?.input === e164) return lastParsed.phone;
-  const phone = E164_SHAPE.test(e164) ? parsePhoneNumberFromString(e164) : undefined;
+  // Only a string can hit the memo (`undefined` would match an empty one).
+  if (typeof e164 === 'string' && lastParsed?.input === e164) return lastParsed.phone;
+  const phone =
+    typeof e164 === 'string' && E164_SHAPE.test(e164) ? parsePhoneNumberFromString(e164) : undefined;
   if (!phone) throw _notE164();
   lastParsed = { input: e164, phone };
   return phone;
@@ -672,7 +674,7 @@ interface Caller {
 let lastCaller: Caller | undefined;
 
 function _caller(e164: string): Caller {
-  if (lastCaller?.input === e164) return lastCaller;
+  if (typeof e164 === 'string' && lastCaller?.input === e164) return lastCaller;
   const phone = _parseE164(e164);
   lastCaller = {
     input: e164,
