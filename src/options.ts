@@ -145,7 +145,7 @@ export interface LookupOptions {
   /**
    * While Zoho is failing (5xx, network errors, timeouts; not a 4xx about the query, not auth),
    * lookups and directory searches stop sending requests: after `failureThreshold` consecutive failed
-   * requests, `lookupCaller` answers `null` at once (the `lookup` event says `reason: 'CIRCUIT_OPEN'`)
+   * requests, `lookupCaller` answers `null` at once (the `lookup` event's `error.code` is `CIRCUIT_OPEN`)
    * and `searchDirectory` throws a `CIRCUIT_OPEN` TransportError, except for one probe request per
    * `probeIntervalMs`; the first probe Zoho answers closes the circuit again. `false` turns it off.
    * @default { failureThreshold: 3, probeIntervalMs: 5000 }

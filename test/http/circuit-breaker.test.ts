@@ -130,7 +130,7 @@ describe('finding 9: no request storm while Zoho is down (circuit breaker)', () 
       expect(opened).toBeLessThanOrEqual(3);
       for (const number of numbers) expect(await engine.lookupCaller(number)).toBeNull();
       expect(sent()).toBe(opened);
-      expect(events.at(-1)).toMatchObject({ match: null, source: 'none', reason: 'CIRCUIT_OPEN' });
+      expect(events.at(-1)).toMatchObject({ match: null, error: { code: 'CIRCUIT_OPEN' } });
 
       // Three probe intervals of 20 lookups each: one probe request per interval.
       for (let interval = 1; interval <= 3; interval++) {
