@@ -207,7 +207,7 @@ const httpUrl = z
   .max(2048, 'must be at most 2048 characters')
   .refine(isHttpUrl, 'must be an absolute http(s) URL');
 /**
- * Zoho takes `yyyy-MM-ddTHH:mm:ss±HH:mm` (ZOHO-API.md §9): a four-digit year in any time zone. Calls
+ * Zoho takes datetimes as `yyyy-MM-ddTHH:mm:ss±HH:mm`: a four-digit year in any time zone. Calls
  * before 1970 or within 14 hours of the year 10000 would be dead-lettered, so they are refused here.
  */
 const EARLIEST_CALL_MS = Date.UTC(1970, 0, 1);
