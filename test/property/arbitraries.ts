@@ -7,20 +7,6 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import { isZohoCrmError } from '../../src/errors.js';
 
-/**
- * Inputs other branches of issue 12 fix (not this one): until the lead merges them, the properties
- * leave these inputs out. Set an entry to false (or delete it) once its branch is on main.
- */
-export const PENDING = {
-  /** i10-contract: parseCallback(null|undefined), regionFromCallback(null), handleCallback(null|undefined) throw TypeError today. */
-  nullCallback: true,
-  /**
-   * i10-contract: searchDirectory('0A', null) and searchDirectory(q, { limit: 10n | Symbol() }) throw
-   * TypeError today.
-   */
-  directoryOptions: true,
-} as const;
-
 /** Runs per property: enough to hit every arbitrary branch, small enough for the suite to stay < 30 s. */
 export const RUNS = Number(process.env.PROPERTY_RUNS ?? 60);
 
