@@ -151,6 +151,7 @@ export class ZohoCrmConnector {
     });
     this.#http = createZohoHttp({
       tokens: this.#tokens,
+      secrets,
       fetch: resolved.fetch,
       timeoutMs: resolved.http.timeoutMs,
       deadlineMs: resolved.http.deadlineMs,

@@ -73,8 +73,17 @@ export function redactValue(value: unknown, secrets: Iterable<string> = [], dept
   if (Array.isArray(value)) return value.map((item) => redactValue(item, list, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value)) {
-    out[key] =
-      isSecretKey(key) && item !== undefined && item !== null ? REDACTED : redactValue(item, list, depth + 1);
+    // Keys are redacted too (a response may echo a secret as a key); defineProperty keeps a
+    // `__proto__` key an own property instead of a prototype change.
+    Object.defineProperty(out, redactText(key, list), {
+      value:
+        isSecretKey(key) && item !== undefined && item !== null
+          ? REDACTED
+          : redactValue(item, list, depth + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

@@ -10,7 +10,7 @@ import { ofetch } from 'ofetch';
 import type { ZodType } from 'zod';
 import { ErrorCode, isZohoCrmError, RateLimitError, ZohoApiError, type ZohoCrmError } from '../errors.js';
 import { type Logger, noopLogger } from '../logger.js';
-import { urlPath } from '../redact.js';
+import { redactText, urlPath } from '../redact.js';
 import { type CircuitBreaker, guardAttempt } from './circuit-breaker.js';
 import { createConcurrencyGate } from './gate.js';
 import { withRetry } from './retry.js';
@@ -61,6 +61,11 @@ export interface ZohoHttpOptions {
   maxRetryAfterMs?: number;
   random?: () => number;
   logger?: Logger;
+  /**
+   * Secrets besides the access token that no error may carry (the client secret, the state secret):
+   * scrubbed from every field of every error built from a response.
+   */
+  secrets?: readonly string[] | undefined;
   /** Observes every 429 (for the connector's `rateLimited` event). */
   onRateLimited?: (error: RateLimitError) => void;
 }
@@ -117,6 +122,7 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
   const logger = options.logger ?? noopLogger;
   const gate = createConcurrencyGate(options.maxConcurrency);
   const version = options.apiVersion ?? 'v8';
+  const knownSecrets = options.secrets ?? [];
   const $fetch = ofetch.create(
     { retry: false, ignoreResponseError: true, responseType: 'text' },
     options.fetch ? { fetch: options.fetch } : {},
@@ -129,7 +135,7 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
     const callerSignal = req.signal;
     let grant: AccessGrant | undefined;
     let url = '';
-    const secrets = () => (grant ? [grant.accessToken] : []);
+    const secrets = () => (grant ? [grant.accessToken, ...knownSecrets] : knownSecrets);
 
     const classifyAbort = (): TransportFailureKind =>
       callerSignal?.aborted && !isTimeoutReason(callerSignal.reason) ? 'aborted' : 'deadline';
@@ -144,7 +150,11 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
       }
       // 2xx, including 207 multi-status whose per-record results the caller inspects.
       if ((response.status >= 200 && response.status < 300) || hasRecordResults(response, req)) {
-        return { status: response.status, headers: response.headers, data: parseBody(response, req, url) };
+        return {
+          status: response.status,
+          headers: response.headers,
+          data: parseBody(response, req, url, secrets()),
+        };
       }
       const error = toZohoError(
         {
@@ -277,6 +287,7 @@ function parseBody<T>(
   response: { status: number; body: string },
   req: ZohoRequest<T>,
   url: string,
+  secrets: readonly string[],
 ): T | undefined {
   if (response.status === 204 || response.body.trim() === '') return undefined;
   let json: unknown;
@@ -296,9 +307,11 @@ function parseBody<T>(
   if (!req.schema) return json as T;
   const parsed = req.schema.safeParse(json);
   if (parsed.success) return parsed.data;
+  // Issue paths can hold keys of the response (record keys), which may echo what we sent.
+  const pathOf = (issue: { path: PropertyKey[] }) => issue.path.map((p) => redactText(String(p), secrets));
   const paths = parsed.error.issues
     .slice(0, 5)
-    .map((issue) => issue.path.map(String).join('.') || '(root)')
+    .map((issue) => pathOf(issue).join('.') || '(root)')
     .join(', ');
   throw new ZohoApiError(
     `Zoho answered ${req.method} ${urlPath(url)} with an unexpected body shape (at ${paths})`,
@@ -310,7 +323,7 @@ function parseBody<T>(
       details: {
         issues: parsed.error.issues
           .slice(0, 5)
-          .map((i) => ({ path: i.path.map(String), message: i.message })),
+          .map((i) => ({ path: pathOf(i), message: redactText(i.message, secrets) })),
       },
     },
   );

@@ -14,7 +14,7 @@ import {
   ZohoApiError,
   type ZohoCrmError,
 } from '../errors.js';
-import { redactText, urlPath } from '../redact.js';
+import { redactText, redactValue, urlPath } from '../redact.js';
 
 /** Bodies longer than this are not quoted in errors. @internal */
 export const MAX_QUOTED_BODY = 200;
@@ -50,26 +50,30 @@ export type HttpFailure =
  * @internal
  */
 export function toZohoError(failure: HttpFailure, secrets: readonly string[] = []): ZohoCrmError {
-  const method = failure.method.toUpperCase();
+  const method = redactText(failure.method.toUpperCase(), secrets);
   const path = redactText(urlPath(failure.url), secrets);
   const where = `${method} ${path}`;
   if (failure.kind !== 'response')
-    return transportError(failure.kind, where, { method, path }, failure.cause);
+    return transportError(failure.kind, where, { method, path }, cleanCause(failure.cause, secrets));
 
   const { status } = failure;
   const bodyText = failure.body ?? '';
   const parsed = parseJson(bodyText);
   const envelope = findEnvelope(parsed);
+  // Every field taken from the response goes through this: the body may echo what we sent.
   const clean = (text: string) => redactText(text, secrets);
 
   if (envelope.kind === 'oauth') {
-    return oauthError(envelope.error, envelope.description ? clean(envelope.description) : undefined);
+    return oauthError(
+      clean(envelope.error),
+      envelope.description ? clean(envelope.description) : undefined,
+    );
   }
 
   if (envelope.kind === 'zoho') {
-    const zohoCode = envelope.code;
+    const zohoCode = clean(envelope.code);
     const zohoMessage = clean(envelope.message ?? '');
-    const details = envelope.details;
+    const details = redactValue(envelope.details, secrets) as Record<string, unknown>;
     if (status === 429 || zohoCode === 'TOO_MANY_REQUESTS') {
       return rateLimitError(failure, where, { method, path, zohoCode, details }, zohoMessage);
     }
@@ -191,6 +195,7 @@ const OAUTH_ERRORS: Record<string, { code: AuthErrorCode; reauthorize: boolean; 
   },
 };
 
+/** `error` and `description` arrive already redacted. */
 function oauthError(error: string, description: string | undefined): AuthError {
   const known = OAUTH_ERRORS[error];
   if (known)
@@ -204,8 +209,8 @@ function oauthError(error: string, description: string | undefined): AuthError {
   }
   return new AuthError(
     ErrorCode.AUTH_REFRESH_FAILED,
-    `Zoho's token endpoint answered with error "${redactText(error)}"${description ? `: ${description}` : ''}`,
-    { zohoCode: redactText(error) },
+    `Zoho's token endpoint answered with error "${error}"${description ? `: ${description}` : ''}`,
+    { zohoCode: error },
   );
 }
 
@@ -268,6 +273,24 @@ function transportError(
     fields,
     cause === undefined ? {} : { cause },
   );
+}
+
+/**
+ * The cause with every known secret removed from its message (the error classes then keep only its
+ * name, message and code). A fetch failure may quote the request it failed on.
+ */
+function cleanCause(cause: unknown, secrets: readonly string[]): unknown {
+  if (cause === undefined || secrets.length === 0) return cause;
+  if (typeof cause === 'string') return redactText(cause, secrets);
+  if (typeof cause !== 'object' || cause === null) return cause;
+  const source = cause as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
+  const inner = (source.cause as { code?: unknown } | undefined)?.code;
+  const code = typeof source.code === 'string' ? source.code : typeof inner === 'string' ? inner : undefined;
+  return {
+    name: typeof source.name === 'string' ? source.name : 'Error',
+    message: redactText(String(source.message ?? ''), secrets),
+    ...(code === undefined ? {} : { code }),
+  };
 }
 
 function networkReason(cause: unknown): string {
