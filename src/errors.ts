@@ -28,6 +28,11 @@ export const ErrorCode = {
   AUTH_STATE_MISMATCH: 'AUTH_STATE_MISMATCH',
   /** The OAuth callback lacks its code or names an accounts server that is not Zoho's (or an override). */
   AUTH_INVALID_CALLBACK: 'AUTH_INVALID_CALLBACK',
+  /**
+   * The stored grant names an accounts server that is neither one of Zoho's (the region table) nor a
+   * configured endpoint: no secret was sent there. Authorize again.
+   */
+  AUTH_UNTRUSTED_ACCOUNTS_SERVER: 'AUTH_UNTRUSTED_ACCOUNTS_SERVER',
   /** The user pressed Deny on Zoho's consent page, or has no CRM organisation. */
   AUTH_ACCESS_DENIED: 'AUTH_ACCESS_DENIED',
   /** Zoho (or the connector's own guard) refused to mint more tokens for now. */

@@ -64,10 +64,7 @@ export function toZohoError(failure: HttpFailure, secrets: readonly string[] = [
   const clean = (text: string) => redactText(text, secrets);
 
   if (envelope.kind === 'oauth') {
-    return oauthError(
-      clean(envelope.error),
-      envelope.description ? clean(envelope.description) : undefined,
-    );
+    return oauthError(clean(envelope.error), envelope.description ? clean(envelope.description) : undefined);
   }
 
   if (envelope.kind === 'zoho') {

@@ -11,7 +11,7 @@ import type { RegionCode } from '../regions.js';
 import type { StoredTokens } from '../stores/types.js';
 import { buildAuthorizeUrl } from './authorize-url.js';
 import { type CallbackInput, parseCallback } from './callback.js';
-import { endpointsFor, resolveCallbackTarget } from './endpoints.js';
+import { endpointsFor, resolveCallbackTarget, trustedAccountsUrl } from './endpoints.js';
 import { exchangeCode } from './exchange-code.js';
 import { revokeToken } from './revoke-token.js';
 import { DEFAULT_SCOPES } from './scopes.js';
@@ -71,6 +71,11 @@ export interface RevokeResult {
   deletedLocally: boolean;
   /** Why Zoho did not confirm, when it did not. */
   reason?: string;
+  /**
+   * The error code behind `reason`, when there is one: e.g. `AUTH_UNTRUSTED_ACCOUNTS_SERVER` (the stored
+   * grant named a server that is not Zoho's; nothing was sent), `NETWORK`, `ZOHO_API`.
+   */
+  code?: ErrorCode;
 }
 
 /** @internal */
@@ -168,18 +173,25 @@ export function createAuthorization(options: AuthorizationOptions): Authorizatio
       if (!stored) return { revokedAtZoho: false, deletedLocally: false, reason: 'not authorized' };
       try {
         await revokeToken({
-          accountsUrl: stored.accountsServer,
+          // The refresh token goes only to Zoho's accounts servers or a configured one (throws otherwise).
+          accountsUrl: trustedAccountsUrl(stored.accountsServer, options.endpoints),
           refreshToken: stored.refreshToken,
+          secrets: [options.clientSecret, stored.accessToken],
           fetch: options.fetch,
         });
         return { revokedAtZoho: true, deletedLocally: true };
       } catch (error) {
-        const reason = isZohoCrmError(error) ? error.message : 'unknown error';
+        const known = isZohoCrmError(error);
         logger.warn(
-          { connectionId: options.connectionId },
+          { connectionId: options.connectionId, code: known ? error.code : 'UNKNOWN' },
           'zoho did not confirm the revocation; tokens deleted locally',
         );
-        return { revokedAtZoho: false, deletedLocally: true, reason };
+        return {
+          revokedAtZoho: false,
+          deletedLocally: true,
+          reason: known ? error.message : 'unknown error',
+          ...(known ? { code: error.code } : {}),
+        };
       }
     },
   };

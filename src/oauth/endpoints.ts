@@ -63,6 +63,36 @@ export function resolveCallbackTarget(
   return endpointsFor(fromLocation ?? configured, overrides);
 }
 
+/**
+ * The accounts server a stored grant may be refreshed or revoked at. The store entry's
+ * `accountsServer` is data, not configuration: it is honoured only when it is one of Zoho's accounts
+ * servers over https (the region table) or a configured override, and the URL returned is always the
+ * table's or the configuration's, never the stored string.
+ * @throws {@link AuthError} `AUTH_UNTRUSTED_ACCOUNTS_SERVER` for anything else; nothing is sent then.
+ * @internal
+ */
+export function trustedAccountsUrl(
+  accountsServer: unknown,
+  overrides: EndpointOverrides | undefined,
+): string {
+  const server = typeof accountsServer === 'string' ? trimSlash(accountsServer.trim()) : '';
+  const configured = [
+    ...Object.values(overrides?.regions ?? {}).map((endpoints) => endpoints?.accountsUrl),
+    overrides?.accountsUrl,
+  ];
+  for (const url of configured) if (url && trimSlash(url) === server) return trimSlash(url);
+  try {
+    return regionFromAccountsServer(server).accountsUrl;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new AuthError(
+      ErrorCode.AUTH_UNTRUSTED_ACCOUNTS_SERVER,
+      "The stored grant names an accounts server that is neither one of Zoho's nor a configured endpoint; no secret was sent to it. Check who can write the token store, then authorize again.",
+      { reauthorize: true },
+    );
+  }
+}
+
 function regionOfLocation(location: string): RegionCode | undefined {
   try {
     return getRegion(location).code;

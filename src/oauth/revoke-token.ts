@@ -22,7 +22,7 @@ export interface RevokeTokenOptions extends AccountsCallOptions {
  * @internal
  */
 export async function revokeToken(options: RevokeTokenOptions): Promise<void> {
-  const secrets = [options.refreshToken];
+  const secrets = [options.refreshToken, ...(options.secrets ?? [])];
   const { status, headers, body, url } = await postForm(options, '/oauth/v2/token/revoke', {}, secrets, {
     token: options.refreshToken,
   });

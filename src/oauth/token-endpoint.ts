@@ -21,6 +21,8 @@ export interface AccountsCallOptions {
   timeoutMs?: number | undefined;
   /** Clock for expiry computation (tests). */
   now?: (() => number) | undefined;
+  /** More values no error may carry, besides the ones the call sends (e.g. the current access token). */
+  secrets?: readonly string[] | undefined;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function postTokenForm(
   secrets: readonly string[],
 ): Promise<TokenSet> {
   const { status, headers, body, url } = await postForm(options, path, form, secrets);
+  const known = [...secrets, ...(options.secrets ?? [])];
   const json = safeJson(body);
   const hasError = typeof json === 'object' && json !== null && 'error' in json;
   if (status < 200 || status >= 300 || hasError || json === undefined) {
@@ -46,7 +49,7 @@ export async function postTokenForm(
         code: ErrorCode.ZOHO_INVALID_RESPONSE,
       });
     }
-    throw toZohoError({ kind: 'response', method: 'POST', url, status, headers, body }, secrets);
+    throw toZohoError({ kind: 'response', method: 'POST', url, status, headers, body }, known);
   }
   const parsed = TokenResponseSchema.safeParse(json);
   if (!parsed.success) {
@@ -85,7 +88,7 @@ export async function postForm(
     });
   } catch (cause) {
     const kind = options.signal?.aborted ? 'aborted' : timeout.aborted ? 'timeout' : 'network';
-    throw toZohoError({ kind, method: 'POST', url: base, cause }, secrets);
+    throw toZohoError({ kind, method: 'POST', url: base, cause }, [...secrets, ...(options.secrets ?? [])]);
   }
   const body = await response.text().catch(() => '');
   return { status: response.status, headers: response.headers, body, url: base };

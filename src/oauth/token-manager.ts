@@ -7,7 +7,12 @@
  * - a proactive refresh shortly before expiry keeps refresh latency off the hot path;
  * - a local guard keeps grants under Zoho's 10 per 10 minutes per refresh token;
  * - `invalid_code` on refresh means the grant is gone: tokens are deleted, `authorizationLost` fires
- *   once, and calls fail fast with `reauthorize: true` until an admin authorizes again.
+ *   once, and calls fail fast with `reauthorize: true` until an admin authorizes again;
+ * - a refresh replaces or deletes only the grant it refreshed: under the lock it re-reads the store
+ *   before writing, and a grant stored meanwhile (a new authorization) wins; `saveGrant` and `forget`
+ *   take the same lock;
+ * - the client secret and the refresh token go only to an accounts server of the region table or of
+ *   the configured endpoints, whatever the store entry says.
  *
  * @module
  */
@@ -17,9 +22,9 @@ import { type Logger, noopLogger } from '../logger.js';
 import type { EndpointOverrides } from '../options.js';
 import type { RegionCode } from '../regions.js';
 import type { StoredTokens, TokenStore } from '../stores/types.js';
-import { endpointsFor } from './endpoints.js';
+import { endpointsFor, trustedAccountsUrl } from './endpoints.js';
 import { refreshAccessToken } from './refresh-token.js';
-import { isStale } from './token-set.js';
+import { isStale, type TokenSet } from './token-set.js';
 
 /** @internal */
 export interface TokenManagerOptions {
@@ -72,6 +77,11 @@ export interface AuthorizationLostEvent {
   code: ErrorCode;
   /** Human-readable reason. */
   reason: string;
+  /**
+   * When the lost grant was authorized (epoch ms), when it is known: a host that has just stored a newer
+   * grant (on any node) can tell that this loss is not about it.
+   */
+  grantedAt: number | undefined;
 }
 
 /** @internal */
@@ -106,7 +116,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   let inflight: Promise<StoredTokens> | undefined;
   let refreshes = 0;
   let hadGrant = false;
-  let lost: { at: number; error: AuthError } | undefined;
+  let lost: { at: number; error: AuthError; refreshToken: string | undefined } | undefined;
   let proactive: { timer: ReturnType<typeof setTimeout>; for: number } | undefined;
   let closed = false;
   const grants = new Map<string, number[]>();
@@ -123,8 +133,25 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       { reauthorize: true },
     );
 
-  function markLost(error: AuthError) {
-    lost = { at: now(), error };
+  const lockTtlMs = options.lockTtlMs ?? 30_000;
+  /** Runs `fn` under the store's cross-process lock when it has one. */
+  const locked = <T>(fn: () => Promise<T>): Promise<T> =>
+    store.withLock ? store.withLock(connectionId, lockTtlMs, fn) : fn();
+  /** Whether two entries are the same grant (one authorization; refreshes keep its refresh token). */
+  const sameGrant = (a: StoredTokens | undefined, b: StoredTokens): a is StoredTokens =>
+    a !== undefined && a.refreshToken === b.refreshToken;
+
+  /** Takes a grant found in the store as current (another node stored or refreshed it). */
+  function adopt(tokens: StoredTokens): StoredTokens {
+    cached = tokens;
+    hadGrant = true;
+    lost = undefined;
+    return tokens;
+  }
+
+  function markLost(error: AuthError, grant?: StoredTokens) {
+    const known = grant ?? cached;
+    lost = { at: now(), error, refreshToken: known?.refreshToken };
     cached = undefined;
     cancelProactive();
     if (hadGrant) {
@@ -133,7 +160,12 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         { connectionId, code: error.code },
         'zoho authorization lost; an admin must authorize again',
       );
-      options.onAuthorizationLost?.({ connectionId, code: error.code, reason: error.message });
+      options.onAuthorizationLost?.({
+        connectionId,
+        code: error.code,
+        reason: error.message,
+        grantedAt: known?.grantedAt,
+      });
     }
   }
 
@@ -170,6 +202,17 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       cached = stored;
       return stored;
     };
+    let accountsUrl: string;
+    try {
+      accountsUrl = trustedAccountsUrl(stored.accountsServer, options.endpoints);
+    } catch (error) {
+      logger.error(
+        { connectionId, code: isZohoCrmError(error) ? error.code : 'UNKNOWN' },
+        'the stored zoho grant names an untrusted accounts server; nothing was sent',
+      );
+      if (stillUsable) return keepCurrent();
+      throw error;
+    }
     if (!guardAllows(stored.refreshToken)) {
       if (stillUsable) return keepCurrent();
       throw new AuthError(
@@ -179,32 +222,25 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       );
     }
     recordGrant(stored.refreshToken);
+    let set: TokenSet;
     try {
-      const set = await refreshAccessToken({
-        accountsUrl: stored.accountsServer,
+      set = await refreshAccessToken({
+        accountsUrl,
         clientId: options.clientId,
         clientSecret: options.clientSecret,
         refreshToken: stored.refreshToken,
+        secrets: [stored.accessToken],
         fetch: options.fetch,
         now,
       });
-      const next: StoredTokens = {
-        ...stored,
-        accessToken: set.accessToken,
-        expiresAt: set.expiresAt,
-        apiDomain: set.apiDomain ?? stored.apiDomain,
-      };
-      if (set.scope) next.scope = set.scope;
-      await store.set(connectionId, next);
-      cached = next;
-      refreshes++;
-      logger.info({ connectionId, expiresAt: next.expiresAt }, 'zoho access token refreshed');
-      options.onTokenRefreshed?.({ connectionId, region: next.region, expiresAt: next.expiresAt });
-      return next;
     } catch (error) {
       if (error instanceof AuthError && error.code === ErrorCode.AUTH_INVALID_GRANT) {
-        await store.delete(connectionId);
-        markLost(error);
+        // Compare-and-delete: only the grant this refresh used is gone. A grant stored meanwhile (the
+        // admin authorized again, on this node or another) is the connection's grant now.
+        const current = await store.get(connectionId);
+        if (current && !sameGrant(current, stored)) return adopt(current);
+        if (current) await store.delete(connectionId);
+        markLost(error, stored);
         throw error;
       }
       if (stillUsable) {
@@ -216,15 +252,34 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       }
       throw error;
     }
+    const next: StoredTokens = {
+      ...stored,
+      accessToken: set.accessToken,
+      expiresAt: set.expiresAt,
+      apiDomain: set.apiDomain ?? stored.apiDomain,
+    };
+    if (set.scope) next.scope = set.scope;
+    // Replace only the grant that was refreshed: a new authorization or a revoke may have landed while
+    // Zoho answered (a store without a lock, or a lock that expired).
+    const current = await store.get(connectionId);
+    if (!sameGrant(current, stored)) {
+      if (current) return adopt(current);
+      const error = notConnected();
+      markLost(error, stored);
+      throw error;
+    }
+    await store.set(connectionId, next);
+    cached = next;
+    refreshes++;
+    logger.info({ connectionId, expiresAt: next.expiresAt }, 'zoho access token refreshed');
+    options.onTokenRefreshed?.({ connectionId, region: next.region, expiresAt: next.expiresAt });
+    return next;
   }
 
   function ensureFresh(margin: number, rejected?: string): Promise<StoredTokens> {
     if (inflight) return inflight;
     if (lost && now() - lost.at < lostRecheckMs) return Promise.reject(lost.error);
-    const run = () => refreshUnderLock(margin, rejected);
-    inflight = (
-      store.withLock ? store.withLock(connectionId, options.lockTtlMs ?? 30_000, run) : run()
-    ).finally(() => {
+    inflight = locked(() => refreshUnderLock(margin, rejected)).finally(() => {
       inflight = undefined;
     });
     return inflight;
@@ -275,17 +330,20 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     },
 
     async saveGrant(tokens) {
-      await store.set(connectionId, tokens);
-      cached = tokens;
-      hadGrant = true;
-      lost = undefined;
+      // Under the lock: a refresh of the previous grant running now (on any node) finishes first, and
+      // its compare-and-delete then sees this grant.
+      await locked(() => store.set(connectionId, tokens));
+      adopt(tokens);
       grants.clear();
       scheduleProactive(tokens);
     },
 
     async forget() {
-      const stored = await store.get(connectionId);
-      await store.delete(connectionId);
+      const stored = await locked(async () => {
+        const current = await store.get(connectionId);
+        await store.delete(connectionId);
+        return current;
+      });
       cached = undefined;
       hadGrant = false;
       cancelProactive();
@@ -294,9 +352,12 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
     async isAuthorized() {
       if (cached) return true;
-      if (lost && now() - lost.at < lostRecheckMs) return false;
       const stored = await store.get(connectionId);
-      return stored !== undefined;
+      if (!stored) return false;
+      if (lost?.refreshToken === stored.refreshToken) return false;
+      // A grant other than the lost one is stored (another node authorized): it is current now.
+      if (lost) adopt(stored);
+      return true;
     },
 
     get refreshes() {

@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ZohoCrmConnector } from '../../src/connector.js';
 import { z } from 'zod';
+import { ZohoCrmConnector } from '../../src/connector.js';
 import { ErrorCode, type ZohoCrmError } from '../../src/errors.js';
 import { createZohoHttp } from '../../src/http/client.js';
 import { type HttpFailure, toZohoError } from '../../src/http/to-zoho-error.js';
 import type { JournalRetryEvent } from '../../src/journal/journal.js';
-import { createMemoryStore } from '../../src/stores/memory.js';
 import { createFileJournalStore } from '../../src/stores/journal-file.js';
+import { createMemoryStore } from '../../src/stores/memory.js';
 
 // Secrets that do not look like Zoho tokens, so only the known-value redaction can catch them.
 const CLIENT_SECRET = 'client-secret-ECHOED-0123456789';
@@ -97,7 +97,12 @@ describe('finding 4: secrets echoed by the token endpoint never come back out', 
   it('the CRM client scrubs the access token and the configured secrets from envelopes and body shapes', async () => {
     const answers = [
       new Response(
-        JSON.stringify({ code: CLIENT_SECRET, message: ACCESS_TOKEN, details: { [CODE]: 1 }, status: 'error' }),
+        JSON.stringify({
+          code: CLIENT_SECRET,
+          message: ACCESS_TOKEN,
+          details: { [CODE]: 1 },
+          status: 'error',
+        }),
         { status: 400 },
       ),
       new Response(JSON.stringify({ data: { [CLIENT_SECRET]: 5 } }), { status: 200 }),
@@ -105,7 +110,10 @@ describe('finding 4: secrets echoed by the token endpoint never come back out', 
     const http = createZohoHttp({
       tokens: {
         getAccessToken: async () => ({ accessToken: ACCESS_TOKEN, apiDomain: 'https://www.zohoapis.com' }),
-        refreshAfterRejection: async () => ({ accessToken: ACCESS_TOKEN, apiDomain: 'https://www.zohoapis.com' }),
+        refreshAfterRejection: async () => ({
+          accessToken: ACCESS_TOKEN,
+          apiDomain: 'https://www.zohoapis.com',
+        }),
       },
       secrets: [CLIENT_SECRET, CODE],
       fetch: async () => answers.shift() as Response,
