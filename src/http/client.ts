@@ -14,7 +14,7 @@ import { redactText, urlPath } from '../redact.js';
 import { type CircuitBreaker, guardAttempt } from './circuit-breaker.js';
 import { createConcurrencyGate } from './gate.js';
 import { withRetry } from './retry.js';
-import { attemptSignal, isTimeoutReason } from './signals.js';
+import { attemptSignal, isTimeoutReason, raceDeadline } from './signals.js';
 import { type TransportFailureKind, toZohoError } from './to-zoho-error.js';
 
 /**
@@ -140,12 +140,27 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
     const classifyAbort = (): TransportFailureKind =>
       callerSignal?.aborted && !isTimeoutReason(callerSignal.reason) ? 'aborted' : 'deadline';
 
+    /**
+     * The token provider may wait on the token store (a lock, a read) or the accounts server: that wait
+     * counts against the operation's deadline like any attempt, so a hung store cannot hold the caller.
+     */
+    const withinDeadline = async (pending: Promise<AccessGrant>): Promise<AccessGrant> => {
+      const raced = await raceDeadline(pending, deadlineAt, callerSignal);
+      if ('value' in raced) return raced.value;
+      const failure = toZohoError({ kind: raced.cause, method, url: url || req.path }, secrets());
+      logger.warn(
+        { method, path: req.path, code: failure.code },
+        'no zoho access token before the deadline (is the token store answering?)',
+      );
+      throw failure;
+    };
+
     const sendOnce = async (attemptNumber: number): Promise<ZohoResponse<T>> => {
-      grant ??= await options.tokens.getAccessToken(callerSignal);
+      grant ??= await withinDeadline(options.tokens.getAccessToken(callerSignal));
       let response = await gate.run(() => send(grant as AccessGrant, attemptNumber), callerSignal);
       if (response.status === 401 && zohoCodeOf(response.body) === 'INVALID_TOKEN') {
         logger.debug({ method, path: req.path }, 'zoho rejected the access token; refreshing once');
-        grant = await options.tokens.refreshAfterRejection(grant.accessToken, callerSignal);
+        grant = await withinDeadline(options.tokens.refreshAfterRejection(grant.accessToken, callerSignal));
         response = await gate.run(() => send(grant as AccessGrant, attemptNumber), callerSignal);
       }
       // 2xx, including 207 multi-status whose per-record results the caller inspects.
@@ -219,8 +234,11 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
         signal: callerSignal,
         deadlineAt,
         // An insert that may have reached Zoho is not resent here: the journal's ledger decides.
+        // The operation's deadline has passed once any part of it says so: nothing is worth retrying.
         isRetryable: (error) =>
-          error.retryable && (idempotent || error instanceof RateLimitError || neverSent(error)),
+          error.retryable &&
+          error.code !== ErrorCode.DEADLINE_EXCEEDED &&
+          (idempotent || error instanceof RateLimitError || neverSent(error)),
         ...(options.random ? { random: options.random } : {}),
         onRetry: (error, attemptNumber, delayMs) =>
           logger.warn(

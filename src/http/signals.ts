@@ -65,3 +65,54 @@ export function attemptSignal(
 export function isTimeoutReason(reason: unknown): boolean {
   return (reason as { name?: unknown } | undefined)?.name === 'TimeoutError';
 }
+
+/** What {@link raceDeadline} settled with: the work's value, or why the wait ended first. @internal */
+export type Raced<T> = { value: T } | { cause: Exclude<AbortCause, 'timeout'> };
+
+/**
+ * Waits for `work` until `deadlineAt` (on `performance.now()`'s clock) or the caller's abort, whichever
+ * comes first. Only the wait ends: `work` itself goes on (it may be shared, e.g. a single-flight token
+ * refresh), and a rejection it settles with later is observed so it is never reported as unhandled.
+ * For waits on things that take no signal, such as a token store call. One plain timer, no
+ * AbortController.
+ * @internal
+ */
+export function raceDeadline<T>(
+  work: Promise<T>,
+  deadlineAt: number,
+  callerSignal?: AbortSignal,
+): Promise<Raced<T>> {
+  const callerCause = (): Exclude<AbortCause, 'timeout'> =>
+    isTimeoutReason(callerSignal?.reason) ? 'deadline' : 'aborted';
+  if (callerSignal?.aborted || performance.now() >= deadlineAt) {
+    work.catch(() => undefined);
+    return Promise.resolve({ cause: callerSignal?.aborted ? callerCause() : 'deadline' });
+  }
+  return new Promise<Raced<T>>((resolve, reject) => {
+    const finish = () => {
+      clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onAbort);
+    };
+    const onAbort = () => {
+      finish();
+      work.catch(() => undefined);
+      resolve({ cause: callerCause() });
+    };
+    const timer = setTimeout(() => {
+      finish();
+      work.catch(() => undefined);
+      resolve({ cause: 'deadline' });
+    }, deadlineAt - performance.now());
+    callerSignal?.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        finish();
+        resolve({ value });
+      },
+      (error: unknown) => {
+        finish();
+        reject(error);
+      },
+    );
+  });
+}

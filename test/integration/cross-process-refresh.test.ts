@@ -42,6 +42,7 @@ async function raceRefresh(store: TokenStore, connectionId: string, env: Record<
     CALLS: String(CALLS),
     CLIENT_ID: CLIENT.clientId,
     CLIENT_SECRET: CLIENT.clientSecret,
+    ENDPOINTS: JSON.stringify({ regions: emu.regions }),
   });
   const tokens = new Set(
     outputs.flatMap((o) => JSON.parse(/tokens (.*)\n/.exec(o)?.[1] ?? '[]') as string[]),

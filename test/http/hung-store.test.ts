@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ZohoCrmConnector } from '../../src/connector.js';
+import { ErrorCode, TransportError } from '../../src/errors.js';
+import type { LookupEvent } from '../../src/lookup/caller-lookup.js';
+import type { TokenStore } from '../../src/stores/types.js';
+
+/** A token store that has stopped answering: every call hangs (a SIGSTOPped Redis, a stuck NFS mount). */
+function hungStore(): TokenStore & { calls: string[] } {
+  const calls: string[] = [];
+  const never = <T>(name: string) => {
+    calls.push(name);
+    return new Promise<T>(() => {});
+  };
+  return {
+    calls,
+    get: () => never('get'),
+    set: () => never('set'),
+    delete: () => never('delete'),
+    withLock: () => never('withLock'),
+  };
+}
+
+/** Tracks a promise's outcome without awaiting it. */
+function track<T>(promise: Promise<T>) {
+  const state: { settled: boolean; value?: T; error?: unknown } = { settled: false };
+  promise.then(
+    (value) => Object.assign(state, { settled: true, value }),
+    (error: unknown) => Object.assign(state, { settled: true, error }),
+  );
+  return state;
+}
+
+function connector(
+  store: TokenStore,
+  overrides: Partial<ConstructorParameters<typeof ZohoCrmConnector>[0]> = {},
+) {
+  const fetch = vi.fn<typeof globalThis.fetch>(async () => new Response(null, { status: 204 }));
+  const zoho = new ZohoCrmConnector({
+    connectionId: 't1',
+    clientId: '1000.CLIENT',
+    clientSecret: 'client-secret-value-0123456789',
+    redirectUri: 'https://pbx.example.com/cb',
+    tokenStore: store,
+    fetch,
+    journal: { enabled: false },
+    ...overrides,
+  });
+  return { zoho, fetch };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('finding 5: deadlines hold while the token store hangs', () => {
+  const OPERATIONS: Array<[string, (zoho: ZohoCrmConnector) => Promise<unknown>]> = [
+    ['searchDirectory', (zoho) => zoho.searchDirectory('smith')],
+    ['createRecord', (zoho) => zoho.createRecord({ phone: '+14155550000', lastName: 'Doe' })],
+  ];
+  it.each(OPERATIONS)(
+    '%s fails with DEADLINE_EXCEEDED at the 30 s deadline, leaving no timer behind',
+    async (_name, run) => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+      const store = hungStore();
+      const { zoho, fetch } = connector(store);
+      const outcome = track(run(zoho));
+      await vi.advanceTimersByTimeAsync(29_999);
+      expect(outcome.settled).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(outcome.settled).toBe(true);
+      expect(outcome.error).toBeInstanceOf(TransportError);
+      expect(outcome.error).toMatchObject({ code: ErrorCode.DEADLINE_EXCEEDED });
+      expect(store.calls.length).toBeGreaterThan(0);
+      expect(fetch).not.toHaveBeenCalled();
+      expect(vi.getTimerCount()).toBe(0);
+      await zoho.close();
+    },
+  );
+
+  it('a per-call deadline and a caller abort also end the wait for the store', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const { zoho } = connector(hungStore(), { http: { deadlineMs: 2_000 } });
+    const short = track(zoho.searchDirectory('smith'));
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(short.error).toMatchObject({ code: ErrorCode.DEADLINE_EXCEEDED });
+
+    const controller = new AbortController();
+    const aborted = track(zoho.searchDirectory('jones', { signal: controller.signal }));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(aborted.settled).toBe(false);
+    controller.abort();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(aborted.error).toMatchObject({ code: ErrorCode.ABORTED });
+    expect(vi.getTimerCount()).toBe(0);
+    await zoho.close();
+  });
+
+  it('lookupCaller answers null at the ring deadline, says why, and leaves no timer once the request deadline passed', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const warnings: Array<Record<string, unknown>> = [];
+    const logger = {
+      debug() {},
+      info() {},
+      error() {},
+      warn: (obj: Record<string, unknown>) => warnings.push(obj),
+    };
+    const { zoho } = connector(hungStore(), { lookup: { timeoutMs: 1_500, defaultCountry: 'US' }, logger });
+    const events: LookupEvent[] = [];
+    zoho.on('lookup', (event) => events.push(event));
+    const answer = track(zoho.lookupCaller('+1 415 555 2671'));
+    await vi.advanceTimersByTimeAsync(1_499);
+    expect(answer.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(answer).toMatchObject({ settled: true, value: null });
+    expect(events).toMatchObject([{ number: '+14155552671', match: null, source: 'timeout' }]);
+    // The shared Zoho query behind the ring goes on until its own request deadline, then ends (and
+    // says why), instead of waiting for the store forever.
+    expect(warnings).toEqual([]);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(warnings).toContainEqual(expect.objectContaining({ code: ErrorCode.DEADLINE_EXCEEDED }));
+    expect(vi.getTimerCount()).toBe(0);
+    await zoho.close();
+  });
+});
