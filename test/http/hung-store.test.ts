@@ -95,6 +95,33 @@ describe('finding 5: deadlines hold while the token store hangs', () => {
     await zoho.close();
   });
 
+  it('logCall queues the call by the HTTP deadline instead of waiting for the store', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const { zoho } = connector(hungStore(), { journal: {} });
+    const outcome = track(
+      zoho.logCall({
+        id: 'pbx-hung-1',
+        direction: 'inbound',
+        trunk: true,
+        from: '+14155552671',
+        to: '+14155550100',
+        startedAt: new Date(Date.now() - 120_000),
+        answeredAt: new Date(Date.now() - 100_000),
+        endedAt: new Date(Date.now() - 10_000),
+        status: 'answered',
+      }),
+    );
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(outcome.settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(outcome.value).toMatchObject({
+      status: 'queued',
+      reason: expect.stringContaining('DEADLINE_EXCEEDED'),
+    });
+    await zoho.close();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('lookupCaller answers null at the ring deadline, says why, and leaves no timer once the request deadline passed', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     const warnings: Array<Record<string, unknown>> = [];
