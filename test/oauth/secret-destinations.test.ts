@@ -93,6 +93,17 @@ describe('finding 3: a token-store entry cannot decide where secrets go', () => 
     },
   );
 
+  it('a still-valid access token keeps working; only the refresh is refused', async () => {
+    const { zoho, fetch } = await connector(
+      grant('https://attacker.example', { expiresAt: Date.now() + 30_000 }), // inside the refresh margin
+    );
+    await expect(zoho.searchDirectory('smith')).resolves.toEqual([]);
+    expect(fetch.mock.calls.every(([input]) => new URL(String(input)).host === 'www.zohoapis.com')).toBe(
+      true,
+    );
+    await zoho.close();
+  });
+
   it("Zoho's own accounts servers (the region table) still receive the refresh and the revoke", async () => {
     const { zoho, hosts } = await connector(grant('https://accounts.zoho.eu/', { region: 'EU' }));
     await zoho.searchDirectory('smith');

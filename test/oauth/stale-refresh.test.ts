@@ -207,13 +207,122 @@ describe('finding 1: a freshly stored grant is never deleted by a stale refresh'
 
       // Both nodes work with the new grant.
       accounts.crmTokens.length = 0;
-      await a.searchDirectory('smith');
-      await b.searchDirectory('smith');
+      await a.searchDirectory('jones'); // queries not asked before: the directory cache cannot answer
+      await b.searchDirectory('brown');
       expect(new Set(accounts.crmTokens)).toEqual(new Set([`Zoho-oauthtoken ${NEW_ACCESS}`]));
       expect((await seed.get('t1'))?.refreshToken).toBe(NEW_REFRESH);
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it('no grant slips in between the re-read and the delete: storing a grant waits for the refresh lock', async () => {
+    const shared = createMemoryStore();
+    await shared.set('t1', oldGrant());
+    const accounts = slowAccounts();
+    accounts.releaseRefresh.open(); // Zoho answers invalid_code at once
+    const bSaving = gate();
+    let startB: () => Promise<unknown> = async () => undefined;
+    let reads = 0;
+    // Node A's view: right after its re-read (the 2nd read), node B tries to store the new grant.
+    const aView: TokenStore = {
+      ...shared,
+      get: async (id) => {
+        const value = await shared.get(id);
+        if (++reads === 2) {
+          const done = startB();
+          await Promise.race([bSaving.opened, done]);
+        }
+        return value;
+      },
+    };
+    const make = (store: TokenStore) =>
+      new ZohoCrmConnector({
+        connectionId: 't1',
+        clientId: '1000.CLIENT',
+        clientSecret: 'client-secret-value-0123456789',
+        redirectUri: 'https://pbx.example.com/cb',
+        tokenStore: store,
+        fetch: accounts.fetch,
+        http: { retries: 0 },
+      });
+    const a = make(aView);
+    const b = make(nodeView(shared, () => bSaving.open()));
+    try {
+      const { url } = await b.authorizationUrl();
+      const state = new URL(url).searchParams.get('state') ?? '';
+      let callback: Promise<unknown> | undefined;
+      startB = () => {
+        callback = b.handleCallback(
+          `https://pbx.example.com/cb?code=1000.code&state=${encodeURIComponent(state)}&location=us`,
+        );
+        return callback;
+      };
+      await a.searchDirectory('smith').catch(() => undefined);
+      expect(reads).toBeGreaterThanOrEqual(2);
+      await callback;
+      expect((await shared.get('t1'))?.refreshToken).toBe(NEW_REFRESH);
+      expect(await a.isAuthorized()).toBe(true);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('a refresh that succeeds never overwrites a grant stored meanwhile, nor brings back a revoked one', async () => {
+    const memory = createMemoryStore();
+    const store: TokenStore = { get: memory.get, set: memory.set, delete: memory.delete };
+    for (const meanwhile of ['new grant', 'revoked'] as const) {
+      await store.set('t1', oldGrant());
+      const arrived = gate();
+      const release = gate();
+      let refreshed = 0;
+      const fetch: typeof globalThis.fetch = async (input) => {
+        if (String(input).endsWith('/oauth/v2/token')) {
+          refreshed++;
+          arrived.open();
+          await release.opened;
+          return Response.json({
+            access_token: `1000.${'9'.repeat(32)}.${'d'.repeat(32)}`,
+            expires_in: 3600,
+          });
+        }
+        return new Response(null, { status: 204 });
+      };
+      const zoho = new ZohoCrmConnector({
+        connectionId: 't1',
+        clientId: '1000.CLIENT',
+        clientSecret: 'client-secret-value-0123456789',
+        redirectUri: 'https://pbx.example.com/cb',
+        tokenStore: store,
+        fetch,
+        http: { retries: 0 },
+      });
+      try {
+        const call = zoho.searchDirectory('smith').catch((error: unknown) => error);
+        await arrived.opened;
+        const fresh = {
+          ...oldGrant(),
+          refreshToken: NEW_REFRESH,
+          accessToken: NEW_ACCESS,
+          expiresAt: Date.now() + 3_600_000,
+        };
+        if (meanwhile === 'new grant') await store.set('t1', fresh);
+        else await store.delete('t1');
+        release.open();
+        const outcome = await call;
+        expect(refreshed).toBe(1);
+        if (meanwhile === 'new grant') {
+          expect(outcome).toEqual([]);
+          expect(await store.get('t1')).toEqual(fresh);
+        } else {
+          expect(outcome).toMatchObject({ code: 'AUTH_NOT_CONNECTED' });
+          expect(await store.get('t1')).toBeUndefined();
+        }
+      } finally {
+        await zoho.close();
+      }
     }
   });
 
