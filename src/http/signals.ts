@@ -66,6 +66,9 @@ export function isTimeoutReason(reason: unknown): boolean {
   return (reason as { name?: unknown } | undefined)?.name === 'TimeoutError';
 }
 
+const NOT_YET_VALUE = Symbol('not settled yet');
+const NOT_YET = Promise.resolve(NOT_YET_VALUE);
+
 /** What {@link raceDeadline} settled with: the work's value, or why the wait ended first. @internal */
 export type Raced<T> = { value: T } | { cause: Exclude<AbortCause, 'timeout'> };
 
@@ -77,11 +80,14 @@ export type Raced<T> = { value: T } | { cause: Exclude<AbortCause, 'timeout'> };
  * AbortController.
  * @internal
  */
-export function raceDeadline<T>(
+export async function raceDeadline<T>(
   work: Promise<T>,
   deadlineAt: number,
   callerSignal?: AbortSignal,
 ): Promise<Raced<T>> {
+  // The common case costs no timer: a token served from memory has settled already.
+  const settled = await Promise.race([work, NOT_YET]);
+  if (settled !== NOT_YET_VALUE) return { value: settled as T };
   const callerCause = (): Exclude<AbortCause, 'timeout'> =>
     isTimeoutReason(callerSignal?.reason) ? 'deadline' : 'aborted';
   if (callerSignal?.aborted || performance.now() >= deadlineAt) {
