@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ZohoCrmConnector } from '../../src/connector.js';
+import type { ZohoCrmConnector } from '../../src/connector.js';
 import { ErrorCode, TransportError } from '../../src/errors.js';
 import type { LookupEvent } from '../../src/lookup/caller-lookup.js';
+import type { ConnectorOptions } from '../../src/options.js';
 import type { TokenStore } from '../../src/stores/types.js';
+import { endedCall, testConnector } from '../helpers/test-connector.js';
 
 /** A token store that has stopped answering: every call hangs (a SIGSTOPped Redis, a stuck NFS mount). */
 function hungStore(): TokenStore & { calls: string[] } {
@@ -30,20 +32,14 @@ function track<T>(promise: Promise<T>) {
   return state;
 }
 
-function connector(
-  store: TokenStore,
-  overrides: Partial<ConstructorParameters<typeof ZohoCrmConnector>[0]> = {},
-) {
+function connector(store: TokenStore, overrides: Partial<ConnectorOptions> = {}) {
   const fetch = vi.fn<typeof globalThis.fetch>(async () => new Response(null, { status: 204 }));
-  const zoho = new ZohoCrmConnector({
-    connectionId: 't1',
-    clientId: '1000.CLIENT',
-    clientSecret: 'client-secret-value-0123456789',
-    redirectUri: 'https://pbx.example.com/cb',
+  const zoho = testConnector({
     tokenStore: store,
     fetch,
     journal: { enabled: false },
     ...overrides,
+    http: { retries: 3, ...overrides.http }, // the default retries: none may stretch the deadline
   });
   return { zoho, fetch };
 }
@@ -109,19 +105,7 @@ describe('finding 5: deadlines hold while the token store hangs', () => {
   it('logCall queues the call by the HTTP deadline instead of waiting for the store', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     const { zoho } = connector(hungStore(), { journal: {} });
-    const outcome = track(
-      zoho.logCall({
-        id: 'pbx-hung-1',
-        direction: 'inbound',
-        trunk: true,
-        from: '+14155552671',
-        to: '+14155550100',
-        startedAt: new Date(Date.now() - 120_000),
-        answeredAt: new Date(Date.now() - 100_000),
-        endedAt: new Date(Date.now() - 10_000),
-        status: 'answered',
-      }),
-    );
+    const outcome = track(zoho.logCall(endedCall('pbx-hung-1')));
     await vi.advanceTimersByTimeAsync(29_999);
     expect(outcome.settled).toBe(false);
     await vi.advanceTimersByTimeAsync(1);

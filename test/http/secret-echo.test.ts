@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ZohoCrmConnector } from '../../src/connector.js';
 import { ErrorCode, type ZohoCrmError } from '../../src/errors.js';
 import { createZohoHttp } from '../../src/http/client.js';
 import { type HttpFailure, toZohoError } from '../../src/http/to-zoho-error.js';
 import type { JournalRetryEvent } from '../../src/journal/journal.js';
 import { createFileJournalStore } from '../../src/stores/journal-file.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
+import { endedCall, testConnector } from '../helpers/test-connector.js';
 
 // Secrets that do not look like Zoho tokens, so only the known-value redaction can catch them.
 const CLIENT_SECRET = 'client-secret-ECHOED-0123456789';
@@ -163,14 +163,10 @@ describe('finding 4: secrets echoed by the token endpoint never come back out', 
         });
       };
       const journalStore = createFileJournalStore({ path: dir });
-      const zoho = new ZohoCrmConnector({
-        connectionId: 't1',
-        clientId: 'cid',
+      const zoho = testConnector({
         clientSecret: CLIENT_SECRET,
-        redirectUri: 'https://pbx.example.com/cb',
         tokenStore,
         fetch: fetchEcho,
-        http: { retries: 0 },
         journal: { store: journalStore },
       });
       const retries: JournalRetryEvent[] = [];
@@ -180,17 +176,7 @@ describe('finding 4: secrets echoed by the token endpoint never come back out', 
         expect(direct).toMatchObject({ code: ErrorCode.AUTH_REFRESH_FAILED });
         expectClean(direct);
 
-        const result = await zoho.logCall({
-          id: 'pbx-echo-1',
-          direction: 'inbound',
-          trunk: true,
-          from: '+14155552671',
-          to: '+14155550100',
-          startedAt: new Date(Date.now() - 120_000),
-          answeredAt: new Date(Date.now() - 100_000),
-          endedAt: new Date(Date.now() - 10_000),
-          status: 'answered',
-        });
+        const result = await zoho.logCall(endedCall('pbx-echo-1'));
         expect(result.status).toBe('queued');
         expect(retries.length).toBeGreaterThan(0);
         expectClean(retries, [JSON.stringify(retries), inspect(retries, { depth: 9 })]);

@@ -1,11 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ZohoCrmConnector } from '../../src/connector.js';
 import { AuthError, ErrorCode } from '../../src/errors.js';
 import type { EndpointOverrides } from '../../src/options.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
 import type { StoredTokens } from '../../src/stores/types.js';
+import { testConnector } from '../helpers/test-connector.js';
 
-const CLIENT_SECRET = 'client-secret-value-0123456789';
 const REFRESH_TOKEN = `1000.${'r'.repeat(32)}.${'f'.repeat(32)}`;
 
 const grant = (accountsServer: string, over: Partial<StoredTokens> = {}): StoredTokens => ({
@@ -40,16 +39,7 @@ async function connector(stored: StoredTokens, endpoints?: EndpointOverrides) {
   const tokenStore = createMemoryStore();
   await tokenStore.set('t1', stored);
   const fetch = fetchSpy();
-  const zoho = new ZohoCrmConnector({
-    connectionId: 't1',
-    clientId: '1000.CLIENT',
-    clientSecret: CLIENT_SECRET,
-    redirectUri: 'https://pbx.example.com/cb',
-    tokenStore,
-    fetch,
-    http: { retries: 0 },
-    ...(endpoints ? { endpoints } : {}),
-  });
+  const zoho = testConnector({ tokenStore, fetch, ...(endpoints ? { endpoints } : {}) });
   /** Hosts that received an accounts-server request (token or revoke). */
   const hosts = () =>
     fetch.mock.calls

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ZohoCrmConnector } from '../../src/connector.js';
 import type { AuthorizationLostEvent } from '../../src/oauth/token-manager.js';
 import { createFileStore } from '../../src/stores/file.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
 import { createRedisStore } from '../../src/stores/redis.js';
 import type { StoredTokens, TokenStore } from '../../src/stores/types.js';
+import { testConnector } from '../helpers/test-connector.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 const OLD_REFRESH = `1000.${'1'.repeat(32)}.${'a'.repeat(32)}`;
@@ -161,15 +161,7 @@ describe('finding 1: a freshly stored grant is never deleted by a stale refresh'
 
     const lost = { a: [] as AuthorizationLostEvent[], b: [] as AuthorizationLostEvent[] };
     const node = (store: TokenStore, events: AuthorizationLostEvent[]) => {
-      const zoho = new ZohoCrmConnector({
-        connectionId: 't1',
-        clientId: '1000.CLIENT',
-        clientSecret: 'client-secret-value-0123456789',
-        redirectUri: 'https://pbx.example.com/cb',
-        tokenStore: store,
-        fetch: accounts.fetch,
-        http: { retries: 0 },
-      });
+      const zoho = testConnector({ tokenStore: store, fetch: accounts.fetch });
       zoho.on('authorizationLost', (event) => events.push(event));
       return zoho;
     };
@@ -237,16 +229,7 @@ describe('finding 1: a freshly stored grant is never deleted by a stale refresh'
         return value;
       },
     };
-    const make = (store: TokenStore) =>
-      new ZohoCrmConnector({
-        connectionId: 't1',
-        clientId: '1000.CLIENT',
-        clientSecret: 'client-secret-value-0123456789',
-        redirectUri: 'https://pbx.example.com/cb',
-        tokenStore: store,
-        fetch: accounts.fetch,
-        http: { retries: 0 },
-      });
+    const make = (store: TokenStore) => testConnector({ tokenStore: store, fetch: accounts.fetch });
     const a = make(aView);
     const b = make(nodeView(shared, () => bSaving.open()));
     try {
@@ -290,15 +273,7 @@ describe('finding 1: a freshly stored grant is never deleted by a stale refresh'
         }
         return new Response(null, { status: 204 });
       };
-      const zoho = new ZohoCrmConnector({
-        connectionId: 't1',
-        clientId: '1000.CLIENT',
-        clientSecret: 'client-secret-value-0123456789',
-        redirectUri: 'https://pbx.example.com/cb',
-        tokenStore: store,
-        fetch,
-        http: { retries: 0 },
-      });
+      const zoho = testConnector({ tokenStore: store, fetch });
       try {
         const call = zoho.searchDirectory('smith').catch((error: unknown) => error);
         await arrived.opened;
@@ -332,15 +307,7 @@ describe('finding 1: a freshly stored grant is never deleted by a stale refresh'
     await store.set('t1', oldGrant());
     const accounts = slowAccounts();
     const events: AuthorizationLostEvent[] = [];
-    const zoho = new ZohoCrmConnector({
-      connectionId: 't1',
-      clientId: '1000.CLIENT',
-      clientSecret: 'client-secret-value-0123456789',
-      redirectUri: 'https://pbx.example.com/cb',
-      tokenStore: store,
-      fetch: accounts.fetch,
-      http: { retries: 0 },
-    });
+    const zoho = testConnector({ tokenStore: store, fetch: accounts.fetch });
     zoho.on('authorizationLost', (event) => events.push(event));
     try {
       const call = zoho.searchDirectory('smith');

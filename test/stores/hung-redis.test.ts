@@ -3,10 +3,11 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ZohoCrmConnector } from '../../src/connector.js';
+import type { ZohoCrmConnector } from '../../src/connector.js';
 import { ErrorCode } from '../../src/errors.js';
 import { createRedisStore } from '../../src/stores/redis.js';
 import type { TokenStore } from '../../src/stores/types.js';
+import { testConnector } from '../helpers/test-connector.js';
 
 // A throwaway redis-server of this test's own (never the shared one): stopped with SIGSTOP it accepts
 // connections and commands but never answers, like a Redis host that froze.
@@ -30,18 +31,14 @@ async function freePort(): Promise<number> {
 }
 
 function connector(tokenStore: TokenStore): ZohoCrmConnector {
-  return new ZohoCrmConnector({
-    connectionId: 'tenant-hung',
-    clientId: '1000.CLIENT',
-    clientSecret: 'client-secret-value-0123456789',
-    redirectUri: 'https://pbx.example.com/cb',
+  return testConnector({
     tokenStore,
     // Nothing may reach Zoho: the token store is the only thing in the way.
     fetch: async () => {
       throw new Error('no request expected');
     },
     journal: { enabled: false },
-    http: { deadlineMs: 200, retries: 0 },
+    http: { deadlineMs: 200 },
   });
 }
 
@@ -90,7 +87,7 @@ describe.skipIf(!REDIS_SERVER)(
       const client = new Redis({ port, host: '127.0.0.1' });
       clients.push(client);
       const store = createRedisStore({ client, keyPrefix: 'zcc-hung' });
-      await store.set('tenant-hung', {
+      await store.set('t1', {
         accessToken: `1000.${'0'.repeat(32)}.${'e'.repeat(32)}`,
         refreshToken: `1000.${'r'.repeat(32)}.${'f'.repeat(32)}`,
         expiresAt: Date.now() + 3_600_000,
