@@ -183,7 +183,7 @@ export function createAuthorization(options: AuthorizationOptions): Authorizatio
       } catch (error) {
         const known = isZohoCrmError(error);
         logger.warn(
-          { connectionId: options.connectionId, code: known ? error.code : 'UNKNOWN' },
+          { connectionId: options.connectionId, code: known ? error.code : ErrorCode.UNEXPECTED },
           'zoho did not confirm the revocation; tokens deleted locally',
         );
         return {

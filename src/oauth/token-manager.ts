@@ -207,7 +207,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       accountsUrl = trustedAccountsUrl(stored.accountsServer, options.endpoints);
     } catch (error) {
       logger.error(
-        { connectionId, code: isZohoCrmError(error) ? error.code : 'UNKNOWN' },
+        { connectionId, code: isZohoCrmError(error) ? error.code : ErrorCode.UNEXPECTED },
         'the stored zoho grant names an untrusted accounts server; nothing was sent',
       );
       if (stillUsable) return keepCurrent();
