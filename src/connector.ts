@@ -43,6 +43,32 @@ import { REGIONS, type Region } from './regions.js';
 import { createMemoryStore } from './stores/memory.js';
 
 /**
+ * The `zohoRequest` event: one request attempt sent to Zoho's CRM API (retries are attempts of their
+ * own), for metrics and tracing. Paths may hold record ids but never a query string or a secret.
+ * @example
+ * ```ts
+ * zoho.on('zohoRequest', (e) => metrics.inc('zoho_requests_total', { status: String(e.status ?? e.failure) }));
+ * ```
+ * @group Events
+ */
+export interface ZohoRequestEvent {
+  /** The connection (tenant). */
+  connectionId: string;
+  /** HTTP method. */
+  method: string;
+  /** Path under `/crm/v8`, without the query string. */
+  path: string;
+  /** Zoho's HTTP status, or undefined when no answer came. */
+  status: number | undefined;
+  /** Why no answer came: `'network'`, `'timeout'`, `'deadline'` or `'aborted'`. */
+  failure: string | undefined;
+  /** 1 for the first attempt, 2 for the first retry, … */
+  attempt: number;
+  /** Duration of this attempt in ms. */
+  ms: number;
+}
+
+/**
  * The `rateLimited` event: Zoho answered 429 (concurrency or daily credits).
  * @group Events
  */
@@ -77,6 +103,8 @@ export interface ConnectorEvents extends JournalEvents {
   lookup: LookupEvent;
   /** Zoho refused a call for rate reasons (it is retried). */
   rateLimited: RateLimitedEvent;
+  /** One request attempt went to Zoho's CRM API. */
+  zohoRequest: ZohoRequestEvent;
 }
 
 /**
@@ -166,6 +194,11 @@ export class ZohoCrmConnector {
           retryAfterMs: error.retryAfterMs,
           creditsRemaining: error.creditsRemaining,
         }),
+      onAttempt: (attempt) => {
+        if (this.#events.has('zohoRequest')) {
+          this.#events.emit('zohoRequest', { connectionId: this.connectionId, ...attempt });
+        }
+      },
     });
     this.#lookup = createCallerLookup({
       http: this.#http,
@@ -486,6 +519,7 @@ const EVENT_NAMES: Readonly<Record<keyof ConnectorEvents, true>> = {
   authorizationLost: true,
   lookup: true,
   rateLimited: true,
+  zohoRequest: true,
   callLogged: true,
   journalRetry: true,
   journalFailed: true,

@@ -3,7 +3,12 @@
  *
  * @packageDocumentation
  */
-export { type ConnectorEvents, type RateLimitedEvent, ZohoCrmConnector } from './connector.js';
+export {
+  type ConnectorEvents,
+  type RateLimitedEvent,
+  ZohoCrmConnector,
+  type ZohoRequestEvent,
+} from './connector.js';
 export {
   creditsForWrite,
   dailyCredits,

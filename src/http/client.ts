@@ -68,6 +68,24 @@ export interface ZohoHttpOptions {
   secrets?: readonly string[] | undefined;
   /** Observes every 429 (for the connector's `rateLimited` event). */
   onRateLimited?: (error: RateLimitError) => void;
+  /**
+   * Observes every attempt that was sent (for the connector's `zohoRequest` event); asked with
+   * `undefined` first so a connector nobody listens to builds nothing.
+   */
+  onAttempt?: ((attempt: ZohoAttempt) => void) | undefined;
+}
+
+/** One request attempt sent to Zoho's CRM API. @internal */
+export interface ZohoAttempt {
+  method: string;
+  path: string;
+  /** HTTP status, or undefined when no answer came (network error, timeout, abort). */
+  status: number | undefined;
+  /** Why no answer came. */
+  failure: TransportFailureKind | undefined;
+  /** 1 for the first attempt. */
+  attempt: number;
+  ms: number;
 }
 
 /** Query values; undefined entries are left out. @internal */
@@ -205,17 +223,32 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
           signal,
         });
         const body = typeof res._data === 'string' ? res._data : '';
+        const ms = elapsed(started);
         logger.debug(
-          { method, path: req.path, status: res.status, attempt: attemptNumber, ms: elapsed(started) },
+          { method, path: req.path, status: res.status, attempt: attemptNumber, ms },
           'zoho request',
         );
+        options.onAttempt?.({
+          method,
+          path: req.path,
+          status: res.status,
+          failure: undefined,
+          attempt: attemptNumber,
+          ms,
+        });
         return { status: res.status, headers: res.headers, body };
       } catch (cause) {
         const kind: TransportFailureKind = attempt.cause ?? 'network';
-        logger.debug(
-          { method, path: req.path, kind, attempt: attemptNumber, ms: elapsed(started) },
-          'zoho request failed',
-        );
+        const ms = elapsed(started);
+        logger.debug({ method, path: req.path, kind, attempt: attemptNumber, ms }, 'zoho request failed');
+        options.onAttempt?.({
+          method,
+          path: req.path,
+          status: undefined,
+          failure: kind,
+          attempt: attemptNumber,
+          ms,
+        });
         throw toZohoError({ kind, method, url, cause }, secrets());
       } finally {
         attempt.clear();
