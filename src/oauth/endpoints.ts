@@ -6,7 +6,13 @@
  */
 import { AuthError, ConfigError, ErrorCode } from '../errors.js';
 import type { EndpointOverrides } from '../options.js';
-import { getRegion, REGIONS, type RegionCode, regionFromAccountsServer } from '../regions.js';
+import {
+  getRegion,
+  REGIONS,
+  type RegionCode,
+  regionFromAccountsServer,
+  regionFromApiDomain,
+} from '../regions.js';
 
 /** @internal */
 export interface RegionTarget {
@@ -90,6 +96,30 @@ export function trustedAccountsUrl(
       "The stored grant names an accounts server that is neither one of Zoho's nor a configured endpoint; no secret was sent to it. Check who can write the token store, then authorize again.",
       { reauthorize: true },
     );
+  }
+}
+
+/**
+ * The API domain a stored grant's access token may be sent to. Like `accountsServer`, the store entry's
+ * `apiDomain` is data: it is honoured only when it is a configured override or one of Zoho's API
+ * domains over https; anything else falls back to the region table's domain for the grant's region, so
+ * a tampered entry can never route the access token elsewhere.
+ * @internal
+ */
+export function trustedApiDomain(
+  apiDomain: unknown,
+  region: RegionCode,
+  overrides: EndpointOverrides | undefined,
+): string {
+  const configured = endpointsFor(region, overrides).apiUrl;
+  if (configured) return configured;
+  const domain = typeof apiDomain === 'string' ? trimSlash(apiDomain.trim()) : '';
+  try {
+    regionFromApiDomain(domain);
+    return new URL(domain).origin;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return getRegion(region).apiDomain;
   }
 }
 

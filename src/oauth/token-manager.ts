@@ -22,7 +22,7 @@ import { type Logger, noopLogger } from '../logger.js';
 import type { EndpointOverrides } from '../options.js';
 import type { RegionCode } from '../regions.js';
 import type { StoredTokens, TokenStore } from '../stores/types.js';
-import { endpointsFor, trustedAccountsUrl } from './endpoints.js';
+import { trustedAccountsUrl, trustedApiDomain } from './endpoints.js';
 import { refreshAccessToken } from './refresh-token.js';
 import { isStale, type TokenSet } from './token-set.js';
 
@@ -123,7 +123,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
 
   const toGrant = (tokens: StoredTokens): AccessGrant => ({
     accessToken: tokens.accessToken,
-    apiDomain: endpointsFor(tokens.region, options.endpoints).apiUrl ?? tokens.apiDomain,
+    apiDomain: trustedApiDomain(tokens.apiDomain, tokens.region, options.endpoints),
   });
 
   const notConnected = () =>

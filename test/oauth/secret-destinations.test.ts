@@ -128,3 +128,41 @@ describe('finding 3: a token-store entry cannot decide where secrets go', () => 
     await plain.zoho.close();
   });
 });
+
+describe('a token-store entry cannot decide where the access token goes either', () => {
+  it.each([
+    'https://attacker.example',
+    'https://www.zohoapis.com.attacker.example',
+    'http://www.zohoapis.com',
+    'not a url',
+  ])('apiDomain %s: CRM requests go to the region table’s API domain', async (apiDomain) => {
+    // A valid, unexpired token: no refresh rewrites the entry before the CRM request.
+    const { zoho, fetch } = await connector(
+      grant('https://accounts.zoho.com', { apiDomain, expiresAt: Date.now() + 3_600_000 }),
+    );
+    await zoho.searchDirectory('smith');
+    const crmHosts = fetch.mock.calls
+      .map(([input]) => new URL(String(input instanceof Request ? input.url : input)))
+      .filter((url) => url.pathname.includes('/crm/'))
+      .map((url) => url.host);
+    expect(crmHosts.length).toBeGreaterThan(0);
+    expect(new Set(crmHosts)).toEqual(new Set(['www.zohoapis.com']));
+    await zoho.close();
+  });
+
+  it('a Zoho API domain of another shape (sandbox) is kept as stored', async () => {
+    const { zoho, fetch } = await connector(
+      grant('https://accounts.zoho.com', {
+        apiDomain: 'https://sandbox.zohoapis.com',
+        expiresAt: Date.now() + 3_600_000,
+      }),
+    );
+    await zoho.searchDirectory('smith');
+    const crm = fetch.mock.calls
+      .map(([input]) => new URL(String(input instanceof Request ? input.url : input)))
+      .filter((url) => url.pathname.includes('/crm/'));
+    expect(crm.length).toBeGreaterThan(0);
+    expect(crm.every((url) => url.host === 'sandbox.zohoapis.com')).toBe(true);
+    await zoho.close();
+  });
+});
