@@ -173,13 +173,31 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
       throw failure;
     };
 
+    /**
+     * A free slot costs nothing; a full gate (the edition's concurrency) is waited for only until the
+     * operation's deadline, like the token wait.
+     */
+    const throughGate = async <R>(task: () => Promise<R>): Promise<R> => {
+      if (!gate.full) return gate.run(task, callerSignal);
+      const wait = attemptSignal(callerSignal, Number.POSITIVE_INFINITY, deadlineAt);
+      try {
+        return await gate.run(task, wait.signal);
+      } catch (error) {
+        if (!wait.cause || isZohoCrmError(error)) throw error;
+        const kind: TransportFailureKind = wait.cause === 'aborted' ? 'aborted' : 'deadline';
+        throw toZohoError({ kind, method, url: url || req.path }, secrets());
+      } finally {
+        wait.clear();
+      }
+    };
+
     const sendOnce = async (attemptNumber: number): Promise<ZohoResponse<T>> => {
       grant ??= await withinDeadline(options.tokens.getAccessToken(callerSignal));
-      let response = await gate.run(() => send(grant as AccessGrant, attemptNumber), callerSignal);
+      let response = await throughGate(() => send(grant as AccessGrant, attemptNumber));
       if (response.status === 401 && zohoCodeOf(response.body) === 'INVALID_TOKEN') {
         logger.debug({ method, path: req.path }, 'zoho rejected the access token; refreshing once');
         grant = await withinDeadline(options.tokens.refreshAfterRejection(grant.accessToken, callerSignal));
-        response = await gate.run(() => send(grant as AccessGrant, attemptNumber), callerSignal);
+        response = await throughGate(() => send(grant as AccessGrant, attemptNumber));
       }
       // 2xx, including 207 multi-status whose per-record results the caller inspects.
       if ((response.status >= 200 && response.status < 300) || hasRecordResults(response, req)) {

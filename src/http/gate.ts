@@ -13,6 +13,8 @@ export interface ConcurrencyGate {
   readonly active: number;
   /** Tasks waiting for a slot. */
   readonly waiting: number;
+  /** Whether the next task would have to wait. */
+  readonly full: boolean;
 }
 
 /** @internal */
@@ -61,6 +63,9 @@ export function createConcurrencyGate(limit: number): ConcurrencyGate {
     },
     get waiting() {
       return queue.length;
+    },
+    get full() {
+      return active >= limit;
     },
   };
 }
