@@ -32,12 +32,19 @@ export type CircuitState = 'closed' | 'open' | 'half-open';
  */
 export type AttemptOutcome = 'success' | 'failure' | 'neutral';
 
+/** What {@link CircuitBreaker.admit} hands an admitted attempt: its probe number (0 when closed). @internal */
+export interface AttemptTicket {
+  readonly probe: number;
+}
+
 /** The state machine. `now` is a monotonic clock in ms (e.g. `performance.now`). @internal */
 export class CircuitBreaker {
   #state: CircuitState = 'closed';
   #failures = 0;
   /** When the circuit opened, or when the current probe went out. */
   #since = 0;
+  /** Number of the latest probe (0: none yet). */
+  #probe = 0;
 
   constructor(
     private readonly settings: CircuitBreakerSettings,
@@ -53,15 +60,24 @@ export class CircuitBreaker {
    * (half-open). Half-open: refuses, unless the probe has been out for a whole interval (lost).
    */
   tryAcquire(): boolean {
-    if (this.#state === 'closed') return true;
-    if (this.now() - this.#since < this.settings.probeIntervalMs) return false;
-    this.#state = 'half-open';
-    this.#since = this.now();
-    return true;
+    return this.admit() !== undefined;
   }
 
-  /** Records what an admitted attempt found. */
-  record(outcome: AttemptOutcome): void {
+  /**
+   * Like {@link CircuitBreaker.tryAcquire}, with a ticket for {@link CircuitBreaker.record}: the probe's
+   * ticket is the only one whose neutral outcome lets the next attempt probe at once.
+   */
+  admit(): AttemptTicket | undefined {
+    if (this.#state === 'closed') return { probe: 0 };
+    if (this.now() - this.#since < this.settings.probeIntervalMs) return undefined;
+    this.#state = 'half-open';
+    this.#since = this.now();
+    this.#probe++;
+    return { probe: this.#probe };
+  }
+
+  /** Records what an admitted attempt found (`ticket` from {@link CircuitBreaker.admit}). */
+  record(outcome: AttemptOutcome, ticket: AttemptTicket = { probe: this.#probe }): void {
     if (outcome === 'success') {
       this.#state = 'closed';
       this.#failures = 0;
@@ -71,8 +87,9 @@ export class CircuitBreaker {
         if (this.#state !== 'open') this.#since = this.now();
         this.#state = 'open';
       }
-    } else if (this.#state === 'half-open') {
-      // The probe learnt nothing: let the next attempt probe at once.
+    } else if (this.#state === 'half-open' && ticket.probe === this.#probe) {
+      // The probe learnt nothing: let the next attempt probe at once. A stale attempt admitted before
+      // the circuit opened says nothing about the probe and re-arms nothing.
       this.#since = this.now() - this.settings.probeIntervalMs;
     }
   }
@@ -104,7 +121,8 @@ export function guardAttempt<T>(
   request: { method: string; path: string },
 ): (attemptNumber: number) => Promise<T> {
   return async (attemptNumber) => {
-    if (!breaker.tryAcquire()) {
+    const ticket = breaker.admit();
+    if (!ticket) {
       throw new TransportError(
         ErrorCode.CIRCUIT_OPEN,
         'Zoho has been failing; the circuit breaker holds requests until its next probe',
@@ -114,10 +132,10 @@ export function guardAttempt<T>(
     }
     try {
       const result = await attempt(attemptNumber);
-      breaker.record('success');
+      breaker.record('success', ticket);
       return result;
     } catch (error) {
-      breaker.record(attemptOutcome(error));
+      breaker.record(attemptOutcome(error), ticket);
       throw error;
     }
   };

@@ -62,6 +62,21 @@ describe('finding 9: no request storm while Zoho is down (circuit breaker)', () 
       expect(breaker.tryAcquire()).toBe(true);
     });
 
+    it('a stale attempt admitted before the circuit opened re-arms nothing when it ends neutral', () => {
+      let now = 0;
+      const breaker = new CircuitBreaker(settings, () => now);
+      const stale = breaker.admit(); // went out while the circuit was closed
+      expect(stale).toEqual({ probe: 0 });
+      for (let i = 0; i < 3; i++) breaker.record('failure');
+      now = 1_000;
+      const probe = breaker.admit();
+      expect(probe?.probe).toBe(1);
+      breaker.record('neutral', stale); // e.g. the stale attempt was aborted
+      expect(breaker.admit()).toBeUndefined(); // still one probe per interval
+      breaker.record('neutral', probe); // the probe itself learnt nothing: the next one may go
+      expect(breaker.admit()?.probe).toBe(2);
+    });
+
     it('counts 5xx, network errors and timeouts, not a 4xx about the query, auth, 429 or an abort', () => {
       const api = (status: number) => new ZohoApiError('x', { status });
       expect(attemptOutcome(api(503))).toBe('failure');
