@@ -12,15 +12,14 @@ import { JournalStoreError } from '../errors.js';
 import type { JournalState } from '../journal/memory-store.js';
 import { letterProblem, opProblem, previewOf } from '../journal/record-shape.js';
 import type { DeadLetter, JournalOp, QuarantinedRecord, QuarantineReport } from '../journal/store.js';
-import { AtRestError, type Keyring } from './crypto.js';
+import type { Keyring } from './crypto.js';
 import { errorCode } from './files.js';
+import { decodeJournalValue } from './journal-codec.js';
 import { quoteId, unreadableHint } from './messages.js';
 
 const STORE = 'journal-file';
 /** Entries `quarantined()` returns at most (the newest). */
 const REPORT_LIMIT = 100;
-/** Base64 of the envelope magic `ZCT`: an encrypted line. */
-const ENCRYPTED_LINE = 'WkNU';
 
 /** One log line. @internal */
 export type LogRecord =
@@ -150,27 +149,8 @@ export async function readQuarantine(path: string): Promise<QuarantineReport> {
 type Decoded = { record: LogRecord } | { problem: string; fatal: boolean; cause?: unknown };
 
 function decodeLine(row: string, connectionId: string, keyring: Keyring | undefined): Decoded {
-  let json: string;
-  if (keyring) {
-    try {
-      json = keyring.open(connectionId, Buffer.from(row, 'base64'));
-    } catch (error) {
-      // A key that is not configured is a configuration problem, never one bad line.
-      const fatal = error instanceof AtRestError && error.problem === 'key';
-      return { problem: 'cannot be decrypted (corrupt or tampered)', fatal, cause: error };
-    }
-  } else {
-    if (row.startsWith(ENCRYPTED_LINE)) return { problem: 'encrypted', fatal: true };
-    json = row;
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch (error) {
-    return { problem: 'not valid JSON', fatal: false, cause: error };
-  }
-  const problem = recordProblem(value);
-  return problem ? { problem: `wrong shape: ${problem}`, fatal: false } : { record: value as LogRecord };
+  const decoded = decodeJournalValue(row, connectionId, keyring, recordProblem);
+  return 'value' in decoded ? { record: decoded.value as LogRecord } : decoded;
 }
 
 function recordProblem(value: unknown): string | undefined {

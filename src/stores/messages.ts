@@ -27,14 +27,16 @@ export function unreadableHint(hasKey: boolean): string {
 
 /**
  * What to tell the operator about a token document that cannot be opened (`problem` from the keyring
- * or the document parser; `detail` is the parser's value-free reason for `content`).
+ * or the document parser; `detail` is the parser's value-free reason for `content`). `plural` matches
+ * the subject it follows ("the token file … is", "the stored tokens … are").
  * @internal
  */
-export function tokenReadAdvice(problem: AtRestProblem, detail: string): string {
+export function tokenReadAdvice(problem: AtRestProblem, detail: string, plural = false): string {
+  const [is, was] = plural ? ['are', 'were'] : ['is', 'was'];
   return {
-    format: 'is not an encrypted token document (corrupt, truncated or not written by this store)',
-    key: 'was encrypted with a key that is not configured: add that key to previousEncryptionKeys, or delete it and authorize again',
-    auth: 'failed authentication: it is corrupt, was tampered with, or belongs to another connection',
-    content: `is not a valid token document (${detail})`,
+    format: `${is} not an encrypted token document (corrupt, truncated or not written by this store)`,
+    key: `${was} encrypted with a key that is not configured: add that key to previousEncryptionKeys, or delete it and authorize again`,
+    auth: 'failed authentication: corrupt, tampered with, or written for another connection',
+    content: `${is} not a valid token document (${detail})`,
   }[problem];
 }

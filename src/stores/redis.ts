@@ -13,18 +13,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { ConfigError, TokenStoreError } from '../errors.js';
+import { z } from 'zod';
+import { TokenStoreError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { AtRestError, type Keyring } from './crypto.js';
+import { backoffDelay, checkTtl } from './lock-wait.js';
+import { quoteId, tokenReadAdvice } from './messages.js';
+import { keyOptions, keyPrefix, loggerOption, nonNegativeMs, parseStoreOptions } from './options.js';
 import {
-  AtRestError,
-  backoffDelay,
-  checkLockTimeout,
-  checkTtl,
-  type Keyring,
-  optionalKeyring,
-  parseTokens,
-  quoteId,
-  serializeTokens,
-} from './crypto.js';
+  connectionTag,
+  DEFAULT_PREFIX,
+  escapePrefix,
+  redisClient,
+  warnIfQueuesForever,
+} from './redis-client.js';
+import { parseTokens, serializeTokens } from './token-document.js';
 import type { StoredTokens, TokenStore } from './types.js';
 
 /**
@@ -73,17 +76,24 @@ export interface RedisStoreOptions {
    * @default 40000
    */
   lockTimeoutMs?: number;
+  /**
+   * Where the store warns, once at creation, when the client would queue commands forever while Redis
+   * is down (`maxRetriesPerRequest: null` with the offline queue on): every token read would hang.
+   */
+  logger?: Logger;
 }
 
 const STORE = 'redis';
-const OPTION_KEYS = new Set([
-  'client',
-  'keyPrefix',
-  'encryptionKey',
-  'previousEncryptionKeys',
-  'lockTimeoutMs',
-]);
-const DEFAULT_PREFIX = 'zoho-crm-connector';
+const COMMANDS = ['get', 'set', 'del', 'pttl', 'eval'] as const;
+const OptionsSchema = z
+  .object({
+    client: redisClient<Redis | Cluster>(COMMANDS),
+    keyPrefix: keyPrefix.optional(),
+    ...keyOptions,
+    lockTimeoutMs: nonNegativeMs.optional(),
+    logger: loggerOption.optional(),
+  })
+  .strict();
 const DEFAULT_LOCK_TIMEOUT_MS = 40_000;
 const FIRST_BACKOFF_MS = 4;
 const MAX_BACKOFF_MS = 50;
@@ -114,6 +124,9 @@ interface Commands {
  * - **Cluster**: both keys of a connection share a hash tag, so the Lua script runs on one slot.
  * - **Errors**: every Redis failure becomes a {@link TokenStoreError} with the operation; the message and
  *   cause carry no token, key or stored value.
+ * - **A dead Redis**: create the client with `maxRetriesPerRequest` set to a small number (or
+ *   `enableOfflineQueue: false`), so that a call fails fast with a retryable error instead of waiting in
+ *   ioredis' offline queue; with `maxRetriesPerRequest: null` the store warns through `logger`.
  *
  * @param options - See {@link RedisStoreOptions}.
  * @returns A {@link TokenStore} with `withLock`.
@@ -136,8 +149,9 @@ export function createRedisStore(
   options: RedisStoreOptions,
 ): TokenStore & Required<Pick<TokenStore, 'withLock'>> {
   const { redis, prefix, keyring, lockTimeoutMs } = parseOptions(options);
+  warnIfQueuesForever(options.client, options.logger, STORE);
   const keys = (connectionId: string) => {
-    const tag = `{${prefix}:${escapeId(connectionId)}}`;
+    const tag = connectionTag(prefix, connectionId);
     return { tokens: `${tag}:tokens`, lock: `${tag}:lock` };
   };
 
@@ -205,52 +219,25 @@ export function createRedisStore(
 
 // --- Internal helpers ---
 
-function parseOptions(options: RedisStoreOptions): {
+function parseOptions(input: RedisStoreOptions): {
   redis: Commands;
   prefix: string;
   keyring: Keyring | undefined;
   lockTimeoutMs: number;
 } {
-  const context = 'createRedisStore options';
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigError([{ path: '', message: 'must be an object with a client' }], context);
-  }
-  const issues: { path: string; message: string }[] = [];
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key)) issues.push({ path: key, message: 'is not a Redis store option' });
-  }
-  const client = options.client as unknown as Partial<Record<keyof Commands, unknown>> | undefined;
-  const commands: (keyof Commands)[] = ['get', 'set', 'del', 'pttl', 'eval'];
-  if (
-    typeof client !== 'object' ||
-    client === null ||
-    commands.some((name) => typeof client[name] !== 'function')
-  ) {
-    issues.push({ path: 'client', message: 'must be an ioredis Redis or Cluster instance' });
-  }
-  const prefix = options.keyPrefix ?? DEFAULT_PREFIX;
-  if (typeof prefix !== 'string' || prefix === '') {
-    issues.push({ path: 'keyPrefix', message: 'must be a non-empty string' });
-  }
-  const lockTimeoutMs = checkLockTimeout(options.lockTimeoutMs, DEFAULT_LOCK_TIMEOUT_MS, issues);
-  const keyring = optionalKeyring(options, context, issues);
-  if (issues.length > 0) throw new ConfigError(issues, context);
+  const { options, keyring } = parseStoreOptions(
+    OptionsSchema,
+    input,
+    'createRedisStore options',
+    'Redis store',
+    'optional',
+  );
   return {
     redis: options.client as unknown as Commands,
-    prefix: escapePrefix(prefix),
+    prefix: escapePrefix(options.keyPrefix ?? DEFAULT_PREFIX),
     keyring,
-    lockTimeoutMs,
+    lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
   };
-}
-
-/** `{`, `}` and `%` would break the hash tag or the escaping itself. */
-function escapePrefix(prefix: string): string {
-  return prefix.replace(/[%{}]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-/** Also escapes `:`, so that the last `:` in a tag always separates prefix and id (no collisions). */
-function escapeId(connectionId: string): string {
-  return connectionId.replace(/[%{}:]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 function encode(keyring: Keyring | undefined, connectionId: string, tokens: StoredTokens): string {
@@ -290,13 +277,11 @@ function decode(keyring: Keyring | undefined, connectionId: string, value: strin
     if (!(error instanceof AtRestError)) {
       throw new TokenStoreError(STORE, 'get', `cannot decrypt ${subject}`, { cause: error });
     }
-    const advice = {
-      format: 'are not an encrypted token document (corrupt or not written by this store)',
-      key: 'were encrypted with a key that is not configured: add that key to previousEncryptionKeys, or delete the value and authorize again',
-      auth: 'failed authentication: corrupt, tampered with, or copied from another connection',
-      content: `are not a valid token document (${error.message})`,
-    }[error.problem];
-    throw new TokenStoreError(STORE, 'get', `${subject} ${advice}`);
+    throw new TokenStoreError(
+      STORE,
+      'get',
+      `${subject} ${tokenReadAdvice(error.problem, error.message, true)}`,
+    );
   }
 }
 

@@ -88,9 +88,11 @@ describe.skipIf(!REDIS_URL)('Redis journal store (needs REDIS_URL, e.g. redis://
         get: () => Promise.reject(new Error('ECONNRESET')),
         set() {},
         eval() {},
-        hvals() {},
+        hgetall() {},
         zcard() {},
         zrange() {},
+        llen() {},
+        lrange() {},
       } as never,
     });
     await expect(broken.getLogged('t', 'c1')).rejects.toMatchObject({
