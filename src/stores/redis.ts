@@ -16,9 +16,9 @@ import type { Cluster, Redis } from 'ioredis';
 import { z } from 'zod';
 import { TokenStoreError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { AtRestError, type Keyring } from './crypto.js';
+import type { Keyring } from './crypto.js';
 import { backoffDelay, checkTtl } from './lock-wait.js';
-import { quoteId, tokenReadAdvice } from './messages.js';
+import { quoteId } from './messages.js';
 import { keyOptions, keyPrefix, loggerOption, nonNegativeMs, parseStoreOptions } from './options.js';
 import {
   connectionTag,
@@ -27,8 +27,8 @@ import {
   redisClient,
   warnIfQueuesForever,
 } from './redis-client.js';
-import { parseTokens, serializeTokens } from './token-document.js';
-import type { StoredTokens, TokenStore } from './types.js';
+import { decodeTokenValue, encodeTokenValue } from './token-document.js';
+import type { TokenStore } from './types.js';
 
 /**
  * Options of {@link createRedisStore}.
@@ -172,11 +172,11 @@ export function createRedisStore(
     async get(connectionId) {
       const value = await call('get', connectionId, () => redis.get(keys(connectionId).tokens));
       if (value === null) return undefined;
-      return decode(keyring, connectionId, value);
+      return decodeTokenValue(STORE, keyring, connectionId, value);
     },
 
     async set(connectionId, tokens) {
-      const value = encode(keyring, connectionId, tokens);
+      const value = encodeTokenValue(STORE, keyring, connectionId, tokens);
       await call('set', connectionId, () => redis.set(keys(connectionId).tokens, value));
     },
 
@@ -238,51 +238,6 @@ function parseOptions(input: RedisStoreOptions): {
     keyring,
     lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
   };
-}
-
-function encode(keyring: Keyring | undefined, connectionId: string, tokens: StoredTokens): string {
-  try {
-    const json = serializeTokens(tokens);
-    return keyring ? keyring.seal(connectionId, json).toString('base64') : json;
-  } catch (error) {
-    const why = error instanceof AtRestError ? `: ${error.message}` : '';
-    throw new TokenStoreError(
-      STORE,
-      'set',
-      `cannot store the tokens of connection ${quoteId(connectionId)}${why}`,
-    );
-  }
-}
-
-function decode(keyring: Keyring | undefined, connectionId: string, value: string): StoredTokens {
-  const subject = `the stored tokens of connection ${quoteId(connectionId)}`;
-  const plain = value.startsWith('{');
-  if (keyring && plain) {
-    throw new TokenStoreError(
-      STORE,
-      'get',
-      `${subject} are not encrypted, but this store has an encryptionKey: delete the key and authorize again, or re-save the tokens with encryption`,
-    );
-  }
-  if (!keyring && !plain) {
-    throw new TokenStoreError(
-      STORE,
-      'get',
-      `${subject} are encrypted or not a token document: pass the encryptionKey they were written with`,
-    );
-  }
-  try {
-    return parseTokens(keyring ? keyring.open(connectionId, Buffer.from(value, 'base64')) : value);
-  } catch (error) {
-    if (!(error instanceof AtRestError)) {
-      throw new TokenStoreError(STORE, 'get', `cannot decrypt ${subject}`, { cause: error });
-    }
-    throw new TokenStoreError(
-      STORE,
-      'get',
-      `${subject} ${tokenReadAdvice(error.problem, error.message, true)}`,
-    );
-  }
 }
 
 // The journal store of the same kind ships in this entry too.

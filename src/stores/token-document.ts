@@ -5,7 +5,9 @@
  * @internal
  * @module
  */
-import { AtRestError } from './crypto.js';
+import { TokenStoreError } from '../errors.js';
+import { AtRestError, type Keyring } from './crypto.js';
+import { quoteId, tokenReadAdvice } from './messages.js';
 import type { StoredTokens } from './types.js';
 
 /**
@@ -35,6 +37,72 @@ export function parseTokens(text: string): StoredTokens {
   const problem = tokensProblem(value);
   if (problem) throw new AtRestError('content', `not a valid token document: ${problem}`);
   return value as StoredTokens;
+}
+
+/**
+ * A token document as one string value (Redis, PostgreSQL): JSON, or with a keyring an AES-256-GCM
+ * envelope in base64.
+ * @throws `TokenStoreError` (operation `set`) for a document that could not be read back.
+ * @internal
+ */
+export function encodeTokenValue(
+  store: string,
+  keyring: Keyring | undefined,
+  connectionId: string,
+  tokens: StoredTokens,
+): string {
+  try {
+    const json = serializeTokens(tokens);
+    return keyring ? keyring.seal(connectionId, json).toString('base64') : json;
+  } catch (error) {
+    const why = error instanceof AtRestError ? `: ${error.message}` : '';
+    throw new TokenStoreError(
+      store,
+      'set',
+      `cannot store the tokens of connection ${quoteId(connectionId)}${why}`,
+    );
+  }
+}
+
+/**
+ * Reads a value written by {@link encodeTokenValue}.
+ * @throws `TokenStoreError` (operation `get`) saying what is wrong and what to do, never the value.
+ * @internal
+ */
+export function decodeTokenValue(
+  store: string,
+  keyring: Keyring | undefined,
+  connectionId: string,
+  value: string,
+): StoredTokens {
+  const subject = `the stored tokens of connection ${quoteId(connectionId)}`;
+  const plain = value.startsWith('{');
+  if (keyring && plain) {
+    throw new TokenStoreError(
+      store,
+      'get',
+      `${subject} are not encrypted, but this store has an encryptionKey: delete the key and authorize again, or re-save the tokens with encryption`,
+    );
+  }
+  if (!keyring && !plain) {
+    throw new TokenStoreError(
+      store,
+      'get',
+      `${subject} are encrypted or not a token document: pass the encryptionKey they were written with`,
+    );
+  }
+  try {
+    return parseTokens(keyring ? keyring.open(connectionId, Buffer.from(value, 'base64')) : value);
+  } catch (error) {
+    if (!(error instanceof AtRestError)) {
+      throw new TokenStoreError(store, 'get', `cannot decrypt ${subject}`, { cause: error });
+    }
+    throw new TokenStoreError(
+      store,
+      'get',
+      `${subject} ${tokenReadAdvice(error.problem, error.message, true)}`,
+    );
+  }
 }
 
 const REQUIRED_STRINGS = ['accessToken', 'refreshToken', 'apiDomain', 'accountsServer', 'region'] as const;
