@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { TokenStoreError } from '../errors.js';
 import { AtRestError, type Keyring } from './crypto.js';
 import { ensureDir, errorCode, fileKey, sweepTempFiles, syncDir, writeAtomic } from './files.js';
-import { backoffDelay, checkTtl } from './lock-wait.js';
+import { backoffDelay, checkTtl, FIRST_BACKOFF_MS, lockWaiter } from './lock-wait.js';
 import { quoteId, tokenReadAdvice } from './messages.js';
 import { directoryPath, keyOptions, nonNegativeMs, parseStoreOptions } from './options.js';
 import { parseTokens, serializeTokens } from './token-document.js';
@@ -73,8 +73,6 @@ const DEFAULT_LOCK_TIMEOUT_MS = 40_000;
 const UNREADABLE_LOCK_GRACE_MS = 5_000;
 /** The guard file serialises the removal of lock files; a guard older than this is abandoned. */
 const GUARD_STALE_MS = 5_000;
-const FIRST_BACKOFF_MS = 4;
-const MAX_BACKOFF_MS = 50;
 
 /**
  * A token store that keeps each connection's tokens in its own file, encrypted with AES-256-GCM.
@@ -296,8 +294,8 @@ async function acquire(
   timeoutMs: number,
   connectionId: string,
 ): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let step = FIRST_BACKOFF_MS;
+  const waiter = lockWaiter(STORE, connectionId, timeoutMs);
+  const { deadline } = waiter;
   for (;;) {
     const owner = randomBytes(16).toString('hex');
     try {
@@ -319,16 +317,7 @@ async function acquire(
         },
       );
     }
-    if (Date.now() >= deadline) {
-      throw new TokenStoreError(
-        STORE,
-        'lock',
-        `timed out after ${timeoutMs} ms waiting for the lock of connection ${quoteId(connectionId)}`,
-        { retryable: true },
-      );
-    }
-    await backoffDelay(step, deadline);
-    step = Math.min(step * 2, MAX_BACKOFF_MS);
+    await waiter.wait();
   }
 }
 

@@ -8,7 +8,10 @@
  * @internal
  * @module
  */
+import { JournalStoreError } from '../errors.js';
+import type { JournalQuarantineEvent } from '../journal/store.js';
 import { AtRestError, type Keyring } from './crypto.js';
+import { quoteId, unreadableHint } from './messages.js';
 
 /** Base64 of the envelope magic `ZCT`: the start of every encrypted value. */
 const ENCRYPTED = 'WkNU';
@@ -53,4 +56,50 @@ export function decodeJournalValue(
   }
   const problem = check(value);
   return problem ? { problem: `wrong shape: ${problem}`, fatal: false } : { value };
+}
+
+/**
+ * The quarantine listeners of one journal store: the `onQuarantine` option plus every subscriber of
+ * `store.onQuarantine(listener)`. A listener that throws is ignored (it must not break the journal).
+ * @internal
+ */
+export function quarantineListeners(initial: ((event: JournalQuarantineEvent) => void) | undefined) {
+  const listeners = new Set<(event: JournalQuarantineEvent) => void>();
+  if (initial) listeners.add(initial);
+  return {
+    emit(event: JournalQuarantineEvent): void {
+      for (const listener of listeners) {
+        try {
+          listener(event);
+        } catch {
+          // A listener must not break the journal.
+        }
+      }
+    },
+    subscribe(listener: (event: JournalQuarantineEvent) => void): () => void {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+  };
+}
+
+/**
+ * The error of a value that shows the store is misconfigured ({@link decodeJournalValue}'s `fatal`).
+ * @internal
+ */
+export function unreadableValue(
+  store: string,
+  connectionId: string,
+  problem: string,
+  hasKey: boolean,
+  cause?: unknown,
+): JournalStoreError {
+  return new JournalStoreError(
+    store,
+    'read',
+    `a journal value of connection ${quoteId(connectionId)} cannot be read: ${problem} (${unreadableHint(hasKey)})`,
+    { cause },
+  );
 }

@@ -17,6 +17,7 @@ import { JournalState } from '../journal/memory-store.js';
 import type { JournalQuarantineEvent, JournalStore } from '../journal/store.js';
 import type { Keyring } from './crypto.js';
 import { ensureDir, fileKey, sweepTempFiles, writeAtomic } from './files.js';
+import { quarantineListeners } from './journal-codec.js';
 import { type LogRecord, quarantine, readQuarantine, replay } from './journal-file-log.js';
 import { quoteId } from './messages.js';
 import {
@@ -131,18 +132,11 @@ const OptionsSchema = z
 export function createFileJournalStore(options: FileJournalStoreOptions): JournalStore {
   const settings = parseOptions(options);
   const connections = new Map<string, Promise<Connection>>();
-  const listeners = new Set<(event: JournalQuarantineEvent) => void>();
-  if (options.onQuarantine) listeners.add(options.onQuarantine);
+  const listeners = quarantineListeners(options.onQuarantine);
   let closed = false;
   let swept = false;
   settings.report = (event) => {
-    for (const listener of listeners) {
-      try {
-        listener(event);
-      } catch {
-        // A listener must not break the journal.
-      }
-    }
+    listeners.emit(event);
   };
 
   const prepareDir = async (): Promise<void> => {
@@ -224,12 +218,7 @@ export function createFileJournalStore(options: FileJournalStoreOptions): Journa
       await connection(connectionId);
       return readQuarantine(join(settings.dir, `${fileKey(connectionId)}.journal.quarantine`));
     },
-    onQuarantine(listener) {
-      listeners.add(listener);
-      return () => {
-        listeners.delete(listener);
-      };
-    },
+    onQuarantine: (listener) => listeners.subscribe(listener),
     async close() {
       closed = true;
       const open = [...connections.values()];

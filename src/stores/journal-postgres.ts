@@ -19,8 +19,8 @@ import type {
   QuarantinedRecord,
 } from '../journal/store.js';
 import type { Keyring } from './crypto.js';
-import { decodeJournalValue } from './journal-codec.js';
-import { quoteId, unreadableHint } from './messages.js';
+import { decodeJournalValue, quarantineListeners, unreadableValue } from './journal-codec.js';
+import { quoteId } from './messages.js';
 import { callback, keyOptions, parseStoreOptions, positiveInteger, withMethods } from './options.js';
 import { type PostgresPool, quoteSchema, UNDEFINED_TABLE } from './postgres-schema.js';
 
@@ -119,8 +119,7 @@ export function createPostgresJournalStore(options: PostgresJournalStoreOptions)
   const keyring: Keyring | undefined = parsed.keyring;
   const s = quoteSchema(parsed.options.schema, 'createPostgresJournalStore options');
   const ttl = parsed.options.ledgerTtlMs ?? DEFAULT_LEDGER_TTL_MS;
-  const listeners = new Set<(event: JournalQuarantineEvent) => void>();
-  if (options.onQuarantine) listeners.add(options.onQuarantine);
+  const listeners = quarantineListeners(options.onQuarantine);
   let ledgerWrites = 0;
 
   const sql = async (connectionId: string, operation: string, text: string, values: unknown[]) => {
@@ -167,12 +166,7 @@ export function createPostgresJournalStore(options: PostgresJournalStoreOptions)
       if ('value' in decoded) {
         out.push(decoded.value as T);
       } else if (decoded.fatal) {
-        throw new JournalStoreError(
-          STORE,
-          'read',
-          `a journal value of connection ${quoteId(connectionId)} cannot be read: ${decoded.problem} (${unreadableHint(keyring !== undefined)})`,
-          { cause: decoded.cause },
-        );
+        throw unreadableValue(STORE, connectionId, decoded.problem, keyring !== undefined, decoded.cause);
       } else {
         await quarantine(connectionId, source, String(row.op_id), raw, decoded.problem);
       }
@@ -196,13 +190,7 @@ export function createPostgresJournalStore(options: PostgresJournalStoreOptions)
       [connectionId, opId, record.at, record.reason, record.preview, source, raw],
     );
     const event = { ...record, connectionId, store: STORE, location: `${s}.zcc_journal_quarantine` };
-    for (const listener of listeners) {
-      try {
-        listener(event);
-      } catch {
-        // A listener must not break the journal.
-      }
-    }
+    listeners.emit(event);
   };
   const check = (problem: string | undefined, operation: string) => {
     if (problem) throw new JournalStoreError(STORE, operation, `not a journal record: ${problem}`);
@@ -379,11 +367,6 @@ export function createPostgresJournalStore(options: PostgresJournalStoreOptions)
         .reverse();
       return { count: Number(rows[0]?.total ?? 0), entries };
     },
-    onQuarantine(listener) {
-      listeners.add(listener);
-      return () => {
-        listeners.delete(listener);
-      };
-    },
+    onQuarantine: (listener) => listeners.subscribe(listener),
   };
 }

@@ -25,8 +25,8 @@ import type {
 } from '../journal/store.js';
 import type { Logger } from '../logger.js';
 import type { Keyring } from './crypto.js';
-import { decodeJournalValue } from './journal-codec.js';
-import { quoteId, unreadableHint } from './messages.js';
+import { decodeJournalValue, quarantineListeners, unreadableValue } from './journal-codec.js';
+import { quoteId } from './messages.js';
 import {
   callback,
   keyOptions,
@@ -141,8 +141,7 @@ const OptionsSchema = z
  */
 export function createRedisJournalStore(options: RedisJournalStoreOptions): JournalStore {
   const { redis, prefix, keyring, ledgerTtlMs, logger } = parseOptions(options);
-  const listeners = new Set<(event: JournalQuarantineEvent) => void>();
-  if (options.onQuarantine) listeners.add(options.onQuarantine);
+  const listeners = quarantineListeners(options.onQuarantine);
   warnIfQueuesForever(options.client, logger, STORE);
   if (logger) void checkPersistence(options.client as never, logger, STORE);
 
@@ -166,12 +165,7 @@ export function createRedisJournalStore(options: RedisJournalStoreOptions): Jour
   const decode = (connectionId: string, raw: string, check: (v: unknown) => string | undefined) => {
     const decoded = decodeJournalValue(raw, connectionId, keyring, check);
     if ('fatal' in decoded && decoded.fatal) {
-      throw new JournalStoreError(
-        STORE,
-        'read',
-        `a journal value of connection ${quoteId(connectionId)} cannot be read: ${decoded.problem} (${unreadableHint(keyring !== undefined)})`,
-        { cause: decoded.cause },
-      );
+      throw unreadableValue(STORE, connectionId, decoded.problem, keyring !== undefined, decoded.cause);
     }
     return decoded;
   };
@@ -191,13 +185,7 @@ export function createRedisJournalStore(options: RedisJournalStoreOptions): Jour
       JSON.stringify({ ...record, id, value }),
     );
     const event = { ...record, connectionId, store: STORE, location: k.quarantine };
-    for (const listener of listeners) {
-      try {
-        listener(event);
-      } catch {
-        // A listener must not break the journal.
-      }
-    }
+    listeners.emit(event);
   };
   /** Decodes `[id, value, id, value…]`, quarantining what cannot be read. */
   const readPairs = async <T>(
@@ -385,12 +373,7 @@ export function createRedisJournalStore(options: RedisJournalStoreOptions): Jour
         return { count, entries };
       });
     },
-    onQuarantine(listener) {
-      listeners.add(listener);
-      return () => {
-        listeners.delete(listener);
-      };
-    },
+    onQuarantine: (listener) => listeners.subscribe(listener),
   };
 }
 

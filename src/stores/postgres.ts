@@ -18,7 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { TokenStoreError } from '../errors.js';
-import { backoffDelay, checkTtl } from './lock-wait.js';
+import { checkTtl, lockWaiter } from './lock-wait.js';
 import { quoteId } from './messages.js';
 import { keyOptions, nonNegativeMs, parseStoreOptions, withMethods } from './options.js';
 import { NOW_MS, type PostgresPool, quoteSchema, UNDEFINED_TABLE } from './postgres-schema.js';
@@ -60,8 +60,6 @@ export interface PostgresStoreOptions {
 
 const STORE = 'postgres';
 const DEFAULT_LOCK_TIMEOUT_MS = 40_000;
-const FIRST_BACKOFF_MS = 4;
-const MAX_BACKOFF_MS = 50;
 const OptionsSchema = z
   .object({
     pool: withMethods<PostgresPool>(['query', 'connect'], 'must be a pg Pool'),
@@ -160,8 +158,7 @@ export function createPostgresStore(
     async withLock<T>(connectionId: string, ttlMs: number, fn: () => Promise<T>): Promise<T> {
       const ttl = checkTtl(ttlMs);
       const owner = randomBytes(16).toString('hex');
-      const deadline = Date.now() + lockTimeoutMs;
-      let step = FIRST_BACKOFF_MS;
+      const waiter = lockWaiter(STORE, connectionId, lockTimeoutMs);
       for (;;) {
         const { rows } = await sql(
           'lock',
@@ -173,16 +170,7 @@ export function createPostgresStore(
           [connectionId, owner, ttl],
         );
         if (rows[0]?.owner === owner) break;
-        if (Date.now() >= deadline) {
-          throw new TokenStoreError(
-            STORE,
-            'lock',
-            `timed out after ${lockTimeoutMs} ms waiting for the lock of connection ${quoteId(connectionId)}`,
-            { retryable: true },
-          );
-        }
-        await backoffDelay(step, deadline);
-        step = Math.min(step * 2, MAX_BACKOFF_MS);
+        await waiter.wait();
       }
       try {
         return await fn();

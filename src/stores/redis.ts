@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { TokenStoreError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Keyring } from './crypto.js';
-import { backoffDelay, checkTtl } from './lock-wait.js';
+import { checkTtl, lockWaiter } from './lock-wait.js';
 import { quoteId } from './messages.js';
 import { keyOptions, keyPrefix, loggerOption, nonNegativeMs, parseStoreOptions } from './options.js';
 import {
@@ -95,8 +95,6 @@ const OptionsSchema = z
   })
   .strict();
 const DEFAULT_LOCK_TIMEOUT_MS = 40_000;
-const FIRST_BACKOFF_MS = 4;
-const MAX_BACKOFF_MS = 50;
 
 /** Deletes the lock only if it still holds our token (compare-and-delete). */
 const RELEASE_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
@@ -188,24 +186,14 @@ export function createRedisStore(
       const ttl = checkTtl(ttlMs);
       const lockKey = keys(connectionId).lock;
       const token = randomBytes(16).toString('hex');
-      const deadline = Date.now() + lockTimeoutMs;
-      let step = FIRST_BACKOFF_MS;
+      const waiter = lockWaiter(STORE, connectionId, lockTimeoutMs);
       for (;;) {
         const taken = await call('lock', connectionId, () => redis.set(lockKey, token, 'PX', ttl, 'NX'));
         if (taken === 'OK') break;
         const remaining = await call('lock', connectionId, () => redis.pttl(lockKey));
         if (remaining === -2) continue; // released in between: try again at once
-        if (Date.now() >= deadline) {
-          throw new TokenStoreError(
-            STORE,
-            'lock',
-            `timed out after ${lockTimeoutMs} ms waiting for the lock of connection ${quoteId(connectionId)}`,
-            { retryable: true },
-          );
-        }
         // Never sleep much past the holder's expiry: a crashed holder frees the lock at its TTL.
-        await backoffDelay(remaining > 0 ? Math.min(step, remaining + 2) : step, deadline);
-        step = Math.min(step * 2, MAX_BACKOFF_MS);
+        await waiter.wait(remaining > 0 ? remaining + 2 : undefined);
       }
       try {
         return await fn();
