@@ -530,6 +530,7 @@ const EVENT_NAMES: Readonly<Record<keyof ConnectorEvents, true>> = {
   callLogged: true,
   journalRetry: true,
   journalFailed: true,
+  journalQuarantine: true,
 };
 
 function checkListener(method: string, name: unknown, listener: unknown): void {
