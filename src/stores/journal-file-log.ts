@@ -104,12 +104,28 @@ export async function replay(
 
 /**
  * Appends quarantined lines to `<log>.quarantine` (one JSON document per line, mode 0600) and fsyncs.
+ * A line already there (kept aside by a load that then failed to rewrite the log) is not added twice.
  * @internal
  */
 export async function quarantine(path: string, bad: readonly BadLine[]): Promise<void> {
+  const kept = new Set<string>();
+  const existing = await readFile(path, 'utf8').catch((error: unknown) => {
+    if (errorCode(error) === 'ENOENT') return '';
+    throw error;
+  });
+  for (const row of existing.split('\n')) {
+    try {
+      const line = (JSON.parse(row) as { line?: unknown }).line;
+      if (typeof line === 'string') kept.add(line);
+    } catch {
+      // Not ours to judge; it stays as it is.
+    }
+  }
+  const fresh = bad.filter((entry) => !kept.has(entry.line));
+  if (fresh.length === 0) return;
   const handle = await open(path, 'a', 0o600);
   try {
-    await handle.appendFile(bad.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
+    await handle.appendFile(fresh.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
     await handle.sync();
   } finally {
     await handle.close();

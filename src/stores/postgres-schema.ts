@@ -125,12 +125,6 @@ export async function migrate(pool: PostgresPool, options: MigrateOptions = {}):
 }
 
 /**
- * The latest schema version {@link migrate} creates.
- * @internal
- */
-export const SCHEMA_VERSION = 1;
-
-/**
  * A schema name, validated and double-quoted for SQL.
  * @throws `ConfigError` naming `schema`.
  * @internal

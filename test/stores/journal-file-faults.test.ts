@@ -151,6 +151,25 @@ describe('file journal: a bad line in the middle of the log', () => {
     },
   );
 
+  it('a load that died between keeping a line aside and rewriting the log does not keep it twice', async () => {
+    const path = await mkdtemp(join(root, 'requarantine-'));
+    const first = createFileJournalStore({ path });
+    await first.add('t', op('create:c1', 'c1'));
+    await first.close?.();
+    const [name] = await readdir(path);
+    const file = join(path, name as string);
+    const good = (await logLines(path))[0] as string;
+    await writeFile(file, `not json\n${good}\n`);
+    // The quarantine file already holds the line: the previous load stopped before rewriting the log.
+    const entry = { at: 1, reason: 'line 1: not valid JSON', preview: 'not json', line: 'not json' };
+    await writeFile(`${file}.quarantine`, `${JSON.stringify(entry)}\n`);
+    const store = createFileJournalStore({ path });
+    expect((await store.pending('t')).count).toBe(1);
+    expect((await store.quarantined?.('t'))?.count).toBe(1);
+    expect(await logLines(path)).toEqual([good]);
+    await store.close?.();
+  });
+
   it('a listener that throws does not break the load', async () => {
     const path = await mkdtemp(join(root, 'listener-'));
     const first = createFileJournalStore({ path });
