@@ -9,6 +9,7 @@ const entry = {
   index: 'src/index.ts',
   'stores/file': 'src/stores/file.ts',
   'stores/redis': 'src/stores/redis.ts',
+  'stores/postgres': 'src/stores/postgres.ts',
   testing: 'src/testing/index.ts',
   'testing/msw': 'src/testing/msw.ts',
   'testing/cli': 'src/testing/cli.ts',

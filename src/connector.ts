@@ -19,7 +19,7 @@ import {
   type JournalStats,
 } from './journal/journal.js';
 import type { JournalResult, PbxCall } from './journal/pbx-call.js';
-import type { DeadLetter } from './journal/store.js';
+import type { DeadLetter, JournalQuarantineEvent } from './journal/store.js';
 import { createSafeLogger, type Logger } from './logger.js';
 import { createCallerLookup, type LookupEvent } from './lookup/caller-lookup.js';
 import type { CallerLookupEngine, CallerMatch, DirectoryEntry, LookupCallerOptions } from './lookup/types.js';
@@ -105,6 +105,8 @@ export interface ConnectorEvents extends JournalEvents {
   rateLimited: RateLimitedEvent;
   /** One request attempt went to Zoho's CRM API. */
   zohoRequest: ZohoRequestEvent;
+  /** The journal store kept a record of this connection aside that it could not read. */
+  journalQuarantine: JournalQuarantineEvent;
 }
 
 /**
@@ -139,6 +141,7 @@ export class ZohoCrmConnector {
   readonly #journal: JournalApi;
   readonly #records: RecordCreator;
   #closed = false;
+  #unsubscribeQuarantine: (() => void) | undefined;
 
   /**
    * Validates the options (once) and wires the parts. Performs no I/O.
@@ -220,6 +223,9 @@ export class ZohoCrmConnector {
       logger: this.#logger,
       region: () => this.region,
       emit: (name, event) => this.#events.emit(name, event as ConnectorEvents[typeof name]),
+    });
+    this.#unsubscribeQuarantine = resolved.journal.store?.onQuarantine?.((event) => {
+      if (event.connectionId === this.connectionId) this.#events.emit('journalQuarantine', event);
     });
     this.#records = createRecordCreator({
       http: this.#http,
@@ -487,6 +493,7 @@ export class ZohoCrmConnector {
     if (this.#closed) return;
     this.#closed = true;
     this.#tokens.close();
+    this.#unsubscribeQuarantine?.();
     await this.#journal.close();
     this.#events.clear();
   }
@@ -523,6 +530,7 @@ const EVENT_NAMES: Readonly<Record<keyof ConnectorEvents, true>> = {
   callLogged: true,
   journalRetry: true,
   journalFailed: true,
+  journalQuarantine: true,
 };
 
 function checkListener(method: string, name: unknown, listener: unknown): void {

@@ -71,7 +71,10 @@ export type {
   JournalErrorInfo,
   JournalOp,
   JournalOpKind,
+  JournalQuarantineEvent,
   JournalStore,
+  QuarantinedRecord,
+  QuarantineReport,
 } from './journal/store.js';
 export { type Logger, noopLogger } from './logger.js';
 export type { LookupEvent } from './lookup/caller-lookup.js';

@@ -223,6 +223,8 @@ export interface JournalStats {
   pending: number;
   /** Dead letters in the store now. */
   deadLetters: number;
+  /** Records the store could not read and kept aside (0 when the store does not quarantine). */
+  quarantined: number;
 }
 
 /**
@@ -1207,7 +1209,8 @@ export function createJournal(deps: JournalDependencies): JournalApi {
 
     async stats() {
       const { count } = await store.pending(cid);
-      return { ...counters, pending: count, deadLetters: (await store.deadLetters(cid)).length };
+      const quarantined = (await store.quarantined?.(cid))?.count ?? 0;
+      return { ...counters, pending: count, deadLetters: (await store.deadLetters(cid)).length, quarantined };
     },
 
     resume() {

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { assertLetter, assertOp } from './record-shape.js';
 import type { ClaimCallsOptions, ClaimDueOptions, DeadLetter, JournalOp, JournalStore } from './store.js';
 
 /**
@@ -108,8 +109,11 @@ export class JournalState {
   private readonly maxEntries: number;
   private readonly ttlMs: number;
   private readonly now: () => number;
+  private readonly store: string;
 
-  constructor(options: MemoryJournalStoreOptions = {}) {
+  /** `store` names the store in the `JournalStoreError` an operation of the wrong shape raises. */
+  constructor(options: MemoryJournalStoreOptions = {}, store = 'journal-memory') {
+    this.store = store;
     this.maxEntries = options.ledgerMaxEntries ?? DEFAULT_LEDGER_MAX_ENTRIES;
     this.ttlMs = options.ledgerTtlMs ?? DEFAULT_LEDGER_TTL_MS;
     this.now = options.now ?? Date.now;
@@ -143,6 +147,7 @@ export class JournalState {
   }
 
   add(op: JournalOp): boolean {
+    assertOp(op, this.store, 'add');
     if (this.ops.has(op.id)) return false;
     this.put(copy(op), 0);
     return true;
@@ -150,6 +155,7 @@ export class JournalState {
 
   /** Adds or replaces an operation without a lease (file-store replay). */
   restore(op: JournalOp): void {
+    assertOp(op, this.store, 'load');
     this.put(copy(op), 0);
   }
 
@@ -180,6 +186,7 @@ export class JournalState {
   }
 
   release(op: JournalOp): boolean {
+    assertOp(op, this.store, 'release');
     if (!this.ops.has(op.id)) return false;
     this.put(copy(op), 0);
     return true;
@@ -196,6 +203,7 @@ export class JournalState {
   }
 
   bury(letter: DeadLetter): void {
+    assertLetter(letter, this.store, 'bury');
     this.remove(letter.op.id);
     this.dead.delete(letter.op.id);
     this.dead.set(letter.op.id, copy(letter));

@@ -167,7 +167,10 @@ export interface ClaimCallsOptions {
  * other claim until it is released (`release`), removed (`remove`, `bury`) or its lease runs out (a
  * crashed process). That is what lets several processes share one outbox without writing a call twice.
  *
- * Prove an implementation with the contract suite in the repository (`test/journal/store-contract.ts`).
+ * **Bad records.** A store that reads a record it cannot use (corrupt bytes, the wrong shape) keeps
+ * it aside instead of failing the whole connection: it implements `quarantined` and `onQuarantine`.
+ *
+ * Prove an implementation with `assertJournalStoreContract` from `zoho-crm-connector/testing`.
  * @example
  * ```ts
  * import { createMemoryJournalStore } from 'zoho-crm-connector';
@@ -207,8 +210,67 @@ export interface JournalStore {
     /** When the earliest one is due, epoch ms. */
     nextAttemptAt?: number;
   }>;
+  /**
+   * Records this store could not read (corrupt bytes, the wrong shape) and kept aside instead, so
+   * that the rest of the journal goes on. Stores that cannot meet a bad record omit it.
+   */
+  quarantined?(connectionId: string): Promise<QuarantineReport>;
+  /**
+   * Calls `listener` for every record the store quarantines from now on (any connection); returns a
+   * function that unsubscribes. The connector subscribes to emit its `journalQuarantine` event.
+   */
+  onQuarantine?(listener: (event: JournalQuarantineEvent) => void): () => void;
   /** Flushes and releases resources (files, timers); the store's owner calls it. */
   close?(): Promise<void>;
+}
+
+/**
+ * One record a journal store could not read and kept aside (see {@link JournalStore.quarantined}).
+ * @example
+ * ```ts
+ * const entry: QuarantinedRecord = { at: Date.now(), reason: 'not valid JSON', preview: '{"t":"O","o":{"id"…' };
+ * ```
+ * @group Journal stores
+ */
+export interface QuarantinedRecord {
+  /** When it was quarantined, epoch ms. */
+  at: number;
+  /** Why it could not be read, e.g. `not valid JSON`, `wrong shape: o.id must be a string`. */
+  reason: string;
+  /** Its first characters (control characters escaped), to find it in the quarantine file or key. */
+  preview: string;
+}
+
+/**
+ * What a store quarantined for one connection, oldest first.
+ * @example
+ * ```ts
+ * const { count, entries } = (await store.quarantined?.('tenant-42')) ?? { count: 0, entries: [] };
+ * ```
+ * @group Journal stores
+ */
+export interface QuarantineReport {
+  /** Records quarantined so far. */
+  count: number;
+  /** The records (most recent 100 at most). */
+  entries: QuarantinedRecord[];
+}
+
+/**
+ * A journal store kept a record aside (the `journalQuarantine` event, the stores' `onQuarantine`).
+ * @example
+ * ```ts
+ * zoho.on('journalQuarantine', (e) => alert(`journal record quarantined (${e.reason}) in ${e.location}`));
+ * ```
+ * @group Events
+ */
+export interface JournalQuarantineEvent extends QuarantinedRecord {
+  /** The connection whose journal held the record. */
+  connectionId: string;
+  /** Which store, e.g. `journal-file`, `journal-redis`, `journal-postgres`. */
+  store: string;
+  /** Where the record was kept: the quarantine file, Redis key or table. */
+  location: string;
 }
 
 /** Methods a journal store must have (checked at configuration time). @internal */

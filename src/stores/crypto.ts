@@ -1,6 +1,7 @@
 /**
- * Tokens at rest, shared by the file and Redis stores: strict (de)serialisation of {@link StoredTokens}
- * and AES-256-GCM sealing with a versioned envelope. Node only (`node:crypto`); the core entry never
+ * Values at rest, shared by the file and Redis stores: AES-256-GCM sealing with a versioned envelope,
+ * one current key and any number of previous keys. Cryptography only: the token document is
+ * token-document.ts, option parsing options.ts. Node only (`node:crypto`); the core entry never
  * imports this module.
  *
  * Envelope layout (all offsets in bytes):
@@ -22,7 +23,6 @@
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { ConfigError } from '../errors.js';
-import type { StoredTokens } from './types.js';
 
 /**
  * A 32-byte AES-256 key: the bytes themselves, or a base64 (or base64url) string of them.
@@ -50,7 +50,7 @@ const HKDF_SALT = Buffer.from('zoho-crm-connector/token-store', 'utf8');
 export type AtRestProblem = 'format' | 'key' | 'auth' | 'content';
 
 /**
- * Internal failure of {@link openTokens}; the stores turn it into a `TokenStoreError`.
+ * Internal failure of opening a value (or of the token document parser); the stores turn it into their own error.
  * @internal
  */
 export class AtRestError extends Error {
@@ -78,32 +78,6 @@ export interface Keyring {
 interface DerivedKey {
   id: Buffer;
   key: Buffer;
-}
-
-/**
- * The keyring of a store whose encryption is optional: undefined without `encryptionKey`; key problems
- * (and `previousEncryptionKeys` without `encryptionKey`) are added to `issues` instead of thrown, so the
- * store reports every bad option at once.
- * @internal
- */
-export function optionalKeyring(
-  options: { encryptionKey?: unknown; previousEncryptionKeys?: unknown },
-  context: string,
-  issues: { path: string; message: string }[],
-): Keyring | undefined {
-  if (options.encryptionKey === undefined) {
-    if (options.previousEncryptionKeys !== undefined) {
-      issues.push({ path: 'previousEncryptionKeys', message: 'requires encryptionKey' });
-    }
-    return undefined;
-  }
-  try {
-    return createKeyring(options.encryptionKey, options.previousEncryptionKeys, context);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    issues.push(...error.issues);
-    return undefined;
-  }
 }
 
 /**
@@ -182,82 +156,6 @@ export function createKeyring(current: unknown, previous: unknown, context: stri
   };
 }
 
-/**
- * The JSON text of a token document. Rejects documents that could not be read back exactly.
- * @throws {@link AtRestError} `content` naming the bad field (never its value).
- * @internal
- */
-export function serializeTokens(tokens: StoredTokens): string {
-  const problem = tokensProblem(tokens);
-  if (problem) throw new AtRestError('content', `tokens are not valid StoredTokens: ${problem}`);
-  return JSON.stringify(tokens);
-}
-
-/**
- * Parses and validates a token document. Unknown extra fields are kept (a newer version may add some);
- * a missing or mistyped known field fails the whole document, so partial data is never returned.
- * @throws {@link AtRestError} `content`.
- * @internal
- */
-export function parseTokens(text: string): StoredTokens {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new AtRestError('content', 'not valid JSON');
-  }
-  const problem = tokensProblem(value);
-  if (problem) throw new AtRestError('content', `not a valid token document: ${problem}`);
-  return value as StoredTokens;
-}
-
-/**
- * A connection id as it may appear in an error message: quoted, control characters escaped, cut to 80
- * characters. Connection ids are identifiers, not secrets.
- * @internal
- */
-export function quoteId(connectionId: string): string {
-  const cut = connectionId.length > 80 ? `${connectionId.slice(0, 80)}…` : connectionId;
-  return JSON.stringify(cut);
-}
-
-/**
- * Throws a `RangeError` unless `ttlMs` is a positive finite number (a programming error).
- * @internal
- */
-export function checkTtl(ttlMs: unknown): number {
-  if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
-    throw new RangeError('withLock: ttlMs must be a positive number of milliseconds');
-  }
-  return Math.ceil(ttlMs);
-}
-
-/**
- * Validates a `lockTimeoutMs` option (a non-negative finite number) and applies its default.
- * @internal
- */
-export function checkLockTimeout(
-  value: unknown,
-  fallback: number,
-  issues: { path: string; message: string }[],
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    issues.push({ path: 'lockTimeoutMs', message: 'must be a non-negative number of milliseconds' });
-    return fallback;
-  }
-  return value;
-}
-
-/**
- * Sleeps for a jittered backoff step (between half and all of `ms`), never past `deadline`.
- * @internal
- */
-export function backoffDelay(ms: number, deadline: number): Promise<void> {
-  const wait = Math.max(0, Math.min(ms / 2 + Math.random() * (ms / 2), deadline - Date.now()));
-  return new Promise((resolve) => setTimeout(resolve, wait));
-}
-
 // --- Internal helpers ---
 
 function aad(header: Buffer, connectionId: string): Buffer {
@@ -302,24 +200,4 @@ function checkKey(
     id: derive('zoho-crm-connector/token-store/key-id', KEY_ID_LENGTH),
     key: derive('zoho-crm-connector/token-store/aes-256-gcm/v1', KEY_LENGTH),
   };
-}
-
-const REQUIRED_STRINGS = ['accessToken', 'refreshToken', 'apiDomain', 'accountsServer', 'region'] as const;
-const REQUIRED_NUMBERS = ['expiresAt', 'grantedAt'] as const;
-
-/** Names the first field that keeps `value` from being valid StoredTokens, or undefined when it is. */
-function tokensProblem(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not an object';
-  const record = value as Record<string, unknown>;
-  for (const field of REQUIRED_STRINGS) {
-    if (typeof record[field] !== 'string') return `${field} must be a string`;
-  }
-  for (const field of REQUIRED_NUMBERS) {
-    const item = record[field];
-    if (typeof item !== 'number' || !Number.isFinite(item)) return `${field} must be a finite number`;
-  }
-  if ('scope' in record && record.scope !== undefined && typeof record.scope !== 'string') {
-    return 'scope must be a string when present';
-  }
-  return undefined;
 }

@@ -9,22 +9,17 @@
  * ```
  * @module
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { readFile, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ConfigError, TokenStoreError } from '../errors.js';
-import {
-  AtRestError,
-  backoffDelay,
-  checkLockTimeout,
-  checkTtl,
-  createKeyring,
-  type Keyring,
-  parseTokens,
-  quoteId,
-  serializeTokens,
-} from './crypto.js';
+import { z } from 'zod';
+import { TokenStoreError } from '../errors.js';
+import { AtRestError, type Keyring } from './crypto.js';
+import { acquire, release } from './file-lock.js';
+import { ensureDir, errorCode, fileKey, sweepTempFiles, syncDir, writeAtomic } from './files.js';
+import { checkTtl } from './lock-wait.js';
+import { quoteId, tokenReadAdvice } from './messages.js';
+import { directoryPath, keyOptions, nonNegativeMs, parseStoreOptions } from './options.js';
+import { parseTokens, serializeTokens } from './token-document.js';
 import type { StoredTokens, TokenStore } from './types.js';
 
 /**
@@ -69,14 +64,10 @@ export interface FileStoreOptions {
 }
 
 const STORE = 'file';
-const OPTION_KEYS = new Set(['path', 'encryptionKey', 'previousEncryptionKeys', 'lockTimeoutMs']);
+const OptionsSchema = z
+  .object({ path: directoryPath, ...keyOptions, lockTimeoutMs: nonNegativeMs.optional() })
+  .strict();
 const DEFAULT_LOCK_TIMEOUT_MS = 40_000;
-/** A lock file whose content cannot be read is only judged abandoned after this long (or its ttl). */
-const UNREADABLE_LOCK_GRACE_MS = 5_000;
-/** The guard file serialises the removal of lock files; a guard older than this is abandoned. */
-const GUARD_STALE_MS = 5_000;
-const FIRST_BACKOFF_MS = 4;
-const MAX_BACKOFF_MS = 50;
 
 /**
  * A token store that keeps each connection's tokens in its own file, encrypted with AES-256-GCM.
@@ -91,7 +82,10 @@ const MAX_BACKOFF_MS = 50;
  *   owner token and an expiry (`ttlMs`). A lock past its expiry is broken, so a crashed holder blocks
  *   others for at most `ttlMs`; only the owner removes its lock. `ttlMs` bounds the work: the lock is not
  *   extended while `fn` runs, so pass a `ttlMs` comfortably above how long `fn` takes. Not for network
- *   file systems shared between hosts: use the Redis store there.
+ *   file systems shared between hosts: use the Redis store there. A lock left by a process that died
+ *   on this host (its recorded pid no longer exists) is broken at once, whatever its expiry.
+ * - **Faults**: a token directory deleted while the process runs is created again by the next write;
+ *   temporary files a killed process left behind (older than ten minutes) are swept on first use.
  *
  * Nothing touches the disk until the first call.
  *
@@ -114,17 +108,19 @@ export function createFileStore(
   options: FileStoreOptions,
 ): TokenStore & Required<Pick<TokenStore, 'withLock'>> {
   const { dir, keyring, lockTimeoutMs } = parseOptions(options);
-  let ready: Promise<void> | undefined;
+  let swept = false;
 
-  const ensureDir = (operation: string): Promise<void> => {
-    ready ??= mkdir(dir, { recursive: true, mode: 0o700 }).then(
-      () => undefined,
-      (error: unknown) => {
-        ready = undefined;
-        throw new TokenStoreError(STORE, operation, 'cannot create the token directory', { cause: error });
-      },
-    );
-    return ready;
+  /** Creates the directory whenever it is missing (it may be deleted while we run); sweeps once. */
+  const prepareDir = async (operation: string): Promise<void> => {
+    try {
+      await ensureDir(dir);
+    } catch (error) {
+      throw new TokenStoreError(STORE, operation, 'cannot create the token directory', { cause: error });
+    }
+    if (!swept) {
+      swept = true;
+      await sweepTempFiles(dir);
+    }
   };
 
   return {
@@ -153,10 +149,9 @@ export function createFileStore(
 
     async set(connectionId, tokens) {
       const sealed = seal(keyring, connectionId, tokens);
-      await ensureDir('set');
-      const name = fileKey(connectionId);
+      await prepareDir('set');
       try {
-        await writeAtomic(dir, name, sealed);
+        await writeAtomic(dir, `${fileKey(connectionId)}.tokens`, sealed);
       } catch (error) {
         throw new TokenStoreError(
           STORE,
@@ -186,7 +181,7 @@ export function createFileStore(
 
     async withLock<T>(connectionId: string, ttlMs: number, fn: () => Promise<T>): Promise<T> {
       const ttl = checkTtl(ttlMs);
-      await ensureDir('lock');
+      await prepareDir('lock');
       const lockPath = join(dir, `${fileKey(connectionId)}.lock`);
       const owner = await acquire(lockPath, ttl, lockTimeoutMs, connectionId);
       try {
@@ -201,38 +196,19 @@ export function createFileStore(
 
 // --- Internal helpers ---
 
-function parseOptions(options: FileStoreOptions): { dir: string; keyring: Keyring; lockTimeoutMs: number } {
-  const context = 'createFileStore options';
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigError([{ path: '', message: 'must be an object with path and encryptionKey' }], context);
-  }
-  const issues: { path: string; message: string }[] = [];
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key)) issues.push({ path: key, message: 'is not a file store option' });
-  }
-  if (typeof options.path !== 'string' || options.path.trim() === '') {
-    issues.push({ path: 'path', message: 'must be a directory path (a non-empty string)' });
-  }
-  const lockTimeoutMs = checkLockTimeout(options.lockTimeoutMs, DEFAULT_LOCK_TIMEOUT_MS, issues);
-  let keyring: Keyring | undefined;
-  try {
-    keyring = createKeyring(options.encryptionKey, options.previousEncryptionKeys, context);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    issues.push(...error.issues);
-  }
-  if (issues.length > 0 || !keyring) throw new ConfigError(issues, context);
-  return { dir: resolve(options.path), keyring, lockTimeoutMs };
-}
-
-/** The file-name stem of a connection: SHA-256 hex of its id, so no id can escape the directory. */
-function fileKey(connectionId: string): string {
-  return createHash('sha256').update(connectionId, 'utf8').digest('hex');
-}
-
-function errorCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
+function parseOptions(input: FileStoreOptions): { dir: string; keyring: Keyring; lockTimeoutMs: number } {
+  const { options, keyring } = parseStoreOptions(
+    OptionsSchema,
+    input,
+    'createFileStore options',
+    'file store',
+    'required',
+  );
+  return {
+    dir: resolve(options.path),
+    keyring: keyring as Keyring,
+    lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
+  };
 }
 
 function seal(keyring: Keyring, connectionId: string, tokens: StoredTokens): Buffer {
@@ -253,198 +229,7 @@ function readFailure(connectionId: string, error: unknown): TokenStoreError {
   if (!(error instanceof AtRestError)) {
     return new TokenStoreError(STORE, 'get', `cannot decrypt ${subject}`, { cause: error });
   }
-  const advice = {
-    format: 'is not an encrypted token document (corrupt, truncated or not written by this store)',
-    key: 'was encrypted with a key that is not configured: add that key to previousEncryptionKeys, or delete the file and authorize again',
-    auth: 'failed authentication: it is corrupt, was tampered with, or belongs to another connection',
-    content: `decrypted to an invalid token document (${error.message})`,
-  }[error.problem];
-  return new TokenStoreError(STORE, 'get', `${subject} ${advice}`);
-}
-
-/** Temp file beside the target (same file system), fsync, rename; the temp file never survives a failure. */
-async function writeAtomic(dir: string, name: string, data: Buffer): Promise<void> {
-  const temp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(temp, 'wx', 0o600);
-    await handle.writeFile(data);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await rename(temp, join(dir, `${name}.tokens`));
-  } catch (error) {
-    await handle?.close().catch(() => undefined);
-    await rm(temp, { force: true }).catch(() => undefined);
-    throw error;
-  }
-  await syncDir(dir);
-}
-
-/** Makes a rename or unlink durable. Best effort: some platforms cannot fsync a directory. */
-async function syncDir(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // Not supported here (e.g. Windows); the rename itself is still atomic.
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
-}
-
-interface LockRecord {
-  owner: string;
-  expiresAt: number;
-}
-
-function parseLock(raw: Buffer): LockRecord | undefined {
-  try {
-    const value = JSON.parse(raw.toString('utf8')) as Partial<LockRecord> | null;
-    if (value && typeof value.owner === 'string' && typeof value.expiresAt === 'number') {
-      return { owner: value.owner, expiresAt: value.expiresAt };
-    }
-  } catch {
-    // Being written right now, or its writer died first: the caller judges it by age.
-  }
-  return undefined;
-}
-
-/** A lock file's identity: its inode plus its bytes (owner tokens are random, so this is unique). */
-interface LockSnapshot {
-  id: string;
-  raw: Buffer;
-  mtimeMs: number;
-}
-
-async function snapshot(lockPath: string): Promise<LockSnapshot | undefined> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(lockPath, 'r');
-    const stats = await handle.stat();
-    const raw = await handle.readFile();
-    return { id: `${stats.dev}:${stats.ino}`, raw, mtimeMs: stats.mtimeMs };
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw error;
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
-}
-
-function sameLock(a: LockSnapshot, b: LockSnapshot): boolean {
-  return a.id === b.id && a.raw.equals(b.raw);
-}
-
-async function acquire(
-  lockPath: string,
-  ttl: number,
-  timeoutMs: number,
-  connectionId: string,
-): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let step = FIRST_BACKOFF_MS;
-  for (;;) {
-    const owner = randomBytes(16).toString('hex');
-    try {
-      if (await tryCreate(lockPath, owner, ttl)) return owner;
-      const seen = await snapshot(lockPath);
-      if (!seen) continue; // released between our attempt and our look: try again at once
-      const record = parseLock(seen.raw);
-      const abandoned = record
-        ? record.expiresAt <= Date.now()
-        : Date.now() - seen.mtimeMs > Math.max(ttl, UNREADABLE_LOCK_GRACE_MS);
-      if (abandoned && (await breakLock(lockPath, seen, deadline))) continue;
-    } catch (error) {
-      throw new TokenStoreError(
-        STORE,
-        'lock',
-        `cannot take the lock of connection ${quoteId(connectionId)}`,
-        {
-          cause: error,
-        },
-      );
-    }
-    if (Date.now() >= deadline) {
-      throw new TokenStoreError(
-        STORE,
-        'lock',
-        `timed out after ${timeoutMs} ms waiting for the lock of connection ${quoteId(connectionId)}`,
-        { retryable: true },
-      );
-    }
-    await backoffDelay(step, deadline);
-    step = Math.min(step * 2, MAX_BACKOFF_MS);
-  }
-}
-
-/** Creates the lock file exclusively (O_CREAT | O_EXCL). False when another holder has it. */
-async function tryCreate(lockPath: string, owner: string, ttl: number): Promise<boolean> {
-  let handle: FileHandle;
-  try {
-    handle = await open(lockPath, 'wx', 0o600);
-  } catch (error) {
-    if (errorCode(error) === 'EEXIST') return false;
-    throw error;
-  }
-  const record = { owner, expiresAt: Date.now() + ttl, pid: process.pid, host: hostname() };
-  try {
-    await handle.writeFile(JSON.stringify(record));
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await unlink(lockPath).catch(() => undefined);
-    throw error;
-  }
-  await handle.close();
-  return true;
-}
-
-/** Removes an abandoned lock, but only if it is still exactly the one we judged abandoned. */
-async function breakLock(lockPath: string, seen: LockSnapshot, deadline: number): Promise<boolean> {
-  return withGuard(lockPath, deadline, async () => {
-    const now = await snapshot(lockPath);
-    if (now && sameLock(now, seen)) await unlink(lockPath);
-  });
-}
-
-/** Removes our own lock; a lock that expired and was taken over by someone else is left alone. */
-async function release(lockPath: string, owner: string): Promise<void> {
-  await withGuard(lockPath, Date.now() + 2 * GUARD_STALE_MS, async () => {
-    const now = await snapshot(lockPath);
-    if (now && parseLock(now.raw)?.owner === owner) await unlink(lockPath);
-  });
-}
-
-/**
- * Runs `fn` holding the guard file, which every remover of a lock file takes: between checking a lock
- * file's content and unlinking it, nobody else can unlink it, and nobody can create a new one (the lock
- * file still exists). False when the guard could not be taken before `deadline`.
- */
-async function withGuard(lockPath: string, deadline: number, fn: () => Promise<void>): Promise<boolean> {
-  const guard = `${lockPath}.guard`;
-  for (;;) {
-    try {
-      await (await open(guard, 'wx', 0o600)).close();
-      break;
-    } catch (error) {
-      if (errorCode(error) !== 'EEXIST') throw error;
-    }
-    const stats = await stat(guard).catch(() => undefined);
-    if (stats && Date.now() - stats.mtimeMs > GUARD_STALE_MS) {
-      // Its holder died in the few microseconds it holds the guard.
-      await rm(guard, { force: true });
-      continue;
-    }
-    if (Date.now() >= deadline) return false;
-    await backoffDelay(FIRST_BACKOFF_MS, deadline);
-  }
-  try {
-    await fn();
-  } finally {
-    await rm(guard, { force: true });
-  }
-  return true;
+  return new TokenStoreError(STORE, 'get', `${subject} ${tokenReadAdvice(error.problem, error.message)}`);
 }
 
 // The journal store of the same kind ships in this entry too.

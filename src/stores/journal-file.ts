@@ -9,13 +9,23 @@
  * ```
  * @module
  */
-import { createHash } from 'node:crypto';
-import { type FileHandle, mkdir, open, readFile, rename, rm, truncate } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ConfigError, JournalStoreError } from '../errors.js';
-import { JournalState } from '../journal/memory-store.js';
-import type { DeadLetter, JournalOp, JournalStore } from '../journal/store.js';
-import { type Keyring, optionalKeyring, quoteId } from './crypto.js';
+import { z } from 'zod';
+import { JournalStoreError } from '../errors.js';
+import type { JournalQuarantineEvent, JournalStore } from '../journal/store.js';
+import { ensureDir, fileKey, sweepTempFiles } from './files.js';
+import { quarantineListeners } from './journal-codec.js';
+import { type Connection, openConnection, type Settings } from './journal-file-connection.js';
+import { readQuarantine } from './journal-file-log.js';
+import {
+  callback,
+  directoryPath,
+  keyOptions,
+  parseStoreOptions,
+  positiveInteger,
+  withMethods,
+} from './options.js';
 
 /**
  * Options of {@link createFileJournalStore}.
@@ -63,18 +73,32 @@ export interface FileJournalStoreOptions {
    * @default 10000
    */
   compactAfterLines?: number;
+  /**
+   * Called for every log line the store quarantines (see "Bad lines" on {@link createFileJournalStore}).
+   * The connector also emits it as its `journalQuarantine` event.
+   */
+  onQuarantine?: (event: JournalQuarantineEvent) => void;
+  /**
+   * File-system seam for fault tests: opens the log file for appending.
+   * @internal
+   */
+  fileSystem?: { open: typeof open };
 }
 
 const STORE = 'journal-file';
-const OPTION_KEYS = new Set([
-  'path',
-  'encryptionKey',
-  'previousEncryptionKeys',
-  'fsync',
-  'ledgerTtlMs',
-  'ledgerMaxEntries',
-  'compactAfterLines',
-]);
+
+const OptionsSchema = z
+  .object({
+    path: directoryPath,
+    ...keyOptions,
+    fsync: z.boolean({ error: 'must be a boolean' }).optional(),
+    ledgerTtlMs: positiveInteger.optional(),
+    ledgerMaxEntries: positiveInteger.optional(),
+    compactAfterLines: positiveInteger.optional(),
+    onQuarantine: callback<(event: JournalQuarantineEvent) => void>().optional(),
+    fileSystem: withMethods<{ open: typeof open }>(['open'], 'must have an open function').optional(),
+  })
+  .strict();
 
 /**
  * A {@link JournalStore} in files: each connection's ledger, outbox and dead letters are an append-only
@@ -106,18 +130,23 @@ const OPTION_KEYS = new Set([
 export function createFileJournalStore(options: FileJournalStoreOptions): JournalStore {
   const settings = parseOptions(options);
   const connections = new Map<string, Promise<Connection>>();
-  let ready: Promise<void> | undefined;
+  const listeners = quarantineListeners(options.onQuarantine);
   let closed = false;
+  let swept = false;
+  settings.report = (event) => {
+    listeners.emit(event);
+  };
 
-  const ensureDir = (): Promise<void> => {
-    ready ??= mkdir(settings.dir, { recursive: true, mode: 0o700 }).then(
-      () => undefined,
-      (error: unknown) => {
-        ready = undefined;
-        throw new JournalStoreError(STORE, 'open', 'cannot create the journal directory', { cause: error });
-      },
-    );
-    return ready;
+  const prepareDir = async (): Promise<void> => {
+    try {
+      await ensureDir(settings.dir);
+    } catch (error) {
+      throw new JournalStoreError(STORE, 'open', 'cannot create the journal directory', { cause: error });
+    }
+    if (!swept) {
+      swept = true;
+      await sweepTempFiles(settings.dir);
+    }
   };
 
   const connection = (connectionId: string): Promise<Connection> => {
@@ -127,7 +156,7 @@ export function createFileJournalStore(options: FileJournalStoreOptions): Journa
     let found = connections.get(connectionId);
     if (!found) {
       found = (async () => {
-        await ensureDir();
+        await prepareDir();
         return openConnection(connectionId, settings);
       })();
       found.catch(() => connections.delete(connectionId));
@@ -183,6 +212,11 @@ export function createFileJournalStore(options: FileJournalStoreOptions): Journa
     async pending(connectionId) {
       return (await connection(connectionId)).state.pending();
     },
+    async quarantined(connectionId) {
+      await connection(connectionId);
+      return readQuarantine(join(settings.dir, `${fileKey(connectionId)}.journal.quarantine`));
+    },
+    onQuarantine: (listener) => listeners.subscribe(listener),
     async close() {
       closed = true;
       const open = [...connections.values()];
@@ -197,54 +231,14 @@ export function createFileJournalStore(options: FileJournalStoreOptions): Journa
 
 // --- Internal helpers ---
 
-type LogRecord =
-  | { t: 'L'; c: string; z: string; a: number }
-  | { t: 'O'; o: JournalOp }
-  | { t: 'R'; i: string }
-  | { t: 'D'; l: DeadLetter }
-  | { t: 'U'; i: string };
-
-interface Settings {
-  dir: string;
-  keyring: Keyring | undefined;
-  fsync: boolean;
-  ledgerTtlMs: number | undefined;
-  ledgerMaxEntries: number | undefined;
-  compactAfterLines: number;
-}
-
-interface Connection {
-  state: JournalState;
-  append(record: LogRecord): Promise<void>;
-  close(): Promise<void>;
-}
-
-function parseOptions(options: FileJournalStoreOptions): Settings {
-  const context = 'createFileJournalStore options';
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigError([{ path: '', message: 'must be an object with a path' }], context);
-  }
-  const issues: { path: string; message: string }[] = [];
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key)) issues.push({ path: key, message: 'is not a file journal store option' });
-  }
-  if (typeof options.path !== 'string' || options.path.trim() === '') {
-    issues.push({ path: 'path', message: 'must be a directory path (a non-empty string)' });
-  }
-  const positive = (key: 'ledgerTtlMs' | 'ledgerMaxEntries' | 'compactAfterLines') => {
-    const value = options[key];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value <= 0)) {
-      issues.push({ path: key, message: 'must be a positive integer' });
-    }
-  };
-  positive('ledgerTtlMs');
-  positive('ledgerMaxEntries');
-  positive('compactAfterLines');
-  if (options.fsync !== undefined && typeof options.fsync !== 'boolean') {
-    issues.push({ path: 'fsync', message: 'must be a boolean' });
-  }
-  const keyring = optionalKeyring(options, context, issues);
-  if (issues.length > 0) throw new ConfigError(issues, context);
+function parseOptions(input: FileJournalStoreOptions): Settings {
+  const { options, keyring } = parseStoreOptions(
+    OptionsSchema,
+    input,
+    'createFileJournalStore options',
+    'file journal store',
+    'optional',
+  );
   return {
     dir: resolve(options.path),
     keyring,
@@ -252,206 +246,7 @@ function parseOptions(options: FileJournalStoreOptions): Settings {
     ledgerTtlMs: options.ledgerTtlMs,
     ledgerMaxEntries: options.ledgerMaxEntries,
     compactAfterLines: options.compactAfterLines ?? 10_000,
+    open: options.fileSystem?.open ?? open,
+    report: () => undefined,
   };
-}
-
-function fileName(connectionId: string): string {
-  return `${createHash('sha256').update(connectionId, 'utf8').digest('hex')}.journal`;
-}
-
-async function openConnection(connectionId: string, settings: Settings): Promise<Connection> {
-  const file = join(settings.dir, fileName(connectionId));
-  const state = new JournalState({
-    ...(settings.ledgerTtlMs ? { ledgerTtlMs: settings.ledgerTtlMs } : {}),
-    ...(settings.ledgerMaxEntries ? { ledgerMaxEntries: settings.ledgerMaxEntries } : {}),
-  });
-  const encode = (record: LogRecord): string => {
-    const json = JSON.stringify(record);
-    return settings.keyring ? settings.keyring.seal(connectionId, json).toString('base64') : json;
-  };
-
-  let lines = await replay(file, connectionId, settings.keyring, state);
-  let handle: FileHandle | undefined;
-  let batch: { lines: string[]; done: Promise<void> } | undefined;
-  let chain: Promise<void> = Promise.resolve();
-  let retained: string[] = [];
-  let closed = false;
-  let nextCompactionCheck = settings.compactAfterLines;
-
-  const handleFor = async (): Promise<FileHandle> => {
-    handle ??= await open(file, 'a', 0o600);
-    return handle;
-  };
-
-  const write = async (pendingLines: string[]): Promise<void> => {
-    const data = [...retained, ...pendingLines];
-    retained = [];
-    try {
-      const h = await handleFor();
-      await h.appendFile(`${data.join('\n')}\n`);
-      if (settings.fsync) await h.sync();
-      lines += data.length;
-    } catch (error) {
-      // Kept for the next write: the in-memory state already has them.
-      retained = data;
-      throw new JournalStoreError(
-        STORE,
-        'append',
-        `cannot write the journal of connection ${quoteId(connectionId)}`,
-        {
-          cause: error,
-          retryable: true,
-        },
-      );
-    }
-    if (lines > nextCompactionCheck) {
-      if (lines > 2 * state.size()) await compact();
-      nextCompactionCheck = Math.max(
-        settings.compactAfterLines,
-        lines + Math.ceil(settings.compactAfterLines / 2),
-      );
-    }
-  };
-
-  const compact = async (): Promise<void> => {
-    const records: LogRecord[] = [
-      ...state.ledgerEntries().map(([c, z, a]): LogRecord => ({ t: 'L', c, z, a })),
-      ...state.allOps().map((o): LogRecord => ({ t: 'O', o })),
-      ...state.deadLetters().map((l): LogRecord => ({ t: 'D', l })),
-    ];
-    const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
-    let tempHandle: FileHandle | undefined;
-    try {
-      tempHandle = await open(temp, 'wx', 0o600);
-      await tempHandle.writeFile(records.length > 0 ? `${records.map(encode).join('\n')}\n` : '');
-      await tempHandle.sync();
-      await tempHandle.close();
-      tempHandle = undefined;
-      await handle?.close();
-      handle = undefined;
-      await rename(temp, file);
-      lines = records.length;
-    } catch (error) {
-      await tempHandle?.close().catch(() => undefined);
-      await rm(temp, { force: true }).catch(() => undefined);
-      // The log itself is intact; compaction is tried again after the next write.
-      void error;
-    }
-  };
-
-  return {
-    state,
-    append(record) {
-      if (closed) {
-        return Promise.reject(
-          new JournalStoreError(
-            STORE,
-            'append',
-            `the journal store of connection ${quoteId(connectionId)} is closed`,
-          ),
-        );
-      }
-      if (!batch) {
-        const current: { lines: string[]; done: Promise<void> } = { lines: [], done: Promise.resolve() };
-        current.done = chain.then(() => {
-          if (batch === current) batch = undefined;
-          return write(current.lines);
-        });
-        chain = current.done.catch(() => undefined);
-        batch = current;
-      }
-      batch.lines.push(encode(record));
-      return batch.done;
-    },
-    async close() {
-      closed = true;
-      await chain;
-      await handle?.close().catch(() => undefined);
-      handle = undefined;
-    },
-  };
-}
-
-/**
- * Replays a log into the state; returns the number of lines. A last line cut short by a crash (no
- * newline: never acknowledged) is cut off the file, so that the next append starts on a fresh line.
- */
-async function replay(
-  file: string,
-  connectionId: string,
-  keyring: Keyring | undefined,
-  state: JournalState,
-): Promise<number> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as { code?: unknown }).code === 'ENOENT') return 0;
-    throw new JournalStoreError(
-      STORE,
-      'load',
-      `cannot read the journal of connection ${quoteId(connectionId)}`,
-      {
-        cause: error,
-      },
-    );
-  }
-  const rows = text.split('\n');
-  const complete = text.endsWith('\n') || text === '';
-  let count = 0;
-  for (const [index, row] of rows.entries()) {
-    if (row === '') continue;
-    const last = index === rows.length - 1;
-    let record: LogRecord;
-    try {
-      const json = keyring ? keyring.open(connectionId, Buffer.from(row, 'base64')) : row;
-      record = JSON.parse(json) as LogRecord;
-    } catch (error) {
-      if (last && !complete) break; // a write cut short by a crash: never acknowledged
-      throw new JournalStoreError(
-        STORE,
-        'load',
-        `the journal of connection ${quoteId(connectionId)} has an unreadable line ${index + 1} (${
-          keyring ? 'wrong key, or corrupt' : 'corrupt, or encrypted: configure encryptionKey'
-        })`,
-        { cause: error },
-      );
-    }
-    apply(state, record);
-    count++;
-  }
-  if (!complete) {
-    const keep = Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1), 'utf8');
-    await truncate(file, keep).catch((error: unknown) => {
-      throw new JournalStoreError(
-        STORE,
-        'load',
-        `cannot repair the journal of connection ${quoteId(connectionId)}`,
-        {
-          cause: error,
-        },
-      );
-    });
-  }
-  return count;
-}
-
-function apply(state: JournalState, record: LogRecord): void {
-  switch (record.t) {
-    case 'L':
-      state.setLogged(record.c, record.z, record.a);
-      break;
-    case 'O':
-      state.restore(record.o);
-      break;
-    case 'R':
-      state.remove(record.i);
-      break;
-    case 'D':
-      state.bury(record.l);
-      break;
-    case 'U':
-      state.unbury(record.i);
-      break;
-  }
 }

@@ -12,10 +12,47 @@
  * @module
  */
 import type { Cluster, Redis } from 'ioredis';
-import { ConfigError, JournalStoreError } from '../errors.js';
+import { z } from 'zod';
+import { JournalStoreError } from '../errors.js';
 import { DEFAULT_LEDGER_TTL_MS } from '../journal/memory-store.js';
-import type { DeadLetter, JournalOp, JournalStore } from '../journal/store.js';
-import { type Keyring, optionalKeyring, quoteId } from './crypto.js';
+import { letterProblem, opProblem, previewOf } from '../journal/record-shape.js';
+import type {
+  DeadLetter,
+  JournalOp,
+  JournalQuarantineEvent,
+  JournalStore,
+  QuarantinedRecord,
+} from '../journal/store.js';
+import type { Logger } from '../logger.js';
+import type { Keyring } from './crypto.js';
+import { decodeJournalValue, quarantineListeners, unreadableValue } from './journal-codec.js';
+import {
+  ADD,
+  BURY,
+  CLAIM_CALLS,
+  CLAIM_DUE,
+  QUARANTINE,
+  RELEASE,
+  REMOVE,
+  UNBURY,
+} from './journal-redis-scripts.js';
+import { quoteId } from './messages.js';
+import {
+  callback,
+  keyOptions,
+  keyPrefix,
+  loggerOption,
+  parseStoreOptions,
+  positiveInteger,
+} from './options.js';
+import {
+  checkPersistence,
+  connectionTag,
+  DEFAULT_PREFIX,
+  escapePrefix,
+  redisClient,
+  warnIfQueuesForever,
+} from './redis-client.js';
 
 /**
  * Options of {@link createRedisJournalStore}.
@@ -48,17 +85,31 @@ export interface RedisJournalStoreOptions {
    * @default 2592000000 (30 days)
    */
   ledgerTtlMs?: number;
+  /**
+   * Where the store warns, once at creation, about settings that lose queued calls or hang them: a
+   * Redis without AOF persistence (`CONFIG GET appendonly`; when `CONFIG` is refused it says it could
+   * not check) and a client that queues commands forever while Redis is down.
+   */
+  logger?: Logger;
+  /** Called for every stored value the store quarantines (see "Bad values" on {@link createRedisJournalStore}). */
+  onQuarantine?: (event: JournalQuarantineEvent) => void;
 }
 
 const STORE = 'journal-redis';
-const DEFAULT_PREFIX = 'zoho-crm-connector';
-const OPTION_KEYS = new Set([
-  'client',
-  'keyPrefix',
-  'encryptionKey',
-  'previousEncryptionKeys',
-  'ledgerTtlMs',
-]);
+/** Quarantined values `quarantined()` returns at most (the newest). */
+const REPORT_LIMIT = 100;
+const COMMANDS = ['get', 'set', 'eval', 'hgetall', 'zcard', 'zrange', 'llen', 'lrange'] as const;
+
+const OptionsSchema = z
+  .object({
+    client: redisClient<Redis | Cluster>(COMMANDS),
+    keyPrefix: keyPrefix.optional(),
+    ...keyOptions,
+    ledgerTtlMs: positiveInteger.optional(),
+    logger: loggerOption.optional(),
+    onQuarantine: callback<(event: JournalQuarantineEvent) => void>().optional(),
+  })
+  .strict();
 
 /**
  * A {@link JournalStore} in Redis (standalone, Sentinel or Cluster).
@@ -69,6 +120,17 @@ const OPTION_KEYS = new Set([
  * - **Claims** are Lua scripts: an operation claimed by one node is invisible to the others until it is
  *   released, removed or its lease expires (a crashed node's work is picked up after the lease).
  * - **Errors**: every Redis failure becomes a `JournalStoreError` naming the operation.
+ * - **Bad values**: an operation or dead letter that cannot be read (corrupt, tampered, the wrong
+ *   shape) never blocks the queue: it is moved to `…:quarantine` (a list of `{ at, reason, preview, id,
+ *   value }`), reported through `onQuarantine`, the connector's `journalQuarantine` event and
+ *   `quarantined()`, and the claim returns the others. A value encrypted under a key that is not
+ *   configured still fails the call (a configuration error, not corruption).
+ * - **Durability**: Redis must persist with AOF (`appendonly yes`, `appendfsync everysec` or `always`);
+ *   a Redis restarted without persistence comes back empty and the queue is lost. With `logger`, the
+ *   store checks at creation and warns when it is off.
+ * - **A dead Redis**: create the client with `maxRetriesPerRequest` set to a small number (or
+ *   `enableOfflineQueue: false`) so that calls fail fast and the journal queues them in memory instead
+ *   of hanging; with `maxRetriesPerRequest: null` the store warns at creation.
  * @param options - See {@link RedisJournalStoreOptions}.
  * @returns A {@link JournalStore}.
  * @throws `ConfigError` when an option is invalid.
@@ -88,9 +150,13 @@ const OPTION_KEYS = new Set([
  * @group Journal stores
  */
 export function createRedisJournalStore(options: RedisJournalStoreOptions): JournalStore {
-  const { redis, prefix, keyring, ledgerTtlMs } = parseOptions(options);
+  const { redis, prefix, keyring, ledgerTtlMs, logger } = parseOptions(options);
+  const listeners = quarantineListeners(options.onQuarantine);
+  warnIfQueuesForever(options.client, logger, STORE);
+  if (logger) void checkPersistence(options.client as never, logger, STORE);
+
   const keys = (connectionId: string) => {
-    const base = `{${prefix}:${escapeId(connectionId)}}:journal:`;
+    const base = `${connectionTag(prefix, connectionId)}:journal:`;
     return {
       ledger: (callId: string) => `${base}ledger:${callId}`,
       ops: `${base}ops`,
@@ -98,26 +164,58 @@ export function createRedisJournalStore(options: RedisJournalStoreOptions): Jour
       lease: `${base}lease`,
       call: (callId: string) => `${base}call:${callId}`,
       dead: `${base}dead`,
+      quarantine: `${base}quarantine`,
     };
   };
   const encode = (connectionId: string, value: unknown): string => {
     const json = JSON.stringify(value);
     return keyring ? keyring.seal(connectionId, json).toString('base64') : json;
   };
-  const decode = <T>(connectionId: string, value: string): T => {
-    try {
-      return JSON.parse(keyring ? keyring.open(connectionId, Buffer.from(value, 'base64')) : value) as T;
-    } catch (error) {
-      throw new JournalStoreError(
-        STORE,
-        'read',
-        `a journal value of connection ${quoteId(connectionId)} cannot be read (${
-          keyring ? 'wrong key, or corrupt' : 'corrupt, or encrypted: configure encryptionKey'
-        })`,
-        { cause: error },
-      );
+  /** The value, or why it cannot be used; a key or configuration problem throws. */
+  const decode = (connectionId: string, raw: string, check: (v: unknown) => string | undefined) => {
+    const decoded = decodeJournalValue(raw, connectionId, keyring, check);
+    if ('fatal' in decoded && decoded.fatal) {
+      throw unreadableValue(STORE, connectionId, decoded.problem, keyring !== undefined, decoded.cause);
     }
+    return decoded;
   };
+  /** Moves a bad value out of the outbox (or the dead letters) into the quarantine list. */
+  const quarantine = async (connectionId: string, id: string, value: string, reason: string) => {
+    const k = keys(connectionId);
+    const record: QuarantinedRecord = { at: Date.now(), reason, preview: previewOf(value) };
+    await redis.eval(
+      QUARANTINE,
+      5,
+      k.ops,
+      k.due,
+      k.lease,
+      k.dead,
+      k.quarantine,
+      id,
+      JSON.stringify({ ...record, id, value }),
+    );
+    const event = { ...record, connectionId, store: STORE, location: k.quarantine };
+    listeners.emit(event);
+  };
+  /** Decodes `[id, value, id, value…]`, quarantining what cannot be read. */
+  const readPairs = async <T>(
+    connectionId: string,
+    flat: unknown,
+    check: (v: unknown) => string | undefined,
+  ) => {
+    const list = Array.isArray(flat) ? flat : [];
+    const out: T[] = [];
+    for (let i = 0; i + 1 < list.length; i += 2) {
+      const id = String(list[i]);
+      const raw = String(list[i + 1]);
+      const decoded = decode(connectionId, raw, check);
+      if ('value' in decoded) out.push(decoded.value as T);
+      else await quarantine(connectionId, id, raw, decoded.problem);
+    }
+    return out;
+  };
+  const readOps = (connectionId: string, flat: unknown) =>
+    readPairs<JournalOp>(connectionId, flat, (v) => opProblem(v));
   const run = async <T>(connectionId: string, operation: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -134,10 +232,6 @@ export function createRedisJournalStore(options: RedisJournalStoreOptions): Jour
       );
     }
   };
-  const ops = (connectionId: string, values: unknown): JournalOp[] =>
-    (Array.isArray(values) ? values : [])
-      .filter((value): value is string => typeof value === 'string')
-      .map((value) => decode<JournalOp>(connectionId, value));
 
   return {
     getLogged(connectionId, callId) {
@@ -153,6 +247,7 @@ export function createRedisJournalStore(options: RedisJournalStoreOptions): Jour
     },
     add(connectionId, op) {
       return run(connectionId, 'add', async () => {
+        checkShape(opProblem(op), 'add');
         const k = keys(connectionId);
         const added = await redis.eval(
           ADD,
@@ -181,7 +276,7 @@ export function createRedisJournalStore(options: RedisJournalStoreOptions): Jour
           String(Math.max(0, Math.floor(claim.limit))),
           String(claim.now + claim.leaseMs),
         );
-        return ops(connectionId, values);
+        return readOps(connectionId, values);
       });
     },
     claimCalls(connectionId, callIds, claim) {
@@ -202,13 +297,14 @@ export function createRedisJournalStore(options: RedisJournalStoreOptions): Jour
             score(claim.dueBefore ?? Number.POSITIVE_INFINITY),
             String(claim.now + claim.leaseMs),
           );
-          claimed.push(...ops(connectionId, values));
+          claimed.push(...(await readOps(connectionId, values)));
         }
         return claimed.sort((a, b) => a.createdAt - b.createdAt);
       });
     },
     release(connectionId, op) {
       return run(connectionId, 'release', async () => {
+        checkShape(opProblem(op), 'release');
         const k = keys(connectionId);
         await redis.eval(
           RELEASE,
@@ -230,6 +326,7 @@ export function createRedisJournalStore(options: RedisJournalStoreOptions): Jour
     },
     bury(connectionId, letter) {
       return run(connectionId, 'bury', async () => {
+        checkShape(letterProblem(letter), 'bury');
         const k = keys(connectionId);
         await redis.eval(
           BURY,
@@ -246,16 +343,19 @@ export function createRedisJournalStore(options: RedisJournalStoreOptions): Jour
     },
     deadLetters(connectionId) {
       return run(connectionId, 'deadLetters', async () => {
-        const values = await redis.hvals(keys(connectionId).dead);
-        return values
-          .map((value) => decode<DeadLetter>(connectionId, value))
-          .sort((a, b) => a.failedAt - b.failedAt);
+        const all = await redis.hgetall(keys(connectionId).dead);
+        const letters = await readPairs<DeadLetter>(connectionId, Object.entries(all).flat(), (v) =>
+          letterProblem(v),
+        );
+        return letters.sort((a, b) => a.failedAt - b.failedAt);
       });
     },
     unbury(connectionId, opId) {
       return run(connectionId, 'unbury', async () => {
         const value = await redis.eval(UNBURY, 1, keys(connectionId).dead, opId);
-        return typeof value === 'string' ? decode<DeadLetter>(connectionId, value) : undefined;
+        if (typeof value !== 'string') return undefined;
+        const [letter] = await readPairs<DeadLetter>(connectionId, [opId, value], (v) => letterProblem(v));
+        return letter;
       });
     },
     pending(connectionId) {
@@ -267,6 +367,23 @@ export function createRedisJournalStore(options: RedisJournalStoreOptions): Jour
         return { count, nextAttemptAt: Number(first[1]) };
       });
     },
+    quarantined(connectionId) {
+      return run(connectionId, 'quarantined', async () => {
+        const k = keys(connectionId);
+        const count = await redis.llen(k.quarantine);
+        const rows = await redis.lrange(k.quarantine, -REPORT_LIMIT, -1);
+        const entries = rows.map((row): QuarantinedRecord => {
+          try {
+            const { at, reason, preview } = JSON.parse(row) as QuarantinedRecord;
+            return { at, reason, preview };
+          } catch {
+            return { at: 0, reason: 'an unreadable quarantine entry', preview: previewOf(row) };
+          }
+        });
+        return { count, entries };
+      });
+    },
+    onQuarantine: (listener) => listeners.subscribe(listener),
   };
 }
 
@@ -277,144 +394,40 @@ interface Commands {
   get(key: string): Promise<string | null>;
   set(key: string, value: string, px: 'PX', ms: number): Promise<unknown>;
   eval(script: string, numKeys: number, ...args: string[]): Promise<unknown>;
-  hvals(key: string): Promise<string[]>;
+  hgetall(key: string): Promise<Record<string, string>>;
   zcard(key: string): Promise<number>;
   zrange(key: string, start: number, stop: number, withScores: 'WITHSCORES'): Promise<string[]>;
+  llen(key: string): Promise<number>;
+  lrange(key: string, start: number, stop: number): Promise<string[]>;
 }
 
-/** KEYS: ops, due, call set. ARGV: id, value, due. Adds unless the id exists. */
-const ADD = `
-if redis.call('hexists', KEYS[1], ARGV[1]) == 1 then return 0 end
-redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
-redis.call('zadd', KEYS[2], ARGV[3], ARGV[1])
-redis.call('sadd', KEYS[3], ARGV[1])
-return 1`;
-
-/**
- * KEYS: ops, due, lease. ARGV: now, dueBefore, limit, leaseUntil. Collects due, unleased operations in
- * due order, then leases them: the due score moves to the lease's end, so ordinary claims skip them.
- */
-const CLAIM_DUE = `
-local limit = tonumber(ARGV[3])
-local now = tonumber(ARGV[1])
-local chosen = {}
-local offset = 0
-local page = limit * 2 + 16
-while #chosen < limit do
-  local ids = redis.call('zrangebyscore', KEYS[2], '-inf', ARGV[2], 'LIMIT', offset, page)
-  if #ids == 0 then break end
-  for _, id in ipairs(ids) do
-    local leased = redis.call('zscore', KEYS[3], id)
-    if (not leased) or tonumber(leased) <= now then
-      chosen[#chosen + 1] = id
-      if #chosen >= limit then break end
-    end
-  end
-  offset = offset + page
-end
-local out = {}
-for _, id in ipairs(chosen) do
-  redis.call('zadd', KEYS[2], ARGV[4], id)
-  redis.call('zadd', KEYS[3], ARGV[4], id)
-  out[#out + 1] = redis.call('hget', KEYS[1], id)
-end
-return out`;
-
-/** KEYS: ops, due, lease, call sets…. ARGV: now, dueBefore, leaseUntil. */
-const CLAIM_CALLS = `
-local now = tonumber(ARGV[1])
-local before = ARGV[2]
-local out = {}
-for i = 4, #KEYS do
-  for _, id in ipairs(redis.call('smembers', KEYS[i])) do
-    local due = redis.call('zscore', KEYS[2], id)
-    local leased = redis.call('zscore', KEYS[3], id)
-    if due and ((not leased) or tonumber(leased) <= now) and (before == '+inf' or tonumber(due) <= tonumber(before)) then
-      redis.call('zadd', KEYS[2], ARGV[3], id)
-      redis.call('zadd', KEYS[3], ARGV[3], id)
-      out[#out + 1] = redis.call('hget', KEYS[1], id)
-    end
-  end
-end
-return out`;
-
-/** KEYS: ops, due, lease. ARGV: id, value, due. Ignored when the operation is gone. */
-const RELEASE = `
-if redis.call('hexists', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
-redis.call('zadd', KEYS[2], ARGV[3], ARGV[1])
-redis.call('zrem', KEYS[3], ARGV[1])
-return 1`;
-
-/** KEYS: ops, due, lease, call set. ARGV: id. */
-const REMOVE = `
-redis.call('hdel', KEYS[1], ARGV[1])
-redis.call('zrem', KEYS[2], ARGV[1])
-redis.call('zrem', KEYS[3], ARGV[1])
-redis.call('srem', KEYS[4], ARGV[1])
-return 1`;
-
-/** KEYS: ops, due, lease, call set, dead. ARGV: id, letter. */
-const BURY = `
-redis.call('hdel', KEYS[1], ARGV[1])
-redis.call('zrem', KEYS[2], ARGV[1])
-redis.call('zrem', KEYS[3], ARGV[1])
-redis.call('srem', KEYS[4], ARGV[1])
-redis.call('hset', KEYS[5], ARGV[1], ARGV[2])
-return 1`;
-
-/** KEYS: dead. ARGV: id. Returns and deletes the letter. */
-const UNBURY = `
-local value = redis.call('hget', KEYS[1], ARGV[1])
-if value then redis.call('hdel', KEYS[1], ARGV[1]) end
-return value`;
+function checkShape(problem: string | undefined, operation: string): void {
+  if (problem) throw new JournalStoreError(STORE, operation, `not a journal record: ${problem}`);
+}
 
 function score(value: number): string {
   return value === Number.POSITIVE_INFINITY ? '+inf' : String(value);
 }
 
-function parseOptions(options: RedisJournalStoreOptions): {
+function parseOptions(input: RedisJournalStoreOptions): {
   redis: Commands;
   prefix: string;
   keyring: Keyring | undefined;
   ledgerTtlMs: number;
+  logger: Logger | undefined;
 } {
-  const context = 'createRedisJournalStore options';
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigError([{ path: '', message: 'must be an object with a client' }], context);
-  }
-  const issues: { path: string; message: string }[] = [];
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key)) issues.push({ path: key, message: 'is not a Redis journal store option' });
-  }
-  const client = options.client as unknown as Partial<Record<keyof Commands, unknown>> | undefined;
-  const commands: (keyof Commands)[] = ['get', 'set', 'eval', 'hvals', 'zcard', 'zrange'];
-  if (
-    typeof client !== 'object' ||
-    client === null ||
-    commands.some((name) => typeof client[name] !== 'function')
-  ) {
-    issues.push({ path: 'client', message: 'must be an ioredis Redis or Cluster instance' });
-  }
-  const prefix = options.keyPrefix ?? DEFAULT_PREFIX;
-  if (typeof prefix !== 'string' || prefix === '') {
-    issues.push({ path: 'keyPrefix', message: 'must be a non-empty string' });
-  }
-  const ttl = options.ledgerTtlMs ?? DEFAULT_LEDGER_TTL_MS;
-  if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl <= 0) {
-    issues.push({ path: 'ledgerTtlMs', message: 'must be a positive integer' });
-  }
-  const keyring = optionalKeyring(options, context, issues);
-  if (issues.length > 0) throw new ConfigError(issues, context);
+  const { options, keyring } = parseStoreOptions(
+    OptionsSchema,
+    input,
+    'createRedisJournalStore options',
+    'Redis journal store',
+    'optional',
+  );
   return {
     redis: options.client as unknown as Commands,
-    prefix: prefix.replace(/[%{}]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`),
+    prefix: escapePrefix(options.keyPrefix ?? DEFAULT_PREFIX),
     keyring,
-    ledgerTtlMs: ttl,
+    ledgerTtlMs: options.ledgerTtlMs ?? DEFAULT_LEDGER_TTL_MS,
+    logger: options.logger,
   };
-}
-
-/** Also escapes `:`, so that the last `:` in a tag always separates prefix and id (no collisions). */
-function escapeId(connectionId: string): string {
-  return connectionId.replace(/[%{}:]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
 }

@@ -13,19 +13,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { ConfigError, TokenStoreError } from '../errors.js';
+import { z } from 'zod';
+import { TokenStoreError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Keyring } from './crypto.js';
+import { checkTtl, lockWaiter } from './lock-wait.js';
+import { quoteId } from './messages.js';
+import { keyOptions, keyPrefix, loggerOption, nonNegativeMs, parseStoreOptions } from './options.js';
 import {
-  AtRestError,
-  backoffDelay,
-  checkLockTimeout,
-  checkTtl,
-  type Keyring,
-  optionalKeyring,
-  parseTokens,
-  quoteId,
-  serializeTokens,
-} from './crypto.js';
-import type { StoredTokens, TokenStore } from './types.js';
+  connectionTag,
+  DEFAULT_PREFIX,
+  escapePrefix,
+  redisClient,
+  warnIfQueuesForever,
+} from './redis-client.js';
+import { decodeTokenValue, encodeTokenValue } from './token-document.js';
+import type { TokenStore } from './types.js';
 
 /**
  * Options of {@link createRedisStore}.
@@ -73,20 +76,25 @@ export interface RedisStoreOptions {
    * @default 40000
    */
   lockTimeoutMs?: number;
+  /**
+   * Where the store warns, once at creation, when the client would queue commands forever while Redis
+   * is down (`maxRetriesPerRequest: null` with the offline queue on): every token read would hang.
+   */
+  logger?: Logger;
 }
 
 const STORE = 'redis';
-const OPTION_KEYS = new Set([
-  'client',
-  'keyPrefix',
-  'encryptionKey',
-  'previousEncryptionKeys',
-  'lockTimeoutMs',
-]);
-const DEFAULT_PREFIX = 'zoho-crm-connector';
+const COMMANDS = ['get', 'set', 'del', 'pttl', 'eval'] as const;
+const OptionsSchema = z
+  .object({
+    client: redisClient<Redis | Cluster>(COMMANDS),
+    keyPrefix: keyPrefix.optional(),
+    ...keyOptions,
+    lockTimeoutMs: nonNegativeMs.optional(),
+    logger: loggerOption.optional(),
+  })
+  .strict();
 const DEFAULT_LOCK_TIMEOUT_MS = 40_000;
-const FIRST_BACKOFF_MS = 4;
-const MAX_BACKOFF_MS = 50;
 
 /** Deletes the lock only if it still holds our token (compare-and-delete). */
 const RELEASE_SCRIPT = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
@@ -114,6 +122,9 @@ interface Commands {
  * - **Cluster**: both keys of a connection share a hash tag, so the Lua script runs on one slot.
  * - **Errors**: every Redis failure becomes a {@link TokenStoreError} with the operation; the message and
  *   cause carry no token, key or stored value.
+ * - **A dead Redis**: create the client with `maxRetriesPerRequest` set to a small number (or
+ *   `enableOfflineQueue: false`), so that a call fails fast with a retryable error instead of waiting in
+ *   ioredis' offline queue; with `maxRetriesPerRequest: null` the store warns through `logger`.
  *
  * @param options - See {@link RedisStoreOptions}.
  * @returns A {@link TokenStore} with `withLock`.
@@ -136,8 +147,9 @@ export function createRedisStore(
   options: RedisStoreOptions,
 ): TokenStore & Required<Pick<TokenStore, 'withLock'>> {
   const { redis, prefix, keyring, lockTimeoutMs } = parseOptions(options);
+  warnIfQueuesForever(options.client, options.logger, STORE);
   const keys = (connectionId: string) => {
-    const tag = `{${prefix}:${escapeId(connectionId)}}`;
+    const tag = connectionTag(prefix, connectionId);
     return { tokens: `${tag}:tokens`, lock: `${tag}:lock` };
   };
 
@@ -158,11 +170,11 @@ export function createRedisStore(
     async get(connectionId) {
       const value = await call('get', connectionId, () => redis.get(keys(connectionId).tokens));
       if (value === null) return undefined;
-      return decode(keyring, connectionId, value);
+      return decodeTokenValue(STORE, keyring, connectionId, value);
     },
 
     async set(connectionId, tokens) {
-      const value = encode(keyring, connectionId, tokens);
+      const value = encodeTokenValue(STORE, keyring, connectionId, tokens);
       await call('set', connectionId, () => redis.set(keys(connectionId).tokens, value));
     },
 
@@ -174,24 +186,14 @@ export function createRedisStore(
       const ttl = checkTtl(ttlMs);
       const lockKey = keys(connectionId).lock;
       const token = randomBytes(16).toString('hex');
-      const deadline = Date.now() + lockTimeoutMs;
-      let step = FIRST_BACKOFF_MS;
+      const waiter = lockWaiter(STORE, connectionId, lockTimeoutMs);
       for (;;) {
         const taken = await call('lock', connectionId, () => redis.set(lockKey, token, 'PX', ttl, 'NX'));
         if (taken === 'OK') break;
         const remaining = await call('lock', connectionId, () => redis.pttl(lockKey));
         if (remaining === -2) continue; // released in between: try again at once
-        if (Date.now() >= deadline) {
-          throw new TokenStoreError(
-            STORE,
-            'lock',
-            `timed out after ${lockTimeoutMs} ms waiting for the lock of connection ${quoteId(connectionId)}`,
-            { retryable: true },
-          );
-        }
         // Never sleep much past the holder's expiry: a crashed holder frees the lock at its TTL.
-        await backoffDelay(remaining > 0 ? Math.min(step, remaining + 2) : step, deadline);
-        step = Math.min(step * 2, MAX_BACKOFF_MS);
+        await waiter.wait(remaining > 0 ? remaining + 2 : undefined);
       }
       try {
         return await fn();
@@ -205,99 +207,25 @@ export function createRedisStore(
 
 // --- Internal helpers ---
 
-function parseOptions(options: RedisStoreOptions): {
+function parseOptions(input: RedisStoreOptions): {
   redis: Commands;
   prefix: string;
   keyring: Keyring | undefined;
   lockTimeoutMs: number;
 } {
-  const context = 'createRedisStore options';
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigError([{ path: '', message: 'must be an object with a client' }], context);
-  }
-  const issues: { path: string; message: string }[] = [];
-  for (const key of Object.keys(options)) {
-    if (!OPTION_KEYS.has(key)) issues.push({ path: key, message: 'is not a Redis store option' });
-  }
-  const client = options.client as unknown as Partial<Record<keyof Commands, unknown>> | undefined;
-  const commands: (keyof Commands)[] = ['get', 'set', 'del', 'pttl', 'eval'];
-  if (
-    typeof client !== 'object' ||
-    client === null ||
-    commands.some((name) => typeof client[name] !== 'function')
-  ) {
-    issues.push({ path: 'client', message: 'must be an ioredis Redis or Cluster instance' });
-  }
-  const prefix = options.keyPrefix ?? DEFAULT_PREFIX;
-  if (typeof prefix !== 'string' || prefix === '') {
-    issues.push({ path: 'keyPrefix', message: 'must be a non-empty string' });
-  }
-  const lockTimeoutMs = checkLockTimeout(options.lockTimeoutMs, DEFAULT_LOCK_TIMEOUT_MS, issues);
-  const keyring = optionalKeyring(options, context, issues);
-  if (issues.length > 0) throw new ConfigError(issues, context);
+  const { options, keyring } = parseStoreOptions(
+    OptionsSchema,
+    input,
+    'createRedisStore options',
+    'Redis store',
+    'optional',
+  );
   return {
     redis: options.client as unknown as Commands,
-    prefix: escapePrefix(prefix),
+    prefix: escapePrefix(options.keyPrefix ?? DEFAULT_PREFIX),
     keyring,
-    lockTimeoutMs,
+    lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
   };
-}
-
-/** `{`, `}` and `%` would break the hash tag or the escaping itself. */
-function escapePrefix(prefix: string): string {
-  return prefix.replace(/[%{}]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-/** Also escapes `:`, so that the last `:` in a tag always separates prefix and id (no collisions). */
-function escapeId(connectionId: string): string {
-  return connectionId.replace(/[%{}:]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-function encode(keyring: Keyring | undefined, connectionId: string, tokens: StoredTokens): string {
-  try {
-    const json = serializeTokens(tokens);
-    return keyring ? keyring.seal(connectionId, json).toString('base64') : json;
-  } catch (error) {
-    const why = error instanceof AtRestError ? `: ${error.message}` : '';
-    throw new TokenStoreError(
-      STORE,
-      'set',
-      `cannot store the tokens of connection ${quoteId(connectionId)}${why}`,
-    );
-  }
-}
-
-function decode(keyring: Keyring | undefined, connectionId: string, value: string): StoredTokens {
-  const subject = `the stored tokens of connection ${quoteId(connectionId)}`;
-  const plain = value.startsWith('{');
-  if (keyring && plain) {
-    throw new TokenStoreError(
-      STORE,
-      'get',
-      `${subject} are not encrypted, but this store has an encryptionKey: delete the key and authorize again, or re-save the tokens with encryption`,
-    );
-  }
-  if (!keyring && !plain) {
-    throw new TokenStoreError(
-      STORE,
-      'get',
-      `${subject} are encrypted or not a token document: pass the encryptionKey they were written with`,
-    );
-  }
-  try {
-    return parseTokens(keyring ? keyring.open(connectionId, Buffer.from(value, 'base64')) : value);
-  } catch (error) {
-    if (!(error instanceof AtRestError)) {
-      throw new TokenStoreError(STORE, 'get', `cannot decrypt ${subject}`, { cause: error });
-    }
-    const advice = {
-      format: 'are not an encrypted token document (corrupt or not written by this store)',
-      key: 'were encrypted with a key that is not configured: add that key to previousEncryptionKeys, or delete the value and authorize again',
-      auth: 'failed authentication: corrupt, tampered with, or copied from another connection',
-      content: `are not a valid token document (${error.message})`,
-    }[error.problem];
-    throw new TokenStoreError(STORE, 'get', `${subject} ${advice}`);
-  }
 }
 
 // The journal store of the same kind ships in this entry too.

@@ -28,6 +28,7 @@ export type {
   ZohoEmulatorState,
 } from './emulator/types.js';
 export { type EmulatorTarget, localUrlScheme, type UrlScheme, zohoUrlScheme } from './emulator/url-scheme.js';
+export { assertJournalStoreContract, type JournalStoreContractOptions } from './journal-store-contract.js';
 export {
   createZohoEmulatorState,
   type EmulatorEndpoints,

@@ -91,6 +91,7 @@ describe('logCall', () => {
       deadLettered: 0,
       pending: 0,
       deadLetters: 0,
+      quarantined: 0,
     });
   });
 

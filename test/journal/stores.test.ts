@@ -9,34 +9,27 @@ import { createMemoryJournalStore } from '../../src/journal/memory-store.js';
 import { isJournalStore } from '../../src/journal/store.js';
 import { createFileJournalStore } from '../../src/stores/journal-file.js';
 import { createRedisJournalStore } from '../../src/stores/journal-redis.js';
-import { journalStoreContract, op } from './store-contract.js';
+import { assertJournalStoreContract } from '../../src/testing/journal-store-contract.js';
+import { op } from './ops.js';
 
 const REDIS_URL = process.env.REDIS_URL;
 
-journalStoreContract('memory store', async () => ({ store: createMemoryJournalStore() }));
+describe('the JournalStore contract', () => {
+  it('holds for the memory store', () => assertJournalStoreContract(() => createMemoryJournalStore()));
 
-journalStoreContract('file store', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'journal-'));
-  const store = createFileJournalStore({ path: dir });
-  return {
-    store,
-    async cleanup() {
+  it.each([
+    ['file store', {}],
+    ['encrypted file store', { encryptionKey: randomBytes(32), fsync: false }],
+  ])('holds for the %s', async (_, extra) => {
+    const dir = await mkdtemp(join(tmpdir(), 'journal-'));
+    const store = createFileJournalStore({ path: dir, ...extra });
+    try {
+      await assertJournalStoreContract(() => store);
+    } finally {
       await store.close?.();
       await rm(dir, { recursive: true, force: true });
-    },
-  };
-});
-
-journalStoreContract('encrypted file store', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'journal-'));
-  const store = createFileJournalStore({ path: dir, encryptionKey: randomBytes(32), fsync: false });
-  return {
-    store,
-    async cleanup() {
-      await store.close?.();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
+    }
+  });
 });
 
 describe.skipIf(!REDIS_URL)('Redis journal store (needs REDIS_URL, e.g. redis://127.0.0.1:6379)', () => {
@@ -47,18 +40,21 @@ describe.skipIf(!REDIS_URL)('Redis journal store (needs REDIS_URL, e.g. redis://
   afterAll(async () => {
     await client.quit();
   });
-  const prefixed = (encryptionKey?: Uint8Array) => async () => {
+  it.each([
+    ['Redis store', undefined],
+    ['encrypted Redis store', randomBytes(32)],
+  ])('the JournalStore contract holds for the %s, shared by two instances', async (_, encryptionKey) => {
     const keyPrefix = `test-journal-${randomUUID()}`;
-    return {
-      store: createRedisJournalStore({ client, keyPrefix, ...(encryptionKey ? { encryptionKey } : {}) }),
-      async cleanup() {
-        const keys = await client.keys(`{${keyPrefix}:*`);
-        if (keys.length > 0) await client.del(...keys);
-      },
-    };
-  };
-  journalStoreContract('Redis store', prefixed());
-  journalStoreContract('encrypted Redis store', prefixed(randomBytes(32)));
+    try {
+      await assertJournalStoreContract(
+        () => createRedisJournalStore({ client, keyPrefix, ...(encryptionKey ? { encryptionKey } : {}) }),
+        { shared: true },
+      );
+    } finally {
+      const keys = await client.keys(`{${keyPrefix}:*`);
+      if (keys.length > 0) await client.del(...keys);
+    }
+  });
 
   it('expires ledger entries after ledgerTtlMs and keeps every key of a connection in one cluster slot', async () => {
     const keyPrefix = `test-journal-${randomUUID()}`;
@@ -92,9 +88,11 @@ describe.skipIf(!REDIS_URL)('Redis journal store (needs REDIS_URL, e.g. redis://
         get: () => Promise.reject(new Error('ECONNRESET')),
         set() {},
         eval() {},
-        hvals() {},
+        hgetall() {},
         zcard() {},
         zrange() {},
+        llen() {},
+        lrange() {},
       } as never,
     });
     await expect(broken.getLogged('t', 'c1')).rejects.toMatchObject({
@@ -214,7 +212,7 @@ describe('file journal store', () => {
     await store.close?.();
   });
 
-  it('drops a last line cut short by a crash, and refuses a corrupt line in the middle', async () => {
+  it('drops a last line cut short by a crash, and quarantines a corrupt line in the middle', async () => {
     const path = await fresh();
     const store = createFileJournalStore({ path });
     await store.add('t', op('create:c1', 'c1'));
@@ -234,16 +232,15 @@ describe('file journal store', () => {
     ]);
     expect((await createFileJournalStore({ path }).pending('t')).count).toBe(2);
 
-    // A bad line followed by good ones is corruption, not a crash.
+    // A bad line followed by good ones is corruption, not a crash: quarantined, the rest goes on.
     await writeFile(full, `${lines[0]}\nnot json\n${lines[1]}\n`);
     const again = createFileJournalStore({ path });
-    await expect(again.pending('t')).rejects.toMatchObject({
-      name: 'JournalStoreError',
-      code: 'JOURNAL_STORE',
-      store: 'journal-file',
-      operation: 'load',
-      message: expect.stringContaining('unreadable line 2'),
+    expect((await again.pending('t')).count).toBe(2);
+    expect(await again.quarantined?.('t')).toMatchObject({
+      count: 1,
+      entries: [{ reason: 'line 2: not valid JSON' }],
     });
+    await again.close?.();
   });
 
   it('encrypts lines at rest and refuses the wrong key', async () => {

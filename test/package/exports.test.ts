@@ -45,6 +45,15 @@ describe('the built package', () => {
     expect(thrown).toBeInstanceOf(core.ZohoCrmError);
   });
 
+  it('the Postgres entry exports its stores and migrate, and loads without pg installed in it', async () => {
+    const postgres = (await import(`${pkg.name}/stores/postgres`)) as Record<string, unknown>;
+    for (const name of ['createPostgresStore', 'createPostgresJournalStore', 'migrate']) {
+      expect(typeof postgres[name], name).toBe('function');
+    }
+    const code = readFileSync(new URL('../../dist/stores/postgres.js', import.meta.url), 'utf8');
+    expect(code).not.toMatch(/from\s*["']pg["']/);
+  });
+
   it('the core entry and its chunks import nothing from node:', () => {
     const seen = new Set<string>();
     const visit = (file: string) => {

@@ -360,3 +360,60 @@ describe('file store', () => {
     });
   });
 });
+
+describe('file token store faults (issue 12, finding 6)', () => {
+  const lockFile = (dir: string, id: string) =>
+    join(dir, `${createHash('sha256').update(id, 'utf8').digest('hex')}.lock`);
+
+  it('finding 6: a token directory deleted while the process runs is recreated by the next write', async () => {
+    const path = freshDir();
+    const store = createFileStore({ path, encryptionKey: key });
+    await store.set('tenant', tokens('first'));
+    await rm(path, { recursive: true, force: true });
+    expect(await store.get('tenant')).toBeUndefined();
+    const grant = tokens('after-delete');
+    await store.set('tenant', grant);
+    expect(await store.get('tenant')).toEqual(grant);
+    await rm(path, { recursive: true, force: true });
+    expect(await store.withLock('tenant', 5_000, async () => 'locked')).toBe('locked');
+    expect((await stat(path)).mode & 0o777).toBe(0o700);
+  });
+
+  it('finding 6: a far-future lock left by a dead process on this host is broken at once', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { hostname } = await import('node:os');
+    const dead = spawnSync(process.execPath, ['-e', '']).pid as number;
+    const path = freshDir();
+    const store = createFileStore({ path, encryptionKey: key, lockTimeoutMs: 5_000 });
+    await store.set('tenant', tokens());
+    const record = { owner: 'f'.repeat(32), expiresAt: Date.now() + 365 * 86_400_000, host: hostname() };
+    await writeFile(lockFile(path, 'tenant'), JSON.stringify({ ...record, pid: dead }));
+    expect(await store.withLock('tenant', 5_000, async () => 'taken')).toBe('taken');
+
+    // A live holder (our parent process) or one on another host keeps its lock until it expires.
+    for (const holder of [{ pid: process.ppid }, { pid: dead, host: 'another-host' }]) {
+      await writeFile(lockFile(path, 'tenant'), JSON.stringify({ ...record, ...holder }));
+      const impatient = createFileStore({ path, encryptionKey: key, lockTimeoutMs: 30 });
+      await expect(impatient.withLock('tenant', 5_000, async () => 'taken')).rejects.toMatchObject({
+        operation: 'lock',
+        retryable: true,
+      });
+    }
+  });
+
+  it('finding 6: temporary files left by a process killed during set are swept, fresh ones kept', async () => {
+    const path = freshDir();
+    await mkdir(path, { recursive: true });
+    const stale = join(path, `.${'a'.repeat(64)}.tokens.0123456789ab.tmp`);
+    const live = join(path, `.${'b'.repeat(64)}.tokens.ba9876543210.tmp`);
+    await writeFile(stale, 'half a token document');
+    await writeFile(live, 'being written right now');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(stale, hourAgo, hourAgo);
+    const store = createFileStore({ path, encryptionKey: key });
+    await store.set('tenant', tokens());
+    const names = await readdir(path);
+    expect(names).not.toContain(stale.slice(path.length + 1));
+    expect(names).toContain(live.slice(path.length + 1));
+  });
+});
