@@ -237,14 +237,8 @@ export function toCallActivity(
   Object.assign(record, linkFields(match));
   if (options.ownerId) record.Owner = { id: options.ownerId };
 
-  const target = options.recordingTarget ?? 'both';
-  const recording = options.recordingUrl;
-  const recordingInField =
-    recording !== undefined &&
-    target !== 'description' &&
-    recording.length <= RECORDING_FIELD_MAX_LENGTH &&
-    !omit.has('Voice_Recording__s');
-  if (recordingInField) record.Voice_Recording__s = recording;
+  const recording = placeRecording(options.recordingUrl, options.recordingTarget, omit);
+  if (recording.field) record.Voice_Recording__s = recording.field;
 
   const callerId = direction === 'inbound' ? other.e164 : ours.e164;
   const dialled = direction === 'inbound' ? ours.e164 : other.e164;
@@ -257,7 +251,7 @@ export function toCallActivity(
   if (options.dedupeField) record[options.dedupeField] = call.id;
 
   const description = describeCall(call, {
-    recording: recording !== undefined && (target !== 'field' || !recordingInField) ? recording : undefined,
+    recording: recording.description,
     transcriptionUrl: options.transcriptionUrl,
     transcriptionSummary: options.transcriptionSummary,
     includeCallId: options.includeCallId ?? true,
@@ -420,6 +414,126 @@ export function linkLines(links: {
  */
 export function clampDescription(text: string): string {
   return text.length <= DESCRIPTION_MAX_LENGTH ? text : `${text.slice(0, DESCRIPTION_MAX_LENGTH - 1)}…`;
+}
+
+/**
+ * Where a recording link goes: `Voice_Recording__s` when the target allows it, the URL fits and the org
+ * did not refuse the field; the description when the target asks for it or the field cannot take it.
+ * The one rule for both the first write ({@link toCallActivity}) and a late link ({@link toCallUpdate}).
+ * @param url - The recording link (already signed for public links), if any.
+ * @param target - {@link RecordingTarget}. @default 'both'
+ * @param omit - Optional fields Zoho refused for this org.
+ * @returns The value for the field and/or the description, each absent when it does not go there.
+ * @example
+ * ```ts
+ * placeRecording('https://pbx.example.com/r/1.wav', 'both', new Set());
+ * // { field: 'https://pbx.example.com/r/1.wav', description: 'https://pbx.example.com/r/1.wav' }
+ * ```
+ * @internal
+ */
+export function placeRecording(
+  url: string | undefined,
+  target: RecordingTarget = 'both',
+  omit: ReadonlySet<string> = EMPTY,
+): { field?: string; description?: string } {
+  if (url === undefined) return {};
+  const inField =
+    target !== 'description' && url.length <= RECORDING_FIELD_MAX_LENGTH && !omit.has('Voice_Recording__s');
+  return {
+    ...(inField ? { field: url } : {}),
+    ...(target !== 'field' || !inField ? { description: url } : {}),
+  };
+}
+
+/**
+ * What a late update adds to an activity that exists: links that arrived after the call and the CRM record
+ * to link it to. See {@link toCallUpdate}.
+ * @example
+ * ```ts
+ * const late: CallUpdateInput = { transcriptionUrl: 'https://pbx.example.com/t/1', transcriptionSummary: 'Wants a quote' };
+ * ```
+ * @internal
+ */
+export interface CallUpdateInput {
+  /** The recording link (already signed for public links). */
+  recordingUrl?: string | undefined;
+  /** The transcription link (already signed for public links). */
+  transcriptionUrl?: string | undefined;
+  /** The transcription summary. */
+  transcriptionSummary?: string | undefined;
+  /** The record to link the activity to. */
+  link?:
+    | { module: 'Contacts' | 'Leads' | 'Accounts'; id: string; accountId?: string | undefined }
+    | undefined;
+}
+
+/**
+ * The description lines a late update appends (empty when it appends none): the caller reads the current
+ * description only when there are some.
+ * @param input - The late links.
+ * @param options - Where recordings go and the fields the org refused.
+ * @returns The lines, newline-separated, or an empty string.
+ * @example
+ * ```ts
+ * callUpdateLines({ transcriptionUrl: 'https://pbx.example.com/t/1' }, {}); // 'Transcription: https://pbx.example.com/t/1'
+ * ```
+ * @internal
+ */
+export function callUpdateLines(
+  input: CallUpdateInput,
+  options: Pick<CallActivityOptions, 'recordingTarget' | 'omitFields'>,
+): string {
+  return linkLines({
+    recording: placeRecording(input.recordingUrl, options.recordingTarget, options.omitFields).description,
+    transcriptionUrl: input.transcriptionUrl,
+    transcriptionSummary: input.transcriptionSummary,
+  });
+}
+
+/**
+ * Builds the `PUT /Calls` record for a late update of an existing activity. Pure. Lines already in the
+ * description are not added twice; `Who_Id`/`What_Id` are replaced (null clears one) when a link is given.
+ * @param zohoCallId - The activity's Zoho id.
+ * @param input - See {@link CallUpdateInput}.
+ * @param options - Where recordings go and the fields the org refused.
+ * @param existingDescription - The activity's current description (needed when {@link callUpdateLines} is not empty).
+ * @returns The record; only `id` when there is nothing to change.
+ * @example
+ * ```ts
+ * toCallUpdate('4876876000000654321', { transcriptionUrl: 'https://pbx.example.com/t/1' }, {}, 'Agent: ext. 201');
+ * // { id: '4876876000000654321', Description: 'Agent: ext. 201\nTranscription: https://pbx.example.com/t/1' }
+ * ```
+ * @internal
+ */
+export function toCallUpdate(
+  zohoCallId: string,
+  input: CallUpdateInput,
+  options: Pick<CallActivityOptions, 'recordingTarget' | 'omitFields'>,
+  existingDescription = '',
+): Record<string, unknown> & { id: string } {
+  const record: Record<string, unknown> & { id: string } = { id: zohoCallId };
+  const recording = placeRecording(input.recordingUrl, options.recordingTarget, options.omitFields);
+  if (recording.field) record.Voice_Recording__s = recording.field;
+  const lines = callUpdateLines(input, options);
+  if (lines) {
+    const missing = lines.split('\n').filter((line) => !existingDescription.includes(line));
+    if (missing.length > 0) {
+      record.Description = clampDescription(
+        existingDescription ? `${existingDescription}\n${missing.join('\n')}` : missing.join('\n'),
+      );
+    }
+  }
+  if (input.link) {
+    const fields = linkFields({
+      module: input.link.module,
+      id: input.link.id,
+      ...(input.link.accountId ? { account: { id: input.link.accountId, name: '' } } : {}),
+    });
+    record.Who_Id = fields.Who_Id ?? null;
+    record.What_Id = fields.What_Id ?? null;
+    if (fields.$se_module) record.$se_module = fields.$se_module;
+  }
+  return record;
 }
 
 // --- Internal helpers ---
