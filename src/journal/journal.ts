@@ -37,7 +37,13 @@ import { createMemoryJournalStore } from './memory-store.js';
 import { createOrgSettings } from './org-settings.js';
 import { createOutbox, type Outbox } from './outbox.js';
 import { createOwnerResolver } from './owners.js';
-import { type JournalResult, MAX_TEXT_LENGTH, parsePbxCall } from './pbx-call.js';
+import {
+  type JournalResult,
+  parseAttachments,
+  parseCallId,
+  parseNoteText,
+  parsePbxCall,
+} from './pbx-call.js';
 import type { CallUpdate, JournalOp } from './store.js';
 
 export type {
@@ -161,22 +167,17 @@ export function createJournal(deps: JournalDependencies): JournalApi {
     },
 
     async addCallNote(callId, text) {
-      const id = checkCallId(callId, 'addCallNote');
-      if (typeof text !== 'string' || text.trim() === '' || text.length > MAX_TEXT_LENGTH) {
-        throw new ConfigError(
-          [{ path: 'text', message: `must be a non-empty string of at most ${MAX_TEXT_LENGTH} characters` }],
-          'addCallNote',
-        );
-      }
+      const id = parseCallId(callId, 'addCallNote');
+      const note = parseNoteText(text, 'addCallNote');
       if (!options.enabled) return skipped('the journal is disabled (journal.enabled is false)');
-      const op = newOp('note', id, { note: text.trim() }, now());
+      const op = newOp('note', id, { note }, now());
       await store.add(cid, op);
       return submit(op);
     },
 
     async attachToCall(callId, links) {
-      const id = checkCallId(callId, 'attachToCall');
-      const update = checkAttachments(links);
+      const id = parseCallId(callId, 'attachToCall');
+      const update: CallUpdate = parseAttachments(links);
       if (!options.enabled) return skipped('the journal is disabled (journal.enabled is false)');
       const op = newOp('update', id, { update }, now());
       await store.add(cid, op);
@@ -184,7 +185,7 @@ export function createJournal(deps: JournalDependencies): JournalApi {
     },
 
     async linkCall(callId, match) {
-      const id = checkCallId(callId, 'linkCall');
+      const id = parseCallId(callId, 'linkCall');
       if (!options.enabled) return skipped('the journal is disabled (journal.enabled is false)');
       if (match.module === 'PBX') return skipped('PBX directory contacts are not CRM records');
       const link: NonNullable<CallUpdate['link']> = { module: match.module, id: match.id, name: match.name };
@@ -234,60 +235,4 @@ export function createJournal(deps: JournalDependencies): JournalApi {
 
 function skipped(reason: string): JournalResult {
   return { status: 'skipped', reason };
-}
-
-const CALL_ID = /^[^\p{Cc}]{1,200}$/u;
-
-function checkCallId(callId: unknown, context: string): string {
-  const id = typeof callId === 'string' ? callId.trim() : '';
-  if (!CALL_ID.test(id)) {
-    throw new ConfigError(
-      [
-        {
-          path: 'callId',
-          message: 'must be the PBX call id: 1 to 200 characters without control characters',
-        },
-      ],
-      context,
-    );
-  }
-  return id;
-}
-
-function checkAttachments(links: unknown): CallUpdate {
-  const issues: { path: string; message: string }[] = [];
-  const update: CallUpdate = {};
-  const value = (links ?? {}) as Record<string, unknown>;
-  const url = (input: unknown, path: string): string | undefined => {
-    const text =
-      typeof (input as { url?: unknown } | undefined)?.url === 'string'
-        ? (input as { url: string }).url.trim()
-        : '';
-    if (URL.canParse(text) && /^https?:$/.test(new URL(text).protocol)) return text;
-    issues.push({ path, message: 'must be an absolute http(s) URL' });
-    return undefined;
-  };
-  if (value.recording !== undefined) {
-    const recording = url(value.recording, 'recording.url');
-    if (recording) update.recording = { url: recording };
-  }
-  if (value.transcription !== undefined) {
-    const transcription = url(value.transcription, 'transcription.url');
-    const summary = (value.transcription as { summary?: unknown } | null)?.summary;
-    if (summary !== undefined && (typeof summary !== 'string' || summary.length > MAX_TEXT_LENGTH)) {
-      issues.push({
-        path: 'transcription.summary',
-        message: `must be a string of at most ${MAX_TEXT_LENGTH} characters`,
-      });
-    }
-    if (transcription) {
-      update.transcription = { url: transcription };
-      if (typeof summary === 'string' && summary.trim()) update.transcription.summary = summary.trim();
-    }
-  }
-  if (issues.length === 0 && !update.recording && !update.transcription) {
-    issues.push({ path: '', message: 'must have a recording or a transcription' });
-  }
-  if (issues.length > 0) throw new ConfigError(issues, 'attachToCall');
-  return update;
 }

@@ -493,6 +493,41 @@ describe('notes and late links', () => {
       h.journal.attachToCall('c1', { transcription: { url: 'https://x.example/t', summary: 42 as never } }),
     ).rejects.toThrow(/transcription\.summary/);
   });
+
+  it('attachToCall enforces the same 2,048-character URL cap as logCall', async () => {
+    const h = harness();
+    const long = `https://pbx.example.com/r/${'a'.repeat(2_048)}`;
+    await expect(h.journal.attachToCall('c1', { recording: { url: long } })).rejects.toThrow(
+      /recording\.url/,
+    );
+    await expect(h.journal.logCall(pbxCall('c2', { recording: { url: long } }))).rejects.toThrow(
+      /recording\.url/,
+    );
+    expect((await h.store.pending('tenant-42')).count).toBe(0);
+  });
+
+  it('null and odd inputs get a typed ConfigError, never a TypeError', async () => {
+    const h = harness();
+    const odd: unknown[] = [
+      null,
+      undefined,
+      42,
+      'x',
+      [],
+      { transcription: null },
+      { recording: 'https://x' },
+    ];
+    for (const links of odd) {
+      await expect(h.journal.attachToCall('c1', links as never)).rejects.toBeInstanceOf(ConfigError);
+    }
+    for (const id of [null, undefined, 7, {}, 'a\u0000b']) {
+      await expect(
+        h.journal.attachToCall(id as never, { recording: { url: 'https://x.example/r' } }),
+      ).rejects.toBeInstanceOf(ConfigError);
+      await expect(h.journal.addCallNote(id as never, 'x')).rejects.toBeInstanceOf(ConfigError);
+    }
+    await expect(h.journal.addCallNote('c1', null as never)).rejects.toBeInstanceOf(ConfigError);
+  });
 });
 
 describe('what goes into the activity', () => {

@@ -3,15 +3,18 @@ import {
   bmpSafe,
   type CallActivityOptions,
   callType,
+  callUpdateLines,
   clampDescription,
   durationSeconds,
   formatDuration,
   linkFields,
   linkLines,
+  placeRecording,
   RECORDING_FIELD_MAX_LENGTH,
   SUBJECT_MAX_LENGTH,
   subjectText,
   toCallActivity,
+  toCallUpdate,
 } from '../../src/journal/map-call.js';
 import type { NormalizedCall, PbxCallStatus } from '../../src/journal/pbx-call.js';
 import type { CallerMatch } from '../../src/lookup/types.js';
@@ -385,5 +388,45 @@ describe('helpers', () => {
     );
     expect(clampDescription('x'.repeat(40_000))).toHaveLength(32_000);
     expect(clampDescription('short')).toBe('short');
+  });
+});
+
+describe('toCallUpdate (late links on an existing activity)', () => {
+  it('places a recording by the same rule as the first write and appends only missing lines', () => {
+    const url = 'https://pbx.example.com/r/1.wav';
+    expect(toCallUpdate('9', { recordingUrl: url }, { recordingTarget: 'field' }, 'Agent: ext. 201')).toEqual(
+      {
+        id: '9',
+        Voice_Recording__s: url,
+      },
+    );
+    expect(
+      toCallUpdate(
+        '9',
+        { recordingUrl: url },
+        { recordingTarget: 'both' },
+        `Agent: ext. 201\nRecording: ${url}`,
+      ),
+    ).toEqual({ id: '9', Voice_Recording__s: url });
+    const refused = toCallUpdate(
+      '9',
+      { recordingUrl: url },
+      { omitFields: new Set(['Voice_Recording__s']) },
+      '',
+    );
+    expect(refused).toEqual({ id: '9', Description: `Recording: ${url}` });
+    expect(placeRecording(`https://pbx.example.com/${'a'.repeat(300)}`, 'field')).toEqual({
+      description: `https://pbx.example.com/${'a'.repeat(300)}`,
+    });
+  });
+
+  it('replaces the record link (null clears the other side)', () => {
+    expect(toCallUpdate('9', { link: { module: 'Leads', id: '42' } }, {})).toEqual({
+      id: '9',
+      Who_Id: null,
+      What_Id: { id: '42' },
+      $se_module: 'Leads',
+    });
+    expect(callUpdateLines({ link: { module: 'Leads', id: '42' } }, {})).toBe('');
   });
 });
