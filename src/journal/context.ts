@@ -66,6 +66,8 @@ export interface JournalContext {
   readonly authRecheckMs: number;
   readonly writeConcurrency: number;
   readonly lookupConcurrency: number;
+  /** How long after an insert that may have reached Zoho the journal waits before reading back. */
+  readonly readBackAfterMs: number;
   readonly owners: OwnerResolver;
   readonly org: OrgSettings;
   readonly region: (() => Pick<Region, 'crmWebUrl'> | undefined) | undefined;

@@ -1,19 +1,24 @@
 /**
- * Writing creates: calls already in the ledger are finished without a write; the others are prepared,
- * inserted in batches of up to 100, healed and written again when an org refused an optional part, and
+ * Writing creates: calls already in the ledger are finished without a write; calls whose earlier insert
+ * may have reached Zoho are read back first (`read-back.ts`) and only the missing ones are sent again;
+ * the others are prepared, marked as sent in the store (so a crash while sending leads to a read-back,
+ * never a blind re-send), inserted in batches of up to 100 (`POST /Calls`, never `/Calls/upsert`, which
+ * Zoho does not offer for Calls), healed and written again when an org refused an optional part, and
  * recorded in the ledger with their Zoho id. The call's own notes become note operations, and the notes
  * and links that waited for the call are pulled into the same pass.
  *
  * @module
  */
-import { insertRecords, upsertRecords, type WriteOutcome } from '../crm/records.js';
+import { insertRecords, type WriteOutcome } from '../crm/records.js';
 import { recordUrl } from '../regions.js';
 import { chunk, forEachLimit } from './batch.js';
 import { type Group, type JournalContext, newOp } from './context.js';
-import { failGroups, failRecord, missingResult, removeOp } from './fate.js';
+import { failGroups, failRecord, missingResult, postpone, removeOp } from './fate.js';
 import type { CallLoggedEvent } from './journal-types.js';
 import type { CallWriteSettings } from './org-settings.js';
+import type { NormalizedCall } from './pbx-call.js';
 import { buildActivity, heal, linkedTo, type Prepared, prepare } from './prepare.js';
+import { maybeStored, readBack } from './read-back.js';
 import type { JournalOp } from './store.js';
 
 /** Receives operations pulled into the running pass (notes and links that waited for a call). @internal */
@@ -37,8 +42,9 @@ export async function writeCreates(ctx: JournalContext, groups: Group[], pulled:
     return;
   }
 
+  const fresh = await recoverUncertain(ctx, settings, todo, pulled);
   let round: Prepared[] = [];
-  await forEachLimit(todo, ctx.lookupConcurrency, async (group) => {
+  await forEachLimit(fresh, ctx.lookupConcurrency, async (group) => {
     try {
       round.push(await prepare(ctx, group));
     } catch (error) {
@@ -46,17 +52,21 @@ export async function writeCreates(ctx: JournalContext, groups: Group[], pulled:
     }
   });
 
-  const where = settings.dedupeField ? 'POST /Calls/upsert' : 'POST /Calls';
   for (let attempt = 0; round.length > 0; attempt++) {
     const redo: Prepared[] = [];
-    await forEachLimit(chunk(round, ctx.options.batchSize), ctx.writeConcurrency, async (items) => {
+    await forEachLimit(chunk(round, ctx.options.batchSize), ctx.writeConcurrency, async (batch) => {
+      const items = await markSent(ctx, batch, pulled);
+      if (items.length === 0) return;
       let outcomes: WriteOutcome[];
       try {
-        const records = items.map((item) => buildActivity(ctx, item, settings));
-        outcomes = settings.dedupeField
-          ? await upsertRecords(ctx.http, 'Calls', records, [settings.dedupeField])
-          : await insertRecords(ctx.http, 'Calls', records);
+        outcomes = await insertRecords(
+          ctx.http,
+          'Calls',
+          items.map((item) => buildActivity(ctx, item, settings)),
+        );
       } catch (error) {
+        // Proven not stored (429, 4xx, never connected): the next attempt inserts without a read-back.
+        if (!maybeStored(error)) for (const item of items) unsent(item.group);
         await failGroups(
           ctx,
           items.map((item) => item.group),
@@ -68,7 +78,7 @@ export async function writeCreates(ctx: JournalContext, groups: Group[], pulled:
         items.map(async (item, index) => {
           const outcome = outcomes[index];
           if (!outcome) {
-            await failGroups(ctx, [item.group], missingResult('POST', where.slice(5)));
+            await failGroups(ctx, [item.group], missingResult('POST', '/Calls'));
             return;
           }
           if (outcome.ok) {
@@ -84,12 +94,93 @@ export async function writeCreates(ctx: JournalContext, groups: Group[], pulled:
             redo.push(item);
             return;
           }
-          await failRecord(ctx, item.group, outcome, where);
+          unsent(item.group); // Zoho answered for this record: it is not stored.
+          await failRecord(ctx, item.group, outcome, 'POST /Calls');
         }),
       );
     });
     round = redo;
   }
+}
+
+/**
+ * Creates whose insert may have reached Zoho (`sentAt`): too early → postponed until `readBackAfterMs`
+ * after the send; else read back, and those found are finished without a write.
+ * @returns The groups to insert: the fresh ones and the uncertain ones Zoho does not have.
+ */
+async function recoverUncertain(
+  ctx: JournalContext,
+  settings: CallWriteSettings,
+  groups: Group[],
+  pulled: Pull,
+): Promise<Group[]> {
+  const send: Group[] = [];
+  const due: Group[] = [];
+  const at = ctx.now();
+  for (const group of groups) {
+    const sentAt = group.create?.sentAt;
+    if (sentAt === undefined) send.push(group);
+    else if (at < sentAt + ctx.readBackAfterMs) await postpone(ctx, group, sentAt + ctx.readBackAfterMs);
+    else due.push(group);
+  }
+  if (due.length === 0) return send;
+  let found: Map<string, string>;
+  try {
+    found = await readBack(
+      ctx,
+      settings,
+      due.map((group) => group.create?.call as NormalizedCall),
+    );
+  } catch (error) {
+    await failGroups(ctx, due, error);
+    return send;
+  }
+  for (const group of due) {
+    const zohoCallId = found.get(group.callId);
+    if (zohoCallId) await finishCreate(ctx, group, zohoCallId, { pulled, recovered: true });
+    else send.push(group);
+  }
+  return send;
+}
+
+/**
+ * Stores `sentAt` on each create before its insert goes out (a release and a new claim: the store keeps
+ * only what it is given). A create another process took meanwhile is left to it (it reads back).
+ */
+async function markSent(ctx: JournalContext, items: Prepared[], pulled: Pull): Promise<Prepared[]> {
+  const at = ctx.now();
+  for (const item of items) {
+    const create = item.group.create as JournalOp;
+    await ctx.store.release(ctx.cid, { ...create, sentAt: at, nextAttemptAt: at + ctx.leaseMs });
+  }
+  const claimed = await ctx.store.claimCalls(
+    ctx.cid,
+    items.map((item) => item.group.callId),
+    { now: ctx.now(), leaseMs: ctx.leaseMs },
+  );
+  const creates = new Map(claimed.filter((op) => op.kind === 'create').map((op) => [op.id, op]));
+  pulled(claimed.filter((op) => op.kind !== 'create'));
+  const kept: Prepared[] = [];
+  for (const item of items) {
+    const create = item.group.create as JournalOp;
+    const mine = creates.get(create.id);
+    if (mine) {
+      item.group.create = mine;
+      kept.push(item);
+    } else {
+      ctx.inflight.delete(create.id);
+      item.group.create = undefined; // its notes and links are held until the other process logs it
+      ctx.waiters.settle(create.id, { status: 'queued', reason: 'being written by another process' });
+    }
+  }
+  return kept;
+}
+
+/** Zoho proved the insert did not store the record: no read-back is needed before the next one. */
+function unsent(group: Group): void {
+  if (group.create?.sentAt === undefined) return;
+  const { sentAt: _sent, ...create } = group.create;
+  group.create = create;
 }
 
 /**
@@ -101,7 +192,13 @@ export async function finishCreate(
   ctx: JournalContext,
   group: Group,
   zohoCallId: string,
-  info: { alreadyLogged?: boolean; pulled: Pull; match?: CallLoggedEvent['linkedTo'] },
+  info: {
+    alreadyLogged?: boolean;
+    /** Found by a read-back: late links were not part of that write and are written as updates. */
+    recovered?: boolean;
+    pulled: Pull;
+    match?: CallLoggedEvent['linkedTo'];
+  },
 ): Promise<void> {
   const { store, cid } = ctx;
   const create = group.create as JournalOp;
@@ -111,8 +208,8 @@ export async function finishCreate(
   for (const [index, note] of notes.entries()) {
     await store.add(cid, newOp('note', group.callId, { note }, at, `note:${group.callId}:pbx:${index}`));
   }
-  if (!info.alreadyLogged) {
-    await store.setLogged(cid, group.callId, zohoCallId);
+  if (!info.alreadyLogged) await store.setLogged(cid, group.callId, zohoCallId);
+  if (!info.alreadyLogged && !info.recovered) {
     // Links merged into this write are done.
     for (const update of group.updates) {
       await removeOp(ctx, update);

@@ -139,6 +139,23 @@ export async function retryLater(
   ctx.wake(delayMs);
 }
 
+/**
+ * An insert of this call may have reached Zoho and it is too early to read back: the create waits until
+ * `at` (not counted as an attempt); its notes and links wait for it.
+ * @internal
+ */
+export async function postpone(ctx: JournalContext, group: Group, at: number): Promise<void> {
+  const create = group.create as JournalOp;
+  await releaseOp(ctx, { ...create, nextAttemptAt: at });
+  for (const op of [...group.notes, ...group.updates]) await hold(ctx, op);
+  ctx.waiters.settle(create.id, {
+    status: 'queued',
+    reason:
+      'an earlier insert of this call may have reached Zoho; it is read back before anything is sent again',
+  });
+  ctx.wake(at - ctx.now());
+}
+
 /** A note or link for a call that is not logged: wait for it (bounded by `holdUnknownCallsMs`). @internal */
 export async function hold(ctx: JournalContext, op: JournalOp): Promise<void> {
   const { holdUnknownCallsMs } = ctx.options;

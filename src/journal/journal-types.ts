@@ -243,4 +243,9 @@ export interface JournalDependencies {
   lookupConcurrency?: number;
   /** Delay before the first background pass (picks up what a previous process left). @default 0 */
   startDelayMs?: number;
+  /**
+   * After an insert whose answer was lost, how long to wait before reading back what Zoho stored (an
+   * insert Zoho still processes when the read-back runs could be written twice). @default 60000
+   */
+  readBackAfterMs?: number;
 }

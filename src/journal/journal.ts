@@ -101,6 +101,7 @@ export function createJournal(deps: JournalDependencies): JournalApi {
     authRecheckMs: deps.authRecheckMs ?? 60_000,
     writeConcurrency: deps.writeConcurrency ?? 2,
     lookupConcurrency: deps.lookupConcurrency ?? 8,
+    readBackAfterMs: deps.readBackAfterMs ?? 60_000,
     owners: createOwnerResolver({
       http,
       agents: options.agents,

@@ -208,8 +208,7 @@ export function toCallActivity(
 ): CallActivity {
   const direction = call.direction === 'outbound' ? 'outbound' : 'inbound';
   const type = callType(direction, call.status);
-  const answered = call.status === 'answered';
-  const start = answered ? (call.answeredAt ?? call.startedAt) : call.startedAt;
+  const start = callStartMs(call);
   const seconds = durationSeconds(call);
   const external = direction === 'inbound' ? call.from : call.to;
   const own = direction === 'inbound' ? call.to : call.from;
@@ -412,8 +411,43 @@ export function linkLines(links: {
  * ```
  * @internal
  */
-export function clampDescription(text: string): string {
-  return text.length <= DESCRIPTION_MAX_LENGTH ? text : `${text.slice(0, DESCRIPTION_MAX_LENGTH - 1)}…`;
+export function clampDescription(text: string, max = DESCRIPTION_MAX_LENGTH): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * The line the journal writes into every activity's description so that it can find the activity again
+ * after an insert whose answer was lost: `PBX call ID: <id>` (when `includeCallId` is on and Zoho can store
+ * the id as is), else `Journal ref: <16 hex digits>` derived from the call id (FNV-1a 64). Pure.
+ * @param callId - The PBX call id.
+ * @param includeCallId - `journal.includeCallId`. @default true
+ * @returns The line, without a newline.
+ * @example
+ * ```ts
+ * callMarker('pbx-7f3a');        // 'PBX call ID: pbx-7f3a'
+ * callMarker('pbx-7f3a', false); // 'Journal ref: …' (16 hex digits)
+ * ```
+ * @internal
+ */
+export function callMarker(callId: string, includeCallId = true): string {
+  return includeCallId && bmpSafe(callId) === callId
+    ? `PBX call ID: ${callId}`
+    : `Journal ref: ${fnv1a64(callId)}`;
+}
+
+/**
+ * When a call's activity starts in Zoho: answered calls when they were answered, others when they started
+ * ringing (epoch ms). Pure.
+ * @param call - The validated call.
+ * @returns Epoch ms.
+ * @example
+ * ```ts
+ * callStartMs({ ...call, status: 'answered', answeredAt: 1736535780000 }); // 1736535780000
+ * ```
+ * @internal
+ */
+export function callStartMs(call: NormalizedCall): number {
+  return call.status === 'answered' ? (call.answeredAt ?? call.startedAt) : call.startedAt;
 }
 
 /**
@@ -615,5 +649,19 @@ function describeCall(
   });
   if (linkText) lines.push(linkText);
   if (links.includeCallId) lines.push(`PBX call ID: ${call.id}`);
-  return clampDescription(lines.join('\n'));
+  const marker = callMarker(call.id, links.includeCallId);
+  if (!links.includeCallId || lines.at(-1) !== marker) lines.push(marker);
+  // The marker is the last line and survives any clamping: the journal finds the activity by it.
+  const body = lines.slice(0, -1).join('\n');
+  return body ? `${clampDescription(body, DESCRIPTION_MAX_LENGTH - marker.length - 1)}\n${marker}` : marker;
+}
+
+/** FNV-1a, 64 bits, as 16 hex digits: a short, stable, ASCII token for a call id. */
+function fnv1a64(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of new TextEncoder().encode(text)) {
+    hash ^= BigInt(byte);
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return hash.toString(16).padStart(16, '0');
 }

@@ -23,6 +23,10 @@ import { zohoUrlScheme } from '../../src/testing/emulator/url-scheme.js';
 import { createZohoEmulatorState } from '../../src/testing/server.js';
 
 export const START = Date.parse('2025-01-10T20:00:00Z');
+
+/** Every upsert on Calls, Tasks or Events any harness sent in this test file (Zoho offers none). */
+export const upsertsSent: string[] = [];
+const NO_UPSERT = /\/(calls|tasks|events)\/upsert$/i;
 export const API = 'https://www.zohoapis.com';
 
 /** A clock and a scheduler that only move when the test says so. */
@@ -164,6 +168,7 @@ export function harness(options: HarnessOptions = {}): Harness {
       body: text ? JSON.parse(text) : undefined,
     };
     requests.push(recorded);
+    if (NO_UPSERT.test(url.pathname)) upsertsSent.push(`${request.method} ${url.pathname}`);
     const intercepted = options.intercept?.(recorded);
     const response = intercepted ?? (await router(request));
     if (response.type === 'error') throw new TypeError('fetch failed');

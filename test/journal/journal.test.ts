@@ -1,11 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AuthError, ConfigError, ZohoApiError } from '../../src/errors.js';
 import { createJournal } from '../../src/journal/journal.js';
 import type { PbxCall } from '../../src/journal/pbx-call.js';
 import { verifyPublicLink } from '../../src/journal/public-link.js';
 import type { CallerMatch } from '../../src/lookup/types.js';
 import { parseConnectorOptions } from '../../src/options.js';
-import { fakeLookup, harness, notConnected, START, writeResponse } from './harness.js';
+import { fakeLookup, harness, notConnected, START, upsertsSent, writeResponse } from './harness.js';
+
+// No code path sends an upsert on Calls (Zoho does not offer it): checked over every test of this file.
+afterAll(() => expect(upsertsSent).toEqual([]));
 
 const iso = (offsetMs: number) => new Date(START - 600_000 + offsetMs).toISOString();
 
@@ -673,7 +676,7 @@ describe('what goes into the activity', () => {
 });
 
 describe('dedupe field', () => {
-  it('upserts on the unique call-id field, so a crash before the ledger write creates no second activity', async () => {
+  it('reads back by the unique call-id field, so a crash before the ledger write creates no second activity', async () => {
     const h = harness({
       journal: { dedupeField: 'PBX_Call_ID' },
       emulator: { uniqueFields: { Calls: ['PBX_Call_ID'] } },
@@ -691,16 +694,24 @@ describe('dedupe field', () => {
     const first = await h.journal.logCall(pbxCall('c1'));
     expect(first.status).toBe('queued');
     expect(h.emu.records('Calls')).toHaveLength(1);
-    // After the claim's lease runs out, the write is retried: upsert finds the existing activity.
+    // After the claim's lease runs out, the create is taken again: it was marked as sent, so Zoho is
+    // read back by the dedupe field (COQL) and the existing activity is linked; nothing is inserted.
     await h.time.advance(300_000);
     expect(h.eventsOf('callLogged')).toHaveLength(1);
     expect(h.emu.records('Calls')).toHaveLength(1);
     expect(h.emu.records('Calls')[0]).toMatchObject({ PBX_Call_ID: 'c1' });
-    expect(h.count('POST /Calls/upsert')).toBe(2);
-    expect(h.count('POST /Calls')).toBe(0);
+    expect(await h.store.getLogged('tenant-42', 'c1')).toBe(h.emu.records('Calls')[0]?.id);
+    expect(h.count('POST /Calls/upsert')).toBe(0);
+    expect(h.count('POST /Calls')).toBe(1);
+    const coql = h.requests
+      .filter((r) => r.path === '/coql')
+      .map((r) => (r.body as { select_query: string }).select_query);
+    expect(coql).toEqual([
+      expect.stringMatching(/^select id, PBX_Call_ID from Calls where PBX_Call_ID in \('c1'\)/),
+    ]);
   });
 
-  it('without it the same crash duplicates the activity (why the option exists)', async () => {
+  it('without it the same crash is recovered by the marker the journal writes in the description', async () => {
     const h = harness();
     const setLogged = h.store.setLogged.bind(h.store);
     let crash = true;
@@ -714,7 +725,9 @@ describe('dedupe field', () => {
     await h.journal.logCall(pbxCall('c1'));
     await h.time.advance(300_000);
     expect(h.eventsOf('callLogged')).toHaveLength(1);
-    expect(h.emu.records('Calls')).toHaveLength(2);
+    expect(h.emu.records('Calls')).toHaveLength(1);
+    expect(h.count('POST /Calls')).toBe(1);
+    expect(h.count('POST /coql')).toBe(1);
   });
 
   it('falls back to insert (and says so) when the field does not exist in Zoho', async () => {

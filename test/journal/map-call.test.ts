@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   bmpSafe,
   type CallActivityOptions,
+  callMarker,
   callType,
   callUpdateLines,
   clampDescription,
@@ -323,13 +324,25 @@ describe('toCallActivity', () => {
       Call_Duration: '04:12',
       Who_Id: { id: CONTACT_ALONE.id },
       PBX_Call_ID: 'call-outbound-answered',
-      Description: `Agent: Grace Hopper (ext. 201)\nRecording: ${RECORDING}`,
+      Description: `Agent: Grace Hopper (ext. 201)\nRecording: ${RECORDING}\n${callMarker('call-outbound-answered', false)}`,
     });
+    expect(callMarker('call-outbound-answered', false)).toMatch(/^Journal ref: [0-9a-f]{16}$/);
   });
 
-  it('omits the description when there is nothing to say', () => {
+  it('always ends the description with the marker the journal finds the activity by, even when clamped', () => {
     const c = call('inbound', 'answered', { agent: undefined });
-    expect(toCallActivity(c, null, { ...BASE, includeCallId: false }).Description).toBeUndefined();
+    expect(toCallActivity(c, null, { ...BASE, includeCallId: false }).Description).toBe(
+      callMarker(c.id, false),
+    );
+    expect(callMarker('pbx-1')).toBe('PBX call ID: pbx-1');
+    expect(callMarker('pbx-1', false)).not.toBe(callMarker('pbx-2', false));
+    // Zoho cannot store an emoji as is: the id line stays and a ref line follows it.
+    const emoji = toCallActivity({ ...c, id: 'call-📞' }, null, BASE).Description ?? '';
+    expect(emoji.split('\n').slice(-2)).toEqual(['PBX call ID: call-📞', callMarker('call-📞')]);
+    const long =
+      toCallActivity(c, null, { ...BASE, transcriptionSummary: 'x'.repeat(40_000) }).Description ?? '';
+    expect(long.length).toBeLessThanOrEqual(32_000);
+    expect(long.endsWith(`\n${callMarker(c.id)}`)).toBe(true);
   });
 });
 
