@@ -244,6 +244,12 @@ export interface JournalDependencies {
   /** Delay before the first background pass (picks up what a previous process left). @default 0 */
   startDelayMs?: number;
   /**
+   * Longest time `logCall`, `addCallNote`, `attachToCall` and `linkCall` wait for the first attempt once the
+   * operation is in the store; past it they answer `queued` and the write goes on in the background (a
+   * slow token store or Zoho never holds the PBX up). @default 10000
+   */
+  answerWithinMs?: number;
+  /**
    * After an insert whose answer was lost, how long to wait before reading back what Zoho stored (an
    * insert Zoho still processes when the read-back runs could be written twice). @default 60000
    */

@@ -31,7 +31,7 @@
 import { ConfigError } from '../errors.js';
 import { noopLogger } from '../logger.js';
 import { realScheduler } from './batch.js';
-import { createWaiters, type JournalContext, newOp, toResult } from './context.js';
+import { createWaiters, type JournalContext, newOp, type Outcome, toResult } from './context.js';
 import type { JournalApi, JournalDependencies, JournalEvents } from './journal-types.js';
 import { createMemoryJournalStore } from './memory-store.js';
 import { createOrgSettings } from './org-settings.js';
@@ -141,9 +141,27 @@ export function createJournal(deps: JournalDependencies): JournalApi {
   outbox = box;
   const { waiters, counters } = ctx;
 
+  const scheduler = deps.scheduler ?? realScheduler;
+  const answerWithinMs = deps.answerWithinMs ?? 10_000;
+  /** The outcome of the first attempt, or `queued` once `answerWithinMs` has passed (the write goes on). */
   const submit = async (op: JournalOp): Promise<JournalResult> => {
     if (box.closed) return { status: 'queued', reason: 'the journal is closed; the write stays queued' };
-    return toResult(await box.submit(op));
+    let timer: unknown;
+    const late = new Promise<Outcome>((resolve) => {
+      timer = scheduler.setTimeout(
+        () =>
+          resolve({
+            status: 'queued',
+            reason: `no answer within ${answerWithinMs} ms (Zoho or the token store is slow); writing in the background`,
+          }),
+        answerWithinMs,
+      );
+    });
+    try {
+      return toResult(await Promise.race([box.submit(op), late]));
+    } finally {
+      scheduler.clearTimeout(timer);
+    }
   };
 
   // Picks up what a previous process left behind.

@@ -46,6 +46,8 @@ export function createOutbox(ctx: JournalContext, timing: OutboxTiming): Outbox 
   const active = new Set<Promise<unknown>>();
   let inline: Array<{ opId: string; callId: string }> = [];
   let inlineScheduled = false;
+  /** Resolves once the writes queued in this tick have started (close waits for them too). */
+  let inlineStarted: Promise<void> = Promise.resolve();
   let timer: { handle: unknown; at: number } | undefined;
   let pumping: Promise<void> | undefined;
   let pumpAgain = false;
@@ -159,12 +161,15 @@ export function createOutbox(ctx: JournalContext, timing: OutboxTiming): Outbox 
       inline.push({ opId: op.id, callId: op.callId });
       if (!inlineScheduled) {
         inlineScheduled = true;
-        defer(() => {
-          inlineScheduled = false;
-          const batch = inline;
-          inline = [];
-          void track(runInline(batch));
-        });
+        inlineStarted = new Promise<void>((started) =>
+          defer(() => {
+            inlineScheduled = false;
+            const batch = inline;
+            inline = [];
+            void track(runInline(batch));
+            started();
+          }),
+        );
       }
       return outcome;
     },
@@ -204,6 +209,7 @@ export function createOutbox(ctx: JournalContext, timing: OutboxTiming): Outbox 
       closed = true;
       if (timer) scheduler.clearTimeout(timer.handle);
       timer = undefined;
+      await inlineStarted;
       await settleActive(active);
       for (const opId of ctx.waiters.ids()) {
         ctx.waiters.settle(opId, { status: 'queued', reason: 'the journal closed; the write stays queued' });

@@ -130,6 +130,8 @@ export interface Harness {
   events: Array<{ name: keyof JournalEvents; event: JournalEvents[keyof JournalEvents] }>;
   /** Makes every token request fail with this error (or succeed again with undefined). */
   failTokens(error: AuthError | undefined): void;
+  /** Makes token requests hang (a stalled token store) until the returned function is called. */
+  holdTokens(): () => void;
   /** Requests per `METHOD /path` (paths below /crm/v8). */
   count(key: string): number;
   /** Same as `createJournal` with the harness's dependencies (a "restarted process"). */
@@ -157,6 +159,7 @@ export function harness(options: HarnessOptions = {}): Harness {
   const router = createZohoRouter(emu, zohoUrlScheme());
   const requests: RecordedRequest[] = [];
   let tokenError: AuthError | undefined;
+  let tokenGate: Promise<void> | undefined;
 
   const fetch: typeof globalThis.fetch = async (input, init) => {
     const request = new Request(input as string, init);
@@ -177,6 +180,7 @@ export function harness(options: HarnessOptions = {}): Harness {
 
   const tokens: AccessTokenProvider = {
     async getAccessToken() {
+      if (tokenGate) await tokenGate;
       if (tokenError) throw tokenError;
       return { accessToken: issued.accessToken, apiDomain: API };
     },
@@ -229,6 +233,16 @@ export function harness(options: HarnessOptions = {}): Harness {
     events,
     failTokens(error) {
       tokenError = error;
+    },
+    holdTokens() {
+      let release = () => {};
+      tokenGate = new Promise<void>((resolve) => {
+        release = () => {
+          tokenGate = undefined;
+          resolve();
+        };
+      });
+      return release;
     },
     count(key) {
       return requests.filter((r) => `${r.method} ${r.path}` === key).length;

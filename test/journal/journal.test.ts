@@ -767,3 +767,41 @@ describe('finding 7: attachToCall with a null link is a typed error', () => {
     expect((failure as ConfigError).issues[0]?.path).toMatch(/^(transcription|recording)(\.url)?$/);
   });
 });
+
+describe('deadlines (issue 12 finding 5)', () => {
+  it('logCall answers queued within its bound when the token store is slow; the call is stored first and written later', async () => {
+    const h = harness({ deps: { answerWithinMs: 5_000 } });
+    await h.time.advance(0); // the start-up pass: nothing queued
+    const release = h.holdTokens();
+    const answer = h.journal.logCall(pbxCall('slow-store'));
+    let settled = false;
+    void answer.then(() => {
+      settled = true;
+    });
+    // The op is stored; the first attempt starts and waits for a token.
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect((await h.store.pending('tenant-42')).count).toBe(1);
+    await h.time.advance(4_999);
+    expect(settled).toBe(false);
+    await h.time.advance(1);
+    expect(await answer).toMatchObject({ status: 'queued', reason: expect.stringContaining('5000 ms') });
+    expect((await h.store.pending('tenant-42')).count).toBe(1); // in the outbox before any Zoho work
+    expect(h.emu.records('Calls')).toHaveLength(0);
+    release();
+    await h.journal.close(); // waits for the write in progress
+    expect(h.emu.records('Calls')).toHaveLength(1);
+    expect(await h.store.getLogged('tenant-42', 'slow-store')).toBe(h.emu.records('Calls')[0]?.id);
+  });
+
+  it('close() waits for writes queued in the same tick, not only for those already started', async () => {
+    const h = harness();
+    await h.time.advance(0);
+    const answer = h.journal.logCall(pbxCall('closing'));
+    // Stored and submitted (microtasks only): its write is deferred to the next macrotask.
+    for (let i = 0; i < 100 && (await h.store.pending('tenant-42')).count === 0; i++);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    await h.journal.close();
+    expect(await answer).toMatchObject({ status: 'logged' });
+    expect(h.emu.records('Calls')).toHaveLength(1);
+  });
+});
