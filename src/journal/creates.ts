@@ -55,7 +55,7 @@ export async function writeCreates(ctx: JournalContext, groups: Group[], pulled:
   for (let attempt = 0; round.length > 0; attempt++) {
     const redo: Prepared[] = [];
     await forEachLimit(chunk(round, ctx.options.batchSize), ctx.writeConcurrency, async (batch) => {
-      const items = await markSent(ctx, batch, pulled);
+      const items = await markSent(ctx, batch);
       if (items.length === 0) return;
       let outcomes: WriteOutcome[];
       try {
@@ -144,36 +144,18 @@ async function recoverUncertain(
 }
 
 /**
- * Stores `sentAt` on each create before its insert goes out (a release and a new claim: the store keeps
- * only what it is given). A create another process took meanwhile is left to it (it reads back).
+ * Stores `sentAt` on each create before its insert goes out. The store only keeps what it is given, so this
+ * is a release with the create due again a lease later: no other pass takes it meanwhile (and a forced
+ * `flush` elsewhere would read back, never send blind); this pass goes on with it and removes it when done.
  */
-async function markSent(ctx: JournalContext, items: Prepared[], pulled: Pull): Promise<Prepared[]> {
+async function markSent(ctx: JournalContext, items: Prepared[]): Promise<Prepared[]> {
   const at = ctx.now();
   for (const item of items) {
-    const create = item.group.create as JournalOp;
-    await ctx.store.release(ctx.cid, { ...create, sentAt: at, nextAttemptAt: at + ctx.leaseMs });
+    const create = { ...(item.group.create as JournalOp), sentAt: at, nextAttemptAt: at + ctx.leaseMs };
+    await ctx.store.release(ctx.cid, create);
+    item.group.create = create;
   }
-  const claimed = await ctx.store.claimCalls(
-    ctx.cid,
-    items.map((item) => item.group.callId),
-    { now: ctx.now(), leaseMs: ctx.leaseMs },
-  );
-  const creates = new Map(claimed.filter((op) => op.kind === 'create').map((op) => [op.id, op]));
-  pulled(claimed.filter((op) => op.kind !== 'create'));
-  const kept: Prepared[] = [];
-  for (const item of items) {
-    const create = item.group.create as JournalOp;
-    const mine = creates.get(create.id);
-    if (mine) {
-      item.group.create = mine;
-      kept.push(item);
-    } else {
-      ctx.inflight.delete(create.id);
-      item.group.create = undefined; // its notes and links are held until the other process logs it
-      ctx.waiters.settle(create.id, { status: 'queued', reason: 'being written by another process' });
-    }
-  }
-  return kept;
+  return items;
 }
 
 /** Zoho proved the insert did not store the record: no read-back is needed before the next one. */

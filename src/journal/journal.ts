@@ -10,9 +10,10 @@
  *   (unref'd) retries it; `flush()` drains the queue.
  * - **Exactly once.** A call's create operation has the id `create:<callId>` (queued at most once) and the
  *   ledger maps the call id to the Zoho id once written: a redelivered call returns that id and writes
- *   nothing. With `dedupeField`, writes are upserts keyed on the call id, which also closes the window
- *   between Zoho's answer and the ledger write. Store claims (leases) keep several processes sharing one
- *   store from writing the same operation twice.
+ *   nothing. Zoho has no upsert on Calls: an insert whose answer was lost (timeout, dropped connection,
+ *   5xx, crash) is never re-sent blind; Zoho is read back first (by `dedupeField`, else by the marker line
+ *   every description ends with) and only what is missing is sent. Store claims (leases) keep several
+ *   processes sharing one store from writing the same operation twice.
  * - **Notes and late links.** Notes and links for a call not yet logged wait for it and are merged into
  *   its write (links) or written right after it (notes); for a logged call they are added to the same
  *   activity (a note, or an update of `Description` / `Voice_Recording__s`), never a second activity.

@@ -122,7 +122,7 @@ export interface CallActivityOptions {
   transcriptionSummary?: string;
   /** API name of the outbound call-status field (`Outgoing_Call_Status` in v8); omitted when unknown. */
   outboundStatusField?: string;
-  /** API name of a unique custom field that receives the PBX call id (upsert key). */
+  /** API name of a unique custom field that receives the PBX call id (Zoho refuses a second insert). */
   dedupeField?: string;
   /** Append `PBX call ID: …` to the description. @default true */
   includeCallId?: boolean;
@@ -131,7 +131,7 @@ export interface CallActivityOptions {
 }
 
 /**
- * A Zoho Calls record ready for insert or upsert. Optional keys are absent, never `undefined`.
+ * A Zoho Calls record ready for insert. Optional keys are absent, never `undefined`.
  * @example
  * ```ts
  * const record: CallActivity = { Subject: 'Missed call from +1 415 555 2671', Call_Type: 'Missed',

@@ -80,7 +80,7 @@ let emu: ZohoEmulator;
 let accessToken: string;
 
 beforeAll(async () => {
-  emu = await startZohoEmulator({ uniqueFields: { Calls: ['PBX_Call_Id__c'] }, requestLogSize: 0 });
+  emu = await startZohoEmulator({ uniqueFields: { Calls: ['PBX_Call_ID'] }, requestLogSize: 0 });
 });
 afterAll(async () => {
   await emu?.close();
@@ -130,7 +130,7 @@ async function runUntil(w: Worker, killAt: number | undefined): Promise<'killed'
 describe.each(STORES)('journal chaos: $name', (store) => {
   describe.each([
     { mode: 'without a dedupe field', dedupeField: undefined },
-    { mode: 'with a dedupe field', dedupeField: 'PBX_Call_Id__c' },
+    { mode: 'with a dedupe field', dedupeField: 'PBX_Call_ID' },
   ])('$mode', ({ dedupeField }) => {
     it.skipIf(store.skip !== undefined)(
       `${CALLS} calls, 500/429/lost answers/dropped connections, SIGKILL twice → 0 lost, 0 duplicated${store.skip ? ` (skipped: ${store.skip})` : ''}`,
