@@ -51,6 +51,8 @@ export function createOutbox(ctx: JournalContext, timing: OutboxTiming): Outbox 
   let timer: { handle: unknown; at: number } | undefined;
   let pumping: Promise<void> | undefined;
   let pumpAgain = false;
+  /** A flush is running (it schedules the next background pass when it ends). */
+  let flushing: Promise<void> | undefined;
   let closed = false;
 
   const track = <T>(promise: Promise<T>): Promise<T> => {
@@ -86,7 +88,8 @@ export function createOutbox(ctx: JournalContext, timing: OutboxTiming): Outbox 
   };
 
   const pump = (): Promise<void> => {
-    if (closed) return Promise.resolve();
+    // A flush drains everything due in full slices; a background pass beside it would only split batches.
+    if (closed || flushing) return Promise.resolve();
     if (pumping) {
       pumpAgain = true;
       return pumping;
@@ -150,6 +153,32 @@ export function createOutbox(ctx: JournalContext, timing: OutboxTiming): Outbox 
     void scheduleNext();
   };
 
+  /** Everything queued becomes due now, then one attempt each in leased slices. */
+  const drain = async (): Promise<void> => {
+    const start = now();
+    const { count } = await store.pending(cid);
+    if (count > 0) {
+      // Everything queued becomes due now, backoff or not (held notes keep waiting for their call).
+      // Only this quick store pass holds the whole queue; the writes below lease slice by slice.
+      const all = await store.claimDue(cid, {
+        now: start,
+        leaseMs,
+        limit: count,
+        dueBefore: Number.POSITIVE_INFINITY,
+      });
+      for (const op of all) {
+        await store.release(cid, op.held ? op : { ...op, nextAttemptAt: Math.min(op.nextAttemptAt, start) });
+      }
+    }
+    // One attempt each: what fails now is rescheduled after `start` and not taken again here.
+    for (let pass = 0; pass < 10_000; pass++) {
+      const slice = await store.claimDue(cid, { now: now(), leaseMs, limit: passLimit, dueBefore: start });
+      if (slice.length === 0) break;
+      await track(processOps(ctx, slice));
+    }
+    await settleActive(active);
+  };
+
   return {
     wake,
     get closed() {
@@ -177,31 +206,11 @@ export function createOutbox(ctx: JournalContext, timing: OutboxTiming): Outbox 
     async flush() {
       await settleActive(active);
       if (closed) return;
-      const start = now();
-      const { count } = await store.pending(cid);
-      if (count > 0) {
-        // Everything queued becomes due now, backoff or not (held notes keep waiting for their call).
-        // Only this quick store pass holds the whole queue; the writes below lease slice by slice.
-        const all = await store.claimDue(cid, {
-          now: start,
-          leaseMs,
-          limit: count,
-          dueBefore: Number.POSITIVE_INFINITY,
-        });
-        for (const op of all) {
-          await store.release(
-            cid,
-            op.held ? op : { ...op, nextAttemptAt: Math.min(op.nextAttemptAt, start) },
-          );
-        }
-      }
-      // One attempt each: what fails now is rescheduled after `start` and not taken again here.
-      for (let pass = 0; pass < 10_000; pass++) {
-        const slice = await store.claimDue(cid, { now: now(), leaseMs, limit: passLimit, dueBefore: start });
-        if (slice.length === 0) break;
-        await track(processOps(ctx, slice));
-      }
-      await settleActive(active);
+      if (flushing) return flushing; // one drain at a time; a second caller waits for it
+      flushing = drain().finally(() => {
+        flushing = undefined;
+      });
+      await flushing;
       void scheduleNext();
     },
 

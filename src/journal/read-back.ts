@@ -1,14 +1,14 @@
 /**
  * Reading back what Zoho stored, for creates whose insert may have reached it (the answer was lost: a
  * timeout, a dropped connection, a 5xx, a process killed while sending). Zoho offers no upsert on Calls
- * (ZOHO-API.md §13), so an insert is made idempotent by looking before sending again:
+ * (docs/zoho-facts.md §6), so an insert is made idempotent by looking before sending again:
  * - with `journal.dedupeField`: `select id, <field> from Calls where <field> in (…)`, 50 call ids a query;
  * - without: every activity the journal writes ends its description with a marker derived from the call
  *   id (`callMarker`); the query takes the Calls that start when the lost calls start
  *   (`Call_Start_Time` between the batch's first and last start) and matches the marker line exactly.
  *
  * COQL, not the search API: Zoho documents search-index lag for the search API, not for COQL
- * (ZOHO-API.md §2.4), so a record committed before the query is found.
+ * (docs/zoho-facts.md §2.2), so a record committed before the query is found.
  *
  * @module
  */

@@ -94,7 +94,7 @@ export async function handleApi(ctx: ApiContext): Promise<Response> {
   return lost ? loseAnswer(state, ctx.request, lost) : answer;
 }
 
-/** Upsert is not offered for these modules (ZOHO-API.md §13: the Upsert page does not list them). */
+/** Upsert is not offered for these modules (docs/zoho-facts.md §6: the Upsert page does not list them). */
 const NO_UPSERT = new Set(['calls', 'tasks', 'events']);
 
 /**
