@@ -12,10 +12,10 @@ import { createMemoryJournalStore } from '../src/journal/memory-store.js';
 import type { PbxCall } from '../src/journal/pbx-call.js';
 import type { JournalStore } from '../src/journal/store.js';
 import { createCallerLookup } from '../src/lookup/caller-lookup.js';
-import { parseConnectorOptions } from '../src/options.js';
+import { type JournalOptions, parseConnectorOptions } from '../src/options.js';
 import { REGIONS } from '../src/regions.js';
 import { createFileJournalStore } from '../src/stores/journal-file.js';
-import { startZohoEmulator } from '../src/testing/index.js';
+import { startZohoEmulator, type ZohoEmulatorOptions } from '../src/testing/index.js';
 import { type BenchSection, printWhenMain } from './types.js';
 
 const CALLS = 10_000;
@@ -23,42 +23,51 @@ const NUMBERS = 200;
 
 type Scenario = 'live' | 'queued';
 
+/** The emulator over HTTP, with a client, an access token, the real HTTP client and resolved options. */
+async function benchZoho(emulator: ZohoEmulatorOptions, retries: number, journal: JournalOptions) {
+  const emu = await startZohoEmulator({ creditLimit: Number.POSITIVE_INFINITY, ...emulator });
+  emu.registerClient({
+    clientId: '1000.BENCH',
+    clientSecret: 'secret',
+    redirectUris: ['http://localhost/cb'],
+  });
+  const { accessToken } = emu.issueTokens();
+  const http = createZohoHttp({
+    tokens: {
+      getAccessToken: async () => ({ accessToken, apiDomain: emu.apiUrl }),
+      refreshAfterRejection: async () => ({ accessToken, apiDomain: emu.apiUrl }),
+    },
+    timeoutMs: 30_000,
+    deadlineMs: 60_000,
+    retries,
+    maxConcurrency: 20,
+  });
+  const resolved = parseConnectorOptions({
+    connectionId: 'bench',
+    clientId: '1000.BENCH',
+    clientSecret: 'secret',
+    redirectUri: 'http://localhost/cb',
+    journal,
+  });
+  return { emu, http, resolved };
+}
+
 async function measure(
   label: string,
   scenario: Scenario,
   store: () => Promise<{ store: JournalStore; close(): Promise<void> }>,
 ): Promise<Record<string, string | number>> {
-  const emu = await startZohoEmulator({
-    creditLimit: Number.POSITIVE_INFINITY,
-    users: [
-      { email: 'admin@example.com', lastName: 'Admin' },
-      { email: 'agent@example.com', lastName: 'Agent', extension: '201' },
-    ],
-  });
+  const { emu, http, resolved } = await benchZoho(
+    {
+      users: [
+        { email: 'admin@example.com', lastName: 'Admin' },
+        { email: 'agent@example.com', lastName: 'Agent', extension: '201' },
+      ],
+    },
+    3,
+    { userExtensionField: 'Extension' },
+  );
   try {
-    emu.registerClient({
-      clientId: '1000.BENCH',
-      clientSecret: 'secret',
-      redirectUris: ['http://localhost/cb'],
-    });
-    const { accessToken } = emu.issueTokens();
-    const http = createZohoHttp({
-      tokens: {
-        getAccessToken: async () => ({ accessToken, apiDomain: emu.apiUrl }),
-        refreshAfterRejection: async () => ({ accessToken, apiDomain: emu.apiUrl }),
-      },
-      timeoutMs: 30_000,
-      deadlineMs: 60_000,
-      retries: 3,
-      maxConcurrency: 20,
-    });
-    const resolved = parseConnectorOptions({
-      connectionId: 'bench',
-      clientId: '1000.BENCH',
-      clientSecret: 'secret',
-      redirectUri: 'http://localhost/cb',
-      journal: { userExtensionField: 'Extension' },
-    });
     const lookup = createCallerLookup({ http, lookup: resolved.lookup, region: () => REGIONS.US });
     const numbers = Array.from({ length: NUMBERS }, (_, i) => `+1415555${String(4000 + i)}`);
     // Half the callers are known Contacts, half are unknown.
@@ -132,35 +141,12 @@ async function measure(
  * then the journal drains: it reads back instead of inserting again.
  */
 async function measureReadBack(dedupeField: string | undefined): Promise<Record<string, string | number>> {
-  const emu = await startZohoEmulator({
-    creditLimit: Number.POSITIVE_INFINITY,
-    requestLogSize: 0,
-    ...(dedupeField ? { uniqueFields: { Calls: [dedupeField] } } : {}),
-  });
+  const { emu, http, resolved } = await benchZoho(
+    { requestLogSize: 0, ...(dedupeField ? { uniqueFields: { Calls: [dedupeField] } } : {}) },
+    0,
+    dedupeField ? { dedupeField } : {},
+  );
   try {
-    emu.registerClient({
-      clientId: '1000.BENCH',
-      clientSecret: 'secret',
-      redirectUris: ['http://localhost/cb'],
-    });
-    const { accessToken } = emu.issueTokens();
-    const http = createZohoHttp({
-      tokens: {
-        getAccessToken: async () => ({ accessToken, apiDomain: emu.apiUrl }),
-        refreshAfterRejection: async () => ({ accessToken, apiDomain: emu.apiUrl }),
-      },
-      timeoutMs: 30_000,
-      deadlineMs: 60_000,
-      retries: 0,
-      maxConcurrency: 20,
-    });
-    const resolved = parseConnectorOptions({
-      connectionId: 'bench',
-      clientId: '1000.BENCH',
-      clientSecret: 'secret',
-      redirectUri: 'http://localhost/cb',
-      journal: dedupeField ? { dedupeField } : {},
-    });
     const journal = createJournal({
       connectionId: 'bench',
       http,
