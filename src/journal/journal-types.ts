@@ -246,7 +246,9 @@ export interface JournalDependencies {
   /**
    * Longest time `logCall`, `addCallNote`, `attachToCall` and `linkCall` wait for the first attempt once the
    * operation is in the store; past it they answer `queued` and the write goes on in the background (a
-   * slow token store or Zoho never holds the PBX up). @default 10000
+   * slow token store, journal store or Zoho never holds the PBX up). A backstop behind the HTTP deadline
+   * (30 s by default), which usually answers first since the wait for a token counts against it.
+   * @default 60000
    */
   answerWithinMs?: number;
   /**

@@ -143,7 +143,7 @@ export function createJournal(deps: JournalDependencies): JournalApi {
   const { waiters, counters } = ctx;
 
   const scheduler = deps.scheduler ?? realScheduler;
-  const answerWithinMs = deps.answerWithinMs ?? 10_000;
+  const answerWithinMs = deps.answerWithinMs ?? 60_000;
   /** The outcome of the first attempt, or `queued` once `answerWithinMs` has passed (the write goes on). */
   const submit = async (op: JournalOp): Promise<JournalResult> => {
     if (box.closed) return { status: 'queued', reason: 'the journal is closed; the write stays queued' };
