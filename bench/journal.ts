@@ -12,10 +12,10 @@ import { createMemoryJournalStore } from '../src/journal/memory-store.js';
 import type { PbxCall } from '../src/journal/pbx-call.js';
 import type { JournalStore } from '../src/journal/store.js';
 import { createCallerLookup } from '../src/lookup/caller-lookup.js';
-import { parseConnectorOptions } from '../src/options.js';
+import { type JournalOptions, parseConnectorOptions } from '../src/options.js';
 import { REGIONS } from '../src/regions.js';
 import { createFileJournalStore } from '../src/stores/journal-file.js';
-import { startZohoEmulator } from '../src/testing/index.js';
+import { startZohoEmulator, type ZohoEmulatorOptions } from '../src/testing/index.js';
 import { type BenchSection, printWhenMain } from './types.js';
 
 const CALLS = 10_000;
@@ -23,42 +23,51 @@ const NUMBERS = 200;
 
 type Scenario = 'live' | 'queued';
 
+/** The emulator over HTTP, with a client, an access token, the real HTTP client and resolved options. */
+async function benchZoho(emulator: ZohoEmulatorOptions, retries: number, journal: JournalOptions) {
+  const emu = await startZohoEmulator({ creditLimit: Number.POSITIVE_INFINITY, ...emulator });
+  emu.registerClient({
+    clientId: '1000.BENCH',
+    clientSecret: 'secret',
+    redirectUris: ['http://localhost/cb'],
+  });
+  const { accessToken } = emu.issueTokens();
+  const http = createZohoHttp({
+    tokens: {
+      getAccessToken: async () => ({ accessToken, apiDomain: emu.apiUrl }),
+      refreshAfterRejection: async () => ({ accessToken, apiDomain: emu.apiUrl }),
+    },
+    timeoutMs: 30_000,
+    deadlineMs: 60_000,
+    retries,
+    maxConcurrency: 20,
+  });
+  const resolved = parseConnectorOptions({
+    connectionId: 'bench',
+    clientId: '1000.BENCH',
+    clientSecret: 'secret',
+    redirectUri: 'http://localhost/cb',
+    journal,
+  });
+  return { emu, http, resolved };
+}
+
 async function measure(
   label: string,
   scenario: Scenario,
   store: () => Promise<{ store: JournalStore; close(): Promise<void> }>,
 ): Promise<Record<string, string | number>> {
-  const emu = await startZohoEmulator({
-    creditLimit: Number.POSITIVE_INFINITY,
-    users: [
-      { email: 'admin@example.com', lastName: 'Admin' },
-      { email: 'agent@example.com', lastName: 'Agent', extension: '201' },
-    ],
-  });
+  const { emu, http, resolved } = await benchZoho(
+    {
+      users: [
+        { email: 'admin@example.com', lastName: 'Admin' },
+        { email: 'agent@example.com', lastName: 'Agent', extension: '201' },
+      ],
+    },
+    3,
+    { userExtensionField: 'Extension' },
+  );
   try {
-    emu.registerClient({
-      clientId: '1000.BENCH',
-      clientSecret: 'secret',
-      redirectUris: ['http://localhost/cb'],
-    });
-    const { accessToken } = emu.issueTokens();
-    const http = createZohoHttp({
-      tokens: {
-        getAccessToken: async () => ({ accessToken, apiDomain: emu.apiUrl }),
-        refreshAfterRejection: async () => ({ accessToken, apiDomain: emu.apiUrl }),
-      },
-      timeoutMs: 30_000,
-      deadlineMs: 60_000,
-      retries: 3,
-      maxConcurrency: 20,
-    });
-    const resolved = parseConnectorOptions({
-      connectionId: 'bench',
-      clientId: '1000.BENCH',
-      clientSecret: 'secret',
-      redirectUri: 'http://localhost/cb',
-      journal: { userExtensionField: 'Extension' },
-    });
     const lookup = createCallerLookup({ http, lookup: resolved.lookup, region: () => REGIONS.US });
     const numbers = Array.from({ length: NUMBERS }, (_, i) => `+1415555${String(4000 + i)}`);
     // Half the callers are known Contacts, half are unknown.
@@ -75,6 +84,7 @@ async function measure(
       defaultCountry: 'US',
       store: journalStore,
       region: () => REGIONS.US,
+      answerWithinMs: 600_000, // "queued" means every first attempt failed during the outage
     });
     const end = Date.now() - 60_000;
     const calls: PbxCall[] = Array.from({ length: CALLS }, (_, i) => ({
@@ -127,6 +137,64 @@ async function measure(
   }
 }
 
+/**
+ * What the read-back costs: every insert's answer is lost after Zoho stored it (the `lostAnswer` fault),
+ * then the journal drains: it reads back instead of inserting again.
+ */
+async function measureReadBack(dedupeField: string | undefined): Promise<Record<string, string | number>> {
+  const { emu, http, resolved } = await benchZoho(
+    { requestLogSize: 0, ...(dedupeField ? { uniqueFields: { Calls: [dedupeField] } } : {}) },
+    0,
+    dedupeField ? { dedupeField } : {},
+  );
+  try {
+    const journal = createJournal({
+      connectionId: 'bench',
+      http,
+      lookup: { findByE164: async () => null },
+      options: resolved.journal,
+      defaultCountry: 'US',
+      store: createMemoryJournalStore(),
+      readBackAfterMs: 0,
+      answerWithinMs: 600_000, // every first attempt happens while the answers are being lost
+    });
+    // One call every 30 s over three and a half days: a busy trunk, not 10,000 calls in one second.
+    const first = Date.now() - CALLS * 30_000;
+    const calls: PbxCall[] = Array.from({ length: CALLS }, (_, i) => ({
+      id: `bench-${i}`,
+      direction: 'inbound',
+      trunk: true,
+      from: '+14155554000',
+      to: '+14155550100',
+      startedAt: new Date(first + i * 30_000),
+      endedAt: new Date(first + i * 30_000 + 20_000),
+      status: 'missed',
+    }));
+    emu.faults({ lostAnswer: 'drop', every: 1 });
+    await Promise.all(calls.map((c) => journal.logCall(c)));
+    emu.faults(null);
+    const lostBatches = emu.stats().requests['POST /crm/v8/Calls'] ?? 0;
+    const before = emu.stats();
+    const left = await journal.flush();
+    const after = emu.stats();
+    await journal.close();
+    const delta = (key: string) => (after.requests[key] ?? 0) - (before.requests[key] ?? 0);
+    if (emu.records('Calls').length !== CALLS || left.pending !== 0)
+      throw new Error(`read-back: ${emu.records('Calls').length} of ${CALLS} calls`);
+    const coql = delta('POST /crm/v8/coql');
+    return {
+      scenario: `every insert answer lost, then read back (${dedupeField ? 'dedupe field' : 'description marker'})`,
+      'batches with a lost answer': lostBatches,
+      'read-back requests (COQL)': coql,
+      'per lost batch': (coql / Math.max(1, lostBatches)).toFixed(1),
+      'inserts sent again': delta('POST /crm/v8/Calls'),
+      'read-back credits': after.creditsUsed - before.creditsUsed,
+    };
+  } finally {
+    await emu.close();
+  }
+}
+
 const memory = async () => ({ store: createMemoryJournalStore(), close: async () => undefined });
 
 async function file(): Promise<{ store: JournalStore; close(): Promise<void> }> {
@@ -149,6 +217,7 @@ export async function run(): Promise<BenchSection> {
     await measure('10,000 calls queued during an outage, then drained (file store, fsync)', 'queued', file),
   ];
   const queuedInserts = Math.max(...rows.slice(1).map((row) => Number(row['insert requests'])));
+  const readBack = [await measureReadBack(undefined), await measureReadBack('PBX_Call_ID')];
   return {
     title: 'Call journal: 10,000 calls',
     description:
@@ -165,10 +234,19 @@ export async function run(): Promise<BenchSection> {
         met: queuedInserts <= 100,
         actual: `${queuedInserts} inserts`,
       },
+      {
+        target: 'a batch whose answer was lost is read back, never inserted again',
+        met: readBack.every((row) => row['inserts sent again'] === 0),
+        actual: readBack.map((row) => `${row['per lost batch']} COQL per lost batch`).join(', '),
+      },
     ],
     notes: [
       'Lookup searches are one per module (Contacts, Leads, Accounts) for each distinct unknown number and one for each known one; the lookup cache answers every other call.',
       'Other requests: the org time zone and Calls field metadata (once), the active users for owner mapping (once).',
+      ...readBack.map(
+        (row) =>
+          `Read-back, ${row.scenario}: ${row['batches with a lost answer']} batches of 100 lost → ${row['read-back requests (COQL)']} COQL requests (${row['per lost batch']} per batch, ${row['read-back credits']} credits), ${row['inserts sent again']} inserts sent again.`,
+      ),
     ],
   };
 }

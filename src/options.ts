@@ -262,8 +262,9 @@ export interface JournalOptions {
   timeZone?: string;
   /**
    * API name of a unique custom text field on Calls (e.g. `PBX_Call_ID`, "Do not allow duplicate
-   * values") that receives the PBX call id. Writes then use upsert keyed on it, so even a crash between
-   * Zoho's answer and the ledger write cannot create a second activity.
+   * values") that receives the PBX call id. Zoho then refuses a second insert of the same call
+   * (`DUPLICATE_DATA`, linked to the existing activity), and an insert whose answer was lost is read back
+   * by it. Zoho has no upsert on Calls; the journal never uses one (see docs/journal.md, "Exactly once").
    */
   dedupeField?: string;
   /**
@@ -286,7 +287,9 @@ export interface JournalOptions {
   /** Title of the notes written to activities; none by default. */
   noteTitle?: string;
   /**
-   * Append `PBX call ID: …` to the description (helps support find a call in the PBX).
+   * Append `PBX call ID: …` to the description (helps support find a call in the PBX). When off, the
+   * description ends with `Journal ref: <16 hex digits>` instead: the journal finds its activities by
+   * that line after a lost answer.
    * @default true
    */
   includeCallId?: boolean;

@@ -19,7 +19,7 @@ const DOC = readFileSync(join(ROOT, 'docs', 'errors.md'), 'utf8');
  * per-record write outcome), not a library error. They reach hosts as `zohoCode`.
  */
 const ZOHO_OUTCOME_CODES: Record<string, string> = {
-  'journal/journal.ts:INTERNAL_ERROR': 'a write outcome for a record Zoho answered nothing for',
+  'journal/fate.ts:INTERNAL_ERROR': 'a write outcome for a record Zoho answered nothing for',
 };
 
 function sourceFiles(dir: string): string[] {

@@ -343,8 +343,8 @@ function zohoCodeOf(body: string): string | undefined {
   }
 }
 
-/** A connection that was refused or a host that did not resolve never reached Zoho. */
-function neverSent(error: ZohoCrmError): boolean {
+/** A connection that was refused or a host that did not resolve never reached Zoho. @internal */
+export function neverSent(error: ZohoCrmError): boolean {
   const code = (error.cause as { code?: unknown } | undefined)?.code;
   return (
     error.code === ErrorCode.NETWORK &&

@@ -122,7 +122,7 @@ export interface CallActivityOptions {
   transcriptionSummary?: string;
   /** API name of the outbound call-status field (`Outgoing_Call_Status` in v8); omitted when unknown. */
   outboundStatusField?: string;
-  /** API name of a unique custom field that receives the PBX call id (upsert key). */
+  /** API name of a unique custom field that receives the PBX call id (Zoho refuses a second insert). */
   dedupeField?: string;
   /** Append `PBX call ID: …` to the description. @default true */
   includeCallId?: boolean;
@@ -131,7 +131,7 @@ export interface CallActivityOptions {
 }
 
 /**
- * A Zoho Calls record ready for insert or upsert. Optional keys are absent, never `undefined`.
+ * A Zoho Calls record ready for insert. Optional keys are absent, never `undefined`.
  * @example
  * ```ts
  * const record: CallActivity = { Subject: 'Missed call from +1 415 555 2671', Call_Type: 'Missed',
@@ -208,8 +208,7 @@ export function toCallActivity(
 ): CallActivity {
   const direction = call.direction === 'outbound' ? 'outbound' : 'inbound';
   const type = callType(direction, call.status);
-  const answered = call.status === 'answered';
-  const start = answered ? (call.answeredAt ?? call.startedAt) : call.startedAt;
+  const start = callStartMs(call);
   const seconds = durationSeconds(call);
   const external = direction === 'inbound' ? call.from : call.to;
   const own = direction === 'inbound' ? call.to : call.from;
@@ -237,14 +236,8 @@ export function toCallActivity(
   Object.assign(record, linkFields(match));
   if (options.ownerId) record.Owner = { id: options.ownerId };
 
-  const target = options.recordingTarget ?? 'both';
-  const recording = options.recordingUrl;
-  const recordingInField =
-    recording !== undefined &&
-    target !== 'description' &&
-    recording.length <= RECORDING_FIELD_MAX_LENGTH &&
-    !omit.has('Voice_Recording__s');
-  if (recordingInField) record.Voice_Recording__s = recording;
+  const recording = placeRecording(options.recordingUrl, options.recordingTarget, omit);
+  if (recording.field) record.Voice_Recording__s = recording.field;
 
   const callerId = direction === 'inbound' ? other.e164 : ours.e164;
   const dialled = direction === 'inbound' ? ours.e164 : other.e164;
@@ -257,7 +250,7 @@ export function toCallActivity(
   if (options.dedupeField) record[options.dedupeField] = call.id;
 
   const description = describeCall(call, {
-    recording: recording !== undefined && (target !== 'field' || !recordingInField) ? recording : undefined,
+    recording: recording.description,
     transcriptionUrl: options.transcriptionUrl,
     transcriptionSummary: options.transcriptionSummary,
     includeCallId: options.includeCallId ?? true,
@@ -418,8 +411,163 @@ export function linkLines(links: {
  * ```
  * @internal
  */
-export function clampDescription(text: string): string {
-  return text.length <= DESCRIPTION_MAX_LENGTH ? text : `${text.slice(0, DESCRIPTION_MAX_LENGTH - 1)}…`;
+export function clampDescription(text: string, max = DESCRIPTION_MAX_LENGTH): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/**
+ * The line the journal writes into every activity's description so that it can find the activity again
+ * after an insert whose answer was lost: `PBX call ID: <id>` (when `includeCallId` is on and Zoho can store
+ * the id as is), else `Journal ref: <16 hex digits>` derived from the call id (FNV-1a 64). Pure.
+ * @param callId - The PBX call id.
+ * @param includeCallId - `journal.includeCallId`. @default true
+ * @returns The line, without a newline.
+ * @example
+ * ```ts
+ * callMarker('pbx-7f3a');        // 'PBX call ID: pbx-7f3a'
+ * callMarker('pbx-7f3a', false); // 'Journal ref: …' (16 hex digits)
+ * ```
+ * @internal
+ */
+export function callMarker(callId: string, includeCallId = true): string {
+  return includeCallId && bmpSafe(callId) === callId
+    ? `PBX call ID: ${callId}`
+    : `Journal ref: ${fnv1a64(callId)}`;
+}
+
+/**
+ * When a call's activity starts in Zoho: answered calls when they were answered, others when they started
+ * ringing (epoch ms). Pure.
+ * @param call - The validated call.
+ * @returns Epoch ms.
+ * @example
+ * ```ts
+ * callStartMs({ ...call, status: 'answered', answeredAt: 1736535780000 }); // 1736535780000
+ * ```
+ * @internal
+ */
+export function callStartMs(call: NormalizedCall): number {
+  return call.status === 'answered' ? (call.answeredAt ?? call.startedAt) : call.startedAt;
+}
+
+/**
+ * Where a recording link goes: `Voice_Recording__s` when the target allows it, the URL fits and the org
+ * did not refuse the field; the description when the target asks for it or the field cannot take it.
+ * The one rule for both the first write ({@link toCallActivity}) and a late link ({@link toCallUpdate}).
+ * @param url - The recording link (already signed for public links), if any.
+ * @param target - {@link RecordingTarget}. @default 'both'
+ * @param omit - Optional fields Zoho refused for this org.
+ * @returns The value for the field and/or the description, each absent when it does not go there.
+ * @example
+ * ```ts
+ * placeRecording('https://pbx.example.com/r/1.wav', 'both', new Set());
+ * // { field: 'https://pbx.example.com/r/1.wav', description: 'https://pbx.example.com/r/1.wav' }
+ * ```
+ * @internal
+ */
+export function placeRecording(
+  url: string | undefined,
+  target: RecordingTarget = 'both',
+  omit: ReadonlySet<string> = EMPTY,
+): { field?: string; description?: string } {
+  if (url === undefined) return {};
+  const inField =
+    target !== 'description' && url.length <= RECORDING_FIELD_MAX_LENGTH && !omit.has('Voice_Recording__s');
+  return {
+    ...(inField ? { field: url } : {}),
+    ...(target !== 'field' || !inField ? { description: url } : {}),
+  };
+}
+
+/**
+ * What a late update adds to an activity that exists: links that arrived after the call and the CRM record
+ * to link it to. See {@link toCallUpdate}.
+ * @example
+ * ```ts
+ * const late: CallUpdateInput = { transcriptionUrl: 'https://pbx.example.com/t/1', transcriptionSummary: 'Wants a quote' };
+ * ```
+ * @internal
+ */
+export interface CallUpdateInput {
+  /** The recording link (already signed for public links). */
+  recordingUrl?: string | undefined;
+  /** The transcription link (already signed for public links). */
+  transcriptionUrl?: string | undefined;
+  /** The transcription summary. */
+  transcriptionSummary?: string | undefined;
+  /** The record to link the activity to. */
+  link?:
+    | { module: 'Contacts' | 'Leads' | 'Accounts'; id: string; accountId?: string | undefined }
+    | undefined;
+}
+
+/**
+ * The description lines a late update appends (empty when it appends none): the caller reads the current
+ * description only when there are some.
+ * @param input - The late links.
+ * @param options - Where recordings go and the fields the org refused.
+ * @returns The lines, newline-separated, or an empty string.
+ * @example
+ * ```ts
+ * callUpdateLines({ transcriptionUrl: 'https://pbx.example.com/t/1' }, {}); // 'Transcription: https://pbx.example.com/t/1'
+ * ```
+ * @internal
+ */
+export function callUpdateLines(
+  input: CallUpdateInput,
+  options: Pick<CallActivityOptions, 'recordingTarget' | 'omitFields'>,
+): string {
+  return linkLines({
+    recording: placeRecording(input.recordingUrl, options.recordingTarget, options.omitFields).description,
+    transcriptionUrl: input.transcriptionUrl,
+    transcriptionSummary: input.transcriptionSummary,
+  });
+}
+
+/**
+ * Builds the `PUT /Calls` record for a late update of an existing activity. Pure. Lines already in the
+ * description are not added twice; `Who_Id`/`What_Id` are replaced (null clears one) when a link is given.
+ * @param zohoCallId - The activity's Zoho id.
+ * @param input - See {@link CallUpdateInput}.
+ * @param options - Where recordings go and the fields the org refused.
+ * @param existingDescription - The activity's current description (needed when {@link callUpdateLines} is not empty).
+ * @returns The record; only `id` when there is nothing to change.
+ * @example
+ * ```ts
+ * toCallUpdate('4876876000000654321', { transcriptionUrl: 'https://pbx.example.com/t/1' }, {}, 'Agent: ext. 201');
+ * // { id: '4876876000000654321', Description: 'Agent: ext. 201\nTranscription: https://pbx.example.com/t/1' }
+ * ```
+ * @internal
+ */
+export function toCallUpdate(
+  zohoCallId: string,
+  input: CallUpdateInput,
+  options: Pick<CallActivityOptions, 'recordingTarget' | 'omitFields'>,
+  existingDescription = '',
+): Record<string, unknown> & { id: string } {
+  const record: Record<string, unknown> & { id: string } = { id: zohoCallId };
+  const recording = placeRecording(input.recordingUrl, options.recordingTarget, options.omitFields);
+  if (recording.field) record.Voice_Recording__s = recording.field;
+  const lines = callUpdateLines(input, options);
+  if (lines) {
+    const missing = lines.split('\n').filter((line) => !existingDescription.includes(line));
+    if (missing.length > 0) {
+      record.Description = clampDescription(
+        existingDescription ? `${existingDescription}\n${missing.join('\n')}` : missing.join('\n'),
+      );
+    }
+  }
+  if (input.link) {
+    const fields = linkFields({
+      module: input.link.module,
+      id: input.link.id,
+      ...(input.link.accountId ? { account: { id: input.link.accountId, name: '' } } : {}),
+    });
+    record.Who_Id = fields.Who_Id ?? null;
+    record.What_Id = fields.What_Id ?? null;
+    if (fields.$se_module) record.$se_module = fields.$se_module;
+  }
+  return record;
 }
 
 // --- Internal helpers ---
@@ -501,5 +649,19 @@ function describeCall(
   });
   if (linkText) lines.push(linkText);
   if (links.includeCallId) lines.push(`PBX call ID: ${call.id}`);
-  return clampDescription(lines.join('\n'));
+  const marker = callMarker(call.id, links.includeCallId);
+  if (!links.includeCallId || lines.at(-1) !== marker) lines.push(marker);
+  // The marker is the last line and survives any clamping: the journal finds the activity by it.
+  const body = lines.slice(0, -1).join('\n');
+  return body ? `${clampDescription(body, DESCRIPTION_MAX_LENGTH - marker.length - 1)}\n${marker}` : marker;
+}
+
+/** FNV-1a, 64 bits, as 16 hex digits: a short, stable, ASCII token for a call id. */
+function fnv1a64(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of new TextEncoder().encode(text)) {
+    hash ^= BigInt(byte);
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return hash.toString(16).padStart(16, '0');
 }

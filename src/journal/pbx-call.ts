@@ -319,6 +319,99 @@ export function parsePbxCall(input: unknown): NormalizedCall {
   return out;
 }
 
+const AttachmentsSchema = z
+  .object(
+    {
+      recording: z.object({ url: httpUrl }).optional(),
+      transcription: z
+        .object({
+          url: httpUrl,
+          summary: z
+            .string()
+            .trim()
+            .max(MAX_TEXT_LENGTH, `must be a string of at most ${MAX_TEXT_LENGTH} characters`)
+            .optional(),
+        })
+        .optional(),
+    },
+    { error: 'must be an object with a recording or a transcription' },
+  )
+  .refine((links) => links.recording !== undefined || links.transcription !== undefined, {
+    message: 'must have a recording or a transcription',
+  });
+
+/**
+ * Validates a PBX call id given on its own (`addCallNote`, `attachToCall`, `linkCall`) with the same rule
+ * as {@link PbxCall.id}.
+ * @param input - The id the host passed.
+ * @param context - The method, for the error.
+ * @returns The id, trimmed.
+ * @throws {@link ConfigError} (path `callId`) for anything else, `null` and non-strings included.
+ * @example
+ * ```ts
+ * parseCallId(' pbx-7f3a ', 'addCallNote'); // 'pbx-7f3a'
+ * ```
+ * @internal
+ */
+export function parseCallId(input: unknown, context: string): string {
+  return parseWith(id, input, context, 'callId');
+}
+
+/**
+ * Validates a note's text: 1 to 32,000 characters once trimmed.
+ * @param input - The text the host passed.
+ * @param context - The method, for the error.
+ * @returns The text, trimmed.
+ * @throws {@link ConfigError} (path `text`).
+ * @example
+ * ```ts
+ * parseNoteText(' Call back Monday ', 'addCallNote'); // 'Call back Monday'
+ * ```
+ * @internal
+ */
+export function parseNoteText(input: unknown, context: string): string {
+  return parseWith(text, input, context, 'text');
+}
+
+/**
+ * Validates the links of `attachToCall` with the same URL rules as {@link PbxCall} (absolute http(s), at
+ * most 2,048 characters) and drops an empty summary.
+ * @param input - What the host passed.
+ * @returns The links to add.
+ * @throws {@link ConfigError} (context `attachToCall`) naming every bad field; `null` and other
+ * non-objects included.
+ * @example
+ * ```ts
+ * parseAttachments({ transcription: { url: 'https://pbx.example.com/t/1', summary: 'Wants a quote' } });
+ * ```
+ * @internal
+ */
+export function parseAttachments(input: unknown): {
+  recording?: RecordingLink;
+  transcription?: TranscriptionLink;
+} {
+  const links = parseWith(AttachmentsSchema, input, 'attachToCall');
+  const out: { recording?: RecordingLink; transcription?: TranscriptionLink } = {};
+  if (links.recording) out.recording = { url: links.recording.url };
+  if (links.transcription) {
+    out.transcription = { url: links.transcription.url };
+    if (links.transcription.summary) out.transcription.summary = links.transcription.summary;
+  }
+  return out;
+}
+
+function parseWith<T>(schema: z.ZodType<T>, input: unknown, context: string, path?: string): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw ConfigError.fromIssues(
+    result.error.issues.map((issue) => ({
+      path: path ? [path, ...issue.path] : issue.path,
+      message: issue.message,
+    })),
+    context,
+  );
+}
+
 // --- Internal helpers ---
 
 function toMs(value: Date | string): number {

@@ -80,6 +80,12 @@ export interface JournalOp {
   lastError?: JournalErrorInfo;
   /** Set while a note or update waits for its call to be logged (it is not retried meanwhile). */
   held?: boolean;
+  /**
+   * `create`: when an insert of this call was last sent and may have reached Zoho (set before sending,
+   * kept when the answer was lost: a timeout, a dropped connection, a 5xx, a crash), epoch ms. Such an
+   * insert is never sent again blind: the journal first reads back what Zoho stored.
+   */
+  sentAt?: number;
 }
 
 /**

@@ -303,9 +303,15 @@ async function serve(
       return;
     }
     const body = hasBody ? lazyBody(req, limits) : undefined;
+    // Aborted when the client goes away before the answer (the `lostAnswer: 'timeout'` fault waits for it).
+    const gone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
     const request = new Request(`${origin}${req.url ?? '/'}`, {
       method,
       headers,
+      signal: gone.signal,
       ...(body ? { body: body.stream, duplex: 'half' } : {}),
     } as RequestInit);
     let response = await router(request);

@@ -12,7 +12,12 @@ function heldFetch() {
         waiting.push(() => resolve(new Response(null, { status: 204 })));
       }),
   );
-  return { fetch, releaseAll: () => waiting.splice(0).forEach((release) => release()) };
+  return {
+    fetch,
+    releaseAll: () => {
+      for (const release of waiting.splice(0)) release();
+    },
+  };
 }
 
 describe('the edition concurrency gate and the deadline', () => {

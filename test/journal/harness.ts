@@ -23,6 +23,10 @@ import { zohoUrlScheme } from '../../src/testing/emulator/url-scheme.js';
 import { createZohoEmulatorState } from '../../src/testing/server.js';
 
 export const START = Date.parse('2025-01-10T20:00:00Z');
+
+/** Every upsert on Calls, Tasks or Events any harness sent in this test file (Zoho offers none). */
+export const upsertsSent: string[] = [];
+const NO_UPSERT = /\/(calls|tasks|events)\/upsert$/i;
 export const API = 'https://www.zohoapis.com';
 
 /** A clock and a scheduler that only move when the test says so. */
@@ -126,6 +130,8 @@ export interface Harness {
   events: Array<{ name: keyof JournalEvents; event: JournalEvents[keyof JournalEvents] }>;
   /** Makes every token request fail with this error (or succeed again with undefined). */
   failTokens(error: AuthError | undefined): void;
+  /** Makes token requests hang (a stalled token store) until the returned function is called. */
+  holdTokens(): () => void;
   /** Requests per `METHOD /path` (paths below /crm/v8). */
   count(key: string): number;
   /** Same as `createJournal` with the harness's dependencies (a "restarted process"). */
@@ -153,6 +159,7 @@ export function harness(options: HarnessOptions = {}): Harness {
   const router = createZohoRouter(emu, zohoUrlScheme());
   const requests: RecordedRequest[] = [];
   let tokenError: AuthError | undefined;
+  let tokenGate: Promise<void> | undefined;
 
   const fetch: typeof globalThis.fetch = async (input, init) => {
     const request = new Request(input as string, init);
@@ -164,6 +171,7 @@ export function harness(options: HarnessOptions = {}): Harness {
       body: text ? JSON.parse(text) : undefined,
     };
     requests.push(recorded);
+    if (NO_UPSERT.test(url.pathname)) upsertsSent.push(`${request.method} ${url.pathname}`);
     const intercepted = options.intercept?.(recorded);
     const response = intercepted ?? (await router(request));
     if (response.type === 'error') throw new TypeError('fetch failed');
@@ -172,6 +180,7 @@ export function harness(options: HarnessOptions = {}): Harness {
 
   const tokens: AccessTokenProvider = {
     async getAccessToken() {
+      if (tokenGate) await tokenGate;
       if (tokenError) throw tokenError;
       return { accessToken: issued.accessToken, apiDomain: API };
     },
@@ -224,6 +233,16 @@ export function harness(options: HarnessOptions = {}): Harness {
     events,
     failTokens(error) {
       tokenError = error;
+    },
+    holdTokens() {
+      let release = () => {};
+      tokenGate = new Promise<void>((resolve) => {
+        release = () => {
+          tokenGate = undefined;
+          resolve();
+        };
+      });
+      return release;
     },
     count(key) {
       return requests.filter((r) => `${r.method} ${r.path}` === key).length;

@@ -1,11 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AuthError, ConfigError, ZohoApiError } from '../../src/errors.js';
 import { createJournal } from '../../src/journal/journal.js';
 import type { PbxCall } from '../../src/journal/pbx-call.js';
 import { verifyPublicLink } from '../../src/journal/public-link.js';
 import type { CallerMatch } from '../../src/lookup/types.js';
 import { parseConnectorOptions } from '../../src/options.js';
-import { fakeLookup, harness, notConnected, START, writeResponse } from './harness.js';
+import { fakeLookup, harness, notConnected, START, upsertsSent, writeResponse } from './harness.js';
+
+// No code path sends an upsert on Calls (Zoho does not offer it): checked over every test of this file.
+afterAll(() => expect(upsertsSent).toEqual([]));
 
 const iso = (offsetMs: number) => new Date(START - 600_000 + offsetMs).toISOString();
 
@@ -494,6 +497,41 @@ describe('notes and late links', () => {
       h.journal.attachToCall('c1', { transcription: { url: 'https://x.example/t', summary: 42 as never } }),
     ).rejects.toThrow(/transcription\.summary/);
   });
+
+  it('attachToCall enforces the same 2,048-character URL cap as logCall', async () => {
+    const h = harness();
+    const long = `https://pbx.example.com/r/${'a'.repeat(2_048)}`;
+    await expect(h.journal.attachToCall('c1', { recording: { url: long } })).rejects.toThrow(
+      /recording\.url/,
+    );
+    await expect(h.journal.logCall(pbxCall('c2', { recording: { url: long } }))).rejects.toThrow(
+      /recording\.url/,
+    );
+    expect((await h.store.pending('tenant-42')).count).toBe(0);
+  });
+
+  it('null and odd inputs get a typed ConfigError, never a TypeError', async () => {
+    const h = harness();
+    const odd: unknown[] = [
+      null,
+      undefined,
+      42,
+      'x',
+      [],
+      { transcription: null },
+      { recording: 'https://x' },
+    ];
+    for (const links of odd) {
+      await expect(h.journal.attachToCall('c1', links as never)).rejects.toBeInstanceOf(ConfigError);
+    }
+    for (const id of [null, undefined, 7, {}, 'a\u0000b']) {
+      await expect(
+        h.journal.attachToCall(id as never, { recording: { url: 'https://x.example/r' } }),
+      ).rejects.toBeInstanceOf(ConfigError);
+      await expect(h.journal.addCallNote(id as never, 'x')).rejects.toBeInstanceOf(ConfigError);
+    }
+    await expect(h.journal.addCallNote('c1', null as never)).rejects.toBeInstanceOf(ConfigError);
+  });
 });
 
 describe('what goes into the activity', () => {
@@ -639,7 +677,7 @@ describe('what goes into the activity', () => {
 });
 
 describe('dedupe field', () => {
-  it('upserts on the unique call-id field, so a crash before the ledger write creates no second activity', async () => {
+  it('reads back by the unique call-id field, so a crash before the ledger write creates no second activity', async () => {
     const h = harness({
       journal: { dedupeField: 'PBX_Call_ID' },
       emulator: { uniqueFields: { Calls: ['PBX_Call_ID'] } },
@@ -657,16 +695,24 @@ describe('dedupe field', () => {
     const first = await h.journal.logCall(pbxCall('c1'));
     expect(first.status).toBe('queued');
     expect(h.emu.records('Calls')).toHaveLength(1);
-    // After the claim's lease runs out, the write is retried: upsert finds the existing activity.
+    // After the claim's lease runs out, the create is taken again: it was marked as sent, so Zoho is
+    // read back by the dedupe field (COQL) and the existing activity is linked; nothing is inserted.
     await h.time.advance(300_000);
     expect(h.eventsOf('callLogged')).toHaveLength(1);
     expect(h.emu.records('Calls')).toHaveLength(1);
     expect(h.emu.records('Calls')[0]).toMatchObject({ PBX_Call_ID: 'c1' });
-    expect(h.count('POST /Calls/upsert')).toBe(2);
-    expect(h.count('POST /Calls')).toBe(0);
+    expect(await h.store.getLogged('tenant-42', 'c1')).toBe(h.emu.records('Calls')[0]?.id);
+    expect(h.count('POST /Calls/upsert')).toBe(0);
+    expect(h.count('POST /Calls')).toBe(1);
+    const coql = h.requests
+      .filter((r) => r.path === '/coql')
+      .map((r) => (r.body as { select_query: string }).select_query);
+    expect(coql).toEqual([
+      expect.stringMatching(/^select id, PBX_Call_ID from Calls where PBX_Call_ID in \('c1'\)/),
+    ]);
   });
 
-  it('without it the same crash duplicates the activity (why the option exists)', async () => {
+  it('without it the same crash is recovered by the marker the journal writes in the description', async () => {
     const h = harness();
     const setLogged = h.store.setLogged.bind(h.store);
     let crash = true;
@@ -680,7 +726,9 @@ describe('dedupe field', () => {
     await h.journal.logCall(pbxCall('c1'));
     await h.time.advance(300_000);
     expect(h.eventsOf('callLogged')).toHaveLength(1);
-    expect(h.emu.records('Calls')).toHaveLength(2);
+    expect(h.emu.records('Calls')).toHaveLength(1);
+    expect(h.count('POST /Calls')).toBe(1);
+    expect(h.count('POST /coql')).toBe(1);
   });
 
   it('falls back to insert (and says so) when the field does not exist in Zoho', async () => {
@@ -718,5 +766,43 @@ describe('finding 7: attachToCall with a null link is a typed error', () => {
     expect(failure).toBeInstanceOf(ConfigError);
     // `transcription.url` today; `transcription` once the zod schema of pbx-call.ts checks the links.
     expect((failure as ConfigError).issues[0]?.path).toMatch(/^(transcription|recording)(\.url)?$/);
+  });
+});
+
+describe('deadlines (issue 12 finding 5)', () => {
+  it('logCall answers queued within its bound when the token store is slow; the call is stored first and written later', async () => {
+    const h = harness({ deps: { answerWithinMs: 5_000 } });
+    await h.time.advance(0); // the start-up pass: nothing queued
+    const release = h.holdTokens();
+    const answer = h.journal.logCall(pbxCall('slow-store'));
+    let settled = false;
+    void answer.then(() => {
+      settled = true;
+    });
+    // The op is stored; the first attempt starts and waits for a token.
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect((await h.store.pending('tenant-42')).count).toBe(1);
+    await h.time.advance(4_999);
+    expect(settled).toBe(false);
+    await h.time.advance(1);
+    expect(await answer).toMatchObject({ status: 'queued', reason: expect.stringContaining('5000 ms') });
+    expect((await h.store.pending('tenant-42')).count).toBe(1); // in the outbox before any Zoho work
+    expect(h.emu.records('Calls')).toHaveLength(0);
+    release();
+    await h.journal.close(); // waits for the write in progress
+    expect(h.emu.records('Calls')).toHaveLength(1);
+    expect(await h.store.getLogged('tenant-42', 'slow-store')).toBe(h.emu.records('Calls')[0]?.id);
+  });
+
+  it('close() waits for writes queued in the same tick, not only for those already started', async () => {
+    const h = harness();
+    await h.time.advance(0);
+    const answer = h.journal.logCall(pbxCall('closing'));
+    // Stored and submitted (microtasks only): its write is deferred to the next macrotask.
+    for (let i = 0; i < 100 && (await h.store.pending('tenant-42')).count === 0; i++);
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    await h.journal.close();
+    expect(await answer).toMatchObject({ status: 'logged' });
+    expect(h.emu.records('Calls')).toHaveLength(1);
   });
 });

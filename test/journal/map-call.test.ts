@@ -2,16 +2,20 @@ import { describe, expect, it } from 'vitest';
 import {
   bmpSafe,
   type CallActivityOptions,
+  callMarker,
   callType,
+  callUpdateLines,
   clampDescription,
   durationSeconds,
   formatDuration,
   linkFields,
   linkLines,
+  placeRecording,
   RECORDING_FIELD_MAX_LENGTH,
   SUBJECT_MAX_LENGTH,
   subjectText,
   toCallActivity,
+  toCallUpdate,
 } from '../../src/journal/map-call.js';
 import type { NormalizedCall, PbxCallStatus } from '../../src/journal/pbx-call.js';
 import type { CallerMatch } from '../../src/lookup/types.js';
@@ -320,13 +324,25 @@ describe('toCallActivity', () => {
       Call_Duration: '04:12',
       Who_Id: { id: CONTACT_ALONE.id },
       PBX_Call_ID: 'call-outbound-answered',
-      Description: `Agent: Grace Hopper (ext. 201)\nRecording: ${RECORDING}`,
+      Description: `Agent: Grace Hopper (ext. 201)\nRecording: ${RECORDING}\n${callMarker('call-outbound-answered', false)}`,
     });
+    expect(callMarker('call-outbound-answered', false)).toMatch(/^Journal ref: [0-9a-f]{16}$/);
   });
 
-  it('omits the description when there is nothing to say', () => {
+  it('always ends the description with the marker the journal finds the activity by, even when clamped', () => {
     const c = call('inbound', 'answered', { agent: undefined });
-    expect(toCallActivity(c, null, { ...BASE, includeCallId: false }).Description).toBeUndefined();
+    expect(toCallActivity(c, null, { ...BASE, includeCallId: false }).Description).toBe(
+      callMarker(c.id, false),
+    );
+    expect(callMarker('pbx-1')).toBe('PBX call ID: pbx-1');
+    expect(callMarker('pbx-1', false)).not.toBe(callMarker('pbx-2', false));
+    // Zoho cannot store an emoji as is: the id line stays and a ref line follows it.
+    const emoji = toCallActivity({ ...c, id: 'call-📞' }, null, BASE).Description ?? '';
+    expect(emoji.split('\n').slice(-2)).toEqual(['PBX call ID: call-📞', callMarker('call-📞')]);
+    const long =
+      toCallActivity(c, null, { ...BASE, transcriptionSummary: 'x'.repeat(40_000) }).Description ?? '';
+    expect(long.length).toBeLessThanOrEqual(32_000);
+    expect(long.endsWith(`\n${callMarker(c.id)}`)).toBe(true);
   });
 });
 
@@ -385,5 +401,45 @@ describe('helpers', () => {
     );
     expect(clampDescription('x'.repeat(40_000))).toHaveLength(32_000);
     expect(clampDescription('short')).toBe('short');
+  });
+});
+
+describe('toCallUpdate (late links on an existing activity)', () => {
+  it('places a recording by the same rule as the first write and appends only missing lines', () => {
+    const url = 'https://pbx.example.com/r/1.wav';
+    expect(toCallUpdate('9', { recordingUrl: url }, { recordingTarget: 'field' }, 'Agent: ext. 201')).toEqual(
+      {
+        id: '9',
+        Voice_Recording__s: url,
+      },
+    );
+    expect(
+      toCallUpdate(
+        '9',
+        { recordingUrl: url },
+        { recordingTarget: 'both' },
+        `Agent: ext. 201\nRecording: ${url}`,
+      ),
+    ).toEqual({ id: '9', Voice_Recording__s: url });
+    const refused = toCallUpdate(
+      '9',
+      { recordingUrl: url },
+      { omitFields: new Set(['Voice_Recording__s']) },
+      '',
+    );
+    expect(refused).toEqual({ id: '9', Description: `Recording: ${url}` });
+    expect(placeRecording(`https://pbx.example.com/${'a'.repeat(300)}`, 'field')).toEqual({
+      description: `https://pbx.example.com/${'a'.repeat(300)}`,
+    });
+  });
+
+  it('replaces the record link (null clears the other side)', () => {
+    expect(toCallUpdate('9', { link: { module: 'Leads', id: '42' } }, {})).toEqual({
+      id: '9',
+      Who_Id: null,
+      What_Id: { id: '42' },
+      $se_module: 'Leads',
+    });
+    expect(callUpdateLines({ link: { module: 'Leads', id: '42' } }, {})).toBe('');
   });
 });

@@ -7,7 +7,7 @@
 import type { RegionCode } from '../../regions.js';
 import { runCoql } from './coql.js';
 import { fieldMetadata, findModule, type ModuleDef } from './modules.js';
-import { json, MESSAGES, noContent, zohoError } from './responses.js';
+import { json, LOST_ANSWERS, MESSAGES, noContent, zohoError } from './responses.js';
 import { need, type ScopeRequirement } from './scopes.js';
 import { countRecords, project, readFields, readPaging, search } from './search.js';
 import type { AccessRec, EmulatorStateImpl, UserRec } from './state.js';
@@ -30,6 +30,8 @@ interface Route {
   readonly scopes: readonly ScopeRequirement[];
   /** Counts toward the sub-concurrency limit (COQL; bulk writes join it once their size is known). */
   readonly heavy?: boolean;
+  /** Changes records (the `lostAnswer` fault applies to it). */
+  readonly writes?: boolean;
   /** Runs the endpoint; returns the response and the credits it cost. */
   readonly run: (
     call: Call,
@@ -74,15 +76,56 @@ export async function handleApi(ctx: ApiContext): Promise<Response> {
     state.release(token.clientId);
     return tooManyRequests(state, 1);
   }
+  let answer: Response;
+  let lost: 'timeout' | 'drop' | 'error' | undefined;
   try {
     await ctx.delay();
     const { response, credits } = await route.run({ ctx, token, user });
     state.charge(credits);
-    return response;
+    answer = response;
+    const faults = state.activeFaults;
+    if (route.writes && faults?.lostAnswer && (faults.target ?? 'all') !== 'accounts' && state.faultHit()) {
+      lost = faults.lostAnswer;
+    }
   } finally {
     if (heavy) state.releaseHeavy(token.clientId);
     state.release(token.clientId);
   }
+  return lost ? loseAnswer(state, ctx.request, lost) : answer;
+}
+
+/** Upsert is not offered for these modules (docs/zoho-facts.md §6: the Upsert page does not list them). */
+const NO_UPSERT = new Set(['calls', 'tasks', 'events']);
+
+/**
+ * The write is stored; its answer does not reach the client: held until the client gives up
+ * (`timeout`, bounded by 60 s of wall time), the connection closed (`drop`), or a 500 (`error`).
+ */
+async function loseAnswer(
+  state: EmulatorStateImpl,
+  request: Request,
+  how: 'timeout' | 'drop' | 'error',
+): Promise<Response> {
+  state.count('faultsInjected');
+  if (how === 'error') {
+    const response = zohoError(500, 'INTERNAL_ERROR', MESSAGES.INTERNAL_ERROR);
+    LOST_ANSWERS.set(response, 'stored; answered 500 (lostAnswer fault)');
+    return response;
+  }
+  if (how === 'timeout') {
+    await new Promise<void>((resolve) => {
+      const bound = setTimeout(resolve, 60_000);
+      const done = () => {
+        clearTimeout(bound);
+        resolve();
+      };
+      if (request.signal.aborted) done();
+      else request.signal.addEventListener('abort', done, { once: true });
+    });
+  }
+  const response = Response.error();
+  LOST_ANSWERS.set(response, `stored; answer lost (lostAnswer fault: ${how})`);
+  return response;
 }
 
 /** Runs a multi-record write; more than 10 records count toward the sub-concurrency limit (docs/zoho-facts.md §7.2). */
@@ -135,6 +178,7 @@ function matchRoute(ctx: ApiContext): Route | Response {
   }
 
   const def = findModule(state.modules, first);
+  if (!def && second === 'upsert' && NO_UPSERT.has(first.toLowerCase())) return upsertNotSupported();
   if (!def) {
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(first)) return invalidUrl();
     return zohoError(400, 'INVALID_MODULE', MESSAGES.INVALID_MODULE, { resource_path_index: 0 });
@@ -147,7 +191,10 @@ function matchRoute(ctx: ApiContext): Route | Response {
     return badMethod();
   }
   if (second === 'search' && segments.length === 2) return only('GET', searchRoute(def));
-  if (second === 'upsert' && segments.length === 2) return only('POST', upsertRoute(def));
+  if (second === 'upsert' && segments.length === 2) {
+    if (NO_UPSERT.has(def.apiName.toLowerCase())) return upsertNotSupported();
+    return only('POST', upsertRoute(def));
+  }
   if (second === 'actions' && third === 'count' && segments.length === 3) {
     return only('GET', countRoute(def, ctx.url.searchParams));
   }
@@ -389,6 +436,7 @@ function getRoute(def: ModuleDef, id: string): Route {
 
 function insertRoute(def: ModuleDef): Route {
   return {
+    writes: true,
     scopes: [moduleScope(def, 'CREATE')],
     run: async (call) => {
       const { ctx, user } = call;
@@ -401,6 +449,7 @@ function insertRoute(def: ModuleDef): Route {
 
 function upsertRoute(def: ModuleDef): Route {
   return {
+    writes: true,
     scopes: [moduleScope(def, 'CREATE')],
     run: async (call) => {
       const { ctx, user } = call;
@@ -415,6 +464,7 @@ function upsertRoute(def: ModuleDef): Route {
 
 function updateRoute(def: ModuleDef, id: string | undefined): Route {
   return {
+    writes: true,
     scopes: [moduleScope(def, 'UPDATE')],
     run: async (call) => {
       const { ctx, user } = call;
@@ -435,6 +485,7 @@ function updateRoute(def: ModuleDef, id: string | undefined): Route {
 
 function deleteRoute(def: ModuleDef, id: string | undefined): Route {
   return {
+    writes: true,
     scopes: [moduleScope(def, 'DELETE')],
     run: ({ ctx }) => {
       const ids =
@@ -497,6 +548,7 @@ function relatedNotesRoute(def: ModuleDef, id: string): Route {
 
 function nestedNotesRoute(def: ModuleDef, id: string): Route {
   return {
+    writes: true,
     scopes: [need('ZohoCRM', 'modules.notes', 'CREATE'), moduleScope(def, 'READ')],
     run: async (call) => {
       const { ctx, user } = call;
@@ -528,6 +580,14 @@ function tooManyRequests(state: EmulatorStateImpl, retryAfterSeconds: number): R
     ? { 'retry-after': String(retryAfterSeconds) }
     : {};
   return zohoError(429, 'TOO_MANY_REQUESTS', MESSAGES.TOO_MANY_REQUESTS, {}, headers);
+}
+
+/** Zoho's refusal of an operation a module does not offer (see docs/testing.md for the choice of code). */
+function upsertNotSupported(): Response {
+  return zohoError(400, 'NOT_SUPPORTED', MESSAGES.NOT_SUPPORTED, {
+    resource_path_index: 0,
+    operation: 'upsert',
+  });
 }
 
 function invalidUrl(): Response {

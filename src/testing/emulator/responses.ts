@@ -85,6 +85,7 @@ export const MESSAGES = {
   OAUTH_SCOPE_MISMATCH: 'invalid oauth scope to access this URL',
   INVALID_URL_PATTERN: 'Please check if the URL trying to access is a correct one',
   INVALID_MODULE: 'the module name given seems to be invalid',
+  NOT_SUPPORTED: 'the module is not supported for this operation',
   INVALID_REQUEST_METHOD: 'The http request method type is not a valid one',
   INVALID_DATA: 'invalid data',
   INVALID_ID: 'the id given seems to be invalid',
@@ -99,3 +100,9 @@ export const MESSAGES = {
   DEPENDENT_MISMATCH_DURATION: 'Call Duration can not be zero.',
   RELATED_ID_INVALID: 'the related id given seems to be invalid',
 } as const;
+
+/**
+ * Answers that stand for a write Zoho completed but whose answer never reached the client (the
+ * `lostAnswer` fault), with what the request log says about them.
+ */
+export const LOST_ANSWERS = new WeakMap<Response, string>();

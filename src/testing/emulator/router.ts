@@ -6,7 +6,7 @@
  */
 import { type ApiContext, handleApi } from './crm.js';
 import { handleAccounts } from './oauth.js';
-import { ERROR_CODE_HEADER, html, MESSAGES, zohoError } from './responses.js';
+import { ERROR_CODE_HEADER, html, LOST_ANSWERS, MESSAGES, zohoError } from './responses.js';
 import { EmulatorStateImpl } from './state.js';
 import type { RequestLogEntry, ZohoEmulatorState } from './types.js';
 import type { EmulatorTarget, UrlScheme } from './url-scheme.js';
@@ -57,7 +57,9 @@ export function createZohoRouter(state: ZohoEmulatorState, scheme: UrlScheme): Z
       response = zohoError(500, 'INTERNAL_ERROR', MESSAGES.INTERNAL_ERROR);
     }
     const error =
-      failure ?? (response.type === 'error' ? 'connection dropped' : response.headers.get(ERROR_CODE_HEADER));
+      failure ??
+      LOST_ANSWERS.get(response) ??
+      (response.type === 'error' ? 'connection dropped' : response.headers.get(ERROR_CODE_HEADER));
     if (response.type !== 'error') response.headers.delete(ERROR_CODE_HEADER);
     const logged = impl.options.requestLogSize > 0;
     const entry: RequestLogEntry = {
@@ -102,7 +104,7 @@ async function dispatch(
         [ERROR_CODE_HEADER]: 'outage',
       });
     }
-    const hit = Math.random() < (faults.rate ?? 1);
+    const hit = (faults.dropConnections || faults.status !== undefined) && state.faultHit();
     if (hit && faults.dropConnections) {
       state.count('faultsInjected');
       await delay();

@@ -222,6 +222,8 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
   heavyInFlight = new Map<string, number>();
   inFlightTotal = 0;
   activeFaults: ActiveFaults | undefined;
+  /** Requests the active faults considered (for `every`). */
+  private faultSeq = 0;
 
   private counters!: Counters;
   private log: RequestLogEntry[] = [];
@@ -343,9 +345,20 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
       if (v !== undefined && !(Number.isFinite(v) && v >= 0))
         throw new RangeError(`faults.${key} must be >= 0`);
     }
+    if (faults.every !== undefined && !(Number.isInteger(faults.every) && faults.every >= 1))
+      throw new RangeError('faults.every must be an integer >= 1');
     const active: ActiveFaults = { ...faults };
+    this.faultSeq = 0;
     if (typeof faults.outage === 'object') active.outageUntil = this.now() + faults.outage.forMs;
     this.activeFaults = active;
+  }
+
+  /** Whether the active faults hit this request: every `every`-th one, else with probability `rate`. */
+  faultHit(): boolean {
+    const faults = this.activeFaults;
+    if (!faults) return false;
+    if (faults.every !== undefined) return ++this.faultSeq % faults.every === 0;
+    return Math.random() < (faults.rate ?? 1);
   }
 
   requestLog(): RequestLogEntry[] {

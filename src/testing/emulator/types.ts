@@ -302,6 +302,7 @@ export interface ZohoEmulatorOptions {
  * ```ts
  * emu.faults({ status: 503, rate: 0.5, target: 'api' }); // half the CRM calls fail with 503
  * emu.faults({ latencyMs: 300, jitterMs: 100 });           // every call is slow
+ * emu.faults({ lostAnswer: 'timeout', every: 3 });         // every 3rd write is stored, its answer lost
  * emu.faults(null);                                        // back to normal
  * ```
  * @group Emulator
@@ -319,6 +320,18 @@ export interface Faults {
   outage?: boolean | OutageWindow;
   /** Close the connection without an answer (msw: a network error). Combined with `rate`. */
   dropConnections?: boolean;
+  /**
+   * The write is stored, then its answer is lost: the client sees a timeout (`'timeout'`: the answer is
+   * held until the client gives up, at most 60 s), a dropped connection (`'drop'`) or a 500 (`'error'`).
+   * Applies to record writes (insert, update, upsert, delete, notes) hit by `rate` or `every`; the
+   * request log says `stored; answer lost …`. Models Zoho completing an insert the client gave up on.
+   */
+  lostAnswer?: 'timeout' | 'drop' | 'error';
+  /**
+   * Count-based instead of `rate`: the faults hit every `every`-th request they consider (1 = all), so a
+   * run is the same every time. Counting restarts with each `faults()` call.
+   */
+  every?: number;
   /** Which server the faults apply to. @default 'all' */
   target?: 'all' | 'accounts' | 'api';
 }
