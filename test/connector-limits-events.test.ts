@@ -3,11 +3,15 @@
  * gates requests, and the `rateLimited` and `tokenRefreshed` events reach the host.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RateLimitedEvent, ZohoCrmConnector } from '../src/connector.js';
+import type { RateLimitedEvent } from '../src/connector.js';
 import { RateLimitError } from '../src/errors.js';
 import type { TokenRefreshedEvent } from '../src/oauth/token-manager.js';
 import type { ConnectorOptions } from '../src/options.js';
-import { startZohoEmulator, type ZohoEmulator, type ZohoEmulatorOptions } from '../src/testing/server.js';
+import {
+  startZohoEmulator,
+  type ZohoEmulator,
+  type ZohoEmulatorServerOptions,
+} from '../src/testing/server.js';
 import { authorize, CLIENT, connectorFor } from './integration/helpers.js';
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -15,7 +19,7 @@ afterEach(async () => {
   for (const close of cleanup.splice(0).reverse()) await close();
 });
 
-async function setup(emulator: ZohoEmulatorOptions, options: Partial<ConnectorOptions> = {}) {
+async function setup(emulator: ZohoEmulatorServerOptions, options: Partial<ConnectorOptions> = {}) {
   const emu = await startZohoEmulator({
     autoConsent: true,
     clients: [
