@@ -84,8 +84,10 @@ function isRetryable(error: ZohoCrmError, policy: RetryPolicy): boolean {
 async function waitBeforeRetry(error: unknown, attempt: number, policy: RetryPolicy): Promise<boolean> {
   if (!isZohoCrmError(error) || !isRetryable(error, policy)) return false;
   const hinted = error instanceof RateLimitError ? error.retryAfterMs : undefined;
+  // Stryker disable next-line ConditionalExpression: equivalent, `undefined > n` is false without the guard
   if (hinted !== undefined && hinted > (policy.maxRetryAfterMs ?? 60_000)) return false;
   const delayMs = hinted ?? backoffDelay(attempt, policy);
+  // Stryker disable next-line ConditionalExpression: equivalent, `n >= undefined` is false without the guard
   if (policy.deadlineAt !== undefined && performance.now() + delayMs >= policy.deadlineAt) return false;
   policy.onRetry?.(error, attempt, delayMs);
   await sleep(delayMs, policy.signal);
@@ -98,6 +100,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return reject(signal.reason);
     const onAbort = () => {
       clearTimeout(timer);
+      // Stryker disable next-line OptionalChaining: equivalent, onAbort is only registered on a signal
       reject(signal?.reason);
     };
     const timer = setTimeout(() => {
