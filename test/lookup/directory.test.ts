@@ -24,11 +24,11 @@ describe('cleanDirectoryQuery', () => {
     expect(cleanDirectoryQuery(' Li ')).toEqual({ kind: 'word', value: 'Li' });
   });
 
-  it('refuses what is not text with a ConfigError on `query`', () => {
-    for (const query of [undefined, null, 42, { toString: () => 'Smith' }]) {
+  it('refuses a query with fewer than 2 usable characters, naming `query`', () => {
+    for (const query of ['a', ' !? ', '']) {
       const error = (() => {
         try {
-          cleanDirectoryQuery(query as never);
+          cleanDirectoryQuery(query);
         } catch (e) {
           return e;
         }
@@ -37,7 +37,7 @@ describe('cleanDirectoryQuery', () => {
       expect((error as ConfigError).issues).toEqual([
         { path: 'query', message: 'needs at least 2 letters or digits (special characters are ignored)' },
       ]);
-      expect((error as ConfigError).message).toMatch(/^Invalid directory search query: query: /);
+      expect((error as ConfigError).message).toMatch(/^Invalid searchDirectory: query: /);
     }
   });
 });
@@ -71,13 +71,14 @@ describe('searchDirectory', () => {
     expect(crm.calls()).toEqual(['fields:Contacts', 'Contacts']);
   });
 
-  it('clamps the limit to 1..200 and defaults to 20', async () => {
+  it('takes a limit from 1 to 200 and defaults to 20', async () => {
     const crm = stubCrm({ Contacts: people(250) });
     const { engine } = engineOver(crm.http, { order: ['Contacts'] });
-    expect(await engine.searchDirectory('smith', { limit: 0 })).toHaveLength(1);
+    expect(await engine.searchDirectory('smith', { limit: 1 })).toHaveLength(1);
     expect(await engine.searchDirectory('smith')).toHaveLength(20);
-    expect(await engine.searchDirectory('smith', { limit: 1_000 })).toHaveLength(200);
+    expect(await engine.searchDirectory('smith', { limit: 200 })).toHaveLength(200);
     expect(crm.requests.map((r) => r.query?.per_page)).toEqual([1, 20, 200]);
+    await expect(engine.searchDirectory('smith', { limit: 201 })).rejects.toBeInstanceOf(ConfigError);
   });
 
   it('follows more_records page by page until the limit', async () => {

@@ -265,12 +265,12 @@ describe('phone field discovery', () => {
     expect(crm.calls()).toEqual(['fields:Contacts', 'Contacts', 'fields:Contacts', 'Contacts']);
   });
 
-  it('an unexpected failure is logged with code UNKNOWN', async () => {
+  it('an unexpected failure is logged with code UNEXPECTED', async () => {
     const crm = stubCrm({}, { fail: (r) => (r.path === '/settings/fields' ? new Error('boom') : undefined) });
     const { logger, entries } = recordingLogger();
     const { engine } = engineOver(crm.http, { order: ['Contacts'], discoverPhoneFields: true }, { logger });
     await engine.lookupCaller('+14155552671');
-    expect(entries.find((e) => e.message === 'phone field discovery failed')?.fields.code).toBe('UNKNOWN');
+    expect(entries.find((e) => e.message === 'phone field discovery failed')?.fields.code).toBe('UNEXPECTED');
   });
 });
 
@@ -343,12 +343,14 @@ describe('events and logs', () => {
     crm.release();
   });
 
-  it('a failure: source none, and a warning with the masked number and the error code', async () => {
+  it('a failure: source error, and a warning with the masked number and the error code', async () => {
     const crm = stubCrm({}, { fail: down });
     const { logger, entries } = recordingLogger();
     const { engine, events } = engineOver(crm.http, {}, { logger });
     expect(await engine.lookupCaller('+14155552671')).toBeNull();
-    expect(events).toMatchObject([{ number: '+14155552671', match: null, source: 'none', modules: [] }]);
+    expect(events).toMatchObject([
+      { number: '+14155552671', match: null, source: 'error', modules: [], error: { code: 'NETWORK' } },
+    ]);
     expect(entries).toEqual([
       {
         level: 'warn',
