@@ -228,11 +228,11 @@ describe('parallel strategy', () => {
 describe('phone field discovery', () => {
   it('asks for field metadata once per module and verifies the custom fields', async () => {
     const crm = stubCrm(
-      { Contacts: [{ id: '5', Full_Name: 'Desk', Work_Phone__c: '415 555 0140' }] },
-      { customPhoneFields: { Contacts: ['Phone', 'Work_Phone__c'] } },
+      { Contacts: [{ id: '5', Full_Name: 'Desk', Work_Phone: '415 555 0140' }] },
+      { customPhoneFields: { Contacts: ['Phone', 'Work_Phone'] } },
     );
     const { engine } = engineOver(crm.http, { order: ['Contacts'], discoverPhoneFields: true });
-    expect((await engine.lookupCaller('+14155550140'))?.field).toBe('Work_Phone__c');
+    expect((await engine.lookupCaller('+14155550140'))?.field).toBe('Work_Phone');
     await engine.lookupCaller('+14155550141');
     expect(crm.calls()).toEqual(['fields:Contacts', 'Contacts', 'Contacts']);
     // The standard fields stay first and appear once.
@@ -242,7 +242,7 @@ describe('phone field discovery', () => {
       'Home_Phone',
       'Other_Phone',
       'Asst_Phone',
-      'Work_Phone__c',
+      'Work_Phone',
     ]);
   });
 

@@ -17,7 +17,7 @@ beforeAll(async () => {
     clients: [
       { clientId: CLIENT.clientId, clientSecret: CLIENT.clientSecret, redirectUris: [CLIENT.redirectUri] },
     ],
-    fields: { Contacts: [{ apiName: 'Work_Phone__c', dataType: 'phone' }] },
+    fields: { Contacts: [{ apiName: 'Work_Phone', dataType: 'phone' }] },
   });
 });
 afterEach(async () => {
@@ -54,19 +54,19 @@ describe('caller lookup through every phone field', () => {
   });
 
   it('finds a number in a custom phone field once discovery is on, and not without it', async () => {
-    const [id] = emu.seed('Contacts', [{ Last_Name: 'Desk', Work_Phone__c: '(415) 555-0140' }]);
+    const [id] = emu.seed('Contacts', [{ Last_Name: 'Desk', Work_Phone: '(415) 555-0140' }]);
     const plain = await connector({ order: ['Contacts'] });
     expect(await plain.lookupCaller('+14155550140')).toBeNull();
 
     const discovering = await connector({ order: ['Contacts'], discoverPhoneFields: true });
     expect(await discovering.lookupCaller('+14155550140')).toMatchObject({
       id,
-      field: 'Work_Phone__c',
+      field: 'Work_Phone',
       phone: '+14155550140',
     });
     // The directory lists the custom field's number too.
     const [entry] = await discovering.searchDirectory('Desk');
-    expect(entry?.phones).toEqual([{ field: 'Work_Phone__c', e164: '+14155550140' }]);
+    expect(entry?.phones).toEqual([{ field: 'Work_Phone', e164: '+14155550140' }]);
   });
 });
 
