@@ -687,13 +687,29 @@ export type ResolvedConnectorOptions = z.output<typeof ConnectorOptionsSchema>;
 export function parseConnectorOptions(input: ConnectorOptions): ResolvedConnectorOptions {
   const result = ConnectorOptionsSchema.safeParse(input);
   if (result.success) return result.data;
+  throw configErrorFromIssues(result.error.issues, input, 'ZohoCrmConnector options');
+}
+
+/**
+ * A {@link ConfigError} from schema issues, with every string of `input` scrubbed from the messages (a
+ * secret must never be echoed by a validation message).
+ * @internal
+ */
+export function configErrorFromIssues(
+  issues: readonly { path: readonly PropertyKey[]; message: string; code?: string }[],
+  input: unknown,
+  context: string,
+): ConfigError {
   const values = stringLeaves(input);
-  throw ConfigError.fromIssues(
-    result.error.issues.map((issue) => ({
+  return ConfigError.fromIssues(
+    issues.map((issue) => ({
       path: issue.path,
-      message: SCHEMA_TEXT_ONLY.has(issue.code) ? issue.message : scrub(issue.message, values),
+      message:
+        issue.code !== undefined && SCHEMA_TEXT_ONLY.has(issue.code)
+          ? issue.message
+          : scrub(issue.message, values),
     })),
-    'ZohoCrmConnector options',
+    context,
   );
 }
 

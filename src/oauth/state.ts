@@ -116,7 +116,7 @@ export function createStateSigner(options: StateSignerOptions): StateSigner {
 export function createStateReader(
   options: StateKeyOptions & { now?: () => number },
 ): (state: string | undefined) => Promise<string> {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => Date.now());
   let keys: Promise<StateKeys> | undefined;
   return async (state) => {
     keys ??= stateKeys(options);
