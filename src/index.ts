@@ -143,8 +143,10 @@ export {
   type ConnectorRegistry,
   type ConnectorRegistryOptions,
   createConnectorRegistry,
+  type RegistryAuthorizationRequest,
   type RegistryAuthorizationResult,
   type RegistryEvents,
+  type TenantTag,
 } from './registry/registry.js';
 export {
   assertTenantId,

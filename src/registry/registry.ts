@@ -78,13 +78,47 @@ export interface ConnectorRegistryOptions {
 }
 
 /**
- * A registry event: the connector's event plus the tenant it came from.
+ * What the registry adds to every connector event.
+ * @example
+ * ```ts
+ * const tag: TenantTag = { connectionId: 'tenant-42' };
+ * ```
  * @group Registry
  */
-export type RegistryEvents = { [K in keyof ConnectorEvents]: ConnectorEvents[K] & { connectionId: string } };
+export interface TenantTag {
+  /** The tenant whose connector emitted the event. */
+  connectionId: string;
+}
+
+/**
+ * The registry's events: every connector event plus the tenant it came from.
+ * @example
+ * ```ts
+ * zohos.on('authorizationLost', (e: RegistryEvents['authorizationLost']) => notifyTenantAdmin(e.connectionId));
+ * ```
+ * @group Registry
+ */
+export type RegistryEvents = { [K in keyof ConnectorEvents]: ConnectorEvents[K] & TenantTag };
+
+/**
+ * A tenant's Authorize URL, with the tenant it is for.
+ * @example
+ * ```ts
+ * const { url, connectionId }: RegistryAuthorizationRequest = await zohos.authorizationUrl('tenant-42');
+ * ```
+ * @group Registry
+ */
+export interface RegistryAuthorizationRequest extends AuthorizationRequest {
+  /** The tenant the state was issued for. */
+  connectionId: string;
+}
 
 /**
  * A completed callback, with the tenant it belonged to.
+ * @example
+ * ```ts
+ * const { connectionId, region } = await zohos.handleCallback(req.url!);
+ * ```
  * @group Registry
  */
 export interface RegistryAuthorizationResult extends AuthorizationResult {
@@ -94,6 +128,11 @@ export interface RegistryAuthorizationResult extends AuthorizationResult {
 
 /**
  * One connector per tenant, built on demand; see {@link createConnectorRegistry}.
+ * @example
+ * ```ts
+ * const match = await (await zohos.get('tenant-42')).lookupCaller('+14155552671');
+ * await zohos.evict('tenant-42'); // after the admin saved new settings
+ * ```
  * @group Registry
  */
 export interface ConnectorRegistry {
@@ -106,7 +145,7 @@ export interface ConnectorRegistry {
    */
   get(connectionId: string): Promise<ZohoCrmConnector>;
   /** The tenant's Authorize URL, with a state that carries (encrypted) its connection id. */
-  authorizationUrl(connectionId: string): Promise<AuthorizationRequest & { connectionId: string }>;
+  authorizationUrl(connectionId: string): Promise<RegistryAuthorizationRequest>;
   /**
    * Completes the callback of whichever tenant the signed state names. A missing, tampered, foreign or
    * expired state (`AUTH_STATE_MISMATCH`), an unknown tenant (`ConfigError`) or a disabled one

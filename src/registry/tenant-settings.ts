@@ -79,6 +79,11 @@ export interface TenantSettings {
 
 /**
  * Tenant settings after validation, every default filled in.
+ * @example
+ * ```ts
+ * const resolved: ResolvedTenantSettings = parseTenantSettings('tenant-42', { clientId, clientSecret });
+ * resolved.region; // 'US'
+ * ```
  * @group Registry
  */
 export type ResolvedTenantSettings = {
@@ -225,6 +230,10 @@ export function assertTenantId(connectionId: unknown): asserts connectionId is s
 /**
  * What every tenant's connector shares: the redirect URI, stores, logger, fetch, endpoints, and any
  * option the admin form does not carry (`pbxContacts`, `journal.publicLinks`, `http`, `scopes`…).
+ * @example
+ * ```ts
+ * const shared: SharedConnectorOptions = { redirectUri: 'https://pbx.example.com/api/auth/callback/zoho', http: { retries: 2 } };
+ * ```
  * @group Registry
  */
 export type SharedConnectorOptions = Omit<ConnectorOptions, 'connectionId' | 'clientId' | 'clientSecret'>;
