@@ -97,7 +97,11 @@ export type ResolvedTenantSettings = {
 const linkPolicy = z.enum(['private', 'public', 'none']);
 const secretText = (title: string) => z.string().trim().min(1).max(1_000).meta({ title, writeOnly: true });
 
-const schema = z.strictObject({
+/**
+ * The zod schema itself, for the type test that keeps {@link TenantSettings} equal to what it accepts.
+ * @internal
+ */
+export const TenantSettingsSchema = z.strictObject({
   enabled: z.boolean().default(true).meta({ title: 'CRM enabled for this tenant' }),
   clientId: z.string().trim().min(1).max(200).meta({ title: 'Client ID' }),
   clientSecret: secretText('Client Secret'),
@@ -155,7 +159,7 @@ const schema = z.strictObject({
  * ```
  * @group Registry
  */
-export const tenantSettingsSchema: z.ZodType<ResolvedTenantSettings, TenantSettings> = schema;
+export const tenantSettingsSchema: z.ZodType<ResolvedTenantSettings, TenantSettings> = TenantSettingsSchema;
 
 /**
  * JSON Schema (draft 2020-12) of {@link TenantSettings}, generated from {@link tenantSettingsSchema}, for
@@ -168,7 +172,7 @@ export const tenantSettingsSchema: z.ZodType<ResolvedTenantSettings, TenantSetti
  * @group Registry
  */
 export const tenantSettingsJsonSchema: Readonly<Record<string, unknown>> = Object.freeze(
-  z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>,
+  z.toJSONSchema(TenantSettingsSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>,
 );
 
 /**
@@ -182,7 +186,7 @@ export const tenantSettingsJsonSchema: Readonly<Record<string, unknown>> = Objec
  * @group Registry
  */
 export function parseTenantSettings(connectionId: string, input: unknown): ResolvedTenantSettings {
-  const result = schema.safeParse(input);
+  const result = TenantSettingsSchema.safeParse(input);
   if (result.success) return result.data as ResolvedTenantSettings;
   throw configErrorFromIssues(
     result.error.issues,
