@@ -100,7 +100,12 @@ async function drainsAfterIdle(journalStore: JournalStore) {
     tokenStore,
     journalStore,
     idleMs: IDLE_MS,
-    connectorOptions: () => ({ http: { retries: 0 } }),
+    // No background retry inside the idle period: a retry still in flight when the idle close fires finishes
+    // on the old connector (holding its claim), which is the in-flight rule, not what this test is about.
+    connectorOptions: () => ({
+      http: { retries: 0 },
+      journal: { retry: { baseDelayMs: 10 * IDLE_MS, maxDelayMs: 20 * IDLE_MS } },
+    }),
   });
   const id = `idle-${randomUUID()}`;
   try {
