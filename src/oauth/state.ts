@@ -149,6 +149,7 @@ async function checkState(state: string | undefined, key: CryptoKey, at: number)
   const signatureBytes = fromBase64url(signature);
   if (
     !signatureBytes ||
+    base64url(signatureBytes) !== signature || // only the canonical spelling (no stray padding bits)
     !(await crypto.subtle.verify('HMAC', key, signatureBytes, encoder.encode(payload)))
   ) {
     throw mismatch('signature does not match (tampered, or signed with another secret)');

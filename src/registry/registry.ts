@@ -139,7 +139,7 @@ export interface ConnectorRegistry {
   /**
    * The tenant's connector, built once from its settings (concurrent calls share one build; a failed
    * build is retried by the next call). Call it for every use rather than keeping the connector: an idle
-   * or evicted connector is closed (its methods then throw `CONNECTOR_CLOSED`).
+   * or evicted connector is closed (its methods then reject with `CONNECTOR_CLOSED`).
    * @throws {@link ConfigError} for an invalid id, an unknown tenant (no settings) or invalid settings
    *   (naming the tenant and the path, never a value); `TENANT_DISABLED`; `CONNECTOR_CLOSED` after close().
    */
@@ -156,7 +156,7 @@ export interface ConnectorRegistry {
   on<K extends keyof RegistryEvents>(name: K, listener: (event: RegistryEvents[K]) => void): () => void;
   /** Closes the tenant's connector (queued journal work stays in the store); the next get() rebuilds it. */
   evict(connectionId: string): Promise<void>;
-  /** Closes every connector; get() and handleCallback() then throw `CONNECTOR_CLOSED`. Safe to call twice. */
+  /** Closes every connector; get() and handleCallback() then reject with `CONNECTOR_CLOSED`. Safe to call twice. */
   close(): Promise<void>;
   /** Connectors open or being built. */
   readonly size: number;

@@ -40,6 +40,20 @@ describe('OAuth state', () => {
     expect(await mismatch(signer.verify(`${payload}.not*base64`))).toContain('signature');
   });
 
+  it('accepts only the canonical spelling of the signature (its last character carries padding bits)', async () => {
+    const signer = make();
+    const [payload, signature] = (await signer.issue()).split('.') as [string, string];
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(signature.slice(-1));
+    // 32 bytes in 43 characters: the last one holds 4 data bits and 2 padding bits.
+    const sameBytes = alphabet[last ^ 1] as string;
+    expect(fromBase64url(signature.slice(0, -1) + sameBytes)).toEqual(fromBase64url(signature));
+    expect(await mismatch(signer.verify(`${payload}.${signature.slice(0, -1)}${sameBytes}`))).toContain(
+      'signature',
+    );
+    await expect(signer.verify(`${payload}.${signature}`)).resolves.toBeUndefined();
+  });
+
   it('rejects an expired state', async () => {
     let now = 1_000;
     const signer = make({ now: () => now, ttlMs: 600_000 });

@@ -63,12 +63,8 @@ describe('connector registry: idle connectors', () => {
       expect(zohos.size).toBe(2); // nobody idle for a full idleMs yet
       await vi.advanceTimersByTimeAsync(IDLE_MS / 2);
       expect(zohos.size).toBe(0);
-      expect(() => a.authorizationUrl()).toThrow(
-        expect.objectContaining({ code: ErrorCode.CONNECTOR_CLOSED }),
-      );
-      expect(() => c.authorizationUrl()).toThrow(
-        expect.objectContaining({ code: ErrorCode.CONNECTOR_CLOSED }),
-      );
+      await expect(a.authorizationUrl()).rejects.toMatchObject({ code: ErrorCode.CONNECTOR_CLOSED });
+      await expect(c.authorizationUrl()).rejects.toMatchObject({ code: ErrorCode.CONNECTOR_CLOSED });
       expect(vi.getTimerCount()).toBe(0);
       const again = await zohos.get('a');
       expect(again).not.toBe(a);
