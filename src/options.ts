@@ -774,6 +774,8 @@ function scrub(message: string, values: readonly string[]): string {
   let out = message;
   for (const value of values) {
     if (value.length < 3 || namedBySchema().has(value)) continue;
+    // Only a value the message contains needs a pattern (a huge value would not even compile to one).
+    if (!out.includes(value)) continue;
     const escaped = value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, 'gu'), '[value]');
   }

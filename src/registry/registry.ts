@@ -184,6 +184,26 @@ const optionsSchema = z.object({
     'must be a function (connectionId) => settings',
   ),
   idleMs: z.number().int().nonnegative().max(2_147_483_647).optional(),
+  journalStore: z
+    .custom<unknown>(
+      (v) => v === undefined || (typeof v === 'object' && v !== null),
+      'must be a JournalStore',
+    )
+    .optional(),
+  logger: z
+    .custom<unknown>(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as never)[m] === 'function'),
+      'must have debug, info, warn and error methods',
+    )
+    .optional(),
+  fetch: z.custom<unknown>((v) => typeof v === 'function', 'must be a fetch function').optional(),
+  endpoints: z.custom<unknown>((v) => typeof v === 'object' && v !== null, 'must be an object').optional(),
+  connectorOptions: z
+    .custom<unknown>((v) => typeof v === 'function', 'must be a function (connectionId, settings) => options')
+    .optional(),
 });
 
 /**

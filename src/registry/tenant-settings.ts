@@ -188,11 +188,7 @@ export const tenantSettingsJsonSchema: Readonly<Record<string, unknown>> = Objec
 export function parseTenantSettings(connectionId: string, input: unknown): ResolvedTenantSettings {
   const result = TenantSettingsSchema.safeParse(input);
   if (result.success) return result.data as ResolvedTenantSettings;
-  throw configErrorFromIssues(
-    result.error.issues,
-    input,
-    `settings of tenant ${JSON.stringify(connectionId)}`,
-  );
+  throw configErrorFromIssues(result.error.issues, input, `settings of tenant ${tenantLabel(connectionId)}`);
 }
 
 /**
@@ -260,6 +256,12 @@ export function connectorOptionsFromSettings(
   shared: SharedConnectorOptions,
 ): ConnectorOptions {
   const tenant = parseTenantSettings(connectionId, settings);
+  if (typeof shared !== 'object' || shared === null) {
+    throw new ConfigError(
+      [{ path: 'shared', message: 'must be an object (redirectUri, tokenStore, …)' }],
+      `connector options of tenant ${tenantLabel(connectionId)}`,
+    );
+  }
   return {
     ...shared,
     connectionId,
@@ -271,4 +273,11 @@ export function connectorOptionsFromSettings(
     journal: { ...shared.journal, ...tenant.journal },
     createRecords: { ...shared.createRecords, ...tenant.createRecords },
   };
+}
+
+/** The tenant as error messages name it: a quoted id, or a placeholder for something that is not one. */
+function tenantLabel(connectionId: unknown): string {
+  return typeof connectionId === 'string' && connectionId.length <= 200
+    ? JSON.stringify(connectionId)
+    : '(not a valid id)';
 }
