@@ -7,7 +7,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { ConfigError, SettingsStoreError } from '../errors.js';
 import { assertTenantId, parseTenantSettings, TENANT_ID_PATTERN } from '../registry/tenant-settings.js';
-import { AtRestError, type Keyring, optionalKeyring } from './crypto.js';
+import { AtRestError, createKeyring, type Keyring } from './crypto.js';
 import type { SettingsStore } from './settings-types.js';
 
 /**
@@ -155,7 +155,17 @@ function parseOptions(options: RedisSettingsStoreOptions): {
   if (typeof prefix !== 'string' || prefix === '') {
     issues.push({ path: 'keyPrefix', message: 'must be a non-empty string' });
   }
-  const keyring = optionalKeyring(options, context, issues);
+  let keyring: Keyring | undefined;
+  if (options.encryptionKey !== undefined) {
+    try {
+      keyring = createKeyring(options.encryptionKey, options.previousEncryptionKeys, context);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      issues.push(...error.issues);
+    }
+  } else if (options.previousEncryptionKeys !== undefined) {
+    issues.push({ path: 'previousEncryptionKeys', message: 'requires encryptionKey' });
+  }
   if (issues.length > 0) throw new ConfigError(issues, context);
   return { redis: options.client as unknown as Commands, key: `${prefix}:tenant-settings`, keyring };
 }
