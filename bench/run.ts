@@ -7,7 +7,17 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import type { BenchSection } from './types.js';
 
-const MODULES = ['lookup', 'emulator', 'phone', 'lookup-cold', 'oauth', 'journal', 'package', 'official-sdk'];
+const MODULES = [
+  'lookup',
+  'emulator',
+  'phone',
+  'lookup-cold',
+  'oauth',
+  'journal',
+  'registry',
+  'package',
+  'official-sdk',
+];
 
 function table(rows: BenchSection['rows']): string {
   const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];

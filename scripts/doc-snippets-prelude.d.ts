@@ -1,6 +1,12 @@
 // Names the guides use without defining them in the same code block. Block-level declarations shadow these.
 import type { Redis } from 'ioredis';
-import type { ConnectorOptions, PbxCall, TokenStore, ZohoCrmConnector } from 'zoho-crm-connector';
+import type {
+  ConnectorOptions,
+  ConnectorRegistry,
+  PbxCall,
+  TokenStore,
+  ZohoCrmConnector,
+} from 'zoho-crm-connector';
 import type { ZohoEmulator } from 'zoho-crm-connector/testing';
 
 declare global {
@@ -12,6 +18,8 @@ declare global {
   const db: Db;
   function createSqlStore(db: Db): TokenStore;
   const zoho: ZohoCrmConnector;
+  /** The connector registry of docs/multi-tenant.md. */
+  const zohos: ConnectorRegistry;
   const redis: Redis;
   const emu: ZohoEmulator;
   const options: ConnectorOptions;

@@ -78,6 +78,10 @@ export const ErrorCode = {
    * a bug); `cause` keeps its name and redacted message.
    */
   UNEXPECTED: 'UNEXPECTED',
+  /** CRM is disabled for this tenant (its settings say `enabled: false`): no connector, no authorization. */
+  TENANT_DISABLED: 'TENANT_DISABLED',
+  /** A settings store failed to read, write, list or decrypt. */
+  SETTINGS_STORE: 'SETTINGS_STORE',
 } as const;
 
 /**
@@ -437,6 +441,31 @@ export class JournalStoreError extends ZohoCrmError<typeof ErrorCode.JOURNAL_STO
 
   constructor(store: string, operation: string, message: string, options: ZohoCrmErrorOptions = {}) {
     super(ErrorCode.JOURNAL_STORE, message, options);
+    this.store = store;
+    this.operation = operation;
+  }
+}
+
+/**
+ * A settings store failed to read, write, list or decrypt tenant settings. The message names the tenant,
+ * never a value.
+ * @example
+ * ```ts
+ * try { await settingsStore.get('tenant-42') }
+ * catch (err) { if (err instanceof SettingsStoreError) log.error({ store: err.store, op: err.operation }, err.message) }
+ * ```
+ * @group Errors
+ */
+export class SettingsStoreError extends ZohoCrmError<typeof ErrorCode.SETTINGS_STORE> {
+  /** The class name, pinned so minifiers cannot change it. */
+  override readonly name = 'SettingsStoreError' as const;
+  /** Which store failed, e.g. `settings-file`, `settings-redis`. */
+  readonly store: string;
+  /** What it was doing: `get`, `set`, `delete` or `list`. */
+  readonly operation: string;
+
+  constructor(store: string, operation: string, message: string, options: ZohoCrmErrorOptions = {}) {
+    super(ErrorCode.SETTINGS_STORE, message, options);
     this.store = store;
     this.operation = operation;
   }

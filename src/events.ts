@@ -13,6 +13,8 @@ export interface Emitter<Events> {
   emit<K extends keyof Events>(name: K, event: Events[K]): void;
   /** Whether anyone listens (lets hot paths skip building an event). */
   has(name: keyof Events): boolean;
+  /** The event names that have listeners. */
+  names(): (keyof Events)[];
   clear(): void;
 }
 
@@ -45,6 +47,9 @@ export function createEmitter<Events>(logger: Logger): Emitter<Events> {
     },
     has(name) {
       return (listeners.get(name)?.size ?? 0) > 0;
+    },
+    names() {
+      return [...listeners].filter(([, set]) => set.size > 0).map(([name]) => name);
     },
     clear() {
       listeners.clear();

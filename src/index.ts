@@ -29,6 +29,7 @@ export {
   PhoneNumberError,
   type PhoneNumberProblem,
   RateLimitError,
+  SettingsStoreError,
   TokenStoreError,
   TransportError,
   type TransportErrorCode,
@@ -138,5 +139,27 @@ export {
   regionFromApiDomain,
   regionFromCallback,
 } from './regions.js';
+export {
+  type ConnectorRegistry,
+  type ConnectorRegistryOptions,
+  createConnectorRegistry,
+  type RegistryAuthorizationRequest,
+  type RegistryAuthorizationResult,
+  type RegistryEvents,
+  type TenantTag,
+} from './registry/registry.js';
+export {
+  assertTenantId,
+  connectorOptionsFromSettings,
+  parseTenantSettings,
+  type ResolvedTenantSettings,
+  type SharedConnectorOptions,
+  TENANT_ID_PATTERN,
+  type TenantSettings,
+  tenantSettingsJsonSchema,
+  tenantSettingsSchema,
+} from './registry/tenant-settings.js';
 export { createMemoryStore } from './stores/memory.js';
+export { createMemorySettingsStore } from './stores/settings-memory.js';
+export type { SettingsStore } from './stores/settings-types.js';
 export type { StoredTokens, TokenStore } from './stores/types.js';

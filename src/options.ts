@@ -687,13 +687,29 @@ export type ResolvedConnectorOptions = z.output<typeof ConnectorOptionsSchema>;
 export function parseConnectorOptions(input: ConnectorOptions): ResolvedConnectorOptions {
   const result = ConnectorOptionsSchema.safeParse(input);
   if (result.success) return result.data;
+  throw configErrorFromIssues(result.error.issues, input, 'ZohoCrmConnector options');
+}
+
+/**
+ * A {@link ConfigError} from schema issues, with every string of `input` scrubbed from the messages (a
+ * secret must never be echoed by a validation message).
+ * @internal
+ */
+export function configErrorFromIssues(
+  issues: readonly { path: readonly PropertyKey[]; message: string; code?: string }[],
+  input: unknown,
+  context: string,
+): ConfigError {
   const values = stringLeaves(input);
-  throw ConfigError.fromIssues(
-    result.error.issues.map((issue) => ({
+  return ConfigError.fromIssues(
+    issues.map((issue) => ({
       path: issue.path,
-      message: SCHEMA_TEXT_ONLY.has(issue.code) ? issue.message : scrub(issue.message, values),
+      message:
+        issue.code !== undefined && SCHEMA_TEXT_ONLY.has(issue.code)
+          ? issue.message
+          : scrub(issue.message, values),
     })),
-    'ZohoCrmConnector options',
+    context,
   );
 }
 
@@ -758,6 +774,8 @@ function scrub(message: string, values: readonly string[]): string {
   let out = message;
   for (const value of values) {
     if (value.length < 3 || namedBySchema().has(value)) continue;
+    // Only a value the message contains needs a pattern (a huge value would not even compile to one).
+    if (!out.includes(value)) continue;
     const escaped = value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}_])${escaped}(?![\\p{L}\\p{N}_])`, 'gu'), '[value]');
   }

@@ -53,6 +53,22 @@ describe('examples', () => {
     expect(internal).toEqual({ status: 'skipped', reason: 'internal call' });
   });
 
+  it('multi-tenant.ts: three tenants in two data centres authorize through one redirect URI', async () => {
+    quiet();
+    const { main } = await import('../examples/multi-tenant.js');
+    const { connected, callers } = await main();
+    expect(connected).toEqual([
+      'acme-us: connected (US)',
+      'globex-eu: connected (EU)',
+      'initech-us: connected (US)',
+    ]);
+    expect(callers).toEqual({
+      'acme-us': 'Ada Lovelace',
+      'globex-eu': 'Karl Weber',
+      'initech-us': 'Ada Lovelace',
+    });
+  });
+
   it('demo.ts walks the whole seed flow', async () => {
     quiet();
     const { main } = await import('../examples/demo.js');

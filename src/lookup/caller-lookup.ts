@@ -98,13 +98,26 @@ export function createCallerLookup(
   const http = withCircuitBreaker(options.http, lookup.circuitBreaker, options.now);
   const logger = options.logger ?? noopLogger;
   const clock = options.now ? { now: options.now } : undefined;
-  const cache = new LRUCache<string, Cached>({
-    max: lookup.cache.maxEntries,
-    ttl: lookup.cache.ttlMs,
-    ttlAutopurge: false,
-    // An injected clock is read on every check: lru-cache otherwise reuses one reading for 1 ms of real time.
-    ...(clock ? { perf: clock, ttlResolution: 0 } : {}),
-  });
+  // Built on the first answer, not here: lru-cache preallocates its arrays for `maxEntries` (about 380 KB
+  // at the default 10,000), which an idle tenant of a registry must not pay (docs/multi-tenant.md).
+  let lru: LRUCache<string, Cached> | undefined;
+  const cache = {
+    get: (e164: string): Cached | undefined => lru?.get(e164),
+    set(e164: string, value: Cached, setOptions?: { ttl: number }): void {
+      lru ??= new LRUCache<string, Cached>({
+        max: lookup.cache.maxEntries,
+        ttl: lookup.cache.ttlMs,
+        ttlAutopurge: false,
+        // An injected clock is read on every check: lru-cache otherwise reuses one reading for 1 ms of real time.
+        ...(clock ? { perf: clock, ttlResolution: 0 } : {}),
+      });
+      lru.set(e164, value, setOptions);
+    },
+    delete: (e164: string): boolean => lru?.delete(e164) ?? false,
+    get size(): number {
+      return lru?.size ?? 0;
+    },
+  };
   // Raw caller ID → E.164 ('' when not public): libphonenumber costs ~10 µs a parse, and a repeated caller
   // ID must not pay it again. A plain Map with first-in-first-out eviction: the values never go stale.
   const classified = new Map<string, string>();

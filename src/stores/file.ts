@@ -234,3 +234,4 @@ function readFailure(connectionId: string, error: unknown): TokenStoreError {
 
 // The journal store of the same kind ships in this entry too.
 export { createFileJournalStore, type FileJournalStoreOptions } from './journal-file.js';
+export { createFileSettingsStore, type FileSettingsStoreOptions } from './settings-file.js';

@@ -230,3 +230,4 @@ function parseOptions(input: RedisStoreOptions): {
 
 // The journal store of the same kind ships in this entry too.
 export { createRedisJournalStore, type RedisJournalStoreOptions } from './journal-redis.js';
+export { createRedisSettingsStore, type RedisSettingsStoreOptions } from './settings-redis.js';

@@ -36,4 +36,8 @@ export {
   type ZohoEmulator,
   type ZohoEmulatorServerOptions,
 } from './server.js';
+export {
+  assertSettingsStoreContract,
+  type SettingsStoreContractOptions,
+} from './settings-store-contract.js';
 export { assertTokenStoreContract, type TokenStoreContractOptions } from './token-store-contract.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/errors.js';
-import { base64url, createStateSigner, fromBase64url } from '../../src/oauth/state.js';
+import { base64url, createStateReader, createStateSigner, fromBase64url } from '../../src/oauth/state.js';
 
 const make = (over: Partial<Parameters<typeof createStateSigner>[0]> = {}) =>
   createStateSigner({ secret: 'client-secret-value', derive: true, connectionId: 'tenant-1', ...over });
@@ -38,6 +38,20 @@ describe('OAuth state', () => {
     expect(await mismatch(signer.verify(`${forged}.${signature}`))).toContain('signature does not match');
     expect(await mismatch(signer.verify(`${payload}.${signature.slice(0, -2)}AA`))).toContain('signature');
     expect(await mismatch(signer.verify(`${payload}.not*base64`))).toContain('signature');
+  });
+
+  it('accepts only the canonical spelling of the signature (its last character carries padding bits)', async () => {
+    const signer = make();
+    const [payload, signature] = (await signer.issue()).split('.') as [string, string];
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(signature.slice(-1));
+    // 32 bytes in 43 characters: the last one holds 4 data bits and 2 padding bits.
+    const sameBytes = alphabet[last ^ 1] as string;
+    expect(fromBase64url(signature.slice(0, -1) + sameBytes)).toEqual(fromBase64url(signature));
+    expect(await mismatch(signer.verify(`${payload}.${signature.slice(0, -1)}${sameBytes}`))).toContain(
+      'signature',
+    );
+    await expect(signer.verify(`${payload}.${signature}`)).resolves.toBeUndefined();
   });
 
   it('rejects an expired state', async () => {
@@ -98,5 +112,84 @@ describe('OAuth state', () => {
     await signer.verify(await signer.issue());
     now = 5_000;
     await expect(signer.verify(await signer.issue())).resolves.toBeUndefined();
+  });
+
+  describe('the connection id inside (registries route by it)', () => {
+    const SECRET = 'registry-state-secret-0123456789';
+    const signer = (connectionId: string) =>
+      createStateSigner({ secret: SECRET, derive: false, connectionId });
+    const reader = (over: Partial<Parameters<typeof createStateReader>[0]> = {}) =>
+      createStateReader({ secret: SECRET, derive: false, ...over });
+    const sign = async (claims: unknown) => {
+      const key = await crypto.subtle.importKey(
+        'raw',
+        new TextEncoder().encode(SECRET),
+        { name: 'HMAC', hash: 'SHA-256' },
+        false,
+        ['sign'],
+      );
+      const payload = base64url(new TextEncoder().encode(JSON.stringify(claims)));
+      const sig = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(payload)));
+      return `${payload}.${base64url(sig)}`;
+    };
+    const claimsOf = (state: string) =>
+      JSON.parse(new TextDecoder().decode(fromBase64url(state.split('.')[0] ?? ''))) as Record<
+        string,
+        unknown
+      >;
+
+    it('reads the connection id without consuming the state; the connector still verifies it once', async () => {
+      const tenant = signer('tenant-a');
+      const state = await tenant.issue();
+      expect(await reader()(state)).toBe('tenant-a');
+      expect(await reader()(state)).toBe('tenant-a');
+      await expect(tenant.verify(state)).resolves.toBeUndefined();
+      expect(await mismatch(tenant.verify(state))).toContain('already used');
+    });
+
+    it('keeps the id out of the clear text', async () => {
+      const state = await signer('acme-tenant').issue();
+      expect(JSON.stringify(claimsOf(state))).not.toContain('acme-tenant');
+    });
+
+    it('refuses a state signed with another secret, tampered or expired', async () => {
+      const foreign = await createStateSigner({
+        secret: 'another-secret-0123456789abcdef',
+        derive: false,
+        connectionId: 'tenant-a',
+      }).issue();
+      expect(await mismatch(reader()(foreign).then(() => undefined))).toContain('signature');
+      const [payload, signature] = (await signer('tenant-a').issue()).split('.') as [string, string];
+      expect(
+        await mismatch(reader()(`${payload}.${signature.slice(0, -2)}AA`).then(() => undefined)),
+      ).toContain('signature');
+      let now = 0;
+      const state = await createStateSigner({
+        secret: SECRET,
+        derive: false,
+        connectionId: 'tenant-a',
+        now: () => now,
+        ttlMs: 1_000,
+      }).issue();
+      now = 1_000;
+      expect(await mismatch(reader({ now: () => now })(state).then(() => undefined))).toContain('expired');
+      expect(await mismatch(reader()(undefined).then(() => undefined))).toContain('missing');
+    });
+
+    it("refuses a signed state whose sealed id does not match its hash (tenant B's id under A's hash)", async () => {
+      const a = claimsOf(await signer('tenant-a').issue());
+      const b = claimsOf(await signer('tenant-b').issue());
+      const spliced = await sign({ ...a, i: b.i });
+      expect(await mismatch(reader()(spliced).then(() => undefined))).toContain('malformed');
+      const garbage = await sign({ ...a, i: 'AAAA' });
+      expect(await mismatch(reader()(garbage).then(() => undefined))).toContain('malformed');
+    });
+
+    it('a version 1 state (no id inside) still verifies at its connector, but cannot be routed', async () => {
+      const v2 = claimsOf(await signer('tenant-a').issue());
+      const v1 = await sign({ v: 1, c: v2.c, n: 'nonce-1', e: Date.now() + 60_000 });
+      await expect(signer('tenant-a').verify(v1)).resolves.toBeUndefined();
+      expect(await mismatch(reader()(v1).then(() => undefined))).toContain('does not name its connection');
+    });
   });
 });

@@ -23,6 +23,10 @@ describe('the built package', () => {
     for (const name of [
       'ZohoCrmConnector',
       'createMemoryStore',
+      'createConnectorRegistry',
+      'createMemorySettingsStore',
+      'tenantSettingsSchema',
+      'tenantSettingsJsonSchema',
       'isZohoCrmError',
       'ErrorCode',
       'AuthError',

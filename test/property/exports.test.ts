@@ -83,6 +83,58 @@ const PACKAGE_CASES: Case[] = [
       return store[method as string]?.(...rest);
     },
   ],
+  [
+    'createConnectorRegistry',
+    fc.oneof(
+      any1,
+      fc.tuple(
+        fc.record(
+          {
+            redirectUri: anyValue,
+            stateSecret: anyValue,
+            tokenStore: fc.oneof(anyValue, fc.constant(pkg.createMemoryStore())),
+            settings: fc.oneof(
+              anyValue,
+              fc.constant(() => undefined),
+            ),
+            idleMs: anyValue,
+            logger: anyValue,
+            fetch: anyValue,
+            connectorOptions: anyValue,
+            __proto__: anyValue,
+          },
+          { requiredKeys: [] },
+        ),
+      ),
+    ),
+    (a) => (fn.createConnectorRegistry?.(...a) as unknown as pkg.ConnectorRegistry | undefined)?.close(),
+  ],
+  ['parseTenantSettings', fc.tuple(anyValue, anyValue), (a) => fn.parseTenantSettings?.(...a)],
+  [
+    'connectorOptionsFromSettings',
+    fc.tuple(
+      anyValue,
+      fc.oneof(anyValue, fc.constant({ clientId: '1000.X', clientSecret: 'secret' })),
+      anyValue,
+    ),
+    (a) => fn.connectorOptionsFromSettings?.(...a),
+  ],
+  ['assertTenantId', any1, (a) => fn.assertTenantId?.(...a)],
+  [
+    'createMemorySettingsStore',
+    fc.tuple(
+      fc.constantFrom('get', 'set', 'delete', 'list'),
+      fc.oneof(anyValue, fc.constant('tenant-1')),
+      anyValue,
+    ),
+    async ([method, ...rest]) => {
+      const store = pkg.createMemorySettingsStore() as unknown as Record<
+        string,
+        (...args: unknown[]) => unknown
+      >;
+      return store[method as string]?.(...rest);
+    },
+  ],
 ];
 
 const t = testing as unknown as Record<string, (...args: unknown[]) => unknown>;
@@ -131,7 +183,8 @@ describe('property: exported functions take any input', () => {
         !covered.has(name) &&
         // Test assertion helpers: throwing (an Error naming the broken rule) is their job.
         name !== 'assertTokenStoreContract' &&
-        name !== 'assertJournalStoreContract',
+        name !== 'assertJournalStoreContract' &&
+        name !== 'assertSettingsStoreContract',
     );
     expect(uncovered).toEqual([]);
   });

@@ -1,0 +1,283 @@
+/**
+ * `TenantSettings`: the seed's per-tenant admin form (Integrations > CRM) as data, its zod schema, the
+ * JSON Schema generated from it (for admin UIs in any language), the tenant id rule, and the pure
+ * mapping onto {@link ConnectorOptions}.
+ *
+ * @module
+ */
+import { z } from 'zod';
+import { EDITION_NAMES, type Edition } from '../editions.js';
+import { ConfigError } from '../errors.js';
+import { type ConnectorOptions, configErrorFromIssues, type LookupModule } from '../options.js';
+import { isSupportedCountry } from '../phone/normalize.js';
+import { REGION_CODES, type RegionCode } from '../regions.js';
+
+/**
+ * One tenant's Zoho CRM settings, as its admin enters them (the seed's Integrations > CRM form).
+ * Everything but the client credentials has a default.
+ * @example
+ * ```ts
+ * const settings: TenantSettings = {
+ *   clientId: '1000.ABC123',
+ *   clientSecret: process.env.TENANT_42_ZOHO_SECRET!,
+ *   region: 'EU',
+ *   edition: 'Enterprise',
+ *   lookup: { order: ['Contacts', 'Leads', 'Accounts'], query: 'always', defaultCountry: 'DE' },
+ *   journal: { enabled: true, recordingLink: 'private', transcriptionLink: 'private' },
+ *   createRecords: { enabled: true, type: 'Leads' },
+ * };
+ * ```
+ * @group Registry
+ */
+export interface TenantSettings {
+  /**
+   * CRM is enabled for this tenant (the seed's Tenants > Features > CRM). A disabled tenant gets no
+   * connector and its callbacks are refused.
+   * @default true
+   */
+  enabled?: boolean;
+  /** Client ID of the tenant's Zoho server-based client (or the PBX's shared client). */
+  clientId: string;
+  /** Client secret of that client. Write-only in the JSON Schema; never logged or echoed. */
+  clientSecret: string;
+  /**
+   * Data centre the admin picked ("Zoho Region"); the OAuth callback's accounts server wins over it.
+   * @default 'US'
+   */
+  region?: RegionCode;
+  /**
+   * Zoho CRM edition of the tenant's org (concurrency and credit limits).
+   * @default 'Standard'
+   */
+  edition?: Edition;
+  /** "Contact Lookup Order" and "Query CRM". */
+  lookup?: {
+    /** Modules to search, highest priority first. @default ['Contacts', 'Leads', 'Accounts'] */
+    order?: LookupModule[];
+    /** When to query Zoho. `'whenNotFoundInPbx'` needs the host's `pbxContacts`. @default 'always' */
+    query?: 'always' | 'whenNotFoundInPbx';
+    /** ISO 3166-1 alpha-2 country for numbers dialled without a country code. @default 'US' */
+    defaultCountry?: string;
+  };
+  /** "Log Calls as Activities" and the recording and transcription links. */
+  journal?: {
+    /** Log trunk calls as Zoho Calls activities. @default true */
+    enabled?: boolean;
+    /** Private (PBX sign-in), public (signed, needs the host's `publicLinks`) or no recording link. @default 'private' */
+    recordingLink?: 'private' | 'public' | 'none';
+    /** The same choice for AI transcription links. @default 'private' */
+    transcriptionLink?: 'private' | 'public' | 'none';
+  };
+  /** "Create Contacts for New Numbers". */
+  createRecords?: {
+    /** Allow agents to create CRM records for unknown numbers. @default true */
+    enabled?: boolean;
+    /** Module of new records. @default 'Contacts' */
+    type?: 'Contacts' | 'Leads';
+  };
+}
+
+/**
+ * Tenant settings after validation, every default filled in.
+ * @example
+ * ```ts
+ * const resolved: ResolvedTenantSettings = parseTenantSettings('tenant-42', { clientId, clientSecret });
+ * resolved.region; // 'US'
+ * ```
+ * @group Registry
+ */
+export type ResolvedTenantSettings = {
+  [K in keyof TenantSettings]-?: Exclude<TenantSettings[K], undefined> extends infer V
+    ? V extends readonly unknown[] | string | boolean
+      ? V
+      : { [P in keyof V]-?: Exclude<V[P], undefined> }
+    : never;
+};
+
+const linkPolicy = z.enum(['private', 'public', 'none']);
+const secretText = (title: string) => z.string().trim().min(1).max(1_000).meta({ title, writeOnly: true });
+
+/**
+ * The zod schema itself, for the type test that keeps {@link TenantSettings} equal to what it accepts.
+ * @internal
+ */
+export const TenantSettingsSchema = z.strictObject({
+  enabled: z.boolean().default(true).meta({ title: 'CRM enabled for this tenant' }),
+  clientId: z.string().trim().min(1).max(200).meta({ title: 'Client ID' }),
+  clientSecret: secretText('Client Secret'),
+  region: z
+    .enum(REGION_CODES as [RegionCode, ...RegionCode[]])
+    .default('US')
+    .meta({ title: 'Zoho Region' }),
+  edition: z
+    .enum(EDITION_NAMES as [Edition, ...Edition[]])
+    .default('Standard')
+    .meta({ title: 'Zoho CRM edition' }),
+  lookup: z
+    .strictObject({
+      order: z
+        .array(z.enum(['Contacts', 'Leads', 'Accounts']))
+        .min(1)
+        .max(3)
+        .refine((order) => new Set(order).size === order.length, 'each module may appear only once')
+        .default(['Contacts', 'Leads', 'Accounts'])
+        .meta({ title: 'Contact Lookup Order', uniqueItems: true }),
+      query: z.enum(['always', 'whenNotFoundInPbx']).default('always').meta({
+        title: 'Query CRM',
+        description: "'whenNotFoundInPbx': only when the PBX contacts have no match",
+      }),
+      defaultCountry: z
+        .string()
+        .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code')
+        .refine(isSupportedCountry, 'is not a country with phone-number metadata (the United Kingdom is GB)')
+        .default('US')
+        .meta({ title: 'Default country' }),
+    })
+    .prefault({}),
+  journal: z
+    .strictObject({
+      enabled: z.boolean().default(true).meta({ title: 'Log Calls as Activities' }),
+      recordingLink: linkPolicy.default('private').meta({ title: 'Recording link' }),
+      transcriptionLink: linkPolicy.default('private').meta({ title: 'Transcription link' }),
+    })
+    .prefault({}),
+  createRecords: z
+    .strictObject({
+      enabled: z.boolean().default(true).meta({ title: 'Create Contacts for New Numbers' }),
+      type: z.enum(['Contacts', 'Leads']).default('Contacts').meta({ title: 'Record type' }),
+    })
+    .prefault({}),
+});
+
+/**
+ * The zod schema of {@link TenantSettings}: strict (unknown keys are errors), defaults filled in.
+ * Prefer {@link parseTenantSettings}, which names the tenant and never echoes a value.
+ * @example
+ * ```ts
+ * const result = tenantSettingsSchema.safeParse(JSON.parse(body));
+ * if (!result.success) reply(400, result.error.issues.map((i) => i.path.join('.')));
+ * ```
+ * @group Registry
+ */
+export const tenantSettingsSchema: z.ZodType<ResolvedTenantSettings, TenantSettings> = TenantSettingsSchema;
+
+/**
+ * JSON Schema (draft 2020-12) of {@link TenantSettings}, generated from {@link tenantSettingsSchema}, for
+ * admin UIs in any language: titles for every field, defaults, and `writeOnly: true` on the client secret
+ * (show it as a password field, never send it back).
+ * @example
+ * ```ts
+ * app.get('/schemas/tenant-settings.json', (_req, res) => res.json(tenantSettingsJsonSchema));
+ * ```
+ * @group Registry
+ */
+export const tenantSettingsJsonSchema: Readonly<Record<string, unknown>> = Object.freeze(
+  z.toJSONSchema(TenantSettingsSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>,
+);
+
+/**
+ * Validates tenant settings and fills in defaults.
+ * @throws {@link ConfigError} naming the tenant and every bad path (never a value).
+ * @example
+ * ```ts
+ * const settings = parseTenantSettings('tenant-42', await db.loadCrmSettings('tenant-42'));
+ * settings.lookup.order; // ['Contacts', 'Leads', 'Accounts'] unless the admin changed it
+ * ```
+ * @group Registry
+ */
+export function parseTenantSettings(connectionId: string, input: unknown): ResolvedTenantSettings {
+  const result = TenantSettingsSchema.safeParse(input);
+  if (result.success) return result.data as ResolvedTenantSettings;
+  throw configErrorFromIssues(result.error.issues, input, `settings of tenant ${tenantLabel(connectionId)}`);
+}
+
+/**
+ * Ids a registry and the settings stores accept: 1 to 100 characters of letters, digits, `.`, `_`, `-`,
+ * `@` and `:`, starting with a letter or digit. No path separators, spaces or control characters, so an
+ * id is safe in a file name, a Redis key and a URL path segment.
+ * @example
+ * ```ts
+ * TENANT_ID_PATTERN.test('tenant-42'); // true
+ * TENANT_ID_PATTERN.test('../etc');    // false
+ * ```
+ * @group Registry
+ */
+export const TENANT_ID_PATTERN: RegExp = /^[A-Za-z0-9][A-Za-z0-9._@:-]{0,99}$/;
+
+/**
+ * Checks a tenant id against {@link TENANT_ID_PATTERN}.
+ * @throws {@link ConfigError} (path `connectionId`) for anything else; the id is not echoed.
+ * @example
+ * ```ts
+ * assertTenantId(req.params.tenant); // before using it as a key
+ * ```
+ * @group Registry
+ */
+export function assertTenantId(connectionId: unknown): asserts connectionId is string {
+  if (typeof connectionId === 'string' && TENANT_ID_PATTERN.test(connectionId)) return;
+  throw new ConfigError(
+    [
+      {
+        path: 'connectionId',
+        message:
+          'must be 1 to 100 letters, digits, ".", "_", "-", "@" or ":", starting with a letter or digit',
+      },
+    ],
+    'tenant id',
+  );
+}
+
+/**
+ * What every tenant's connector shares: the redirect URI, stores, logger, fetch, endpoints, and any
+ * option the admin form does not carry (`pbxContacts`, `journal.publicLinks`, `http`, `scopes`…).
+ * @example
+ * ```ts
+ * const shared: SharedConnectorOptions = { redirectUri: 'https://pbx.example.com/api/auth/callback/zoho', http: { retries: 2 } };
+ * ```
+ * @group Registry
+ */
+export type SharedConnectorOptions = Omit<ConnectorOptions, 'connectionId' | 'clientId' | 'clientSecret'>;
+
+/**
+ * Maps a tenant's settings onto the options of its connector. Pure: the tenant's choices win over
+ * `shared` for the fields the form carries; everything else comes from `shared`.
+ * @throws {@link ConfigError} naming the tenant and the bad settings path (never a value).
+ * @example
+ * ```ts
+ * const zoho = new ZohoCrmConnector(
+ *   connectorOptionsFromSettings('tenant-42', settings, { redirectUri, tokenStore, stateSecret }),
+ * );
+ * ```
+ * @group Registry
+ */
+export function connectorOptionsFromSettings(
+  connectionId: string,
+  settings: TenantSettings,
+  shared: SharedConnectorOptions,
+): ConnectorOptions {
+  const tenant = parseTenantSettings(connectionId, settings);
+  if (typeof shared !== 'object' || shared === null) {
+    throw new ConfigError(
+      [{ path: 'shared', message: 'must be an object (redirectUri, tokenStore, …)' }],
+      `connector options of tenant ${tenantLabel(connectionId)}`,
+    );
+  }
+  return {
+    ...shared,
+    connectionId,
+    clientId: tenant.clientId,
+    clientSecret: tenant.clientSecret,
+    region: tenant.region,
+    edition: tenant.edition,
+    lookup: { ...shared.lookup, ...tenant.lookup },
+    journal: { ...shared.journal, ...tenant.journal },
+    createRecords: { ...shared.createRecords, ...tenant.createRecords },
+  };
+}
+
+/** The tenant as error messages name it: a quoted id, or a placeholder for something that is not one. */
+function tenantLabel(connectionId: unknown): string {
+  return typeof connectionId === 'string' && connectionId.length <= 200
+    ? JSON.stringify(connectionId)
+    : '(not a valid id)';
+}
