@@ -18,6 +18,13 @@ beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
 
+/** An accounts server that never answers: the handler returns only once the client gives up. */
+function untilAborted(request: Request): Promise<Response> {
+  return new Promise((resolve) => {
+    request.signal.addEventListener('abort', () => resolve(HttpResponse.error()), { once: true });
+  });
+}
+
 const CLIENT = { clientId: '1000.CLIENT', clientSecret: 'client-secret-value-123' };
 const REFRESH = `1000.${'c'.repeat(32)}.${'d'.repeat(32)}`;
 
@@ -322,12 +329,7 @@ describe('token endpoint verbs', () => {
   });
 
   it('an aborted call is ABORTED', async () => {
-    server.use(
-      http.post('https://accounts.zoho.com/oauth/v2/token', async () => {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        return HttpResponse.json({});
-      }),
-    );
+    server.use(http.post('https://accounts.zoho.com/oauth/v2/token', ({ request }) => untilAborted(request)));
     const error = await refreshAccessToken({
       accountsUrl: 'https://accounts.zoho.com',
       ...CLIENT,
@@ -338,12 +340,8 @@ describe('token endpoint verbs', () => {
   });
 
   it('a slow token endpoint times out', async () => {
-    server.use(
-      http.post('https://accounts.zoho.com/oauth/v2/token', async () => {
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        return HttpResponse.json({});
-      }),
-    );
+    // It never answers: only the 20 ms timeout can end the call, however slow the machine.
+    server.use(http.post('https://accounts.zoho.com/oauth/v2/token', ({ request }) => untilAborted(request)));
     const error = await refreshAccessToken({
       accountsUrl: 'https://accounts.zoho.com',
       ...CLIENT,
