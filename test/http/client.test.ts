@@ -12,6 +12,8 @@ import {
   type ZohoCrmError,
 } from '../../src/errors.js';
 import { type AccessTokenProvider, createZohoHttp, type ZohoHttpOptions } from '../../src/http/client.js';
+import { untilAborted } from '../helpers/msw.js';
+import { deferred, FAKE_TIME } from '../helpers/time.js';
 
 const API = 'https://www.zohoapis.com';
 const SEARCH = `${API}/crm/v8/Contacts/search`;
@@ -26,27 +28,6 @@ afterEach(() => {
   vi.useRealTimers();
 });
 afterAll(() => server.close());
-
-/** Time that moves only when the test says: timers and `performance.now()` (the client's deadline clock). */
-const FAKE_TIME: Parameters<typeof vi.useFakeTimers>[0] = {
-  toFake: ['setTimeout', 'clearTimeout', 'performance'],
-};
-
-/** A promise the test settles itself. */
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
-
-/** A Zoho that never answers: the handler returns only once the client gives up on the request. */
-function untilAborted(request: Request): Promise<Response> {
-  return new Promise((resolve) => {
-    request.signal.addEventListener('abort', () => resolve(HttpResponse.error()), { once: true });
-  });
-}
 
 interface TestTokens extends AccessTokenProvider {
   current: string;

@@ -3,15 +3,8 @@ import type { ZohoCrmConnector } from '../../src/connector.js';
 import type { Logger } from '../../src/logger.js';
 import type { ConnectorOptions } from '../../src/options.js';
 import { startZohoEmulator, type ZohoEmulator } from '../../src/testing/server.js';
-import {
-  authorize,
-  closeConnectors,
-  connectorFor,
-  deferred,
-  FAKE_TIME,
-  registerClient,
-  until,
-} from './helpers.js';
+import { deferred, FAKE_TIME, until } from '../helpers/time.js';
+import { authorize, closeConnectors, connectorFor, registerClient } from './helpers.js';
 
 let emu: ZohoEmulator;
 beforeAll(async () => {

@@ -1,4 +1,3 @@
-import type { vi } from 'vitest';
 import { ZohoCrmConnector } from '../../src/connector.js';
 import type { ConnectorOptions } from '../../src/options.js';
 import type { ZohoEmulator } from '../../src/testing/server.js';
@@ -30,11 +29,6 @@ export async function closeConnectors(): Promise<void> {
   await Promise.all(all.map((zoho) => zoho.close()));
 }
 
-/** Fake time for tests over real sockets: ring deadlines, HTTP timers, the emulator's latency. */
-export const FAKE_TIME = { toFake: ['setTimeout', 'clearTimeout', 'performance'] } satisfies Parameters<
-  typeof vi.useFakeTimers
->[0];
-
 /** Registers the test client once. */
 export function registerClient(emu: ZohoEmulator): void {
   emu.registerClient({
@@ -51,25 +45,4 @@ export async function authorize(zoho: ZohoCrmConnector) {
   const location = response.headers.get('location');
   if (!location) throw new Error(`the consent step did not redirect (HTTP ${response.status})`);
   return { location, result: await zoho.handleCallback(location) };
-}
-
-/** A promise the test settles itself (Node 20 has no `Promise.withResolvers`). */
-export function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
-
-/**
- * Waits until `condition` holds, yielding to I/O in between (with fake timers too: it never uses a
- * timer). Fails after 10 s of real time, a bound on a hang rather than a speed requirement.
- */
-export async function until(condition: () => boolean, what: string): Promise<void> {
-  const giveUpAt = Date.now() + 10_000;
-  while (!condition()) {
-    if (Date.now() > giveUpAt) throw new Error(`gave up waiting: ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
 }

@@ -8,7 +8,8 @@ import { REGION_CODES } from '../../src/regions.js';
 import { createFileStore } from '../../src/stores/file.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
 import { startZohoEmulator, type ZohoEmulator } from '../../src/testing/server.js';
-import { authorize, CLIENT, closeConnectors, connectorFor, FAKE_TIME, registerClient } from './helpers.js';
+import { FAKE_TIME } from '../helpers/time.js';
+import { authorize, CLIENT, closeConnectors, connectorFor, registerClient } from './helpers.js';
 
 let emu: ZohoEmulator | undefined;
 // No ring deadline passes because the machine is slow: time moves only when a test says so.

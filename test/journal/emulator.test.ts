@@ -11,7 +11,7 @@ import { createJournal, type JournalApi } from '../../src/journal/journal.js';
 import { createMemoryJournalStore } from '../../src/journal/memory-store.js';
 import type { PbxCall, PbxCallStatus } from '../../src/journal/pbx-call.js';
 import type { JournalStore } from '../../src/journal/store.js';
-import { createCallerLookup } from '../../src/lookup/caller-lookup.js';
+import { type CallerLookup, createCallerLookup } from '../../src/lookup/caller-lookup.js';
 import { type JournalOptions, parseConnectorOptions } from '../../src/options.js';
 import { REGIONS } from '../../src/regions.js';
 import { createFileJournalStore } from '../../src/stores/journal-file.js';
@@ -32,7 +32,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await emu.close();
 });
-afterEach(() => {
+const lookups: CallerLookup[] = [];
+afterEach(async () => {
+  await Promise.all(lookups.splice(0).map((lookup) => lookup.close()));
   emu.reset();
 });
 
@@ -60,6 +62,7 @@ function journalFor(
     journal: { userExtensionField: 'Extension', ...options.journal },
   });
   const lookup = createCallerLookup({ http, lookup: resolved.lookup, region: () => REGIONS.US });
+  lookups.push(lookup);
   const time = options.time ?? manualTime(Date.now());
   const store = options.store ?? createMemoryJournalStore();
   const make = (s: JournalStore): JournalApi =>
@@ -292,12 +295,11 @@ describe('exactly once', () => {
     expect(queued.every((r) => r.status === 'queued')).toBe(true);
     emu.faults(null);
     const before = emu.stats().requests['POST /crm/v8/Calls'] ?? 0;
-    const started = performance.now();
     expect(await journal.flush()).toEqual({ pending: 0, deadLetters: 0 });
     const inserts = (emu.stats().requests['POST /crm/v8/Calls'] ?? 0) - before;
     expect(inserts).toBeLessThanOrEqual(100);
     expect(emu.records('Calls')).toHaveLength(10_000);
-    expect(performance.now() - started).toBeLessThan(20_000);
+    // How fast is bench/journal.ts's question: a test on a shared machine cannot answer it.
     await journal.close();
   });
 

@@ -8,6 +8,8 @@ import { bracketPairwise, coqlString, phoneEqualityQuery } from '../../src/looku
 import { cleanDirectoryQuery } from '../../src/lookup/directory.js';
 import { type ConnectorOptions, parseConnectorOptions } from '../../src/options.js';
 import { REGIONS } from '../../src/regions.js';
+import { untilAborted } from '../helpers/msw.js';
+import { deferred, FAKE_TIME } from '../helpers/time.js';
 
 const API = 'https://www.zohoapis.com/crm/v8';
 const server = setupServer();
@@ -20,28 +22,6 @@ afterEach(async () => {
   vi.useRealTimers();
 });
 afterAll(() => server.close());
-
-/** Time that moves only when the test says: the ring deadline, the HTTP timers, `performance.now()`. */
-const FAKE_TIME: Parameters<typeof vi.useFakeTimers>[0] = {
-  toFake: ['setTimeout', 'clearTimeout', 'performance'],
-};
-
-/** A promise the test resolves: a fake Zoho that answers when the test opens it. */
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { opened, open };
-}
-
-/** Waits for `until`, or for the request to be cancelled by the client. */
-function heldUntil(until: Promise<void>, request: Request): Promise<void> {
-  return new Promise((resolve) => {
-    until.then(resolve);
-    request.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-}
 
 type Row = Record<string, unknown> & { id: string };
 /**
@@ -64,7 +44,7 @@ function fakeCrm(
       calls.push(module);
       arrived?.();
       if (hold) {
-        await heldUntil(hold, request);
+        await untilAborted(request, hold);
         if (request.signal.aborted) {
           cancelled.push(module);
           return HttpResponse.error();
@@ -211,14 +191,14 @@ describe('caller lookup', () => {
 
   it('1,000 concurrent lookups of 100 numbers cost at most 100 × modules searches', async () => {
     vi.useFakeTimers(FAKE_TIME); // no ring deadline passes, however slow the machine
-    const zoho = gate();
-    const calls = fakeCrm({}, { hold: zoho.opened });
+    const zoho = deferred();
+    const calls = fakeCrm({}, { hold: zoho.promise });
     const { lookup, events } = engine();
     const numbers = Array.from({ length: 100 }, (_, i) => `+1415555${String(1000 + i)}`);
     const all = Promise.all(
       Array.from({ length: 1_000 }, (_, i) => lookup.lookupCaller(numbers[i % 100] as string)),
     );
-    zoho.open();
+    zoho.resolve();
     expect((await all).every((match) => match === null)).toBe(true);
     expect(events.filter((e) => e.source === 'timeout')).toEqual([]);
     expect(calls.length).toBeLessThanOrEqual(300);
@@ -226,8 +206,8 @@ describe('caller lookup', () => {
 
   it('past the deadline resolves null, and the late answer fills the cache', async () => {
     vi.useFakeTimers(FAKE_TIME);
-    const zoho = gate();
-    const calls = fakeCrm({ Contacts: [ADA] }, { hold: zoho.opened });
+    const zoho = deferred();
+    const calls = fakeCrm({ Contacts: [ADA] }, { hold: zoho.promise });
     const { lookup, events } = engine({ timeoutMs: 50 });
     let answered = false;
     const ring = lookup.lookupCaller('+14155552671').finally(() => {
@@ -238,7 +218,7 @@ describe('caller lookup', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(await ring).toBeNull(); // at the deadline, while Zoho has still not answered
     expect(events.at(-1)).toMatchObject({ source: 'timeout', ms: 50 });
-    zoho.open(); // Zoho answers late
+    zoho.resolve(); // Zoho answers late
     await lookup.settled();
     expect(await lookup.lookupCaller('+14155552671')).toMatchObject({
       name: 'Ada Lovelace',
@@ -249,7 +229,7 @@ describe('caller lookup', () => {
 
   it("the caller's own signal ends the wait too", async () => {
     vi.useFakeTimers(FAKE_TIME); // the 5 s deadline cannot be what ends it
-    fakeCrm({ Contacts: [ADA] }, { hold: gate().opened });
+    fakeCrm({ Contacts: [ADA] }, { hold: deferred().promise });
     const { lookup, events } = engine({ timeoutMs: 5_000 });
     const controller = new AbortController();
     const ring = lookup.lookupCaller('+14155552671', { signal: controller.signal });
@@ -263,7 +243,7 @@ describe('caller lookup', () => {
   it('close() cancels the searches that outlived their ring and resolves once they stopped', async () => {
     vi.useFakeTimers(FAKE_TIME);
     const cancelled: string[] = [];
-    const calls = fakeCrm({ Leads: [LEAD] }, { hold: gate().opened, cancelled }); // never answers by itself
+    const calls = fakeCrm({ Leads: [LEAD] }, { hold: deferred().promise, cancelled }); // never answers by itself
     const { lookup } = engine({ timeoutMs: 50 });
     const ring = lookup.lookupCaller('+14155550199');
     await vi.advanceTimersByTimeAsync(50);
@@ -280,10 +260,10 @@ describe('caller lookup', () => {
 
   it('close() also stops the lower-priority modules a parallel lookup no longer waits for', async () => {
     const cancelled: string[] = [];
-    const lowerModules = gate();
+    const lowerModules = deferred();
     let searching = 0;
-    const arrived = () => ++searching === 2 && lowerModules.open();
-    fakeCrm({ Contacts: [ADA] }, { hold: gate().opened, cancelled, arrived });
+    const arrived = () => ++searching === 2 && lowerModules.resolve();
+    fakeCrm({ Contacts: [ADA] }, { hold: deferred().promise, cancelled, arrived });
     server.use(
       http.get(`${API}/Contacts/search`, () =>
         HttpResponse.json({ data: [ADA], info: { more_records: false } }),
@@ -291,7 +271,7 @@ describe('caller lookup', () => {
     );
     const { lookup } = engine({ strategy: 'parallel' });
     expect((await lookup.lookupCaller('+14155552671'))?.name).toBe('Ada Lovelace');
-    await lowerModules.opened; // Leads and Accounts are searching, and Zoho will never answer them
+    await lowerModules.promise; // Leads and Accounts are searching, and Zoho will never answer them
     await lookup.close();
     expect(cancelled.sort()).toEqual(['Accounts', 'Leads']);
   });

@@ -5,6 +5,7 @@ import { AuthError, ErrorCode } from '../../src/errors.js';
 import { createTokenManager, type TokenManagerOptions } from '../../src/oauth/token-manager.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
 import type { StoredTokens, TokenStore } from '../../src/stores/types.js';
+import { deferred } from '../helpers/time.js';
 import { fakeAccounts } from './fake-accounts.js';
 
 const server = setupServer();
@@ -14,15 +15,6 @@ afterEach(() => {
   vi.useRealTimers();
 });
 afterAll(() => server.close());
-
-/** A promise the test settles itself. */
-function deferred() {
-  let resolve!: () => void;
-  const promise = new Promise<void>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
 
 const NOW = 1_700_000_000_000;
 const grant = (over: Partial<StoredTokens> = {}): StoredTokens => ({
@@ -62,7 +54,7 @@ describe('token manager', () => {
     const { manager, accounts, events, store } = await setup(grant());
     const refreshing = deferred();
     const answer = deferred();
-    accounts.state.onTokenRequest = refreshing.resolve;
+    accounts.state.onTokenRequest = () => refreshing.resolve();
     accounts.state.hold = answer.promise;
     const early = Array.from({ length: 250 }, () => manager.getAccessToken());
     await refreshing.promise; // the refresh is at Zoho: the other 250 calls arrive while it is in flight
@@ -267,7 +259,7 @@ describe('token manager', () => {
       now: () => now,
       random: () => 0,
       proactiveRefreshMs: 300_000,
-      onTokenRefreshed: refreshed.resolve,
+      onTokenRefreshed: () => refreshed.resolve(),
     });
     await manager.getAccessToken();
     now += 299_000;

@@ -11,19 +11,13 @@ import { refreshAccessToken } from '../../src/oauth/refresh-token.js';
 import { revokeToken } from '../../src/oauth/revoke-token.js';
 import { DEFAULT_SCOPES } from '../../src/oauth/scopes.js';
 import { isStale, TokenResponseSchema, toTokenSet } from '../../src/oauth/token-set.js';
+import { untilAborted } from '../helpers/msw.js';
 import { fakeAccounts } from './fake-accounts.js';
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
 afterEach(() => server.resetHandlers());
 afterAll(() => server.close());
-
-/** An accounts server that never answers: the handler returns only once the client gives up. */
-function untilAborted(request: Request): Promise<Response> {
-  return new Promise((resolve) => {
-    request.signal.addEventListener('abort', () => resolve(HttpResponse.error()), { once: true });
-  });
-}
 
 const CLIENT = { clientId: '1000.CLIENT', clientSecret: 'client-secret-value-123' };
 const REFRESH = `1000.${'c'.repeat(32)}.${'d'.repeat(32)}`;
