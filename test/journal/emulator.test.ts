@@ -19,6 +19,11 @@ import { startZohoEmulator, type ZohoEmulator } from '../../src/testing/index.js
 import { manualTime } from './harness.js';
 
 let emu: ZohoEmulator;
+/**
+ * Time limit of the tests that journal thousands of calls over real HTTP: a guard against a hang, sized
+ * for a loaded machine. Their speed is bench/journal.ts's business.
+ */
+const HEAVY = 120_000;
 
 beforeAll(async () => {
   emu = await startZohoEmulator({
@@ -98,7 +103,9 @@ function call(id: string, extra: Partial<PbxCall> = {}): PbxCall {
 }
 
 describe('every call shape against the emulator', () => {
-  it('creates exactly one valid, correctly linked Calls record per call, with its notes and late links', async () => {
+  it('creates exactly one valid, correctly linked Calls record per call, with its notes and late links', {
+    timeout: HEAVY,
+  }, async () => {
     const [accountId] = emu.seed('Accounts', [
       { Account_Name: 'Analytical Engines', Phone: '(415) 555-2674' },
     ]);
@@ -213,7 +220,9 @@ describe('every call shape against the emulator', () => {
 });
 
 describe('exactly once', () => {
-  it('redelivering 1,000 calls three times (sequentially and concurrently) creates exactly 1,000 Calls records', async () => {
+  it('redelivering 1,000 calls three times (sequentially and concurrently) creates exactly 1,000 Calls records', {
+    timeout: HEAVY,
+  }, async () => {
     const { journal } = journalFor();
     const calls = Array.from({ length: 1_000 }, (_, i) => call(`redeliver-${i}`));
     const first = await Promise.all(calls.map((c) => journal.logCall(c)));
@@ -232,7 +241,9 @@ describe('exactly once', () => {
     expect(emu.records('Calls')).toHaveLength(1_300);
   });
 
-  it('with a Zoho outage and a process restart in the middle, 1,000 calls are logged exactly once (file store)', async () => {
+  it('with a Zoho outage and a process restart in the middle, 1,000 calls are logged exactly once (file store)', {
+    timeout: HEAVY,
+  }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'journal-outage-'));
     try {
       const time = manualTime(Date.now());
@@ -279,7 +290,7 @@ describe('exactly once', () => {
     }
   });
 
-  it('journals 10,000 queued calls with at most 100 insert requests', async () => {
+  it('journals 10,000 queued calls with at most 100 insert requests', { timeout: HEAVY }, async () => {
     const time = manualTime(Date.now());
     const { journal } = journalFor({ time });
     const numbers = Array.from({ length: 50 }, (_, i) => `+1415555${String(3000 + i)}`);
