@@ -66,9 +66,16 @@ function journalFor(
     redirectUri: 'http://localhost/cb',
     journal: { userExtensionField: 'Extension', ...options.journal },
   });
-  const lookup = createCallerLookup({ http, lookup: resolved.lookup, region: () => REGIONS.US });
-  lookups.push(lookup);
   const time = options.time ?? manualTime(Date.now());
+  // The lookup's clock (cache TTLs, the circuit breaker's probe interval) is the journal's manual time:
+  // after an outage, the breaker lets a probe out when the test moves time, not when the machine gets to it.
+  const lookup = createCallerLookup({
+    http,
+    lookup: resolved.lookup,
+    region: () => REGIONS.US,
+    now: time.now,
+  });
+  lookups.push(lookup);
   const store = options.store ?? createMemoryJournalStore();
   const make = (s: JournalStore): JournalApi =>
     createJournal({
