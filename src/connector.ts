@@ -21,8 +21,8 @@ import {
 import type { JournalResult, PbxCall } from './journal/pbx-call.js';
 import type { DeadLetter, JournalQuarantineEvent } from './journal/store.js';
 import { createSafeLogger, type Logger } from './logger.js';
-import { createCallerLookup, type LookupEvent } from './lookup/caller-lookup.js';
-import type { CallerLookupEngine, CallerMatch, DirectoryEntry, LookupCallerOptions } from './lookup/types.js';
+import { type CallerLookup, createCallerLookup, type LookupEvent } from './lookup/caller-lookup.js';
+import type { CallerMatch, DirectoryEntry, LookupCallerOptions } from './lookup/types.js';
 import {
   type Authorization,
   type AuthorizationRequest,
@@ -137,7 +137,7 @@ export class ZohoCrmConnector {
   readonly #tokens: TokenManager;
   readonly #authorization: Authorization;
   readonly #http: ZohoHttp;
-  readonly #lookup: CallerLookupEngine;
+  readonly #lookup: CallerLookup;
   readonly #journal: JournalApi;
   readonly #records: RecordCreator;
   #closed = false;
@@ -481,9 +481,10 @@ export class ZohoCrmConnector {
 
   /**
    * Stops background timers (proactive refresh, journal retries), waits for journal writes in progress
-   * (queued work stays in the journal store) and removes listeners. Safe to call twice. Afterwards every
-   * other method rejects (`on`/`off` throw) with `CONNECTOR_CLOSED`; an unsubscribe function returned
-   * by `on()` stays safe to call.
+   * (queued work stays in the journal store), cancels the caller lookups still searching Zoho after their
+   * ring deadline and waits until they have stopped, and removes listeners. Safe to call twice. Afterwards
+   * every other method rejects (`on`/`off` throw) with `CONNECTOR_CLOSED`; an unsubscribe function
+   * returned by `on()` stays safe to call.
    * @example
    * ```ts
    * process.on('SIGTERM', async () => { await zoho.close(); process.exit(0); });
@@ -494,7 +495,9 @@ export class ZohoCrmConnector {
     this.#closed = true;
     this.#tokens.close();
     this.#unsubscribeQuarantine?.();
+    // The journal first: a write in progress may be waiting for a lookup that is still searching.
     await this.#journal.close();
+    await this.#lookup.close();
     this.#events.clear();
   }
 

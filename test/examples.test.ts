@@ -1,7 +1,16 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FAKE_TIME } from './helpers/time.js';
 
 // Every example runs against the embedded emulator, as CI runs them. Their console output is silenced.
 const quiet = () => vi.spyOn(console, 'log').mockImplementation(() => {});
+
+// Their lookups' ring deadlines run on fake time: no example misses a caller because the machine is slow.
+beforeEach(() => {
+  vi.useFakeTimers(FAKE_TIME);
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('examples', () => {
   it('caller-id.ts finds callers in every module and searches the directory', async () => {
@@ -85,6 +94,8 @@ describe('examples', () => {
 
   describe.skipIf(!process.env.REDIS_URL)('with Redis (skipped without REDIS_URL; .ci/run sets it)', () => {
     it('redis-cluster.ts: two processes share one grant and refresh once', async () => {
+      // Real timers: a node waiting for the other's Redis lock backs off on real time (Redis TTLs are).
+      vi.useRealTimers();
       quiet();
       const { main } = await import('../examples/redis-cluster.js');
       const { refreshes, nodeB } = await main();

@@ -3,7 +3,8 @@
  * E.164 number is answered from an LRU cache (hits and misses), concurrent lookups of one number share
  * one Zoho request, modules are searched in the configured order (sequential or parallel), every hit is
  * verified against its phone fields, and the caller gets `null` when the ring deadline passes while the
- * answer still fills the cache for the next ring.
+ * answer still fills the cache for the next ring. The engine keeps track of those background searches:
+ * `close()` cancels them and resolves once they have stopped, `settled()` waits for them to finish.
  *
  * @module
  */
@@ -71,6 +72,23 @@ export interface CallerLookupOptions {
   now?: () => number;
 }
 
+/**
+ * The lookup engine as its owner (the connector) sees it: the journal's view plus the cache size and
+ * the life cycle of the searches that outlive a ring's deadline.
+ * @internal
+ */
+export interface CallerLookup extends CallerLookupEngine {
+  /** Numbers in the cache (hits and misses). */
+  readonly cacheSize: number;
+  /** Resolves once no Zoho search runs in the background any more (late answers have filled the cache). */
+  settled(): Promise<void>;
+  /**
+   * Cancels the Zoho searches still running (ring-time lookups past their deadline, parallel modules
+   * that lost) and resolves once every one of them has stopped. Lookups started afterwards fail fast.
+   */
+  close(): Promise<void>;
+}
+
 const MISS = Object.freeze({ miss: true as const });
 /**
  * What the cache keeps per number: only what cannot be derived. The number is the key and the record URL
@@ -90,9 +108,7 @@ type Cached = CacheEntry | typeof MISS;
 const NOT_PUBLIC = '';
 
 /** @internal */
-export function createCallerLookup(
-  options: CallerLookupOptions,
-): CallerLookupEngine & { readonly cacheSize: number } {
+export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
   const { lookup } = options;
   // While Zoho is failing, lookups and directory searches cost one probe per interval (finding 9).
   const http = withCircuitBreaker(options.http, lookup.circuitBreaker, options.now);
@@ -124,6 +140,29 @@ export function createCallerLookup(
   const urlPrefixes = new Map<string, string>();
   const inflight = new Map<string, Promise<{ match: CallerMatch | null; modules: LookupModule[] }>>();
   const phoneFields = new Map<LookupModule, Promise<readonly string[]>>();
+  // Every Zoho query of a number gets its own AbortController (one shared by all would collect a listener
+  // per request in flight) and stays in `background` until it settles: close() aborts and awaits them.
+  const background = new Map<Promise<unknown>, AbortController>();
+  let closed = false;
+
+  async function settled(): Promise<void> {
+    // Work started while waiting (another ring) is waited for too.
+    while (background.size > 0) await Promise.allSettled([...background.keys()]);
+  }
+
+  function track<T>(work: Promise<T>, controller: AbortController): Promise<T> {
+    background.set(work, controller);
+    const forget = () => background.delete(work);
+    work.then(forget, forget);
+    return work;
+  }
+
+  /** A cancellable Zoho query of one number; the parallel modules it leaves running are tracked too. */
+  function startQuery(e164: string) {
+    const controller = new AbortController();
+    if (closed) controller.abort(closedReason());
+    return track(queryZoho(e164, controller), controller);
+  }
 
   function classify(raw: string): string {
     const known = classified.get(raw);
@@ -202,12 +241,17 @@ export function createCallerLookup(
     return undefined;
   }
 
-  async function queryZoho(e164: string): Promise<{ match: CallerMatch | null; modules: LookupModule[] }> {
+  async function queryZoho(
+    e164: string,
+    controller: AbortController,
+  ): Promise<{ match: CallerMatch | null; modules: LookupModule[] }> {
     const modules: LookupModule[] = [];
+    const signal = controller.signal;
     if (lookup.strategy === 'parallel') {
+      // Tracked one by one: the lower-priority modules go on after a higher one has answered.
       const pending = lookup.order.map((module) => {
         modules.push(module);
-        return queryModule(module, e164);
+        return track(queryModule(module, e164, signal), controller);
       });
       // Highest priority first: a lower module's match counts only once every higher one said no.
       let failure: unknown;
@@ -229,7 +273,7 @@ export function createCallerLookup(
     }
     for (const module of lookup.order) {
       modules.push(module);
-      const match = await queryModule(module, e164);
+      const match = await queryModule(module, e164, signal);
       if (match) return { match, modules };
     }
     return { match: null, modules };
@@ -239,7 +283,7 @@ export function createCallerLookup(
   function resolveShared(e164: string): Promise<{ match: CallerMatch | null; modules: LookupModule[] }> {
     let pending = inflight.get(e164);
     if (!pending) {
-      pending = queryZoho(e164)
+      pending = startQuery(e164)
         .then((result) => {
           store(e164, result.match);
           return result;
@@ -370,7 +414,15 @@ export function createCallerLookup(
       const timeoutMs = callOptions.timeoutMs ?? lookup.timeoutMs;
       const result = await raceDeadline(shared, timeoutMs, callOptions.signal);
       if (result === TIMED_OUT) {
-        shared.catch(() => undefined);
+        // The search goes on so that the next ring is a cache hit; say when its late answer is in.
+        shared.then(
+          (late) =>
+            logger.debug(
+              { number: maskPhone(e164), found: late.match !== null },
+              'caller lookup answered after its deadline',
+            ),
+          () => undefined,
+        );
         logger.debug(
           { number: maskPhone(e164) },
           'caller lookup passed its deadline; answering without a name',
@@ -381,6 +433,11 @@ export function createCallerLookup(
       report(result.match, 'zoho', result.modules);
       return result.match;
     } catch (error) {
+      if (closed) {
+        logger.debug({ number: maskPhone(e164) }, 'caller lookup cancelled: the connector was closed');
+        report(null, 'error', [], new ZohoCrmError(ErrorCode.CONNECTOR_CLOSED, 'The connector was closed.'));
+        return null;
+      }
       // A ringing call never fails because of Zoho: log, answer without a name, leave the cache alone.
       logger.warn(
         { number: maskPhone(e164), code: isZohoCrmError(error) ? error.code : ErrorCode.UNEXPECTED },
@@ -400,7 +457,7 @@ export function createCallerLookup(
         if (cached !== undefined) return cached;
       }
       if (!findOptions.fresh) return (await resolveShared(e164)).match;
-      const { match } = await queryZoho(e164);
+      const { match } = await startQuery(e164);
       store(e164, match);
       return match;
     },
@@ -419,6 +476,14 @@ export function createCallerLookup(
 
     get cacheSize() {
       return cache.size;
+    },
+
+    settled,
+
+    close() {
+      closed = true;
+      for (const controller of background.values()) controller.abort(closedReason());
+      return settled();
     },
   };
 }
@@ -451,6 +516,10 @@ function deadlineError(timeoutMs: number, signal: AbortSignal | undefined): Tran
 function asLibraryError(error: unknown): ZohoCrmError {
   if (isZohoCrmError(error)) return error;
   return new ZohoCrmError(ErrorCode.UNEXPECTED, 'The caller lookup failed unexpectedly.', { cause: error });
+}
+
+function closedReason(): DOMException {
+  return new DOMException('The caller lookup engine was closed.', 'AbortError');
 }
 
 /**

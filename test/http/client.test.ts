@@ -12,6 +12,8 @@ import {
   type ZohoCrmError,
 } from '../../src/errors.js';
 import { type AccessTokenProvider, createZohoHttp, type ZohoHttpOptions } from '../../src/http/client.js';
+import { untilAborted } from '../helpers/msw.js';
+import { deferred, FAKE_TIME } from '../helpers/time.js';
 
 const API = 'https://www.zohoapis.com';
 const SEARCH = `${API}/crm/v8/Contacts/search`;
@@ -299,64 +301,78 @@ describe('createZohoHttp', () => {
   });
 
   it('deadline exceeded → TransportError DEADLINE_EXCEEDED', async () => {
-    server.use(
-      http.get(SEARCH, async () => {
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        return HttpResponse.json({ data: [] });
-      }),
-    );
+    vi.useFakeTimers(FAKE_TIME);
+    server.use(http.get(SEARCH, ({ request }) => untilAborted(request)));
     const { http: zoho } = client({ deadlineMs: 50 });
-    const started = performance.now();
-    const error = await failure(zoho.request({ method: 'GET', path: '/Contacts/search' }));
+    let settled = false;
+    const pending = failure(zoho.request({ method: 'GET', path: '/Contacts/search' })).finally(() => {
+      settled = true;
+    });
+    await vi.advanceTimersByTimeAsync(49);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    const error = await pending; // at the deadline, not at the 2 s per-attempt timeout
     expect(error).toBeInstanceOf(TransportError);
     expect(error.code).toBe(ErrorCode.DEADLINE_EXCEEDED);
-    expect(performance.now() - started).toBeLessThan(450);
   });
 
   it('a per-attempt timeout is retried; the deadline bounds the whole operation', async () => {
+    vi.useFakeTimers(FAKE_TIME);
     let calls = 0;
     server.use(
-      http.get(SEARCH, async () => {
+      http.get(SEARCH, ({ request }) => {
         calls++;
-        if (calls === 1) await new Promise((resolve) => setTimeout(resolve, 300));
-        return HttpResponse.json({ data: [] });
+        return calls === 1 ? untilAborted(request) : HttpResponse.json({ data: [] });
       }),
     );
     const { http: zoho } = client({ timeoutMs: 30, backoff: { baseDelayMs: 1, maxDelayMs: 1 } });
-    await expect(zoho.request({ method: 'GET', path: '/Contacts/search' })).resolves.toMatchObject({
-      status: 200,
-    });
+    const pending = zoho.request({ method: 'GET', path: '/Contacts/search' });
+    await vi.advanceTimersByTimeAsync(29);
+    expect(calls).toBe(1);
+    await vi.advanceTimersByTimeAsync(1); // the first attempt times out; the retry waits 0.5 × 1 ms
+    await vi.advanceTimersByTimeAsync(1);
+    await expect(pending).resolves.toMatchObject({ status: 200 });
     expect(calls).toBe(2);
   });
 
   it("the caller's abort → TransportError ABORTED, not retried", async () => {
+    const arrived = deferred();
+    let calls = 0;
     server.use(
-      http.get(SEARCH, async () => {
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        return HttpResponse.json({ data: [] });
+      http.get(SEARCH, ({ request }) => {
+        calls++;
+        arrived.resolve();
+        return untilAborted(request);
       }),
     );
     const { http: zoho } = client();
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 20);
-    const error = await failure(
+    const pending = failure(
       zoho.request({ method: 'GET', path: '/Contacts/search', signal: controller.signal }),
     );
-    expect(error).toMatchObject({ code: 'ABORTED', retryable: false });
+    await arrived.promise;
+    controller.abort();
+    expect(await pending).toMatchObject({ code: 'ABORTED', retryable: false });
+    expect(calls).toBe(1);
   });
 
   it("the caller's timeout signal counts as a deadline", async () => {
+    const arrived = deferred();
     server.use(
-      http.get(SEARCH, async () => {
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        return HttpResponse.json({ data: [] });
+      http.get(SEARCH, ({ request }) => {
+        arrived.resolve();
+        return untilAborted(request);
       }),
     );
     const { http: zoho } = client();
-    const error = await failure(
-      zoho.request({ method: 'GET', path: '/Contacts/search', signal: AbortSignal.timeout(20) }),
+    const controller = new AbortController();
+    const pending = failure(
+      zoho.request({ method: 'GET', path: '/Contacts/search', signal: controller.signal }),
     );
-    expect(error.code).toBe(ErrorCode.DEADLINE_EXCEEDED);
+    await arrived.promise;
+    // What AbortSignal.timeout() aborts with, without waiting for a real timer.
+    controller.abort(new DOMException('The operation timed out.', 'TimeoutError'));
+    expect((await pending).code).toBe(ErrorCode.DEADLINE_EXCEEDED);
   });
 
   it('a network failure is retried, then reported as TransportError NETWORK', async () => {
@@ -405,19 +421,23 @@ describe('createZohoHttp', () => {
   it('a burst queues behind the edition concurrency gate instead of drawing 429s', async () => {
     let active = 0;
     let peak = 0;
+    const full = deferred(); // three requests are at Zoho
+    const answer = deferred(); // Zoho answers them all
     server.use(
       http.get(SEARCH, async () => {
         active++;
         peak = Math.max(peak, active);
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        if (active === 3) full.resolve();
+        await answer.promise;
         active--;
         return HttpResponse.json({ data: [] });
       }),
     );
     const { http: zoho } = client({ maxConcurrency: 3 });
     const burst = Array.from({ length: 20 }, () => zoho.request({ method: 'GET', path: '/Contacts/search' }));
-    await new Promise((resolve) => setTimeout(resolve, 1));
-    expect(zoho.queued).toBeGreaterThan(0);
+    await full.promise;
+    expect(zoho.queued).toBe(17);
+    answer.resolve();
     await Promise.all(burst);
     expect(peak).toBe(3);
     expect(zoho.queued).toBe(0);

@@ -8,14 +8,25 @@ export const CLIENT = {
   redirectUri: 'https://pbx.example.com/api/auth/callback/zoho',
 };
 
-/** A connector wired to the emulator's data centres. */
+const live = new Set<ZohoCrmConnector>();
+
+/** A connector wired to the emulator's data centres; {@link closeConnectors} closes it. */
 export function connectorFor(emu: ZohoEmulator, options: Partial<ConnectorOptions> = {}): ZohoCrmConnector {
-  return new ZohoCrmConnector({
+  const zoho = new ZohoCrmConnector({
     connectionId: 'tenant-1',
     ...CLIENT,
     endpoints: { regions: emu.regions },
     ...options,
   });
+  live.add(zoho);
+  return zoho;
+}
+
+/** Closes every connector made since the last call (their lookups stop before the next test). */
+export async function closeConnectors(): Promise<void> {
+  const all = [...live];
+  live.clear();
+  await Promise.all(all.map((zoho) => zoho.close()));
 }
 
 /** Registers the test client once. */

@@ -2,16 +2,23 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, isZohoCrmError } from '../../src/errors.js';
 import { REGION_CODES } from '../../src/regions.js';
 import { createFileStore } from '../../src/stores/file.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
 import { startZohoEmulator, type ZohoEmulator } from '../../src/testing/server.js';
-import { authorize, CLIENT, connectorFor, registerClient } from './helpers.js';
+import { FAKE_TIME } from '../helpers/time.js';
+import { authorize, CLIENT, closeConnectors, connectorFor, registerClient } from './helpers.js';
 
 let emu: ZohoEmulator | undefined;
+// No ring deadline passes because the machine is slow: time moves only when a test says so.
+beforeEach(() => {
+  vi.useFakeTimers(FAKE_TIME);
+});
 afterEach(async () => {
+  await closeConnectors();
+  vi.useRealTimers();
   await emu?.close();
   emu = undefined;
 });
@@ -150,6 +157,9 @@ describe('authorize → callback → API call', () => {
   });
 
   it('no token, refresh token, client secret or code leaks into logs, errors or the file store', async () => {
+    // Real timers: the HTTP client's retry backoff after the injected 500s has to elapse on its own.
+    // The lookups get a deadline no slow machine reaches, so each one logs its whole path.
+    vi.useRealTimers();
     const emu = await emulator();
     emu.seed('Contacts', [{ Last_Name: 'Lovelace', Phone: '+14155552671' }]);
     const lines: string[] = [];
@@ -165,10 +175,10 @@ describe('authorize → callback → API call', () => {
     const code = new URL(location).searchParams.get('code') ?? '';
     const first = await fileStore.get('tenant-1');
     const errors: unknown[] = [];
-    await zoho.lookupCaller('+14155552671');
+    await zoho.lookupCaller('+14155552671', { timeoutMs: 60_000 });
     emu.advanceTime(3_600_000);
     emu.expireAccessTokens();
-    await zoho.lookupCaller('+14155550000');
+    await zoho.lookupCaller('+14155550000', { timeoutMs: 60_000 });
     emu.faults({ status: 500, rate: 1 });
     errors.push(await zoho.searchDirectory('lovelace').catch((e: unknown) => e));
     emu.faults(null);

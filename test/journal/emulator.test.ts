@@ -11,7 +11,7 @@ import { createJournal, type JournalApi } from '../../src/journal/journal.js';
 import { createMemoryJournalStore } from '../../src/journal/memory-store.js';
 import type { PbxCall, PbxCallStatus } from '../../src/journal/pbx-call.js';
 import type { JournalStore } from '../../src/journal/store.js';
-import { createCallerLookup } from '../../src/lookup/caller-lookup.js';
+import { type CallerLookup, createCallerLookup } from '../../src/lookup/caller-lookup.js';
 import { type JournalOptions, parseConnectorOptions } from '../../src/options.js';
 import { REGIONS } from '../../src/regions.js';
 import { createFileJournalStore } from '../../src/stores/journal-file.js';
@@ -19,6 +19,11 @@ import { startZohoEmulator, type ZohoEmulator } from '../../src/testing/index.js
 import { manualTime } from './harness.js';
 
 let emu: ZohoEmulator;
+/**
+ * Time limit of the tests that journal thousands of calls over real HTTP: a guard against a hang, sized
+ * for a loaded machine. Their speed is bench/journal.ts's business.
+ */
+const HEAVY = 120_000;
 
 beforeAll(async () => {
   emu = await startZohoEmulator({
@@ -32,7 +37,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await emu.close();
 });
-afterEach(() => {
+const lookups: CallerLookup[] = [];
+afterEach(async () => {
+  await Promise.all(lookups.splice(0).map((lookup) => lookup.close()));
   // No code path sends an upsert on Calls (Zoho does not offer it): checked after every test.
   const upserts = Object.keys(emu.stats().requests).filter((key) =>
     /\/(Calls|Tasks|Events)\/upsert$/i.test(key),
@@ -64,8 +71,16 @@ function journalFor(
     redirectUri: 'http://localhost/cb',
     journal: { userExtensionField: 'Extension', ...options.journal },
   });
-  const lookup = createCallerLookup({ http, lookup: resolved.lookup, region: () => REGIONS.US });
   const time = options.time ?? manualTime(Date.now());
+  // The lookup's clock (cache TTLs, the circuit breaker's probe interval) is the journal's manual time:
+  // after an outage, the breaker lets a probe out when the test moves time, not when the machine gets to it.
+  const lookup = createCallerLookup({
+    http,
+    lookup: resolved.lookup,
+    region: () => REGIONS.US,
+    now: time.now,
+  });
+  lookups.push(lookup);
   const store = options.store ?? createMemoryJournalStore();
   const make = (s: JournalStore): JournalApi =>
     createJournal({
@@ -100,7 +115,9 @@ function call(id: string, extra: Partial<PbxCall> = {}): PbxCall {
 }
 
 describe('every call shape against the emulator', () => {
-  it('creates exactly one valid, correctly linked Calls record per call, with its notes and late links', async () => {
+  it('creates exactly one valid, correctly linked Calls record per call, with its notes and late links', {
+    timeout: HEAVY,
+  }, async () => {
     const [accountId] = emu.seed('Accounts', [
       { Account_Name: 'Analytical Engines', Phone: '(415) 555-2674' },
     ]);
@@ -215,7 +232,9 @@ describe('every call shape against the emulator', () => {
 });
 
 describe('exactly once', () => {
-  it('redelivering 1,000 calls three times (sequentially and concurrently) creates exactly 1,000 Calls records', async () => {
+  it('redelivering 1,000 calls three times (sequentially and concurrently) creates exactly 1,000 Calls records', {
+    timeout: HEAVY,
+  }, async () => {
     const { journal } = journalFor();
     const calls = Array.from({ length: 1_000 }, (_, i) => call(`redeliver-${i}`));
     const first = await Promise.all(calls.map((c) => journal.logCall(c)));
@@ -234,7 +253,9 @@ describe('exactly once', () => {
     expect(emu.records('Calls')).toHaveLength(1_300);
   });
 
-  it('with a Zoho outage and a process restart in the middle, 1,000 calls are logged exactly once (file store)', async () => {
+  it('with a Zoho outage and a process restart in the middle, 1,000 calls are logged exactly once (file store)', {
+    timeout: HEAVY,
+  }, async () => {
     const dir = await mkdtemp(join(tmpdir(), 'journal-outage-'));
     try {
       const time = manualTime(Date.now());
@@ -282,7 +303,7 @@ describe('exactly once', () => {
     }
   });
 
-  it('journals 10,000 queued calls with at most 100 insert requests', async () => {
+  it('journals 10,000 queued calls with at most 100 insert requests', { timeout: HEAVY }, async () => {
     const time = manualTime(Date.now());
     const { journal } = journalFor({ time });
     const numbers = Array.from({ length: 50 }, (_, i) => `+1415555${String(3000 + i)}`);
@@ -298,12 +319,11 @@ describe('exactly once', () => {
     expect(queued.every((r) => r.status === 'queued')).toBe(true);
     emu.faults(null);
     const before = emu.stats().requests['POST /crm/v8/Calls'] ?? 0;
-    const started = performance.now();
     expect(await journal.flush()).toEqual({ pending: 0, deadLetters: 0 });
     const inserts = (emu.stats().requests['POST /crm/v8/Calls'] ?? 0) - before;
     expect(inserts).toBeLessThanOrEqual(100);
     expect(emu.records('Calls')).toHaveLength(10_000);
-    expect(performance.now() - started).toBeLessThan(20_000);
+    // How fast is bench/journal.ts's question: a test on a shared machine cannot answer it.
     await journal.close();
   });
 

@@ -1,29 +1,55 @@
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ConfigError, PhoneNumberError } from '../../src/errors.js';
 import { createZohoHttp } from '../../src/http/client.js';
-import { createCallerLookup, type LookupEvent } from '../../src/lookup/caller-lookup.js';
+import { type CallerLookup, createCallerLookup, type LookupEvent } from '../../src/lookup/caller-lookup.js';
 import { bracketPairwise, coqlString, phoneEqualityQuery } from '../../src/lookup/coql.js';
 import { cleanDirectoryQuery } from '../../src/lookup/directory.js';
 import { type ConnectorOptions, parseConnectorOptions } from '../../src/options.js';
 import { REGIONS } from '../../src/regions.js';
+import { untilAborted } from '../helpers/msw.js';
+import { deferred, FAKE_TIME } from '../helpers/time.js';
 
 const API = 'https://www.zohoapis.com/crm/v8';
 const server = setupServer();
+const engines: CallerLookup[] = [];
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
+afterEach(async () => {
+  // Every search a test started stops before the next test installs its handlers.
+  await Promise.all(engines.splice(0).map((lookup) => lookup.close()));
+  server.resetHandlers();
+  vi.useRealTimers();
+});
 afterAll(() => server.close());
 
 type Row = Record<string, unknown> & { id: string };
-/** A fake CRM: module → records; search?phone= matches digits-contains, like the emulator's default. */
-function fakeCrm(data: Partial<Record<string, Row[]>>, delayMs = 0) {
+/**
+ * A fake CRM: module → records; search?phone= matches digits-contains, like the emulator's default.
+ * With `hold`, every search waits for it before answering (a slow Zoho, under the test's control);
+ * searches the client cancels meanwhile are listed in `cancelled`; `arrived` hears of each search.
+ */
+function fakeCrm(
+  data: Partial<Record<string, Row[]>>,
+  {
+    hold,
+    cancelled = [],
+    arrived,
+  }: { hold?: Promise<void>; cancelled?: string[]; arrived?: () => void } = {},
+) {
   const calls: string[] = [];
   server.use(
     http.get(`${API}/:module/search`, async ({ params, request }) => {
       const module = String(params.module);
       calls.push(module);
-      if (delayMs) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      arrived?.();
+      if (hold) {
+        await untilAborted(request, hold);
+        if (request.signal.aborted) {
+          cancelled.push(module);
+          return HttpResponse.error();
+        }
+      }
       const url = new URL(request.url);
       const phone = url.searchParams.get('phone');
       const word = url.searchParams.get('word')?.toLowerCase();
@@ -82,6 +108,7 @@ function engine(lookup: ConnectorOptions['lookup'] = {}, extra: Partial<Connecto
     region: () => REGIONS.US,
     events: { enabled: () => true, emit: (e) => events.push(e) },
   });
+  engines.push(lookupEngine);
   return { lookup: lookupEngine, events };
 }
 
@@ -163,34 +190,90 @@ describe('caller lookup', () => {
   });
 
   it('1,000 concurrent lookups of 100 numbers cost at most 100 × modules searches', async () => {
-    const calls = fakeCrm({}, 5);
-    // A ring deadline the burst cannot reach on a loaded machine: a lookup answered `null` early would
-    // leave its query running into the next test's handlers.
-    const { lookup } = engine({ timeoutMs: 60_000 });
+    vi.useFakeTimers(FAKE_TIME); // no ring deadline passes, however slow the machine
+    const zoho = deferred();
+    const calls = fakeCrm({}, { hold: zoho.promise });
+    const { lookup, events } = engine();
     const numbers = Array.from({ length: 100 }, (_, i) => `+1415555${String(1000 + i)}`);
-    await Promise.all(
+    const all = Promise.all(
       Array.from({ length: 1_000 }, (_, i) => lookup.lookupCaller(numbers[i % 100] as string)),
     );
+    zoho.resolve();
+    expect((await all).every((match) => match === null)).toBe(true);
+    expect(events.filter((e) => e.source === 'timeout')).toEqual([]);
     expect(calls.length).toBeLessThanOrEqual(300);
   });
 
   it('past the deadline resolves null, and the late answer fills the cache', async () => {
-    const calls = fakeCrm({ Contacts: [ADA] }, 300);
+    vi.useFakeTimers(FAKE_TIME);
+    const zoho = deferred();
+    const calls = fakeCrm({ Contacts: [ADA] }, { hold: zoho.promise });
     const { lookup, events } = engine({ timeoutMs: 50 });
-    const started = performance.now();
-    expect(await lookup.lookupCaller('+14155552671')).toBeNull();
-    expect(performance.now() - started).toBeLessThan(250);
-    expect(events.at(-1)?.source).toBe('timeout');
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    expect((await lookup.lookupCaller('+14155552671'))?.name).toBe('Ada Lovelace');
+    let answered = false;
+    const ring = lookup.lookupCaller('+14155552671').finally(() => {
+      answered = true;
+    });
+    await vi.advanceTimersByTimeAsync(49);
+    expect(answered).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await ring).toBeNull(); // at the deadline, while Zoho has still not answered
+    expect(events.at(-1)).toMatchObject({ source: 'timeout', ms: 50 });
+    zoho.resolve(); // Zoho answers late
+    await lookup.settled();
+    expect(await lookup.lookupCaller('+14155552671')).toMatchObject({
+      name: 'Ada Lovelace',
+      source: 'cache',
+    });
     expect(calls).toEqual(['Contacts']);
   });
 
   it("the caller's own signal ends the wait too", async () => {
-    fakeCrm({ Contacts: [ADA] }, 300);
-    const { lookup } = engine({ timeoutMs: 5_000 });
-    expect(await lookup.lookupCaller('+14155552671', { signal: AbortSignal.timeout(30) })).toBeNull();
+    vi.useFakeTimers(FAKE_TIME); // the 5 s deadline cannot be what ends it
+    fakeCrm({ Contacts: [ADA] }, { hold: deferred().promise });
+    const { lookup, events } = engine({ timeoutMs: 5_000 });
+    const controller = new AbortController();
+    const ring = lookup.lookupCaller('+14155552671', { signal: controller.signal });
+    await vi.advanceTimersByTimeAsync(10);
+    controller.abort();
+    expect(await ring).toBeNull();
+    expect(events.at(-1)).toMatchObject({ source: 'timeout', ms: 10 });
     expect(await engine().lookup.lookupCaller('+14155552671', { signal: AbortSignal.abort() })).toBeNull();
+  });
+
+  it('close() cancels the searches that outlived their ring and resolves once they stopped', async () => {
+    vi.useFakeTimers(FAKE_TIME);
+    const cancelled: string[] = [];
+    const calls = fakeCrm({ Leads: [LEAD] }, { hold: deferred().promise, cancelled }); // never answers by itself
+    const { lookup } = engine({ timeoutMs: 50 });
+    const ring = lookup.lookupCaller('+14155550199');
+    await vi.advanceTimersByTimeAsync(50);
+    expect(await ring).toBeNull();
+    expect(calls).toEqual(['Contacts']);
+    await lookup.close(); // resolves without Zoho ever answering
+    expect(cancelled).toEqual(['Contacts']);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(calls).toEqual(['Contacts']); // the sequence stopped: Leads and Accounts were never asked
+    expect(lookup.cacheSize).toBe(0);
+    expect(await lookup.lookupCaller('+14155550199')).toBeNull(); // after close: no Zoho call at all
+    expect(calls).toEqual(['Contacts']);
+  });
+
+  it('close() also stops the lower-priority modules a parallel lookup no longer waits for', async () => {
+    const cancelled: string[] = [];
+    const lowerModules = deferred();
+    let searching = 0;
+    const arrived = () => ++searching === 2 && lowerModules.resolve();
+    fakeCrm({ Contacts: [ADA] }, { hold: deferred().promise, cancelled, arrived });
+    server.use(
+      http.get(`${API}/Contacts/search`, () =>
+        HttpResponse.json({ data: [ADA], info: { more_records: false } }),
+      ),
+    );
+    const { lookup } = engine({ strategy: 'parallel' });
+    expect((await lookup.lookupCaller('+14155552671'))?.name).toBe('Ada Lovelace');
+    await lowerModules.promise; // Leads and Accounts are searching, and Zoho will never answer them
+    await lookup.close();
+    expect(cancelled.sort()).toEqual(['Accounts', 'Leads']);
   });
 
   it('extensions and anonymous callers never reach Zoho', async () => {

@@ -8,14 +8,18 @@ export function fakeAccounts(base = 'https://accounts.zoho.com') {
     next: 0,
     respond: undefined as undefined | ((form: URLSearchParams) => Response | Promise<Response>),
     revokeStatus: 200,
-    delayMs: 0,
+    /** Token answers wait for this promise (a slow accounts server, under the test's control). */
+    hold: undefined as undefined | Promise<void>,
+    /** Hears of each token request as it arrives. */
+    onTokenRequest: undefined as undefined | (() => void),
     expiresIn: 3600,
   };
   const handlers = [
     http.post(`${base}/oauth/v2/token`, async ({ request }) => {
       const form = new URLSearchParams(await request.text());
       state.tokenRequests.push({ url: request.url, form, contentType: request.headers.get('content-type') });
-      if (state.delayMs) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
+      state.onTokenRequest?.();
+      if (state.hold) await state.hold;
       if (state.respond) return state.respond(form);
       state.next++;
       const access = `1000.${String(state.next).padStart(32, 'a')}.${'b'.repeat(32)}`;

@@ -5,6 +5,7 @@ import { AuthError, ErrorCode } from '../../src/errors.js';
 import { createTokenManager, type TokenManagerOptions } from '../../src/oauth/token-manager.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
 import type { StoredTokens, TokenStore } from '../../src/stores/types.js';
+import { deferred } from '../helpers/time.js';
 import { fakeAccounts } from './fake-accounts.js';
 
 const server = setupServer();
@@ -51,8 +52,15 @@ async function setup(stored: StoredTokens | undefined, over: Partial<TokenManage
 describe('token manager', () => {
   it('500 concurrent getAccessToken() calls on an expired token → exactly 1 refresh', async () => {
     const { manager, accounts, events, store } = await setup(grant());
-    accounts.state.delayMs = 20;
-    const results = await Promise.all(Array.from({ length: 500 }, () => manager.getAccessToken()));
+    const refreshing = deferred();
+    const answer = deferred();
+    accounts.state.onTokenRequest = () => refreshing.resolve();
+    accounts.state.hold = answer.promise;
+    const early = Array.from({ length: 250 }, () => manager.getAccessToken());
+    await refreshing.promise; // the refresh is at Zoho: the other 250 calls arrive while it is in flight
+    const late = Array.from({ length: 250 }, () => manager.getAccessToken());
+    answer.resolve();
+    const results = await Promise.all([...early, ...late]);
     expect(accounts.state.tokenRequests).toHaveLength(1);
     expect(new Set(results.map((r) => r.accessToken)).size).toBe(1);
     expect(results[0]?.accessToken).not.toBe(grant().accessToken);
@@ -242,6 +250,7 @@ describe('token manager', () => {
     server.use(...accounts.handlers);
     const store = createMemoryStore();
     await store.set('t1', grant({ expiresAt: NOW + 600_000 }));
+    const refreshed = deferred();
     const manager = createTokenManager({
       connectionId: 't1',
       store,
@@ -250,6 +259,7 @@ describe('token manager', () => {
       now: () => now,
       random: () => 0,
       proactiveRefreshMs: 300_000,
+      onTokenRefreshed: () => refreshed.resolve(),
     });
     await manager.getAccessToken();
     now += 299_000;
@@ -257,7 +267,8 @@ describe('token manager', () => {
     expect(accounts.state.tokenRequests).toHaveLength(0);
     now += 1_000;
     await vi.advanceTimersByTimeAsync(1_000);
-    await vi.waitFor(() => expect(accounts.state.tokenRequests).toHaveLength(1));
+    await refreshed.promise; // without any call asking for a token
+    expect(accounts.state.tokenRequests).toHaveLength(1);
     expect(manager.refreshes).toBe(1);
     manager.close();
   });

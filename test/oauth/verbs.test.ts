@@ -11,6 +11,7 @@ import { refreshAccessToken } from '../../src/oauth/refresh-token.js';
 import { revokeToken } from '../../src/oauth/revoke-token.js';
 import { DEFAULT_SCOPES } from '../../src/oauth/scopes.js';
 import { isStale, TokenResponseSchema, toTokenSet } from '../../src/oauth/token-set.js';
+import { untilAborted } from '../helpers/msw.js';
 import { fakeAccounts } from './fake-accounts.js';
 
 const server = setupServer();
@@ -322,12 +323,7 @@ describe('token endpoint verbs', () => {
   });
 
   it('an aborted call is ABORTED', async () => {
-    server.use(
-      http.post('https://accounts.zoho.com/oauth/v2/token', async () => {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        return HttpResponse.json({});
-      }),
-    );
+    server.use(http.post('https://accounts.zoho.com/oauth/v2/token', ({ request }) => untilAborted(request)));
     const error = await refreshAccessToken({
       accountsUrl: 'https://accounts.zoho.com',
       ...CLIENT,
@@ -338,12 +334,8 @@ describe('token endpoint verbs', () => {
   });
 
   it('a slow token endpoint times out', async () => {
-    server.use(
-      http.post('https://accounts.zoho.com/oauth/v2/token', async () => {
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        return HttpResponse.json({});
-      }),
-    );
+    // It never answers: only the 20 ms timeout can end the call, however slow the machine.
+    server.use(http.post('https://accounts.zoho.com/oauth/v2/token', ({ request }) => untilAborted(request)));
     const error = await refreshAccessToken({
       accountsUrl: 'https://accounts.zoho.com',
       ...CLIENT,

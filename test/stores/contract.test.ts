@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { StoredTokens, TokenStore } from '../../src/stores/types.js';
 import { assertTokenStoreContract } from '../../src/testing/token-store-contract.js';
 
@@ -74,16 +74,40 @@ function fakeStore(backend: Backend, flaws: Flaws = {}): TokenStore {
 
 const newBackend = (): Backend => ({ data: new Map(), locks: new Map() });
 
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/**
+ * Runs the suite on fake time (its timers and clock, and the fake store's): the clock moves 1 ms a step
+ * once everything that can run without time has run, so lock TTLs, polling and the suite's own time
+ * limits play out the same however slow the machine is.
+ */
+async function onFakeTime(run: () => Promise<void>): Promise<void> {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  let done = false;
+  const result = run().finally(() => {
+    done = true;
+  });
+  result.catch(() => undefined);
+  for (let step = 0; !done && step < 100_000; step++) await vi.advanceTimersByTimeAsync(1);
+  return result;
+}
+
 describe('assertTokenStoreContract', () => {
   it('passes a correct store, alone and shared between two instances', async () => {
-    await assertTokenStoreContract(() => fakeStore(newBackend()));
+    await onFakeTime(() => assertTokenStoreContract(() => fakeStore(newBackend())));
     const backend = newBackend();
-    await assertTokenStoreContract(() => fakeStore(backend), { shared: true, lockTtlMs: 100 });
+    await onFakeTime(() =>
+      assertTokenStoreContract(() => fakeStore(backend), { shared: true, lockTtlMs: 100 }),
+    );
   });
 
   it('leaves nothing behind in the store', async () => {
     const backend = newBackend();
-    await assertTokenStoreContract(() => fakeStore(backend), { shared: true, lockTtlMs: 100 });
+    await onFakeTime(() =>
+      assertTokenStoreContract(() => fakeStore(backend), { shared: true, lockTtlMs: 100 }),
+    );
     expect(backend.data.size).toBe(0);
   });
 
@@ -106,11 +130,13 @@ describe('assertTokenStoreContract', () => {
   ] as const)('catches a store that %s', async (flaw, message) => {
     const backend = newBackend();
     await expect(
-      assertTokenStoreContract(() => fakeStore(backend, { [flaw]: true }), {
-        shared: true,
-        lockTtlMs: 100,
-        timeoutMs: 400,
-      }),
+      onFakeTime(() =>
+        assertTokenStoreContract(() => fakeStore(backend, { [flaw]: true }), {
+          shared: true,
+          lockTtlMs: 100,
+          timeoutMs: 400,
+        }),
+      ),
     ).rejects.toThrow(message);
   });
 });

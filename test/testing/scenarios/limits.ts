@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { dailyCredits, type Edition } from '../../../src/editions.js';
 import type { ZohoEmulatorOptions } from '../../../src/testing/index.js';
+import { FAKE_TIME, until } from '../../helpers/time.js';
 import { envelope, type StartHarness, scenario } from '../harness.js';
 
 const TOO_MANY = envelope('TOO_MANY_REQUESTS', 'too many requests. please try again after some time');
@@ -89,10 +90,22 @@ export function limitScenarios(start: StartHarness): void {
   });
 
   describe('limits: concurrency per edition', () => {
+    // The injected latency holds the slots until the test moves fake time, however slow the machine.
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
     it('answers 429 to the call over the edition limit (Free: 5 at once)', async () => {
       const { s, token } = await connected(start, { edition: 'Free' });
+      vi.useFakeTimers(FAKE_TIME);
       s.emu.faults({ latencyMs: 200, target: 'api' });
-      const results = await Promise.all(Array.from({ length: 6 }, () => s.api('GET', '/org', { token })));
+      const pending = Promise.all(Array.from({ length: 6 }, () => s.api('GET', '/org', { token })));
+      await until(
+        () => s.emu.stats().inFlight === 5 && s.emu.stats().tooManyRequests === 1,
+        'five calls held and one refused',
+      );
+      await vi.advanceTimersByTimeAsync(200);
+      const results = await pending;
       const statuses = results.map((r) => r.status).sort();
       expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
       expect(results.find((r) => r.status === 429)?.body).toEqual(TOO_MANY);
@@ -103,11 +116,16 @@ export function limitScenarios(start: StartHarness): void {
 
     it('limits COQL to the sub-concurrency of 10', async () => {
       const { s, token } = await connected(start, { edition: 'Ultimate' });
+      vi.useFakeTimers(FAKE_TIME);
       s.emu.faults({ latencyMs: 200, target: 'api' });
       const body = { select_query: "select Last_Name from Leads where Last_Name = 'x'" };
-      const results = await Promise.all(
-        Array.from({ length: 11 }, () => s.api('POST', '/coql', { token, body })),
+      const pending = Promise.all(Array.from({ length: 11 }, () => s.api('POST', '/coql', { token, body })));
+      await until(
+        () => s.emu.stats().inFlight === 10 && s.emu.stats().tooManyRequests === 1,
+        'ten COQL calls held and one refused',
       );
+      await vi.advanceTimersByTimeAsync(200);
+      const results = await pending;
       expect(results.filter((r) => r.status === 429)).toHaveLength(1);
     });
   });
@@ -164,12 +182,18 @@ export function limitScenarios(start: StartHarness): void {
 
     it('adds latency and jitter', async () => {
       const { s, token } = await connected(start);
-      s.emu.faults({ latencyMs: 120, jitterMs: 30 });
-      const t0 = performance.now();
-      expect((await s.api('GET', '/org', { token })).status).toBe(200);
-      const elapsed = performance.now() - t0;
-      expect(elapsed).toBeGreaterThanOrEqual(115);
-      expect(elapsed).toBeLessThan(2_000);
+      vi.useFakeTimers(FAKE_TIME);
+      try {
+        s.emu.faults({ latencyMs: 120, jitterMs: 30 });
+        const pending = s.api('GET', '/org', { token });
+        await until(() => s.emu.stats().inFlight === 1, 'the call reaches the emulator');
+        await vi.advanceTimersByTimeAsync(119);
+        expect(s.emu.stats().inFlight).toBe(1); // still held before 120 ms
+        await vi.advanceTimersByTimeAsync(31); // latency + jitter is at most 150 ms
+        expect((await pending).status).toBe(200);
+      } finally {
+        vi.useRealTimers();
+      }
     });
 
     it('refuses nonsense fault settings', async () => {
