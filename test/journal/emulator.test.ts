@@ -16,6 +16,7 @@ import { type JournalOptions, parseConnectorOptions } from '../../src/options.js
 import { REGIONS } from '../../src/regions.js';
 import { createFileJournalStore } from '../../src/stores/journal-file.js';
 import { startZohoEmulator, type ZohoEmulator } from '../../src/testing/index.js';
+import { until } from '../helpers/time.js';
 import { manualTime } from './harness.js';
 
 let emu: ZohoEmulator;
@@ -275,7 +276,10 @@ describe('exactly once', () => {
 
       // The first retry wave starts, and the process is stopped in the middle of it: the pass in
       // progress finishes its writes, nothing else runs.
+      // Stopped once the wave has written its first batch (not at a moment picked by the scheduler of a
+      // loaded machine): the pass in progress finishes the batch it is writing, nothing else runs.
       const wave = first.time.advance(10_000);
+      await until(() => emu.records('Calls').length > 0, 'the retry wave writes its first batch');
       await first.journal.close();
       await wave;
       await store1.close?.();
