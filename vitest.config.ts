@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^zoho-crm-connector\/stores\/file$/, replacement: src('stores/file.ts') },
       { find: /^zoho-crm-connector\/stores\/redis$/, replacement: src('stores/redis.ts') },
       { find: /^zoho-crm-connector\/stores\/postgres$/, replacement: src('stores/postgres.ts') },
+      { find: /^zoho-crm-connector\/server$/, replacement: src('server/index.ts') },
       { find: /^zoho-crm-connector\/testing$/, replacement: src('testing/index.ts') },
       { find: /^zoho-crm-connector\/testing\/msw$/, replacement: src('testing/msw.ts') },
     ],

@@ -1,0 +1,305 @@
+/**
+ * The PBX service: the whole connector behind a few HTTP routes, for phone systems that are not written
+ * in Node (PortSIP, 3CX, FreePBX/Asterisk, FreeSWITCH) and for hosts that want it ready-made. A
+ * Web-standard `fetch(Request) → Response` handler, so it runs on Node, Bun, Deno and Workers.
+ *
+ * @module
+ */
+import { z } from 'zod';
+import { ErrorCode, ZohoCrmError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { configErrorFromIssues } from '../options.js';
+import type { ConnectorRegistry } from '../registry/registry.js';
+import { assertTenantId } from '../registry/tenant-settings.js';
+import type { SettingsStore } from '../stores/settings-types.js';
+import { createApiKeyCheck } from './api-keys.js';
+import { errorResponse, json, readJson, responseForError, statusOf } from './http.js';
+import type { ListeningServer, ListenOptions } from './listen.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { matchTemplate, mergeSettings, TENANT_ROUTES, visibleSettings } from './routes.js';
+
+/**
+ * Options of {@link createPbxService}.
+ * @example
+ * ```ts
+ * const options: PbxServiceOptions = {
+ *   registry: zohos,
+ *   apiKeys: (process.env.PBX_API_KEY ?? '').split(','),
+ *   settingsStore,
+ * };
+ * ```
+ * @group Server
+ */
+export interface PbxServiceOptions {
+  /** The tenants' connectors (see `createConnectorRegistry`). */
+  registry: ConnectorRegistry;
+  /**
+   * Keys accepted as `Authorization: Bearer <key>` on every `/v1` route and `/metrics`; several at once
+   * for rotation. At least 24 characters each.
+   */
+  apiKeys: readonly string[];
+  /** Where the tenants' settings live: tells unknown tenants (404) and backs the settings routes. */
+  settingsStore: SettingsStore;
+  /**
+   * Largest request body accepted, in bytes; a larger one is refused with 413 before it is read whole.
+   * @default 262144 (256 KiB)
+   */
+  maxBodyBytes?: number;
+  /** pino-compatible logger (requests that failed on the service's side are logged, redacted). */
+  logger?: Logger;
+  /** Add a `tenant` label to the lookup and journal counters (for at most `maxTenants` tenants). */
+  metrics?: { perTenant?: boolean; maxTenants?: number };
+}
+
+/**
+ * A running PBX service; see {@link createPbxService}.
+ * @group Server
+ */
+export interface PbxService {
+  /** Answers one request (Web-standard): mount it in any Fetch-API server. */
+  fetch(request: Request): Promise<Response>;
+  /** Prometheus text of the service's counters (also served at `GET /metrics`). */
+  metrics(): string;
+  /**
+   * Serves {@link PbxService.fetch} with node:http (Node only), on 127.0.0.1:8787 unless told otherwise.
+   * @example
+   * ```ts
+   * const server = await service.listen({ port: 8787 });
+   * process.on('SIGTERM', () => void server.close());
+   * ```
+   */
+  listen(options?: ListenOptions): Promise<ListeningServer>;
+}
+
+const optionsSchema = z.object({
+  registry: z.custom<ConnectorRegistry>(
+    (v) => typeof v === 'object' && v !== null && typeof (v as ConnectorRegistry).get === 'function',
+    'must be a connector registry (createConnectorRegistry)',
+  ),
+  apiKeys: z.array(z.string().min(24, 'must be at least 24 characters')).min(1, 'needs at least one key'),
+  settingsStore: z.custom<SettingsStore>(
+    (v) =>
+      typeof v === 'object' &&
+      v !== null &&
+      ['get', 'set', 'delete', 'list'].every((m) => typeof (v as never)[m] === 'function'),
+    'must implement get, set, delete and list',
+  ),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(16 * 1024 * 1024)
+    .optional(),
+  metrics: z
+    .object({ perTenant: z.boolean().optional(), maxTenants: z.number().int().positive().optional() })
+    .optional(),
+});
+
+const TENANT_PREFIX = /^\/v1\/tenants\/([^/]+)(\/.*)$/;
+
+/**
+ * Creates the PBX service over a connector registry.
+ * @throws {@link ConfigError} naming every bad option (never a value).
+ * @example
+ * ```ts
+ * import { createConnectorRegistry, createMemorySettingsStore, createMemoryStore } from 'zoho-crm-connector';
+ * import { createPbxService } from 'zoho-crm-connector/server';
+ *
+ * const settingsStore = createMemorySettingsStore();
+ * const zohos = createConnectorRegistry({
+ *   redirectUri: 'https://pbx.example.com/api/auth/callback/zoho',
+ *   stateSecret: process.env.ZOHO_STATE_SECRET!,
+ *   tokenStore: createMemoryStore(),
+ *   settings: (id) => settingsStore.get(id),
+ * });
+ * const service = createPbxService({ registry: zohos, apiKeys: [process.env.PBX_API_KEY!], settingsStore });
+ * const response = await service.fetch(
+ *   new Request('http://127.0.0.1:8787/v1/tenants/tenant-42/caller?number=%2B14155552671', {
+ *     headers: { authorization: `Bearer ${process.env.PBX_API_KEY}` },
+ *   }),
+ * );
+ * const { match } = await response.json();
+ * ```
+ * @group Server
+ */
+export function createPbxService(options: PbxServiceOptions): PbxService {
+  const checked = optionsSchema.safeParse(options);
+  if (!checked.success)
+    throw configErrorFromIssues(checked.error.issues, options, 'createPbxService options');
+  const { registry, settingsStore, logger } = options;
+  const maxBodyBytes = options.maxBodyBytes ?? 262_144;
+  const authorized = createApiKeyCheck(options.apiKeys);
+  const metrics = createMetrics();
+  watch(registry, metrics, options.metrics ?? {});
+
+  const tenant = async (
+    request: Request,
+    url: URL,
+    rawId: string,
+    rest: string,
+  ): Promise<[string, Response]> => {
+    let connectionId: string;
+    try {
+      connectionId = decodeURIComponent(rawId);
+      assertTenantId(connectionId);
+    } catch {
+      return [
+        '/v1/tenants/{id}',
+        errorResponse(400, ErrorCode.CONFIG_INVALID, 'The tenant id is not valid.'),
+      ];
+    }
+    const settings = await settingsStore.get(connectionId);
+    if (rest === '/settings') {
+      const template = '/v1/tenants/{id}/settings';
+      if (request.method === 'GET') {
+        if (!settings) return [template, unknownTenant()];
+        return [template, json({ settings: visibleSettings(settings) })];
+      }
+      if (request.method === 'PUT') {
+        await settingsStore.set(connectionId, mergeSettings(settings, await readJson(request, maxBodyBytes)));
+        await registry.evict(connectionId); // the next use builds from the new settings
+        const saved = await settingsStore.get(connectionId);
+        return [template, json({ settings: saved ? visibleSettings(saved) : null })];
+      }
+      return [template, methodNotAllowed('GET, PUT')];
+    }
+    for (const route of TENANT_ROUTES) {
+      const params = matchTemplate(route.template, rest);
+      if (!params) continue;
+      const template = `/v1/tenants/{id}${route.template}`;
+      if (request.method !== route.method) return [template, methodNotAllowed(route.method)];
+      if (!settings) return [template, unknownTenant()];
+      const connector = () => registry.get(connectionId);
+      return [
+        template,
+        await route.handler({ request, url, connectionId, settings, connector, maxBodyBytes }, params),
+      ];
+    }
+    return ['unknown', errorResponse(404, 'NOT_FOUND', 'No such route.')];
+  };
+
+  const callback = async (url: URL): Promise<Response> => {
+    try {
+      const { connectionId } = await registry.handleCallback(url.toString());
+      return page(
+        200,
+        'Zoho CRM is connected',
+        `Tenant ${connectionId} is authorized. You can close this window.`,
+      );
+    } catch (error) {
+      const status = error instanceof ZohoCrmError ? statusOf(error) : 500;
+      const message =
+        error instanceof ZohoCrmError ? error.message : 'The authorization could not be completed.';
+      return page(status, 'Zoho CRM was not connected', message);
+    }
+  };
+
+  const route = async (request: Request, url: URL): Promise<[string, Response]> => {
+    const path = url.pathname;
+    if (path === '/healthz') return ['/healthz', json({ ok: true })];
+    if (path === '/api/auth/callback/zoho') {
+      if (request.method !== 'GET') return [path, methodNotAllowed('GET')];
+      return [path, await callback(url)];
+    }
+    const guarded = path === '/metrics' || path.startsWith('/v1/');
+    if (!guarded) return ['unknown', errorResponse(404, 'NOT_FOUND', 'No such route.')];
+    if (!(await authorized(request.headers.get('authorization')))) {
+      return [
+        path.startsWith('/v1/') ? '/v1/*' : path,
+        errorResponse(
+          401,
+          'UNAUTHORIZED',
+          'A valid API key is required (Authorization: Bearer <key>).',
+          {},
+          {
+            'www-authenticate': 'Bearer',
+          },
+        ),
+      ];
+    }
+    if (path === '/metrics') {
+      return [
+        path,
+        new Response(metrics.render(), { headers: { 'content-type': 'text/plain; version=0.0.4' } }),
+      ];
+    }
+    const match = TENANT_PREFIX.exec(path);
+    if (!match) return ['unknown', errorResponse(404, 'NOT_FOUND', 'No such route.')];
+    return tenant(request, url, match[1] as string, match[2] as string);
+  };
+
+  const service: PbxService = {
+    async fetch(request) {
+      let template = 'unknown';
+      let response: Response;
+      try {
+        [template, response] = await route(request, new URL(request.url));
+      } catch (error) {
+        response = responseForError(error);
+        if (response.status >= 500) logger?.warn({ error, path: template }, 'a PBX service request failed');
+      }
+      metrics.inc('zoho_pbx_http_requests_total', { route: template, status: String(response.status) });
+      return response;
+    },
+    metrics: () => metrics.render(),
+    async listen(listenOptions) {
+      const { listen } = await import('./listen.js');
+      return listen((request) => service.fetch(request), listenOptions);
+    },
+  };
+  return service;
+}
+
+function unknownTenant(): Response {
+  return errorResponse(404, 'TENANT_UNKNOWN', 'No such tenant.');
+}
+
+function methodNotAllowed(allow: string): Response {
+  return errorResponse(405, 'METHOD_NOT_ALLOWED', `Use ${allow}.`, {}, { allow });
+}
+
+const html = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
+
+function page(status: number, title: string, message: string): Response {
+  return new Response(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${html(title)}</title></head><body><h1>${html(title)}</h1><p>${html(message)}</p></body></html>`,
+    { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } },
+  );
+}
+
+/** Feeds the registry's events into the counters. */
+function watch(
+  registry: ConnectorRegistry,
+  metrics: Metrics,
+  options: { perTenant?: boolean; maxTenants?: number },
+) {
+  const seen = new Set<string>();
+  const max = options.maxTenants ?? 100;
+  const tenant = (id: string): Record<string, string> => {
+    if (!options.perTenant) return {};
+    if (seen.has(id) || seen.size < max) {
+      seen.add(id);
+      return { tenant: id };
+    }
+    return { tenant: 'other' };
+  };
+  registry.on('lookup', (e) =>
+    metrics.inc('zoho_pbx_lookups_total', { ...tenant(e.connectionId), source: e.source }),
+  );
+  registry.on('tokenRefreshed', () => metrics.inc('zoho_pbx_token_refreshes_total'));
+  registry.on('rateLimited', () => metrics.inc('zoho_pbx_rate_limited_total'));
+  registry.on('authorizationLost', () => metrics.inc('zoho_pbx_authorization_lost_total'));
+  registry.on('callLogged', (e) =>
+    metrics.inc('zoho_pbx_journal_total', { ...tenant(e.connectionId), outcome: 'logged' }),
+  );
+  registry.on('journalRetry', (e) =>
+    metrics.inc('zoho_pbx_journal_total', { ...tenant(e.connectionId), outcome: 'retried' }),
+  );
+  registry.on('journalFailed', (e) =>
+    metrics.inc('zoho_pbx_journal_total', { ...tenant(e.connectionId), outcome: 'dead' }),
+  );
+}
