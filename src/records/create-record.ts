@@ -216,7 +216,8 @@ export function createRecordCreator(deps: RecordCreatorDependencies): RecordCrea
 const text = (max: number) =>
   z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
-const InputSchema = z.strictObject({
+/** The input of `createRecord`, also the PBX service's request body. @internal */
+export const CreateRecordInputSchema = z.strictObject({
   phone: z.string().trim().min(1, 'must not be empty').max(256),
   lastName: text(80).optional(),
   firstName: text(40).optional(),
@@ -231,10 +232,10 @@ const InputSchema = z.strictObject({
     .optional(),
 });
 
-type Parsed = z.output<typeof InputSchema>;
+type Parsed = z.output<typeof CreateRecordInputSchema>;
 
 function parseInput(input: unknown): Parsed {
-  const result = InputSchema.safeParse(input);
+  const result = CreateRecordInputSchema.safeParse(input);
   if (result.success) return result.data;
   throw ConfigError.fromIssues(
     result.error.issues.map((issue) => ({ path: issue.path, message: issue.message })),

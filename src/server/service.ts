@@ -197,6 +197,7 @@ export function createPbxService(options: PbxServiceOptions): PbxService {
   const route = async (request: Request, url: URL): Promise<[string, Response]> => {
     const path = url.pathname;
     if (path === '/healthz') return ['/healthz', json({ ok: true })];
+    if (path === '/openapi.json') return [path, json((await import('./openapi.js')).openApiDocument())];
     if (path === '/api/auth/callback/zoho') {
       if (request.method !== 'GET') return [path, methodNotAllowed('GET')];
       return [path, await callback(url)];

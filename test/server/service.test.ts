@@ -235,3 +235,41 @@ describe('the PBX service over node:http (listen)', () => {
     }
   });
 });
+
+describe('GET /openapi.json', () => {
+  it('describes every route the service serves, with request bodies from the zod schemas', async () => {
+    const response = await call('/openapi.json', { key: null });
+    expect(response.status).toBe(200);
+    const doc = (await response.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, unknown>>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
+    };
+    expect(doc.openapi).toBe('3.1.0');
+    for (const [path, method] of [
+      ['/v1/tenants/{id}/authorize', 'get'],
+      ['/v1/tenants/{id}/caller', 'get'],
+      ['/v1/tenants/{id}/directory', 'get'],
+      ['/v1/tenants/{id}/calls', 'post'],
+      ['/v1/tenants/{id}/calls/{callId}/notes', 'post'],
+      ['/v1/tenants/{id}/calls/{callId}/attachments', 'post'],
+      ['/v1/tenants/{id}/records', 'post'],
+      ['/v1/tenants/{id}/settings', 'put'],
+      ['/api/auth/callback/zoho', 'get'],
+      ['/healthz', 'get'],
+      ['/metrics', 'get'],
+    ] as const) {
+      expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
+    }
+    const pbxCall = doc.components.schemas.PbxCall;
+    expect(pbxCall?.required).toEqual(
+      expect.arrayContaining(['id', 'direction', 'trunk', 'from', 'to', 'startedAt']),
+    );
+    expect(Object.keys(doc.components.schemas.CallAttachments?.properties ?? {})).toEqual([
+      'recording',
+      'transcription',
+    ]);
+    expect(doc.components.schemas.CreateRecordInput?.required).toEqual(['phone']);
+    expect(JSON.stringify(doc.components.schemas.TenantSettings)).toContain('"writeOnly":true');
+  });
+});
