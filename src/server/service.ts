@@ -12,6 +12,8 @@ import { configErrorFromIssues } from '../options.js';
 import type { ConnectorRegistry } from '../registry/registry.js';
 import { assertTenantId } from '../registry/tenant-settings.js';
 import type { SettingsStore } from '../stores/settings-types.js';
+import { createAdminHandler } from './admin/handler.js';
+import { createAdminSessions } from './admin/session.js';
 import { createApiKeyCheck } from './api-keys.js';
 import { errorResponse, json, readJson, responseForError, statusOf } from './http.js';
 import type { ListeningServer, ListenOptions } from './listen.js';
@@ -49,6 +51,22 @@ export interface PbxServiceOptions {
   logger?: Logger;
   /** Add a `tenant` label to the lookup and journal counters (for at most `maxTenants` tenants). */
   metrics?: { perTenant?: boolean; maxTenants?: number };
+  /**
+   * The admin page's login password (at least 12 characters). Without it the page accepts an API key.
+   */
+  adminPassword?: string;
+  /**
+   * Signs the admin page's session cookies; give every node of a cluster the same one (at least 32
+   * characters). Defaults to a random secret per process (sessions then end when it restarts).
+   */
+  sessionSecret?: string;
+  /**
+   * How long an admin session lasts, in ms.
+   * @default 28800000 (8 hours)
+   */
+  sessionTtlMs?: number;
+  /** Clock (tests). @default Date.now */
+  now?: () => number;
 }
 
 /**
@@ -93,6 +111,14 @@ const optionsSchema = z.object({
   metrics: z
     .object({ perTenant: z.boolean().optional(), maxTenants: z.number().int().positive().optional() })
     .optional(),
+  adminPassword: z.string().min(12, 'must be at least 12 characters').optional(),
+  sessionSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+  sessionTtlMs: z
+    .number()
+    .int()
+    .min(60_000)
+    .max(30 * 86_400_000)
+    .optional(),
 });
 
 const TENANT_PREFIX = /^\/v1\/tenants\/([^/]+)(\/.*)$/;
@@ -130,7 +156,24 @@ export function createPbxService(options: PbxServiceOptions): PbxService {
   const maxBodyBytes = options.maxBodyBytes ?? 262_144;
   const authorized = createApiKeyCheck(options.apiKeys);
   const metrics = createMetrics();
-  watch(registry, metrics, options.metrics ?? {});
+  const lastErrors = watch(registry, metrics, options.metrics ?? {});
+  const now = options.now ?? Date.now;
+  const sessions = createAdminSessions({
+    secret: options.sessionSecret
+      ? new TextEncoder().encode(options.sessionSecret)
+      : crypto.getRandomValues(new Uint8Array(32)),
+    ttlMs: options.sessionTtlMs ?? 8 * 3_600_000,
+    now,
+  });
+  const admin = createAdminHandler({
+    registry,
+    settingsStore,
+    sessions,
+    checkLogin: options.adminPassword ? createApiKeyCheck([options.adminPassword]) : authorized,
+    maxBodyBytes,
+    lastError: (id) => lastErrors.get(id),
+    now,
+  });
 
   const tenant = async (
     request: Request,
@@ -178,9 +221,14 @@ export function createPbxService(options: PbxServiceOptions): PbxService {
     return ['unknown', errorResponse(404, 'NOT_FOUND', 'No such route.')];
   };
 
-  const callback = async (url: URL): Promise<Response> => {
+  const callback = async (request: Request, url: URL): Promise<Response> => {
     try {
       const { connectionId } = await registry.handleCallback(url.toString());
+      if (await sessions.read(request)) {
+        // The admin pressed Authorize on the admin page: back to the tenant's form, now authorized.
+        const location = `/admin?tenant=${encodeURIComponent(connectionId)}`;
+        return new Response(null, { status: 303, headers: { location, 'cache-control': 'no-store' } });
+      }
       return page(
         200,
         'Zoho CRM is connected',
@@ -200,7 +248,11 @@ export function createPbxService(options: PbxServiceOptions): PbxService {
     if (path === '/openapi.json') return [path, json((await import('./openapi.js')).openApiDocument())];
     if (path === '/api/auth/callback/zoho') {
       if (request.method !== 'GET') return [path, methodNotAllowed('GET')];
-      return [path, await callback(url)];
+      return [path, await callback(request, url)];
+    }
+    if (path === '/admin' || path.startsWith('/admin/')) {
+      const answer = await admin(request, url);
+      if (answer) return [path.startsWith('/admin/api/') ? '/admin/api' : path, answer];
     }
     const guarded = path === '/metrics' || path.startsWith('/v1/');
     if (!guarded) return ['unknown', errorResponse(404, 'NOT_FOUND', 'No such route.')];
@@ -272,12 +324,24 @@ function page(status: number, title: string, message: string): Response {
   );
 }
 
-/** Feeds the registry's events into the counters. */
+/** Feeds the registry's events into the counters; remembers each tenant's last problem for the admin page. */
 function watch(
   registry: ConnectorRegistry,
   metrics: Metrics,
   options: { perTenant?: boolean; maxTenants?: number },
-) {
+): Map<string, string> {
+  const lastErrors = new Map<string, string>();
+  const remember = (id: string, message: string) => {
+    lastErrors.delete(id);
+    lastErrors.set(id, message);
+    if (lastErrors.size > 10_000) lastErrors.delete(lastErrors.keys().next().value as string);
+  };
+  registry.on('authorizationLost', (e) =>
+    remember(e.connectionId, 'Zoho revoked or expired the grant: authorize again.'),
+  );
+  registry.on('journalFailed', (e) =>
+    remember(e.connectionId, `A call was dead-lettered (${e.error.code}).`),
+  );
   const seen = new Set<string>();
   const max = options.maxTenants ?? 100;
   const tenant = (id: string): Record<string, string> => {
@@ -303,4 +367,5 @@ function watch(
   registry.on('journalFailed', (e) =>
     metrics.inc('zoho_pbx_journal_total', { ...tenant(e.connectionId), outcome: 'dead' }),
   );
+  return lastErrors;
 }
