@@ -14,6 +14,7 @@ const entry = {
   testing: 'src/testing/index.ts',
   'testing/msw': 'src/testing/msw.ts',
   'testing/cli': 'src/testing/cli.ts',
+  cli: 'src/cli/index.ts',
 } as const;
 
 function assertExportsMatchEntries(): void {

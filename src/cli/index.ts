@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+/**
+ * The `zoho-crm-connector` command: `serve` runs the PBX service (more commands follow: doctor, import).
+ *
+ * @module
+ */
+import { isZohoCrmError } from '../errors.js';
+import { jsonLogger, startServe } from './serve.js';
+import { readServeConfig, SERVE_USAGE } from './serve-config.js';
+
+const USAGE = `Usage: zoho-crm-connector <command> [options]
+
+Commands:
+  serve    run the PBX service: every tenant's Zoho CRM connector over HTTP, with its admin page
+
+Run "zoho-crm-connector <command> --help" for a command's options.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command === undefined ? 1 : 0;
+  }
+  if (command !== 'serve') {
+    process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
+    return 1;
+  }
+  const config = await readServeConfig(rest, process.env);
+  if (!config) {
+    process.stdout.write(SERVE_USAGE);
+    return 0;
+  }
+  const logger = jsonLogger();
+  const running = await startServe(config, logger);
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    running.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  return -1; // keep running
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    const message = isZohoCrmError(error) || error instanceof TypeError ? error.message : String(error);
+    process.stderr.write(`zoho-crm-connector: ${message}\n`);
+    process.exitCode = 1;
+  },
+);
