@@ -15,9 +15,10 @@ import type { SettingsStore } from '../stores/settings-types.js';
 import { createAdminHandler } from './admin/handler.js';
 import { createAdminSessions } from './admin/session.js';
 import { createApiKeyCheck } from './api-keys.js';
-import { errorResponse, json, readJson, responseForError, statusOf } from './http.js';
+import { errorResponse, json, page, readJson, responseForError, statusOf } from './http.js';
 import type { ListeningServer, ListenOptions } from './listen.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics } from './metrics.js';
+import { watch } from './observe.js';
 import { matchTemplate, mergeSettings, TENANT_ROUTES, visibleSettings } from './routes.js';
 
 /**
@@ -309,63 +310,4 @@ function unknownTenant(): Response {
 
 function methodNotAllowed(allow: string): Response {
   return errorResponse(405, 'METHOD_NOT_ALLOWED', `Use ${allow}.`, {}, { allow });
-}
-
-const html = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
-
-function page(status: number, title: string, message: string): Response {
-  return new Response(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${html(title)}</title></head><body><h1>${html(title)}</h1><p>${html(message)}</p></body></html>`,
-    { status, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } },
-  );
-}
-
-/** Feeds the registry's events into the counters; remembers each tenant's last problem for the admin page. */
-function watch(
-  registry: ConnectorRegistry,
-  metrics: Metrics,
-  options: { perTenant?: boolean; maxTenants?: number },
-): Map<string, string> {
-  const lastErrors = new Map<string, string>();
-  const remember = (id: string, message: string) => {
-    lastErrors.delete(id);
-    lastErrors.set(id, message);
-    if (lastErrors.size > 10_000) lastErrors.delete(lastErrors.keys().next().value as string);
-  };
-  registry.on('authorizationLost', (e) =>
-    remember(e.connectionId, 'Zoho revoked or expired the grant: authorize again.'),
-  );
-  registry.on('journalFailed', (e) =>
-    remember(e.connectionId, `A call was dead-lettered (${e.error.code}).`),
-  );
-  const seen = new Set<string>();
-  const max = options.maxTenants ?? 100;
-  const tenant = (id: string): Record<string, string> => {
-    if (!options.perTenant) return {};
-    if (seen.has(id) || seen.size < max) {
-      seen.add(id);
-      return { tenant: id };
-    }
-    return { tenant: 'other' };
-  };
-  registry.on('lookup', (e) =>
-    metrics.inc('zoho_pbx_lookups_total', { ...tenant(e.connectionId), source: e.source }),
-  );
-  registry.on('tokenRefreshed', () => metrics.inc('zoho_pbx_token_refreshes_total'));
-  registry.on('rateLimited', () => metrics.inc('zoho_pbx_rate_limited_total'));
-  registry.on('authorizationLost', () => metrics.inc('zoho_pbx_authorization_lost_total'));
-  registry.on('callLogged', (e) =>
-    metrics.inc('zoho_pbx_journal_total', { ...tenant(e.connectionId), outcome: 'logged' }),
-  );
-  registry.on('journalRetry', (e) =>
-    metrics.inc('zoho_pbx_journal_total', { ...tenant(e.connectionId), outcome: 'retried' }),
-  );
-  registry.on('journalFailed', (e) =>
-    metrics.inc('zoho_pbx_journal_total', { ...tenant(e.connectionId), outcome: 'dead' }),
-  );
-  return lastErrors;
 }
