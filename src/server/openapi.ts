@@ -104,7 +104,16 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           summary:
             'Caller ID to name (answers within the ring deadline; a failure is a null match with a reason)',
-          parameters: [tenant, { name: 'number', in: 'query', required: true, schema: { type: 'string' } }],
+          parameters: [
+            tenant,
+            { name: 'number', in: 'query', required: true, schema: { type: 'string' } },
+            {
+              name: 'format',
+              in: 'query',
+              schema: { enum: ['json', 'text'] },
+              description: 'text: the bare name (empty when unknown), for dialplans',
+            },
+          ],
           responses: {
             '200': answer('The match, or null with the reason (NOT_FOUND or an error code)', {
               type: 'object',

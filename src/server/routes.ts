@@ -51,6 +51,12 @@ const caller: TenantRoute = async ({ url, connector, settings }) => {
   });
   try {
     const match = await zoho.lookupCaller(number);
+    // Dialplans (Asterisk CURL(), FreeSWITCH curl) want the bare name: `format=text` answers just that.
+    if (url.searchParams.get('format') === 'text') {
+      return new Response(match?.name ?? '', {
+        headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+      });
+    }
     if (match) return json({ match, source: seen?.source ?? 'cache' });
     return json({
       match: null,
