@@ -1,0 +1,140 @@
+/**
+ * The PBX service under load: cached caller lookups and call ingestion (202 once the call is in the file
+ * journal's outbox), over node:http with keep-alive. The service (with the emulator behind it) runs in a
+ * child process, the load generator in this one, so neither measures the other's CPU.
+ * Targets (issue 15): ≥ 5,000 cached lookups/s and ≥ 1,000 calls/s accepted on this machine.
+ */
+import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { type BenchSection, printWhenMain } from './types.js';
+
+const KEY = 'bench-api-key-0123456789abcdefgh';
+const CONCURRENCY = 16;
+const MAX_REQUESTS = 20_000;
+const MAX_MS = 6_000;
+
+interface Load {
+  requests: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+async function load(
+  request: (i: number) => { method: string; path: string; body?: string },
+  base: string,
+): Promise<Load> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const once = (i: number) =>
+    new Promise<number>((resolve, reject) => {
+      const { method, path, body } = request(i);
+      const t0 = performance.now();
+      const req = http.request(
+        `${base}${path}`,
+        {
+          agent,
+          method,
+          headers: {
+            authorization: `Bearer ${KEY}`,
+            ...(body
+              ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+              : {}),
+          },
+        },
+        (res) => {
+          if (res.statusCode !== 200 && res.statusCode !== 202) reject(new Error(`HTTP ${res.statusCode}`));
+          res.resume();
+          res.on('end', () => resolve(performance.now() - t0));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  const latencies: number[] = [];
+  let next = 0;
+  const start = performance.now();
+  const deadline = start + MAX_MS;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < MAX_REQUESTS && performance.now() < deadline) latencies.push(await once(next++));
+    }),
+  );
+  const elapsed = performance.now() - start;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] as number;
+  return {
+    requests: latencies.length,
+    perSecond: Math.round((latencies.length / elapsed) * 1000),
+    p50: Number(at(0.5).toFixed(2)),
+    p99: Number(at(0.99).toFixed(2)),
+  };
+}
+
+const call = (i: number) =>
+  JSON.stringify({
+    id: `bench-${i}`,
+    direction: 'inbound',
+    trunk: true,
+    from: '+14155552671',
+    to: '+14155550100',
+    startedAt: '2026-12-01T10:00:00Z',
+    answeredAt: '2026-12-01T10:00:05Z',
+    endedAt: '2026-12-01T10:01:00Z',
+    status: 'answered',
+  });
+
+export async function run(): Promise<BenchSection> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./server-child.ts', import.meta.url))],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, BENCH_API_KEY: KEY },
+    },
+  );
+  try {
+    const base = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const line = out.split('\n').find((l) => l.startsWith('{'));
+        if (line) resolve((JSON.parse(line) as { url: string }).url);
+      });
+      child.once('exit', (code) => reject(new Error(`the service exited (${code})`)));
+    });
+    const lookups = await load(
+      () => ({ method: 'GET', path: '/v1/tenants/t1/caller?number=%2B14155552671' }),
+      base,
+    );
+    const calls = await load((i) => ({ method: 'POST', path: '/v1/tenants/t1/calls', body: call(i) }), base);
+    return {
+      title: 'PBX service: cached lookups and call ingestion over HTTP',
+      description: `The service (\`zoho-crm-connector/server\`, emulator behind it, file journal store) in a child process; a node:http keep-alive load generator with ${CONCURRENCY} concurrent requests in this process, up to ${MAX_REQUESTS.toLocaleString('en-US')} requests or ${MAX_MS / 1000} s per route. Calls are unique, answered 202 once in the outbox while the journal delivers them to the emulator in the background. Latencies in ms.`,
+      rows: [
+        { route: 'GET /v1/tenants/{id}/caller (cache hit)', ...lookups },
+        { route: 'POST /v1/tenants/{id}/calls (accepted)', ...calls },
+      ],
+      targets: [
+        {
+          target: '≥ 5,000 cached lookups/s',
+          met: lookups.perSecond >= 5_000,
+          actual: `${lookups.perSecond.toLocaleString('en-US')}/s, p99 ${lookups.p99} ms`,
+        },
+        {
+          target: '≥ 1,000 calls/s accepted into the outbox (file journal store)',
+          met: calls.perSecond >= 1_000,
+          actual: `${calls.perSecond.toLocaleString('en-US')}/s, p99 ${calls.p99} ms`,
+        },
+      ],
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  }
+}
+
+await printWhenMain(import.meta, run);
