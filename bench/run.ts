@@ -15,6 +15,7 @@ const MODULES = [
   'oauth',
   'journal',
   'registry',
+  'server',
   'package',
   'official-sdk',
 ];
