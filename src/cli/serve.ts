@@ -63,6 +63,7 @@ export async function startServe(config: ServeConfig, logger: Logger = jsonLogge
     settingsStore: stores.settings,
     logger,
     sessionSecret: config.sessionSecret,
+    secureCookies: config.publicUrl.startsWith('https:'),
     ...(config.adminPassword ? { adminPassword: config.adminPassword } : {}),
   });
   const server = await service.listen({ port: config.port, host: config.host });

@@ -1,6 +1,7 @@
 /**
- * Bearer API keys for the `/v1` routes: several keys at once (rotation), compared in constant time.
- * Both sides are hashed first, so neither the length nor the content of a key shapes the comparison.
+ * Secrets presented to the service (bearer API keys, the admin password), checked against every
+ * configured value in constant time. Both sides are hashed first, so neither the length nor the content
+ * of a secret shapes the comparison.
  *
  * @module
  */
@@ -11,11 +12,25 @@ async function digest(value: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(value)));
 }
 
-/** Equal digests, compared without an early exit. @internal */
+/** Equal digests, compared without an early exit. */
 function sameDigest(a: Uint8Array, b: Uint8Array): boolean {
   let difference = a.length ^ b.length;
   for (let i = 0; i < a.length; i++) difference |= (a[i] as number) ^ (b[i] ?? 0);
   return difference === 0;
+}
+
+/** Whether a presented secret is one of the configured ones (any characters, spaces included). @internal */
+export type SecretCheck = (presented: string) => Promise<boolean>;
+
+/** @internal */
+export function createSecretCheck(secrets: readonly string[]): SecretCheck {
+  const digests = Promise.all(secrets.map(digest));
+  return async (presented) => {
+    const candidate = await digest(presented);
+    let accepted = false;
+    for (const known of await digests) accepted = sameDigest(candidate, known) || accepted;
+    return accepted;
+  };
 }
 
 /** Checks `Authorization: Bearer <key>` against every configured key. @internal */
@@ -23,12 +38,10 @@ export type ApiKeyCheck = (authorization: string | null) => Promise<boolean>;
 
 /** @internal */
 export function createApiKeyCheck(keys: readonly string[]): ApiKeyCheck {
-  const digests = Promise.all(keys.map(digest));
+  const check = createSecretCheck(keys);
   return async (authorization) => {
     const match = /^Bearer[ ]+(\S+)[ ]*$/i.exec(authorization ?? '');
-    const presented = await digest(match?.[1] ?? '');
-    let accepted = false;
-    for (const known of await digests) accepted = sameDigest(presented, known) || accepted;
+    const accepted = await check(match?.[1] ?? '');
     return accepted && match !== null;
   };
 }

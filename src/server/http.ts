@@ -42,22 +42,23 @@ export class BodyError extends Error {
 }
 
 /**
- * Reads a JSON body of at most `maxBytes`: a declared `content-length` over the cap is refused before a
- * byte is read, a stream that grows past it is cancelled there. @internal
+ * Reads a text body of at most `maxBytes` and of the given media type: a declared `content-length` over
+ * the cap is refused before a byte is read, a stream that grows past it is cancelled there. @internal
  */
-export async function readJson(request: Request, maxBytes: number): Promise<unknown> {
+export async function readText(
+  request: Request,
+  maxBytes: number,
+  mediaType: RegExp | string,
+): Promise<string> {
   const type = request.headers.get('content-type') ?? '';
-  if (!/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
-    throw new BodyError(
-      415,
-      'BODY_UNSUPPORTED_TYPE',
-      'The body must be JSON (content-type: application/json).',
-    );
+  const accepted =
+    typeof mediaType === 'string' ? type.toLowerCase().startsWith(mediaType) : mediaType.test(type);
+  if (!accepted) {
+    throw new BodyError(415, 'BODY_UNSUPPORTED_TYPE', `The body must be ${String(mediaType)}.`);
   }
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  if (!request.body)
-    throw new BodyError(400, 'BODY_INVALID', 'The body is empty; a JSON object was expected.');
+  if (!request.body) return '';
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -78,9 +79,20 @@ export async function readJson(request: Request, maxBytes: number): Promise<unkn
     offset += chunk.byteLength;
   }
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown;
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new BodyError(400, 'BODY_INVALID', 'The body is not valid UTF-8 JSON.');
+    throw new BodyError(400, 'BODY_INVALID', 'The body is not valid UTF-8.');
+  }
+}
+
+/** Reads a JSON body of at most `maxBytes` (see {@link readText}). @internal */
+export async function readJson(request: Request, maxBytes: number): Promise<unknown> {
+  const text = await readText(request, maxBytes, /^application\/(?:[\w.+-]+\+)?json\b/i);
+  if (text === '') throw new BodyError(400, 'BODY_INVALID', 'The body is empty; a JSON object was expected.');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new BodyError(400, 'BODY_INVALID', 'The body is not valid JSON.');
   }
 }
 

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { CLIENT_ADDRESS_HEADER } from './admin/login-limit.js';
 
 /**
  * Where and how {@link PbxService.listen} serves.
@@ -45,9 +46,10 @@ export async function listen(
       const method = req.method ?? 'GET';
       const headers = new Headers();
       for (const [name, value] of Object.entries(req.headers)) {
-        if (value === undefined) continue;
+        if (value === undefined || name === CLIENT_ADDRESS_HEADER) continue;
         for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
       }
+      headers.set(CLIENT_ADDRESS_HEADER, req.socket.remoteAddress ?? 'unknown');
       const hasBody = method !== 'GET' && method !== 'HEAD';
       const request = new Request(new URL(req.url ?? '/', origin), {
         method,

@@ -148,7 +148,14 @@ export function matchTemplate(template: string, rest: string): Record<string, st
     const value = have[i] as string;
     if (part.startsWith('{')) {
       if (value === '') return undefined;
-      params[part.slice(1, -1)] = decodeURIComponent(value);
+      try {
+        params[part.slice(1, -1)] = decodeURIComponent(value);
+      } catch {
+        throw new ConfigError(
+          [{ path: part.slice(1, -1), message: 'is not valid percent-encoding' }],
+          'request',
+        );
+      }
     } else if (part !== value) return undefined;
   }
   return params;

@@ -14,7 +14,7 @@ import { assertTenantId } from '../registry/tenant-settings.js';
 import type { SettingsStore } from '../stores/settings-types.js';
 import { createAdminHandler } from './admin/handler.js';
 import { createAdminSessions } from './admin/session.js';
-import { createApiKeyCheck } from './api-keys.js';
+import { createApiKeyCheck, createSecretCheck } from './api-keys.js';
 import { errorResponse, json, page, readJson, responseForError, statusOf } from './http.js';
 import type { ListeningServer, ListenOptions } from './listen.js';
 import { createMetrics } from './metrics.js';
@@ -66,6 +66,12 @@ export interface PbxServiceOptions {
    * @default 28800000 (8 hours)
    */
   sessionTtlMs?: number;
+  /**
+   * Browsers reach the service over https (usually through a TLS proxy): the admin session cookie is
+   * then `Secure` and named `__Host-zcc_admin`. `serve` sets it from `--public-url`.
+   * @default false
+   */
+  secureCookies?: boolean;
   /** Clock (tests). @default Date.now */
   now?: () => number;
 }
@@ -170,7 +176,8 @@ export function createPbxService(options: PbxServiceOptions): PbxService {
     registry,
     settingsStore,
     sessions,
-    checkLogin: options.adminPassword ? createApiKeyCheck([options.adminPassword]) : authorized,
+    checkLogin: createSecretCheck(options.adminPassword ? [options.adminPassword] : options.apiKeys),
+    secureCookies: options.secureCookies ?? false,
     maxBodyBytes,
     lastError: (id) => lastErrors.get(id),
     now,
@@ -225,6 +232,7 @@ export function createPbxService(options: PbxServiceOptions): PbxService {
   const callback = async (request: Request, url: URL): Promise<Response> => {
     try {
       const { connectionId } = await registry.handleCallback(url.toString());
+      lastErrors.delete(connectionId); // authorized again: the old problem is history
       if (await sessions.read(request)) {
         // The admin pressed Authorize on the admin page: back to the tenant's form, now authorized.
         const location = `/admin?tenant=${encodeURIComponent(connectionId)}`;

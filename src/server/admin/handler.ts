@@ -5,13 +5,14 @@
  *
  * @module
  */
-import { isZohoCrmError } from '../../errors.js';
+import { ConfigError, isZohoCrmError } from '../../errors.js';
 import type { ConnectorRegistry } from '../../registry/registry.js';
 import { assertTenantId } from '../../registry/tenant-settings.js';
 import type { SettingsStore } from '../../stores/settings-types.js';
-import type { ApiKeyCheck } from '../api-keys.js';
-import { errorResponse, json, readJson, responseForError } from '../http.js';
+import type { SecretCheck } from '../api-keys.js';
+import { BodyError, errorResponse, json, readJson, readText, responseForError } from '../http.js';
 import { mergeSettings, visibleSettings } from '../routes.js';
+import { CLIENT_ADDRESS_HEADER, createLoginLimiter } from './login-limit.js';
 import { appPage, loginPage } from './page.js';
 import type { AdminSessions } from './session.js';
 
@@ -21,15 +22,18 @@ export interface AdminDependencies {
   settingsStore: SettingsStore;
   sessions: AdminSessions;
   /** Checks a login secret (the admin password, or an API key). */
-  checkLogin: ApiKeyCheck;
+  checkLogin: SecretCheck;
+  /** Mark the session cookie `Secure` (and name it `__Host-…`): the service is reached over https. */
+  secureCookies: boolean;
   maxBodyBytes: number;
   /** The last problem seen per tenant (authorization lost, a dead-lettered call). */
   lastError: (connectionId: string) => string | undefined;
   now: () => number;
 }
 
-const MAX_FAILED_LOGINS = 10;
-const FAILED_LOGIN_WINDOW_MS = 60_000;
+/** Failed logins allowed per client and for everyone, per minute; the login form's largest body. */
+const LOGIN_LIMIT = { perClient: 10, global: 100, windowMs: 60_000 };
+const MAX_LOGIN_FORM_BYTES = 4_096;
 
 const html = (body: string, status = 200, headers: Record<string, string> = {}) =>
   new Response(body, {
@@ -47,23 +51,33 @@ const html = (body: string, status = 200, headers: Record<string, string> = {}) 
 
 /** @internal */
 export function createAdminHandler(deps: AdminDependencies) {
-  const failures: number[] = [];
+  const limiter = createLoginLimiter({ ...LOGIN_LIMIT, now: deps.now });
 
-  const login = async (request: Request, url: URL): Promise<Response> => {
-    const now = deps.now();
-    while (failures.length > 0 && (failures[0] as number) <= now - FAILED_LOGIN_WINDOW_MS) failures.shift();
-    if (failures.length >= MAX_FAILED_LOGINS) {
+  const login = async (request: Request): Promise<Response> => {
+    const client = request.headers.get(CLIENT_ADDRESS_HEADER) ?? 'unknown';
+    if (!limiter.begin(client)) {
       return html(loginPage('Too many failed attempts; wait a minute.'), 429, { 'retry-after': '60' });
     }
-    const form = new URLSearchParams(await request.text().catch(() => ''));
-    const tenant = form.get('tenant');
-    if (!(await deps.checkLogin(`Bearer ${form.get('password') ?? ''}`))) {
-      failures.push(now);
-      return html(loginPage('Wrong password.', tenant ?? undefined), 401);
+    let succeeded = false;
+    try {
+      const form = new URLSearchParams(
+        await readText(request, MAX_LOGIN_FORM_BYTES, 'application/x-www-form-urlencoded'),
+      );
+      const tenant = form.get('tenant') ?? undefined;
+      if (!(await deps.checkLogin(form.get('password') ?? ''))) {
+        return html(loginPage('Wrong password.', tenant), 401);
+      }
+      succeeded = true;
+      const target = tenant ? `/admin?tenant=${encodeURIComponent(tenant)}` : '/admin';
+      const cookie = await deps.sessions.issue(deps.secureCookies);
+      return new Response(null, { status: 303, headers: { location: target, 'set-cookie': cookie } });
+    } catch (error) {
+      if (error instanceof BodyError)
+        return html(loginPage('The login form was not understood.'), error.status);
+      throw error;
+    } finally {
+      limiter.end(client, succeeded);
     }
-    const target = tenant ? `/admin?tenant=${encodeURIComponent(tenant)}` : '/admin';
-    const cookie = await deps.sessions.issue(url.protocol === 'https:');
-    return new Response(null, { status: 303, headers: { location: target, 'set-cookie': cookie } });
   };
 
   const status = async (connectionId: string) => {
@@ -94,7 +108,12 @@ export function createAdminHandler(deps: AdminDependencies) {
     }
     const match = /^\/tenants\/([^/]+)(\/authorize|\/retry-dead-letters)?$/.exec(rest);
     if (!match) return errorResponse(404, 'NOT_FOUND', 'No such route.');
-    const connectionId = decodeURIComponent(match[1] as string);
+    let connectionId: string;
+    try {
+      connectionId = decodeURIComponent(match[1] as string);
+    } catch {
+      throw new ConfigError([{ path: 'tenant', message: 'is not a valid percent-encoded id' }], 'request');
+    }
     assertTenantId(connectionId);
     const action = match[2];
     if (!action && request.method === 'GET') return json(await status(connectionId));
@@ -124,11 +143,11 @@ export function createAdminHandler(deps: AdminDependencies) {
 
   return async (request: Request, url: URL): Promise<Response | undefined> => {
     const path = url.pathname;
-    if (path === '/admin/login' && request.method === 'POST') return login(request, url);
+    if (path === '/admin/login' && request.method === 'POST') return login(request);
     if (path === '/admin/logout' && request.method === 'POST') {
       return new Response(null, {
         status: 303,
-        headers: { location: '/admin', 'set-cookie': deps.sessions.clear() },
+        headers: { location: '/admin', 'set-cookie': deps.sessions.clear(deps.secureCookies) },
       });
     }
     if (path === '/admin/app.js' || path === '/admin/app.css') {

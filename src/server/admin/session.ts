@@ -6,7 +6,8 @@
  */
 
 const encoder = new TextEncoder();
-const COOKIE = 'zcc_admin';
+/** Over https the cookie is `Secure` and host-only by name (`__Host-`); over plain http it cannot be. */
+const cookieName = (secure: boolean) => (secure ? '__Host-zcc_admin' : 'zcc_admin');
 
 const base64url = (bytes: ArrayBuffer | Uint8Array) =>
   btoa(String.fromCharCode(...new Uint8Array(bytes)))
@@ -25,7 +26,7 @@ export interface AdminSessions {
   /** Whether the request carries the CSRF token of its session. */
   checkCsrf(request: Request, session: string): Promise<boolean>;
   /** A `Set-Cookie` value that ends the session. */
-  clear(): string;
+  clear(secure: boolean): string;
 }
 
 /** @internal */
@@ -51,14 +52,13 @@ export function createAdminSessions(options: {
       const body = `${options.now() + options.ttlMs}.${nonce}`;
       const value = `${body}.${await sign(`session:${body}`)}`;
       const maxAge = Math.floor(options.ttlMs / 1000);
-      return `${COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure ? '; Secure' : ''}`;
+      return `${cookieName(secure)}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure ? '; Secure' : ''}`;
     },
     async read(request) {
-      const cookie = request.headers.get('cookie') ?? '';
-      const value = cookie
-        .split(/;\s*/)
-        .find((part) => part.startsWith(`${COOKIE}=`))
-        ?.slice(COOKIE.length + 1);
+      const cookies = (request.headers.get('cookie') ?? '').split(/;\s*/);
+      const named = (name: string) =>
+        cookies.find((part) => part.startsWith(`${name}=`))?.slice(name.length + 1);
+      const value = named(cookieName(true)) ?? named(cookieName(false));
       const parts = value?.split('.');
       if (!value || parts?.length !== 3) return undefined;
       const [expires, nonce, signature] = parts as [string, string, string];
@@ -70,6 +70,7 @@ export function createAdminSessions(options: {
       const presented = request.headers.get('x-csrf-token') ?? '';
       return same(presented, await sign(`csrf:${session}`));
     },
-    clear: () => `${COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`,
+    clear: (secure) =>
+      `${cookieName(secure)}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0${secure ? '; Secure' : ''}`,
   };
 }
