@@ -25,6 +25,8 @@ export const METRICS = {
   zoho_pbx_http_requests_total: 'HTTP requests answered by the PBX service, by route template and status.',
   zoho_pbx_lookups_total:
     'Caller lookups, by where the answer came from (cache, contacts, leads, accounts, none, timeout, error).',
+  zoho_pbx_zoho_requests_total:
+    "Request attempts sent to Zoho's CRM API, by method and HTTP status (or failure kind: network, timeout, deadline, aborted).",
   zoho_pbx_token_refreshes_total: 'Access-token refreshes stored.',
   zoho_pbx_rate_limited_total: 'Zoho answers that refused a request for rate reasons (each is retried).',
   zoho_pbx_journal_total:

@@ -38,6 +38,9 @@ export function watch(
   registry.on('lookup', (e) =>
     metrics.inc('zoho_pbx_lookups_total', { ...tenant(e.connectionId), source: e.source }),
   );
+  registry.on('zohoRequest', (e) =>
+    metrics.inc('zoho_pbx_zoho_requests_total', { method: e.method, status: String(e.status ?? e.failure) }),
+  );
   registry.on('tokenRefreshed', () => metrics.inc('zoho_pbx_token_refreshes_total'));
   registry.on('rateLimited', () => metrics.inc('zoho_pbx_rate_limited_total'));
   registry.on('authorizationLost', () => metrics.inc('zoho_pbx_authorization_lost_total'));

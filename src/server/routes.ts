@@ -61,7 +61,7 @@ const caller: TenantRoute = async ({ url, connector, settings }) => {
     return json({
       match: null,
       source: seen?.source ?? 'none',
-      reason: (seen as { error?: { code: string } } | undefined)?.error?.code ?? 'NOT_FOUND',
+      reason: seen?.error?.code ?? 'NOT_FOUND',
     });
   } finally {
     off();

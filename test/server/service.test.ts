@@ -212,6 +212,7 @@ describe('the PBX service', () => {
       /zoho_pbx_http_requests_total\{route="\/v1\/tenants\/\{id\}\/caller",status="200"\} 1/,
     );
     expect(text).toMatch(/zoho_pbx_lookups_total\{source="zoho"\} 1/);
+    expect(text).toMatch(/zoho_pbx_zoho_requests_total\{method="GET",status="(200|204)"\} [1-9]/);
   });
 });
 
