@@ -50,8 +50,13 @@ export interface PbxServiceOptions {
   maxBodyBytes?: number;
   /** pino-compatible logger (requests that failed on the service's side are logged, redacted). */
   logger?: Logger;
-  /** Add a `tenant` label to the lookup and journal counters (for at most `maxTenants` tenants). */
-  metrics?: { perTenant?: boolean; maxTenants?: number };
+  /** Per-tenant labels on the counters. */
+  metrics?: {
+    /** Add a `tenant` label to the lookup and journal counters. @default false */
+    perTenant?: boolean;
+    /** Tenants labelled by name at most; the rest count as `other`. @default 100 */
+    maxTenants?: number;
+  };
   /**
    * The admin page's login password (at least 12 characters). Without it the page accepts an API key.
    */
@@ -132,7 +137,7 @@ const TENANT_PREFIX = /^\/v1\/tenants\/([^/]+)(\/.*)$/;
 
 /**
  * Creates the PBX service over a connector registry.
- * @throws {@link ConfigError} naming every bad option (never a value).
+ * @throws `ConfigError` naming every bad option (never a value).
  * @example
  * ```ts
  * import { createConnectorRegistry, createMemorySettingsStore, createMemoryStore } from 'zoho-crm-connector';

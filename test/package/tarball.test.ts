@@ -72,6 +72,32 @@ console.log(JSON.stringify({ loaded, status: health.status }));
     // The emulator answered over real HTTP (401: no token sent, exactly as Zoho would).
     expect(report.status).toBe(401);
 
+    // The Docker image's command, as the Dockerfile writes it (ENTRYPOINT + CMD), from this install: it
+    // serves, answers /healthz, and stops cleanly on SIGTERM.
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    const entrypoint = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
+    expect(entrypoint[0]).toBe('node');
+    const script = (entrypoint[1] as string).replace('/app/', `${app}/`);
+    const args = cmd.map((arg) =>
+      arg === '/data' ? join(work, 'data') : arg === '0.0.0.0' ? '127.0.0.1' : arg,
+    );
+    args[args.indexOf('--port') + 1] = '0';
+    const served = execFileSync(
+      'bash',
+      [
+        '-c',
+        `node "$0" "$@" > "${join(work, 'serve.log')}" 2>&1 & pid=$!
+         for i in $(seq 1 100); do grep -q listening "${join(work, 'serve.log')}" && break; sleep 0.1; done
+         url=$(grep -o '"url":"[^"]*"' "${join(work, 'serve.log')}" | head -1 | cut -d'"' -f4)
+         curl -fsS "$url/healthz"; kill -TERM $pid; wait $pid; echo " exit=$?"`,
+        script,
+        ...args,
+      ],
+      { cwd: app, encoding: 'utf8', env: { ...process.env, PBX_API_KEY: 'docker-api-key-0123456789abcdef' } },
+    );
+    expect(served.trim()).toBe('{"ok":true} exit=0');
+
     // The installed executables are there and answer --help.
     for (const name of Object.keys(pkg.bin)) {
       expect(run(join(app, 'node_modules', '.bin', name), ['--help'], app).length, name).toBeGreaterThan(0);
