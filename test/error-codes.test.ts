@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as errors from '../src/errors.js';
 import { ErrorCode } from '../src/errors.js';
+import { ServiceErrorCode } from '../src/server/http.js';
 
 /**
  * Every error code the library produces is in the `ErrorCode` table and in docs/errors.md; every error
@@ -13,6 +14,7 @@ import { ErrorCode } from '../src/errors.js';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SRC = join(ROOT, 'src');
 const DOC = readFileSync(join(ROOT, 'docs', 'errors.md'), 'utf8');
+const SERVICE_DOC = readFileSync(join(ROOT, 'docs', 'pbx-service.md'), 'utf8');
 
 /**
  * Zoho's own codes that src writes into a `code` property because the object mirrors a Zoho answer (a
@@ -51,6 +53,10 @@ function codesInSource(): Set<string> {
       for (const literal of (match[1] ?? '').matchAll(/'([A-Z][A-Z0-9_]+)'/g))
         found.add(`${name}:${literal[1]}`);
     }
+    // The PBX service's error answers: `errorResponse(404, 'NOT_FOUND', …)`, `new BodyError(413, 'BODY_…'`.
+    for (const match of text.matchAll(/(?:errorResponse|new BodyError)\(\s*\d+,\s*'([A-Z][A-Z0-9_]+)'/g)) {
+      found.add(`${name}:${match[1]}`);
+    }
     // A code passed straight to an error constructor.
     for (const match of text.matchAll(
       /new (?:ZohoCrmError|AuthError|TransportError)\(\s*'([A-Z][A-Z0-9]*_[A-Z0-9_]+)'/g,
@@ -62,6 +68,8 @@ function codesInSource(): Set<string> {
 }
 
 const table = new Set<string>(Object.values(ErrorCode));
+const serviceTable = new Set<string>(Object.values(ServiceErrorCode));
+const isServiceFile = (site: string) => site.startsWith(`server${sep}`);
 
 describe('error codes', () => {
   const sites = codesInSource();
@@ -75,8 +83,24 @@ describe('error codes', () => {
     }
   });
 
-  it('every code used in src is in the ErrorCode table', () => {
-    expect([...codes].filter((code) => !table.has(code as string))).toEqual([]);
+  it('every code used in src is in the ErrorCode table (the PBX service: or in ServiceErrorCode)', () => {
+    const unknown = [...sites]
+      .filter((site) => !(site in ZOHO_OUTCOME_CODES))
+      .filter((site) => {
+        const code = site.split(':')[1] as string;
+        return !table.has(code) && !(isServiceFile(site) && serviceTable.has(code));
+      });
+    expect(unknown).toEqual([]);
+  });
+
+  it('the scan sees the service’s own codes, and each is documented in docs/pbx-service.md', () => {
+    const used = new Set([...sites].filter(isServiceFile).map((site) => site.split(':')[1] as string));
+    for (const code of ['NOT_FOUND', 'TENANT_UNKNOWN', 'BODY_TOO_LARGE', 'UNAUTHORIZED']) {
+      expect(used).toContain(code);
+    }
+    expect([...serviceTable].filter((code) => !SERVICE_DOC.includes(`| \`${code}\` |`))).toEqual([]);
+    // No service code shadows an SDK code: a host can tell which family answered.
+    expect([...serviceTable].filter((code) => table.has(code))).toEqual([]);
   });
 
   it('every code in the table is documented in docs/errors.md', () => {

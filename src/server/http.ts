@@ -6,9 +6,45 @@
  */
 import { ConfigError, ErrorCode, isZohoCrmError, type ZohoCrmError } from '../errors.js';
 
+/**
+ * Codes only the service answers with, for requests that never reached the SDK (a route, a key, a body).
+ * Every other error answer carries the SDK's `ErrorCode`. Documented in docs/pbx-service.md.
+ *
+ * @example
+ * ```ts
+ * import { ServiceErrorCode } from 'zoho-crm-connector/server';
+ *
+ * const answer = await fetch('http://127.0.0.1:8080/v1/tenants/acme/caller?number=%2B4930123456', {
+ *   headers: { authorization: 'Bearer my-api-key' },
+ * });
+ * if (!answer.ok) {
+ *   const { error } = (await answer.json()) as { error: { code: string } };
+ *   if (error.code === ServiceErrorCode.TENANT_UNKNOWN) console.error('no such tenant');
+ * }
+ * ```
+ */
+export const ServiceErrorCode = {
+  NOT_FOUND: 'NOT_FOUND',
+  TENANT_UNKNOWN: 'TENANT_UNKNOWN',
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  CSRF: 'CSRF',
+  BODY_INVALID: 'BODY_INVALID',
+  BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  BODY_UNSUPPORTED_TYPE: 'BODY_UNSUPPORTED_TYPE',
+  INTERNAL: 'INTERNAL',
+} as const;
+
+/** One of {@link ServiceErrorCode}. */
+export type ServiceErrorCode = (typeof ServiceErrorCode)[keyof typeof ServiceErrorCode];
+
 /** The JSON body of every error answer. @internal */
 export interface ErrorBody {
-  error: { code: string; message: string; issues?: Array<{ path: string; message: string }> };
+  error: {
+    code: ErrorCode | ServiceErrorCode;
+    message: string;
+    issues?: Array<{ path: string; message: string }>;
+  };
 }
 
 /** @internal */
@@ -22,7 +58,7 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 /** An error answer with our stable code (service-level codes are upper-case like the SDK's). @internal */
 export function errorResponse(
   status: number,
-  code: string,
+  code: ErrorCode | ServiceErrorCode,
   message: string,
   extra: Partial<ErrorBody['error']> = {},
   headers: Record<string, string> = {},
@@ -34,7 +70,7 @@ export function errorResponse(
 export class BodyError extends Error {
   constructor(
     readonly status: 400 | 413 | 415,
-    readonly code: 'BODY_INVALID' | 'BODY_TOO_LARGE' | 'BODY_UNSUPPORTED_TYPE',
+    readonly code: Extract<ServiceErrorCode, `BODY_${string}`>,
     message: string,
   ) {
     super(message);

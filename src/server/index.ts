@@ -4,5 +4,7 @@
  *
  * @module
  */
+
+export { ServiceErrorCode } from './http.js';
 export type { ListeningServer, ListenOptions } from './listen.js';
 export { createPbxService, type PbxService, type PbxServiceOptions } from './service.js';
