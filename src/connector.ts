@@ -5,7 +5,9 @@
  *
  * @module
  */
+
 import { argumentError, kindOf, requireString } from './args.js';
+import { type CalibrationKeeper, createCalibrationKeeper } from './calibration/keeper.js';
 import { EDITIONS } from './editions.js';
 import { ErrorCode, type RateLimitError, ZohoCrmError } from './errors.js';
 import { createEmitter, type Emitter } from './events.js';
@@ -137,6 +139,7 @@ export class ZohoCrmConnector {
   readonly #tokens: TokenManager;
   readonly #authorization: Authorization;
   readonly #http: ZohoHttp;
+  readonly #calibration: CalibrationKeeper;
   readonly #lookup: CallerLookup;
   readonly #journal: JournalApi;
   readonly #records: RecordCreator;
@@ -156,6 +159,12 @@ export class ZohoCrmConnector {
     this.#events = createEmitter<ConnectorEvents>(this.#logger);
     const store = resolved.tokenStore ?? createMemoryStore();
 
+    this.#calibration = createCalibrationKeeper({
+      connectionId: resolved.connectionId,
+      store,
+      now: Date.now,
+      logger: this.#logger,
+    });
     this.#tokens = createTokenManager({
       connectionId: resolved.connectionId,
       store,
@@ -209,6 +218,7 @@ export class ZohoCrmConnector {
       pbxContacts: resolved.pbxContacts,
       region: () => this.region,
       logger: this.#logger,
+      calibration: this.#calibration,
       events: {
         enabled: () => this.#events.has('lookup'),
         emit: (event) => this.#events.emit('lookup', event),
@@ -222,6 +232,7 @@ export class ZohoCrmConnector {
       defaultCountry: resolved.lookup.defaultCountry,
       logger: this.#logger,
       region: () => this.region,
+      calibration: this.#calibration,
       emit: (name, event) => this.#events.emit(name, event as ConnectorEvents[typeof name]),
     });
     this.#unsubscribeQuarantine = resolved.journal.store?.onQuarantine?.((event) => {

@@ -3,6 +3,12 @@
  *
  * @packageDocumentation
  */
+export type {
+  CalibrationSource,
+  DurationReading,
+  OrgCalibration,
+  PhoneSearchReading,
+} from './calibration/calibration.js';
 export {
   type ConnectorEvents,
   type RateLimitedEvent,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { CalibrationKeeper } from '../calibration/keeper.js';
 import type { ZohoHttp } from '../http/client.js';
 import type { Logger } from '../logger.js';
 import type { CallerLookupEngine, CallerMatch } from '../lookup/types.js';
@@ -229,6 +230,8 @@ export interface JournalDependencies {
   random?: () => number;
   /** Timers for background retries. @default unref'd setTimeout */
   scheduler?: Scheduler;
+  /** The org's calibration (duration reading), kept with the tokens. @internal */
+  calibration?: CalibrationKeeper;
   /** Receives `callLogged`, `journalRetry` and `journalFailed`. */
   emit?: <K extends keyof JournalEvents>(name: K, event: JournalEvents[K]) => void;
   /** The connection's data centre (activity URLs in `callLogged`). */

@@ -8,8 +8,10 @@
  *
  * @module
  */
+
 import { LRUCache } from 'lru-cache';
 import { optionalInteger, optionalSignal, optionsArgument, requireString } from '../args.js';
+import type { CalibrationKeeper } from '../calibration/keeper.js';
 import { listPhoneFields } from '../crm/fields.js';
 import { coqlQuery, searchRecords } from '../crm/records.js';
 import type { ZohoRecord } from '../crm/schemas.js';
@@ -70,6 +72,8 @@ export interface CallerLookupOptions {
   events?: { enabled(): boolean; emit(event: LookupEvent): void } | undefined;
   /** Clock for cache TTLs (tests). */
   now?: () => number;
+  /** The org's calibration (phone-search matching, phone fields, index lag), kept with the tokens. */
+  calibration?: CalibrationKeeper;
 }
 
 /**

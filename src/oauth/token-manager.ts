@@ -252,22 +252,24 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
       }
       throw error;
     }
-    const next: StoredTokens = {
-      ...stored,
-      accessToken: set.accessToken,
-      expiresAt: set.expiresAt,
-      apiDomain: set.apiDomain ?? stored.apiDomain,
-    };
-    if (set.scope) next.scope = set.scope;
     // Replace only the grant that was refreshed: a new authorization or a revoke may have landed while
     // Zoho answered (a store without a lock, or a lock that expired).
     const current = await store.get(connectionId);
-    if (!sameGrant(current, stored)) {
+    if (!current || !sameGrant(current, stored)) {
       if (current) return adopt(current);
       const error = notConnected();
       markLost(error, stored);
       throw error;
     }
+    // From what is stored now, so that what was written beside the tokens meanwhile (the calibration)
+    // is kept.
+    const next: StoredTokens = {
+      ...current,
+      accessToken: set.accessToken,
+      expiresAt: set.expiresAt,
+      apiDomain: set.apiDomain ?? stored.apiDomain,
+    };
+    if (set.scope) next.scope = set.scope;
     await store.set(connectionId, next);
     cached = next;
     refreshes++;

@@ -24,14 +24,23 @@ import { ConfigError, ErrorCode, isZohoCrmError, type ZohoCrmError } from '../er
  * ```
  */
 export const ServiceErrorCode = {
+  /** 404: no such route. */
   NOT_FOUND: 'NOT_FOUND',
+  /** 404: no settings for that tenant id. */
   TENANT_UNKNOWN: 'TENANT_UNKNOWN',
+  /** 405: the route exists for other methods (the `allow` header names them). */
   METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  /** 401: no valid API key (the admin page: no session). */
   UNAUTHORIZED: 'UNAUTHORIZED',
+  /** 403: an admin form without the page's CSRF token. */
   CSRF: 'CSRF',
+  /** 400: the body is empty, not UTF-8 or not JSON. */
   BODY_INVALID: 'BODY_INVALID',
+  /** 413: the body is larger than `maxBodyBytes`. */
   BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  /** 415: the body is not of the media type the route reads. */
   BODY_UNSUPPORTED_TYPE: 'BODY_UNSUPPORTED_TYPE',
+  /** 500: a failure outside the SDK's error family (a bug; the log has it). */
   INTERNAL: 'INTERNAL',
 } as const;
 

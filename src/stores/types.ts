@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { OrgCalibration } from '../calibration/calibration.js';
 import type { RegionCode } from '../regions.js';
 
 /**
@@ -26,6 +27,12 @@ export interface StoredTokens {
   scope?: string;
   /** When the admin authorized, epoch ms. */
   grantedAt: number;
+  /**
+   * What `diagnose()` measured or the connector learned about the org (phone-search matching, the
+   * duration reading, …). Kept across refreshes; a new authorization starts without it. Stores keep it
+   * as part of the document; it holds no secret.
+   */
+  calibration?: OrgCalibration;
 }
 
 /**

@@ -281,4 +281,28 @@ describe('token manager', () => {
     expect(await store.get('t1')).toBeUndefined();
     await expect(manager.getAccessToken()).rejects.toMatchObject({ code: ErrorCode.AUTH_NOT_CONNECTED });
   });
+
+  it('a refresh keeps what was written beside the tokens while Zoho answered (the calibration)', async () => {
+    const { manager, accounts, store } = await setup(grant());
+    const refreshing = deferred();
+    const answer = deferred();
+    accounts.state.onTokenRequest = () => refreshing.resolve();
+    accounts.state.hold = answer.promise;
+    const token = manager.getAccessToken();
+    await refreshing.promise;
+    const current = (await store.get('t1')) as StoredTokens;
+    const calibration = {
+      phoneSearch: 'digits-exact' as const,
+      durationFormat: 'HH:mm' as const,
+      phoneFields: {},
+      callsMandatoryFields: [],
+      measuredAt: NOW,
+    };
+    await store.set('t1', { ...current, calibration });
+    answer.resolve();
+    await token;
+    const stored = await store.get('t1');
+    expect(stored?.accessToken).not.toBe(current.accessToken);
+    expect(stored?.calibration).toEqual(calibration);
+  });
 });
