@@ -8,6 +8,7 @@
 import { dailyCredits, EDITIONS, type Edition } from '../../editions.js';
 import { getRegion, type RegionCode } from '../../regions.js';
 import { EmulatorClock } from './clock.js';
+import { callDurationSeconds } from './duration.js';
 import { IdGenerator, zohoToken } from './ids.js';
 import {
   addCustomField,
@@ -63,6 +64,9 @@ export interface ResolvedEmulatorOptions {
   readonly coqlEmptyResult: 'no-content' | 'empty-data';
   readonly unknownFields: 'drop' | 'keep';
   readonly missedCallNeedsDuration: boolean;
+  readonly durationReading: 'mm:ss' | 'HH:mm';
+  readonly coqlLikeOnPhoneFields: 'allow' | 'reject';
+  readonly absentFields: Partial<Record<EmulatorModule, readonly string[]>>;
   readonly fields: Partial<Record<EmulatorModule, readonly EmulatorFieldInit[]>>;
   readonly uniqueFields: Partial<Record<EmulatorModule, readonly string[]>>;
   readonly now: () => number;
@@ -287,9 +291,14 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
       const values: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(input)) {
         if (key === 'id' || key === 'Created_Time' || key === 'Modified_Time') continue;
+        if (def.absentFields.has(key) && !def.byName.has(key)) continue;
         values[key] = this.seedValue(def, key, value);
       }
       if (values.Owner === undefined) values.Owner = this.userRef(owner);
+      if (def.apiName === 'Calls' && values.Call_Duration_in_seconds === undefined) {
+        const seconds = callDurationSeconds(values.Call_Duration, this.options.durationReading);
+        if (seconds !== undefined) values.Call_Duration_in_seconds = seconds;
+      }
       const id = typeof input.id === 'string' && /^\d{1,19}$/.test(input.id) ? input.id : this.ids.id();
       if (this.recordMaps.get(module)?.has(id)) throw new TypeError(`seed('${module}'): duplicate id ${id}`);
       const createdAt = this.timeInput(input.Created_Time) ?? this.now();
@@ -818,7 +827,7 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
   // --- Internal helpers ---
 
   private init(): void {
-    this.modules = createModules(() => this.metaIds.id());
+    this.modules = createModules(() => this.metaIds.id(), this.options.absentFields);
     for (const module of MODULE_NAMES) {
       for (const f of this.options.fields[module] ?? [])
         addCustomField(this.moduleDef(module), f, this.metaIds.id());
@@ -1093,11 +1102,27 @@ function resolveOptions(o: ZohoEmulatorOptions): ResolvedEmulatorOptions {
     coqlEmptyResult: o.coqlEmptyResult ?? 'no-content',
     unknownFields: o.unknownFields ?? 'drop',
     missedCallNeedsDuration: o.missedCallNeedsDuration ?? true,
+    durationReading: oneOf('durationReading', o.durationReading, ['mm:ss', 'HH:mm'], 'mm:ss'),
+    coqlLikeOnPhoneFields: oneOf(
+      'coqlLikeOnPhoneFields',
+      o.coqlLikeOnPhoneFields,
+      ['allow', 'reject'],
+      'allow',
+    ),
+    absentFields: o.absentFields ?? {},
     fields: o.fields ?? {},
     uniqueFields: o.uniqueFields ?? {},
     now: o.now ?? Date.now,
     requestLogSize: nonNegative('requestLogSize', o.requestLogSize, 1000),
   };
+}
+
+/** An enumerated option: its value, or the default when unset; anything else throws a TypeError. */
+function oneOf<T extends string>(name: string, value: T | undefined, allowed: readonly T[], dflt: T): T {
+  if (value === undefined) return dflt;
+  if (!allowed.includes(value))
+    throw new TypeError(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}`);
+  return value;
 }
 
 const DEFAULT_ADMIN: EmulatorUserInit = {
