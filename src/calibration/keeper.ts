@@ -16,7 +16,10 @@ export interface CalibrationKeeper {
   current(): OrgCalibration;
   /** Reads the stored calibration once per process (later calls return the same promise). */
   load(): Promise<OrgCalibration>;
-  /** Merges `patch` into the calibration and stores it with the tokens. */
+  /**
+   * Merges `patch` into the calibration and stores it with the tokens. `phoneFields` and `sources` are
+   * merged per key: a patch naming one module keeps the others.
+   */
   update(patch: Partial<OrgCalibration>): Promise<OrgCalibration>;
 }
 
@@ -66,6 +69,7 @@ export function createCalibrationKeeper(options: CalibrationKeeperOptions): Cali
         const merged: OrgCalibration = {
           ...base,
           ...patch,
+          phoneFields: { ...base.phoneFields, ...patch.phoneFields },
           sources: { ...base.sources, ...patch.sources },
           measuredAt: options.now(),
         };

@@ -68,6 +68,21 @@ describe('calibration keeper', () => {
     });
   });
 
+  it("merges phone fields per module: one module's list never drops another's", async () => {
+    const store = createMemoryStore();
+    await store.set('c1', tokens);
+    const keeper = createCalibrationKeeper({ connectionId: 'c1', store, now: () => 7, logger: noopLogger });
+    await Promise.all([
+      keeper.update({ phoneFields: { Contacts: ['Phone', 'Work_Phone'] } }),
+      keeper.update({ phoneFields: { Leads: ['Phone'] } }),
+    ]);
+    await keeper.update({ phoneFields: { Contacts: ['Phone'] } });
+    expect((await store.get('c1'))?.calibration?.phoneFields).toEqual({
+      Contacts: ['Phone'],
+      Leads: ['Phone'],
+    });
+  });
+
   it('a store that fails to read leaves the calibration unknown (it only saves requests)', async () => {
     const store = createMemoryStore();
     const failing = {
