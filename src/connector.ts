@@ -337,6 +337,25 @@ export class ZohoCrmConnector {
   }
 
   /**
+   * Drops a number, or every cached number of a record, from the lookup cache: the next lookup asks
+   * Zoho again. For a contact just added or renumbered in Zoho's UI whose number was remembered as
+   * unknown (docs/caller-id.md, "Just created in Zoho").
+   * @param numberOrRecordId - Any dialable form of a number (`+1 415 555 2671`), or a Zoho record id.
+   * @returns Resolves once the cache forgot it; rejects with a {@link ConfigError} when the argument is
+   *   not a string.
+   * @example
+   * ```ts
+   * await zoho.invalidate('+14155552671');
+   * await zoho.invalidate('4876876000000225013');
+   * ```
+   */
+  invalidate(numberOrRecordId: string): Promise<void> {
+    return this.#open(async () =>
+      this.#lookup.forget(requireString(numberOrRecordId, 'invalidate', 'numberOrRecordId')),
+    );
+  }
+
+  /**
    * Searches CRM people by name, part of a name, or email, across the lookup modules in order, with
    * every phone number in E.164 (the softphone's contact search).
    * @param options - `limit`: an integer from 1 to 200 (default 20); `signal` aborts the search.

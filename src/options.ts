@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from 'zod';
+import type { PhoneSearchReading } from './calibration/calibration.js';
 import { EDITION_NAMES, type Edition } from './editions.js';
 import { ConfigError } from './errors.js';
 import type { SubjectContext, SubjectTemplate } from './journal/map-call.js';
@@ -135,11 +136,31 @@ export interface LookupOptions {
    */
   multipleMatches?: 'mostRecentlyModified' | 'firstReturned';
   /**
-   * Also verify custom phone fields, discovered once per module through field metadata (one extra call
-   * per module per connector lifetime).
-   * @default false
+   * Read each module's field metadata (`GET /settings/fields`) once per process, so that custom phone
+   * fields are verified and queried and standard fields the org's layout lacks are left out; the list is
+   * kept with the calibration. `false` uses the standard phone fields only (a number held only in a
+   * custom phone field is then not found). If the grant lacks `ZohoCRM.settings.fields.READ`, lookups go
+   * on with the kept or standard fields and the `lookup` event's `fieldsError` says why.
+   * @default true
    */
   discoverPhoneFields?: boolean;
+  /**
+   * When `search?phone=` finds nothing in a module and that miss cannot be trusted (the org's
+   * `phoneSearch` reading is not known to find every writing of a number, or the connector wrote the
+   * number within the search-index lag), ask again with COQL (`like` with the number's last digits over
+   * the phone fields, then more search forms if COQL is refused). Orgs known to compare whole strings
+   * (`exact`, `digits-exact`) are asked with COQL first. `false` trusts every search miss: cheapest, but
+   * under a strict reading numbers stored in another format are not found. docs/caller-id.md explains it.
+   * @default true
+   */
+  escalate?: boolean;
+  /**
+   * How this org's `search?phone=` matches, if you know it; overrides what `diagnose()` measured and
+   * what the connector learns from its own traffic (both kept in the calibration). `'digits-contains'`
+   * or `'digits-suffix'` make a search miss final (one search per module); `'exact'` or
+   * `'digits-exact'` make lookups start with COQL. Leave it unset to use the calibration.
+   */
+  phoneSearch?: Exclude<PhoneSearchReading, 'unknown'>;
   /** Cache bounds and lifetimes. */
   cache?: LookupCacheOptions;
   /**
@@ -512,7 +533,9 @@ const LookupSchema = z.strictObject({
   method: z.enum(['search', 'coql']).default('search'),
   searchTermsPerModule: z.number().int().min(1).max(4).default(1),
   multipleMatches: z.enum(['mostRecentlyModified', 'firstReturned']).default('mostRecentlyModified'),
-  discoverPhoneFields: z.boolean().default(false),
+  discoverPhoneFields: z.boolean().default(true),
+  escalate: z.boolean().default(true),
+  phoneSearch: z.enum(['digits-contains', 'digits-suffix', 'digits-exact', 'exact']).optional(),
   cache: LookupCacheSchema.prefault({}),
   circuitBreaker: z
     .union(

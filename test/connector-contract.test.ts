@@ -50,6 +50,7 @@ const VALID_ARGS: Record<string, unknown[]> = {
   attachToCall: ['pbx-1', { recording: { url: 'https://pbx.example.com/rec/1.wav' } }],
   retryDeadLetter: ['op-1'],
   createRecord: [{ phone: '+14155552671', lastName: 'Doe' }],
+  invalidate: ['+14155552671'],
   on: ['lookup', () => undefined],
   off: ['lookup', () => undefined],
 };

@@ -70,11 +70,12 @@ describe('rateLimited event', () => {
 
     await expect(zoho.searchDirectory('Lovelace')).rejects.toBeInstanceOf(RateLimitError);
 
+    // The first request (the Contacts field metadata, read once) meets the 429 and ends the search.
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({
       connectionId: 'tenant-1',
       method: 'GET',
-      path: expect.stringMatching(/\/Contacts\/search$/),
+      path: expect.stringMatching(/\/settings\/fields$/),
     });
     expect(events[0]?.retryAfterMs).toBeGreaterThan(0);
   });
@@ -86,7 +87,8 @@ describe('rateLimited event', () => {
     emu.faults({ status: 429, target: 'api' });
 
     expect(await zoho.lookupCaller('+14155552671')).toBeNull();
-    expect(events.map((e) => e.path)).toEqual([expect.stringMatching(/\/Contacts\/search$/)]);
+    // The ring stops at the first 429 (the field metadata, read before the first search): no second request.
+    expect(events.map((e) => e.path)).toEqual([expect.stringMatching(/\/settings\/fields$/)]);
     expect(events[0]?.retryAfterMs).toBeUndefined();
   });
 });

@@ -39,7 +39,8 @@ describe('parseConnectorOptions', () => {
         method: 'search',
         searchTermsPerModule: 1,
         multipleMatches: 'mostRecentlyModified',
-        discoverPhoneFields: false,
+        discoverPhoneFields: true,
+        escalate: true,
         cache: { maxEntries: 10_000, ttlMs: 300_000, negativeTtlMs: 60_000 },
         circuitBreaker: { failureThreshold: 3, probeIntervalMs: 5_000 },
       },
@@ -255,6 +256,12 @@ describe('parseConnectorOptions', () => {
         { ...base, lookup: { strategy: 'para' } },
         'lookup.strategy',
         'expected one of "sequential"|"parallel"',
+      ],
+      // 'unknown' is what the calibration says before it knows: not a reading to declare.
+      [
+        { ...base, lookup: { phoneSearch: 'unknown' } },
+        'lookup.phoneSearch',
+        'expected one of "digits-contains"|"digits-suffix"|"digits-exact"|"exact"',
       ],
       // An English word as a user value does not blank the schema's own words.
       [{ ...base, connectionId: 'must', redirectUri: 'x' }, 'redirectUri', 'must be an http(s) URL'],

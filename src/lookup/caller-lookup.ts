@@ -12,21 +12,18 @@
 import { LRUCache } from 'lru-cache';
 import { optionalInteger, optionalSignal, optionsArgument, requireString } from '../args.js';
 import type { CalibrationKeeper } from '../calibration/keeper.js';
-import { listPhoneFields } from '../crm/fields.js';
-import { coqlQuery, searchRecords } from '../crm/records.js';
-import type { ZohoRecord } from '../crm/schemas.js';
 import { ErrorCode, isZohoCrmError, TransportError, ZohoCrmError } from '../errors.js';
 import { withCircuitBreaker } from '../http/circuit-breaker.js';
 import type { ZohoHttp } from '../http/client.js';
 import { type Logger, noopLogger } from '../logger.js';
 import type { LookupModule, PbxContactsProvider, ResolvedConnectorOptions } from '../options.js';
-import { classifyNumber, phoneSearchTerms } from '../phone/normalize.js';
+import { classifyNumber } from '../phone/normalize.js';
 import { maskPhone } from '../redact.js';
 import { type Region, recordUrl } from '../regions.js';
-import { phoneEqualityQuery } from './coql.js';
 import { searchDirectory } from './directory.js';
-import { MODULE_FIELDS } from './modules.js';
-import { toCallerMatch } from './to-match.js';
+import { createCoqlMemo, queryModule } from './module-query.js';
+import { createOrgKnowledge } from './org-knowledge.js';
+import { createPhoneFieldResolver } from './phone-fields.js';
 import type { CallerLookupEngine, CallerMatch, LookupCallerOptions, MatchSource } from './types.js';
 
 /**
@@ -53,6 +50,14 @@ export interface LookupEvent {
   error?: ZohoCrmError;
   /** Zoho modules queried for this call (empty for cache hits). */
   modules: LookupModule[];
+  /**
+   * Set when a module's field metadata (`GET /settings/fields`) could not be read, e.g.
+   * `AUTH_SCOPE_MISMATCH` (the grant lacks `ZohoCRM.settings.fields.READ`) or a `ZohoApiError` with
+   * `zohoCode` `NO_PERMISSION`: the lookup used the phone fields kept in the calibration, or else the
+   * standard ones, so a number held only in a custom phone field may not be found. Authorize again with
+   * the default scopes to fix it.
+   */
+  fieldsError?: ZohoCrmError;
   /** Duration in ms. */
   ms: number;
 }
@@ -84,6 +89,11 @@ export interface CallerLookupOptions {
 export interface CallerLookup extends CallerLookupEngine {
   /** Numbers in the cache (hits and misses). */
   readonly cacheSize: number;
+  /**
+   * Drops from the cache the records with this id and the number this string normalises to (the
+   * connector's `invalidate`).
+   */
+  forget(numberOrId: string): void;
   /** Resolves once no Zoho search runs in the background any more (late answers have filled the cache). */
   settled(): Promise<void>;
   /**
@@ -142,8 +152,18 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
   // ID must not pay it again. A plain Map with first-in-first-out eviction: the values never go stale.
   const classified = new Map<string, string>();
   const urlPrefixes = new Map<string, string>();
-  const inflight = new Map<string, Promise<{ match: CallerMatch | null; modules: LookupModule[] }>>();
-  const phoneFields = new Map<LookupModule, Promise<readonly string[]>>();
+  const inflight = new Map<string, Promise<QueryResult>>();
+  const now = options.now ?? Date.now;
+  const keeper = options.calibration;
+  const phoneFields = createPhoneFieldResolver({
+    http,
+    discover: lookup.discoverPhoneFields,
+    calibration: keeper,
+    logger,
+    now,
+  });
+  const memo = createCoqlMemo();
+  const org = createOrgKnowledge({ lookup, calibration: keeper, logger, now });
   // Every Zoho query of a number gets its own AbortController (one shared by all would collect a listener
   // per request in flight) and stays in `background` until it settles: close() aborts and awaits them.
   const background = new Map<Promise<unknown>, AbortController>();
@@ -192,70 +212,44 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
     return prefix + encodeURIComponent(id);
   }
 
-  function fieldsOf(module: LookupModule, signal?: AbortSignal): Promise<readonly string[]> {
-    const standard = MODULE_FIELDS[module].phone;
-    if (!lookup.discoverPhoneFields) return Promise.resolve(standard);
-    let found = phoneFields.get(module);
-    if (!found) {
-      found = listPhoneFields(http, module, signal).then(
-        (discovered) => [...new Set([...standard, ...discovered])],
-        (error: unknown) => {
-          phoneFields.delete(module);
-          logger.warn(
-            { module, code: isZohoCrmError(error) ? error.code : ErrorCode.UNEXPECTED },
-            'phone field discovery failed',
-          );
-          return standard;
-        },
-      );
-      phoneFields.set(module, found);
-    }
-    return found;
-  }
-
-  async function queryModule(
+  async function askModule(
     module: LookupModule,
     e164: string,
-    signal?: AbortSignal,
+    notes: QueryNotes,
+    signal: AbortSignal,
   ): Promise<CallerMatch | undefined> {
-    const phone = await fieldsOf(module, signal);
-    const fields = [...phone, ...MODULE_FIELDS[module].other];
-    const context = {
-      e164,
-      phoneFields: phone,
-      defaultCountry: lookup.defaultCountry,
+    const phone = await phoneFields.of(module, signal);
+    if (phone.error) notes.fieldsError ??= phone.error;
+    return queryModule(module, e164, {
+      http,
+      lookup,
       region: options.region(),
-      policy: lookup.multipleMatches,
-    };
-    if (lookup.method === 'coql') {
-      const page = await coqlQuery(http, phoneEqualityQuery(module, fields, phone, e164), signal);
-      return toCallerMatch(module, page.records, context);
-    }
-    const terms = phoneSearchTerms(e164).slice(0, lookup.searchTermsPerModule);
-    for (const term of terms) {
-      const page = await searchRecords(
-        http,
-        module,
-        { phone: term },
-        { fields, perPage: 200, ...(signal ? { signal } : {}) },
-      );
-      const match = toCallerMatch(module, page.records as ZohoRecord[], context);
-      if (match) return match;
-    }
-    return undefined;
+      logger,
+      phone,
+      reading: org.reading(),
+      recentlyWritten: org.writtenAt(e164) !== undefined,
+      indexedBefore: org.indexedBefore(),
+      memo,
+      learn: org.learn,
+      signal,
+    });
   }
 
-  async function queryZoho(
-    e164: string,
-    controller: AbortController,
-  ): Promise<{ match: CallerMatch | null; modules: LookupModule[] }> {
+  async function queryZoho(e164: string, controller: AbortController): Promise<QueryResult> {
     const modules: LookupModule[] = [];
+    const notes: QueryNotes = {};
     const signal = controller.signal;
+    const done = (match: CallerMatch | null): QueryResult =>
+      notes.fieldsError ? { match, modules, fieldsError: notes.fieldsError } : { match, modules };
+    // Not awaited: a token store that hangs must not hold a ring beyond the HTTP deadlines. The stored
+    // calibration is in long before the first query is decided (after the field metadata call); until
+    // then the reading is 'unknown', which costs requests, never answers.
+    void keeper?.load();
     if (lookup.strategy === 'parallel') {
       // Tracked one by one: the lower-priority modules go on after a higher one has answered.
       const pending = lookup.order.map((module) => {
         modules.push(module);
-        return track(queryModule(module, e164, signal), controller);
+        return track(askModule(module, e164, notes, signal), controller);
       });
       // Highest priority first: a lower module's match counts only once every higher one said no.
       let failure: unknown;
@@ -266,25 +260,25 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
             pending.forEach((p) => {
               p.catch(() => undefined);
             });
-            return { match, modules };
+            return done(match);
           }
         } catch (error) {
           failure ??= error;
         }
       }
       if (failure) throw failure;
-      return { match: null, modules };
+      return done(null);
     }
     for (const module of lookup.order) {
       modules.push(module);
-      const match = await queryModule(module, e164, signal);
-      if (match) return { match, modules };
+      const match = await askModule(module, e164, notes, signal);
+      if (match) return done(match);
     }
-    return { match: null, modules };
+    return done(null);
   }
 
   /** One shared Zoho query per number; the answer (hit or miss) fills the cache whoever is still waiting. */
-  function resolveShared(e164: string): Promise<{ match: CallerMatch | null; modules: LookupModule[] }> {
+  function resolveShared(e164: string): Promise<QueryResult> {
     let pending = inflight.get(e164);
     if (!pending) {
       pending = startQuery(e164)
@@ -310,8 +304,14 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
       if (match.ownerId) entry.ownerId = match.ownerId;
       if (match.alternatives) entry.alternatives = match.alternatives;
       cache.set(e164, entry);
-    } else if (!match && lookup.cache.negativeTtlMs > 0) {
-      cache.set(e164, MISS, { ttl: lookup.cache.negativeTtlMs });
+    } else if (!match) {
+      // A number this connector just wrote may not be searchable yet: its miss lives no longer than the lag.
+      const at = org.writtenAt(e164);
+      const ttl =
+        at === undefined
+          ? lookup.cache.negativeTtlMs
+          : Math.min(lookup.cache.negativeTtlMs, at + org.lagWindow() - now());
+      if (ttl > 0) cache.set(e164, MISS, { ttl });
     }
   }
 
@@ -396,10 +396,12 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
       source: LookupEvent['source'],
       modules: LookupModule[],
       error?: ZohoCrmError,
+      fieldsError?: ZohoCrmError,
     ) => {
       if (options.events?.enabled()) {
         const event: LookupEvent = { number: e164, match, source, modules, ms: performance.now() - started };
         if (error) event.error = error;
+        if (fieldsError) event.fieldsError = fieldsError;
         options.events.emit(event);
       }
     };
@@ -434,7 +436,7 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
         report(null, 'timeout', [], deadlineError(timeoutMs, callOptions.signal));
         return null;
       }
-      report(result.match, 'zoho', result.modules);
+      report(result.match, 'zoho', result.modules, undefined, result.fieldsError);
       return result.match;
     } catch (error) {
       if (closed) {
@@ -467,6 +469,7 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
     },
 
     remember(match) {
+      org.noteWritten(match.phone);
       store(match.phone, { ...match, source: 'zoho' });
     },
 
@@ -474,7 +477,25 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
       cache.delete(e164);
     },
 
+    forget(numberOrId) {
+      // Collected first: the cache is not changed while it is iterated.
+      const numbers: string[] = [];
+      for (const [number, value] of lru?.entries() ?? []) {
+        if (value !== MISS && (value as CacheEntry).id === numberOrId) numbers.push(number);
+      }
+      for (const number of numbers) cache.delete(number);
+      let e164: string | undefined;
+      try {
+        e164 = classify(numberOrId);
+      } catch {
+        // Not a phone number (a record id): only the ids above.
+      }
+      if (e164) cache.delete(e164);
+    },
+
     searchDirectory(query, searchOptions = {}) {
+      const fieldsOf = (module: LookupModule, signal?: AbortSignal) =>
+        phoneFields.of(module, signal).then((found) => found.fields);
       return searchDirectory({ http, lookup, region: options.region(), fieldsOf }, query, searchOptions);
     },
 
@@ -490,6 +511,18 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
       return settled();
     },
   };
+}
+
+/** One Zoho query of a number: the answer, the modules asked, and why custom phone fields were not known. */
+interface QueryResult {
+  match: CallerMatch | null;
+  modules: LookupModule[];
+  fieldsError?: ZohoCrmError;
+}
+
+/** What the modules of one query report beside their answers. */
+interface QueryNotes {
+  fieldsError?: ZohoCrmError;
 }
 
 const TIMED_OUT = Symbol('timed out');

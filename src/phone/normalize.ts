@@ -355,6 +355,36 @@ export function formatForDisplay(e164: string): string {
   return _parseE164(e164).formatInternational();
 }
 
+/**
+ * The ways libphonenumber writes a number, for building the strings a person may have stored.
+ * @internal
+ */
+export interface NumberWritings {
+  /** Calling code digits, e.g. `1`, `44`. */
+  callingCode: string;
+  /** National significant number, e.g. `4155552671`, `2079460958`. */
+  nationalNumber: string;
+  /** National format, e.g. `(415) 555-2671`, `020 7946 0958`. */
+  national: string;
+  /** International format, e.g. `+1 415 555 2671`, `+44 20 7946 0958`. */
+  international: string;
+}
+
+/**
+ * The national and international writing of an E.164 number.
+ * @throws {@link PhoneNumberError} `INVALID` when `e164` is not an E.164 string of a known calling code.
+ * @internal
+ */
+export function numberWritings(e164: string): NumberWritings {
+  const phone = _parseE164(e164);
+  return {
+    callingCode: phone.countryCallingCode,
+    nationalNumber: phone.nationalNumber,
+    national: phone.formatNational(),
+    international: phone.formatInternational(),
+  };
+}
+
 // --- Internal helpers ---
 
 type Writable<T> = { -readonly [K in keyof T]: T[K] };

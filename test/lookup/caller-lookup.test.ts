@@ -10,6 +10,7 @@ import { type ConnectorOptions, parseConnectorOptions } from '../../src/options.
 import { REGIONS } from '../../src/regions.js';
 import { untilAborted } from '../helpers/msw.js';
 import { deferred, FAKE_TIME } from '../helpers/time.js';
+import { SEARCH_ONLY } from './stub-crm.js';
 
 const API = 'https://www.zohoapis.com/crm/v8';
 const server = setupServer();
@@ -89,7 +90,7 @@ const base: ConnectorOptions = {
 };
 
 function engine(lookup: ConnectorOptions['lookup'] = {}, extra: Partial<ConnectorOptions> = {}) {
-  const options = parseConnectorOptions({ ...base, ...extra, lookup });
+  const options = parseConnectorOptions({ ...base, ...extra, lookup: { ...SEARCH_ONLY, ...lookup } });
   const events: LookupEvent[] = [];
   const httpClient = createZohoHttp({
     tokens: {
@@ -371,6 +372,27 @@ describe('caller lookup', () => {
     await lookup.findByE164('+14155552671', { fresh: true });
     expect(calls).toEqual(['Contacts', 'Contacts', 'Contacts']);
   });
+
+  it('forget() drops a number in any dialable form, or every number of a record id', async () => {
+    const calls = fakeCrm({ Contacts: [ADA, { ...ADA, id: '101', Phone: '(415) 555-0101' }] });
+    const { lookup } = engine({ order: ['Contacts'] });
+    await lookup.lookupCaller('+14155552671');
+    await lookup.lookupCaller('+14155550101');
+    lookup.remember({
+      module: 'Contacts',
+      id: '100',
+      name: 'Ada',
+      phone: '+14155550100',
+      field: 'Mobile',
+      source: 'zoho',
+    });
+    lookup.forget('100'); // Ada's two numbers
+    expect(lookup.cacheSize).toBe(1);
+    lookup.forget('not a number'); // neither an id in the cache nor a number: nothing happens
+    lookup.forget('(415) 555-0101');
+    expect(lookup.cacheSize).toBe(0);
+    expect(calls).toEqual(['Contacts', 'Contacts']);
+  });
 });
 
 describe('directory search', () => {
@@ -396,12 +418,14 @@ describe('directory search', () => {
 
 describe('COQL builder', () => {
   it('quotes values and brackets conditions pairwise', () => {
+    const FORMS =
+      "'4155552671', '14155552671', '+14155552671', '(415) 555-2671', '+1 415 555 2671', '415 555 2671', '415-555-2671', '415.555.2671', '+1-415-555-2671', '+1.415.555.2671', '1 415 555 2671', '1-415-555-2671', '1.415.555.2671', '0014155552671', '001 415 555 2671'";
     expect(coqlString("O'Brien")).toBe("'O''Brien'");
     expect(bracketPairwise(['a'], 'or')).toBe('a');
     expect(bracketPairwise(['a', 'b', 'c'], 'or')).toBe('((a or b) or c)');
     expect(() => bracketPairwise([], 'and')).toThrow(RangeError);
     expect(phoneEqualityQuery('Leads', ['Full_Name'], ['Phone', 'Mobile'], '+14155552671')).toBe(
-      "select Full_Name from Leads where (Phone in ('+14155552671', '4155552671', '14155552671', '+1 415 555 2671') or Mobile in ('+14155552671', '4155552671', '14155552671', '+1 415 555 2671')) limit 50",
+      `select Full_Name from Leads where (Phone in (${FORMS}) or Mobile in (${FORMS})) limit 50`,
     );
   });
 });

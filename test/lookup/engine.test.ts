@@ -5,7 +5,7 @@
  */
 import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { TransportError } from '../../src/errors.js';
+import { TransportError, ZohoApiError } from '../../src/errors.js';
 import { REGIONS } from '../../src/regions.js';
 import { engineOver, recordingLogger, stubCrm } from './stub-crm.js';
 
@@ -25,6 +25,8 @@ const OLD_ADA = { ...ADA, id: '101', Full_Name: 'Old Ada', Modified_Time: '2020-
 const LEAD = { id: '200', Full_Name: 'Grace Hopper', Mobile: '+1 415-555-0199', Company: 'Navy' };
 const ACCOUNT = { id: '300', Account_Name: 'Acme', Phone: '+1 415 555 0300' };
 const down = () => new TransportError('NETWORK', 'Zoho is unreachable');
+const zoho500 = () =>
+  new ZohoApiError('Zoho API error INTERNAL_ERROR (HTTP 500)', { status: 500, zohoCode: 'INTERNAL_ERROR' });
 
 describe('cache', () => {
   it('a hit is the first answer again, account, owner and alternatives included', async () => {
@@ -250,19 +252,30 @@ describe('phone field discovery', () => {
     let failing = true;
     const crm = stubCrm(
       { Contacts: [ADA] },
-      { fail: (r) => (failing && r.path === '/settings/fields' ? down() : undefined) },
+      { fail: (r) => (failing && r.path === '/settings/fields' ? zoho500() : undefined) },
     );
     const { logger, entries } = recordingLogger();
     const { engine } = engineOver(crm.http, { order: ['Contacts'], discoverPhoneFields: true }, { logger });
     expect((await engine.lookupCaller('+14155552671'))?.id).toBe('100');
     expect(entries).toContainEqual({
       level: 'warn',
-      fields: { module: 'Contacts', code: 'NETWORK' },
+      fields: { module: 'Contacts', code: 'ZOHO_API' },
       message: 'phone field discovery failed',
     });
     failing = false;
     await engine.lookupCaller('+14155550199');
     expect(crm.calls()).toEqual(['fields:Contacts', 'Contacts', 'fields:Contacts', 'Contacts']);
+  });
+
+  it('a discovery that got no answer fails the lookup (its search would fail alike), uncached', async () => {
+    let failing = true;
+    const crm = stubCrm({ Contacts: [ADA] }, { fail: () => (failing ? down() : undefined) });
+    const { engine, events } = engineOver(crm.http, { order: ['Contacts'], discoverPhoneFields: true });
+    expect(await engine.lookupCaller('+14155552671')).toBeNull();
+    expect(events[0]).toMatchObject({ source: 'error', error: { code: 'NETWORK' } });
+    expect(crm.calls()).toEqual(['fields:Contacts']);
+    failing = false;
+    expect((await engine.lookupCaller('+14155552671'))?.id).toBe('100');
   });
 
   it('an unexpected failure is logged with code UNEXPECTED', async () => {
@@ -271,6 +284,31 @@ describe('phone field discovery', () => {
     const { engine } = engineOver(crm.http, { order: ['Contacts'], discoverPhoneFields: true }, { logger });
     await engine.lookupCaller('+14155552671');
     expect(entries.find((e) => e.message === 'phone field discovery failed')?.fields.code).toBe('UNEXPECTED');
+  });
+});
+
+describe('COQL refusals', () => {
+  const refused = (status: number, zohoCode: string, details: Record<string, unknown> = {}) =>
+    new ZohoApiError(`Zoho API error ${zohoCode}`, { status, zohoCode, details });
+
+  it.each([
+    ['a column the lookup did not name', refused(400, 'INVALID_QUERY', { column_name: 'Foo' })],
+    ['an operator', refused(400, 'INVALID_QUERY', { column_name: 'Phone', operator: 'like' })],
+    ['no permission', refused(403, 'NO_PERMISSION')],
+  ])('%s: COQL is refused once, the search forms take over', async (_label, error) => {
+    const crm = stubCrm({ Contacts: [ADA] }, { fail: (r) => (r.path === '/coql' ? error : undefined) });
+    const { engine } = engineOver(crm.http, { order: ['Contacts'], phoneSearch: 'exact' });
+    expect((await engine.lookupCaller('+14155552671'))?.id).toBe('100');
+    expect(await engine.lookupCaller('+14155550000')).toBeNull();
+    expect(crm.calls().filter((c) => c === 'coql')).toEqual(['coql']);
+  });
+
+  it('a Zoho failure on COQL fails the lookup (not cached), like a failed search', async () => {
+    const crm = stubCrm({ Contacts: [ADA] }, { fail: (r) => (r.path === '/coql' ? zoho500() : undefined) });
+    const { engine, events } = engineOver(crm.http, { order: ['Contacts'], phoneSearch: 'exact' });
+    expect(await engine.lookupCaller('+14155552671')).toBeNull();
+    expect(events[0]).toMatchObject({ source: 'error', error: { code: 'ZOHO_API' } });
+    expect(engine.cacheSize).toBe(0);
   });
 });
 

@@ -5,6 +5,7 @@ import { createZohoHttp } from '../../src/http/client.js';
 import { createCallerLookup } from '../../src/lookup/caller-lookup.js';
 import { parseConnectorOptions } from '../../src/options.js';
 import { REGIONS } from '../../src/regions.js';
+import { SEARCH_ONLY } from './stub-crm.js';
 
 // Counts how many LRU caches are built: an idle connector (a registry's idle tenant) must build none,
 // because lru-cache preallocates its arrays for `maxEntries` (about 380 KB at the default).
@@ -32,6 +33,7 @@ function engine() {
     clientId: 'c',
     clientSecret: 's',
     redirectUri: 'https://pbx/cb',
+    lookup: SEARCH_ONLY,
   });
   const token = async () => ({ accessToken: 'tok', apiDomain: 'https://www.zohoapis.com' });
   const httpClient = createZohoHttp({

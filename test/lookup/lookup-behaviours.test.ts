@@ -4,8 +4,10 @@
  * e-mail search in the directory.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { OrgCalibration } from '../../src/calibration/calibration.js';
 import type { ZohoCrmConnector } from '../../src/connector.js';
 import type { ConnectorOptions } from '../../src/options.js';
+import { createMemoryStore } from '../../src/stores/memory.js';
 import { startZohoEmulator, type ZohoEmulator } from '../../src/testing/server.js';
 import { authorize, CLIENT, connectorFor } from '../integration/helpers.js';
 
@@ -53,12 +55,12 @@ describe('caller lookup through every phone field', () => {
     });
   });
 
-  it('finds a number in a custom phone field once discovery is on, and not without it', async () => {
+  it('finds a number in a custom phone field by default, and not with discoverPhoneFields: false', async () => {
     const [id] = emu.seed('Contacts', [{ Last_Name: 'Desk', Work_Phone: '(415) 555-0140' }]);
-    const plain = await connector({ order: ['Contacts'] });
+    const plain = await connector({ order: ['Contacts'], discoverPhoneFields: false });
     expect(await plain.lookupCaller('+14155550140')).toBeNull();
 
-    const discovering = await connector({ order: ['Contacts'], discoverPhoneFields: true });
+    const discovering = await connector({ order: ['Contacts'] });
     expect(await discovering.lookupCaller('+14155550140')).toMatchObject({
       id,
       field: 'Work_Phone',
@@ -67,6 +69,45 @@ describe('caller lookup through every phone field', () => {
     // The directory lists the custom field's number too.
     const [entry] = await discovering.searchDirectory('Desk');
     expect(entry?.phones).toEqual([{ field: 'Work_Phone', e164: '+14155550140' }]);
+  });
+});
+
+describe('the reading learned from traffic', () => {
+  it('is kept with the tokens, so the next process trusts its misses from the first one', async () => {
+    const tokenStore = createMemoryStore();
+    emu.seed('Contacts', [{ Last_Name: 'Intl', Phone: '+1 415 555 0170' }]);
+    const first = connectorFor(emu, { connectionId: 'learner', tokenStore, lookup: { order: ['Contacts'] } });
+    open.push(first);
+    await authorize(first);
+    expect(await first.lookupCaller('+14155550170')).not.toBeNull();
+    await first.close();
+    const stored = (await tokenStore.get('learner')) as { calibration?: OrgCalibration } | undefined;
+    expect(stored?.calibration).toMatchObject({
+      phoneSearch: 'digits-suffix',
+      sources: { phoneSearch: 'traffic' },
+    });
+
+    const next = connectorFor(emu, { connectionId: 'learner', tokenStore, lookup: { order: ['Contacts'] } });
+    open.push(next);
+    const before = emu.stats().requests;
+    expect(await next.lookupCaller('+14155550171')).toBeNull();
+    const after = emu.stats().requests;
+    const sent = (key: string) => (after[key] ?? 0) - (before[key] ?? 0);
+    expect([sent('GET /crm/v8/Contacts/search'), sent('POST /crm/v8/coql')]).toEqual([1, 0]);
+  });
+});
+
+describe('a contact added in Zoho after its number was looked up', () => {
+  it('stays unknown until the negative cache expires, or until invalidate() drops it', async () => {
+    const zoho = await connector({ order: ['Contacts'] });
+    expect(await zoho.lookupCaller('+14155550160')).toBeNull();
+    const [id] = emu.seed('Contacts', [{ Last_Name: 'Just Added', Phone: '(415) 555-0160' }]);
+    expect(await zoho.lookupCaller('+14155550160')).toBeNull(); // the miss is remembered (negativeTtlMs)
+    await zoho.invalidate('415-555-0160');
+    expect(await zoho.lookupCaller('+14155550160')).toMatchObject({ id, source: 'zoho' });
+    await zoho.invalidate(id as string);
+    expect(await zoho.lookupCaller('+14155550160')).toMatchObject({ id, source: 'zoho' });
+    await expect(zoho.invalidate(42 as unknown as string)).rejects.toMatchObject({ name: 'ConfigError' });
   });
 });
 

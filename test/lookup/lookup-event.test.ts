@@ -92,17 +92,24 @@ describe('the lookup event says why a lookup answered null', () => {
 
   it('past the ring deadline: source timeout with DEADLINE_EXCEEDED', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-    let release: (() => void) | undefined;
-    const { zoho, events } = await connector(
-      () =>
-        new Promise<Response>((resolve) => (release = () => resolve(new Response(null, { status: 204 })))),
+    // Zoho holds every request until release(); afterwards it answers at once (nothing found).
+    const held: Array<() => void> = [];
+    let released = false;
+    const release = () => {
+      released = true;
+      for (const answerNow of held.splice(0)) answerNow();
+    };
+    const { zoho, events } = await connector(() =>
+      released
+        ? answer(204)
+        : new Promise<Response>((resolve) => held.push(() => resolve(new Response(null, { status: 204 })))),
     );
     const pending = zoho.lookupCaller(NUMBER, { timeoutMs: 50 });
     await vi.advanceTimersByTimeAsync(50);
     expect(await pending).toBeNull();
     expect(events[0]).toMatchObject({ match: null, source: 'timeout' });
     expect(events[0]?.error?.code).toBe(ErrorCode.DEADLINE_EXCEEDED);
-    release?.(); // the late answer still fills the cache: the next ring is a cache hit with no error
+    release(); // the late answer still fills the cache: the next ring is a cache hit with no error
     await vi.waitFor(async () => {
       await zoho.lookupCaller(NUMBER);
       expect(events.at(-1)?.source).toBe('cache');

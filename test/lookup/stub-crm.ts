@@ -1,7 +1,8 @@
 import type { ZohoHttp, ZohoRequest } from '../../src/http/client.js';
 import type { Logger } from '../../src/logger.js';
 import { createCallerLookup, type LookupEvent } from '../../src/lookup/caller-lookup.js';
-import { type ConnectorOptions, parseConnectorOptions } from '../../src/options.js';
+import { MODULE_FIELDS } from '../../src/lookup/modules.js';
+import { type ConnectorOptions, type LookupModule, parseConnectorOptions } from '../../src/options.js';
 import { REGIONS, type Region } from '../../src/regions.js';
 
 type Row = Record<string, unknown> & { id: string };
@@ -41,11 +42,15 @@ export function stubCrm(data: Partial<Record<string, Row[]>>, options: StubCrmOp
     if (failure) throw failure;
     if (request.path === '/settings/fields') {
       const module = String(request.query?.module);
+      // Zoho lists the standard phone fields of the layout and the custom ones.
+      const standard = MODULE_FIELDS[module as LookupModule]?.phone ?? [];
       return {
-        fields: (options.customPhoneFields?.[module] ?? []).map((api_name) => ({
-          api_name,
-          data_type: 'phone',
-        })),
+        fields: [...new Set([...standard, ...(options.customPhoneFields?.[module] ?? [])])].map(
+          (api_name) => ({
+            api_name,
+            data_type: 'phone',
+          }),
+        ),
       };
     }
     if (request.path === '/coql') {
@@ -118,6 +123,14 @@ export function stubCrm(data: Partial<Record<string, Row[]>>, options: StubCrmOp
   };
 }
 
+/**
+ * The lookup options these engine tests start from: a search whose misses are final (a tolerant reading
+ * declared) over the standard phone fields, so that each module costs exactly one search. The tests here
+ * are about the cache, coalescing, order, events and verification; the defaults' field metadata and
+ * escalation are tested in reading-*.test.ts and phone-fields.test.ts.
+ */
+export const SEARCH_ONLY = { discoverPhoneFields: false, phoneSearch: 'digits-contains' } as const;
+
 const BASE: ConnectorOptions = {
   connectionId: 't',
   clientId: 'c',
@@ -151,7 +164,7 @@ export function engineOver(
 ) {
   const options = parseConnectorOptions({
     ...BASE,
-    lookup,
+    lookup: { ...SEARCH_ONLY, ...lookup },
     ...(extra.pbxContacts ? { pbxContacts: extra.pbxContacts } : {}),
   });
   const events: LookupEvent[] = [];
