@@ -101,6 +101,20 @@ export function runCoql(
       };
     }
   }
+  if (state.options.coqlLikeOnPhoneFields === 'reject' && query.where) {
+    const like = condList(query.where).find(
+      (c) => (c.op === 'like' || c.op === 'not like') && def.byName.get(c.field)?.dataType === 'phone',
+    );
+    if (like) {
+      return {
+        response: zohoError(400, 'INVALID_QUERY', MESSAGES.INVALID_OPERATOR, {
+          column_name: like.field,
+          operator: like.op,
+        }),
+        credits,
+      };
+    }
+  }
 
   let rows: StoredRecord[] = [...(state.recordLists.get(def.apiName) ?? [])];
   if (query.where) {
@@ -392,7 +406,11 @@ function countCriteria(c: Cond): number {
 }
 
 function condFields(c: Cond): string[] {
-  return c.kind === 'cmp' ? [c.field] : [...condFields(c.left), ...condFields(c.right)];
+  return condList(c).map((cmp) => cmp.field);
+}
+
+function condList(c: Cond): Extract<Cond, { kind: 'cmp' }>[] {
+  return c.kind === 'cmp' ? [c] : [...condList(c.left), ...condList(c.right)];
 }
 
 // --- Evaluation ---

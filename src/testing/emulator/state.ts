@@ -6,8 +6,9 @@
  * @module
  */
 import { dailyCredits, EDITIONS, type Edition } from '../../editions.js';
-import { getRegion, type RegionCode } from '../../regions.js';
+import type { RegionCode } from '../../regions.js';
 import { EmulatorClock } from './clock.js';
+import { callDurationSeconds } from './duration.js';
 import { IdGenerator, zohoToken } from './ids.js';
 import {
   addCustomField,
@@ -17,10 +18,11 @@ import {
   MODULE_NAMES,
   type ModuleDef,
 } from './modules.js';
+import { type ResolvedEmulatorOptions, resolveOptions } from './options.js';
 import { PhoneIndex } from './phone-index.js';
 import { createPhoneMatcher, type IndexedPhone, indexPhone, type PhoneMatcher } from './phone-match.js';
 import { ScopeSet } from './scopes.js';
-import { formatZohoDateTime, isValidTimeZone } from './time.js';
+import { formatZohoDateTime } from './time.js';
 import type {
   EmulatorClientInit,
   EmulatorFieldInit,
@@ -30,44 +32,11 @@ import type {
   EmulatorUserInit,
   Faults,
   IssuedTokens,
-  OAuthLimits,
   RequestLogEntry,
   SeedOptions,
   ZohoEmulatorOptions,
   ZohoEmulatorState,
 } from './types.js';
-
-/** Options with every default applied. */
-export interface ResolvedEmulatorOptions {
-  readonly dataCenter: RegionCode;
-  readonly edition: Edition;
-  readonly orgName: string;
-  readonly timeZone: string;
-  readonly users: readonly EmulatorUserInit[];
-  readonly licensedUsers: number | undefined;
-  readonly addOnCredits: number;
-  readonly creditLimit: number | undefined;
-  readonly concurrencyLimit: number | undefined;
-  readonly searchCredits: number;
-  readonly retryAfter: boolean;
-  readonly clients: readonly EmulatorClientInit[];
-  readonly autoConsent: boolean;
-  readonly accessTokenTtlSeconds: number;
-  readonly codeTtlSeconds: number;
-  readonly oauthLimits: Required<OAuthLimits>;
-  readonly wrongSecretError: 'invalid_client' | 'invalid_client_secret';
-  readonly phoneMatch: NonNullable<ZohoEmulatorOptions['phoneMatch']>;
-  readonly criteriaEquals: 'contains' | 'exact';
-  readonly criteriaOnPhoneFields: 'allow' | 'reject';
-  readonly searchIndexDelayMs: number;
-  readonly coqlEmptyResult: 'no-content' | 'empty-data';
-  readonly unknownFields: 'drop' | 'keep';
-  readonly missedCallNeedsDuration: boolean;
-  readonly fields: Partial<Record<EmulatorModule, readonly EmulatorFieldInit[]>>;
-  readonly uniqueFields: Partial<Record<EmulatorModule, readonly string[]>>;
-  readonly now: () => number;
-  readonly requestLogSize: number;
-}
 
 /** Default scopes of `issueTokens()`. */
 export const DEFAULT_SCOPES: readonly string[] = Object.freeze([
@@ -287,9 +256,14 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
       const values: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(input)) {
         if (key === 'id' || key === 'Created_Time' || key === 'Modified_Time') continue;
+        if (def.absentFields.has(key) && !def.byName.has(key)) continue;
         values[key] = this.seedValue(def, key, value);
       }
       if (values.Owner === undefined) values.Owner = this.userRef(owner);
+      if (def.apiName === 'Calls' && values.Call_Duration_in_seconds === undefined) {
+        const seconds = callDurationSeconds(values.Call_Duration, this.options.durationReading);
+        if (seconds !== undefined) values.Call_Duration_in_seconds = seconds;
+      }
       const id = typeof input.id === 'string' && /^\d{1,19}$/.test(input.id) ? input.id : this.ids.id();
       if (this.recordMaps.get(module)?.has(id)) throw new TypeError(`seed('${module}'): duplicate id ${id}`);
       const createdAt = this.timeInput(input.Created_Time) ?? this.now();
@@ -818,7 +792,7 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
   // --- Internal helpers ---
 
   private init(): void {
-    this.modules = createModules(() => this.metaIds.id());
+    this.modules = createModules(() => this.metaIds.id(), this.options.absentFields);
     for (const module of MODULE_NAMES) {
       for (const f of this.options.fields[module] ?? [])
         addCustomField(this.moduleDef(module), f, this.metaIds.id());
@@ -1038,71 +1012,3 @@ export function lookupId(value: unknown): string | undefined {
   }
   return undefined;
 }
-
-function resolveOptions(o: ZohoEmulatorOptions): ResolvedEmulatorOptions {
-  const dataCenter = getRegion(o.dataCenter ?? 'us').code;
-  const edition = o.edition ?? 'Enterprise';
-  if (!Object.hasOwn(EDITIONS, edition))
-    throw new TypeError(`edition: unknown Zoho edition ${JSON.stringify(edition)}`);
-  const timeZone = o.timeZone ?? 'America/New_York';
-  if (!isValidTimeZone(timeZone))
-    throw new TypeError(`timeZone: unknown IANA time zone ${JSON.stringify(timeZone)}`);
-  const users = o.users && o.users.length > 0 ? o.users : [DEFAULT_ADMIN];
-  const nonNegative = (name: string, v: number | undefined, dflt: number): number => {
-    const value = v ?? dflt;
-    if (!(typeof value === 'number' && value >= 0 && !Number.isNaN(value)))
-      throw new RangeError(`${name} must be a number >= 0`);
-    return value;
-  };
-  const positive = (name: string, v: number | undefined, dflt: number): number => {
-    const value = nonNegative(name, v, dflt);
-    if (value <= 0) throw new RangeError(`${name} must be > 0`);
-    return value;
-  };
-  const limits = o.oauthLimits ?? {};
-  return {
-    dataCenter,
-    edition,
-    orgName: o.orgName ?? 'Emulated Org',
-    timeZone,
-    users,
-    licensedUsers:
-      o.licensedUsers === undefined ? undefined : nonNegative('licensedUsers', o.licensedUsers, 0),
-    addOnCredits: nonNegative('addOnCredits', o.addOnCredits, 0),
-    creditLimit: o.creditLimit === undefined ? undefined : nonNegative('creditLimit', o.creditLimit, 0),
-    concurrencyLimit:
-      o.concurrencyLimit === undefined ? undefined : positive('concurrencyLimit', o.concurrencyLimit, 1),
-    searchCredits: nonNegative('searchCredits', o.searchCredits, 1),
-    retryAfter: o.retryAfter ?? false,
-    clients: o.clients ?? [],
-    autoConsent: o.autoConsent ?? false,
-    accessTokenTtlSeconds: positive('accessTokenTtlSeconds', o.accessTokenTtlSeconds, 3600),
-    codeTtlSeconds: positive('codeTtlSeconds', o.codeTtlSeconds, 120),
-    oauthLimits: {
-      accessTokensPerWindow: positive('oauthLimits.accessTokensPerWindow', limits.accessTokensPerWindow, 10),
-      liveAccessTokens: positive('oauthLimits.liveAccessTokens', limits.liveAccessTokens, 15),
-      refreshTokensPerUser: positive('oauthLimits.refreshTokensPerUser', limits.refreshTokensPerUser, 20),
-      grantCodesPerWindow: positive('oauthLimits.grantCodesPerWindow', limits.grantCodesPerWindow, 10),
-      windowMs: positive('oauthLimits.windowMs', limits.windowMs, 600_000),
-    },
-    wrongSecretError: o.wrongSecretError ?? 'invalid_client',
-    phoneMatch: o.phoneMatch ?? 'digits-contains',
-    criteriaEquals: o.criteriaEquals ?? 'contains',
-    criteriaOnPhoneFields: o.criteriaOnPhoneFields ?? 'allow',
-    searchIndexDelayMs: nonNegative('searchIndexDelayMs', o.searchIndexDelayMs, 0),
-    coqlEmptyResult: o.coqlEmptyResult ?? 'no-content',
-    unknownFields: o.unknownFields ?? 'drop',
-    missedCallNeedsDuration: o.missedCallNeedsDuration ?? true,
-    fields: o.fields ?? {},
-    uniqueFields: o.uniqueFields ?? {},
-    now: o.now ?? Date.now,
-    requestLogSize: nonNegative('requestLogSize', o.requestLogSize, 1000),
-  };
-}
-
-const DEFAULT_ADMIN: EmulatorUserInit = {
-  email: 'admin@example.com',
-  firstName: 'Ada',
-  lastName: 'Admin',
-  extension: '100',
-};

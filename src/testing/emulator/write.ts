@@ -5,6 +5,7 @@
  * @module
  */
 import { creditsForWrite } from '../../editions.js';
+import { callDurationSeconds } from './duration.js';
 import type { FieldDef, ModuleDef } from './modules.js';
 import { json, MESSAGES, zohoError } from './responses.js';
 import { type EmulatorStateImpl, lookupId, normalizeKey, type StoredRecord, type UserRec } from './state.js';
@@ -222,7 +223,8 @@ export function validateRecord(
     if (key === 'id' || key === '$se_module') continue;
     const field = def.byName.get(key);
     if (!field) {
-      if (state.options.unknownFields === 'keep' && !key.startsWith('$')) values[key] = raw;
+      if (state.options.unknownFields === 'keep' && !key.startsWith('$') && !def.absentFields.has(key))
+        values[key] = raw;
       continue;
     }
     if (field.readOnly) continue;
@@ -316,8 +318,6 @@ function convertValue(
 
 // --- Calls rules (docs/zoho-facts.md §4.2, §10) ---
 
-const CALL_DURATION = /^(?:(\d+):)?(\d+):(\d{1,2})$/;
-
 function callRules(
   state: EmulatorStateImpl,
   input: Record<string, unknown>,
@@ -356,17 +356,17 @@ function callRules(
     }
   }
 
-  // Duration: mm:ss text (h:mm:ss past an hour); mandatory for completed calls; non-zero for Inbound/Outbound.
+  // Duration: mm:ss (or HH:mm, `durationReading`) text, h:mm:ss past an hour; mandatory for completed calls; non-zero for Inbound/Outbound.
   const needsDuration = completed && (type !== 'Missed' || state.options.missedCallNeedsDuration);
   const duration = merged.Call_Duration;
   if (isBlank(duration)) {
     if (needsDuration) return mandatory('Call_Duration', index);
   } else {
-    const m = typeof duration === 'string' ? CALL_DURATION.exec(duration.trim()) : null;
-    if (!m || Number(m[3]) > 59 || (m[1] !== undefined && Number(m[2]) > 59)) {
-      return invalid(path('Call_Duration'), 'Call_Duration', { expected_data_type: 'mm:ss' });
+    const reading = state.options.durationReading;
+    const seconds = callDurationSeconds(duration, reading);
+    if (seconds === undefined) {
+      return invalid(path('Call_Duration'), 'Call_Duration', { expected_data_type: reading });
     }
-    const seconds = Number(m[1] ?? 0) * 3600 + Number(m[2]) * 60 + Number(m[3]);
     if (seconds === 0 && completed && (type === 'Inbound' || type === 'Outbound')) {
       return {
         code: 'DEPENDENT_MISMATCH',
