@@ -1,0 +1,274 @@
+/**
+ * `diagnose()` against the emulator: for every way Zoho may match phone searches, read `Call_Duration`
+ * and lag its search index, the write probes report exactly that, store it with the tokens and leave no
+ * record behind; the read-only run sends no write request; missing scopes skip, never fail.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DiagnoseClock, DiagnoseReport } from '../../src/diagnose/types.js';
+import { DEFAULT_SCOPES, DIAGNOSE_SCOPES } from '../../src/oauth/scopes.js';
+import type { ConnectorOptions } from '../../src/options.js';
+import { createMemoryStore } from '../../src/stores/memory.js';
+import { startZohoEmulator, type ZohoEmulator } from '../../src/testing/server.js';
+import type { ZohoEmulatorOptions } from '../../src/testing/emulator/types.js';
+import { authorize, closeConnectors, connectorFor, registerClient } from '../integration/helpers.js';
+
+const T0 = Date.parse('2026-12-01T10:00:00Z');
+const WRITE_SCOPES = [...DEFAULT_SCOPES, ...DIAGNOSE_SCOPES];
+const live: ZohoEmulator[] = [];
+
+afterEach(async () => {
+  await closeConnectors();
+  await Promise.all(live.splice(0).map((emu) => emu.close()));
+});
+
+async function emulator(options: ZohoEmulatorOptions = {}): Promise<ZohoEmulator> {
+  const emu = await startZohoEmulator({ autoConsent: true, now: () => T0, ...options });
+  live.push(emu);
+  registerClient(emu);
+  return emu;
+}
+
+/** Sleeping moves the emulator's clock: no test waits for real time. */
+function clockOf(emu: ZohoEmulator): DiagnoseClock & { slept: number[] } {
+  const slept: number[] = [];
+  return {
+    slept,
+    now: () => emu.now(),
+    sleep: async (ms) => {
+      slept.push(ms);
+      emu.advanceTime(ms);
+    },
+  };
+}
+
+async function authorized(emu: ZohoEmulator, options: Partial<ConnectorOptions> = {}) {
+  const zoho = connectorFor(emu, { scopes: WRITE_SCOPES, ...options });
+  await authorize(zoho);
+  return zoho;
+}
+
+const crmWrites = (emu: ZohoEmulator) =>
+  emu.requestLog().filter((e) => e.endpoint.includes(' /crm/') && e.method !== 'GET');
+const byId = (report: DiagnoseReport) => Object.fromEntries(report.checks.map((c) => [c.id, c]));
+
+describe('diagnose({ write: true }) measures the org as it is', () => {
+  const cases = (['digits-contains', 'digits-exact', 'exact', 'digits-suffix'] as const).flatMap((phoneMatch) =>
+    (['mm:ss', 'HH:mm'] as const).flatMap((durationReading) =>
+      [0, 2000].map((searchIndexDelayMs) => ({ phoneMatch, durationReading, searchIndexDelayMs })),
+    ),
+  );
+
+  it.each(cases)('phoneMatch $phoneMatch, durationReading $durationReading, index delay $searchIndexDelayMs ms', async (mode) => {
+    const emu = await emulator(mode);
+    const store = createMemoryStore();
+    const zoho = await authorized(emu, { tokenStore: store });
+    const report = await zoho.diagnose({ write: true, clock: clockOf(emu) });
+
+    expect(report.checks.map((c) => c.id)).toEqual([
+      'authorization', 'scopes', 'credits', 'phone-fields', 'calls-fields', 'users', 'time-zone',
+      'phone-search', 'call-duration', 'index-lag',
+    ]);
+    const checks = byId(report);
+    for (const id of ['authorization', 'scopes', 'phone-fields', 'calls-fields', 'users', 'time-zone', 'phone-search', 'call-duration', 'index-lag']) {
+      expect(checks[id]?.status, `${id}: ${checks[id]?.summary}`).toBe('pass');
+    }
+    expect(checks.credits?.status).toBe('skip'); // the emulator sends no X-API-CREDITS-REMAINING
+    expect(report.ok).toBe(true);
+    expect(report.calibration).toMatchObject({
+      phoneSearch: mode.phoneMatch,
+      durationFormat: mode.durationReading,
+      indexLagMs: mode.searchIndexDelayMs,
+      callsMandatoryFields: [],
+      sources: { phoneSearch: 'diagnose', durationFormat: 'diagnose', indexLagMs: 'diagnose' },
+    });
+    expect(checks['call-duration']?.details).toMatchObject({ readBack: mode.durationReading === 'mm:ss' ? 62 : 3720 });
+
+    // No record is left behind; the probes wrote exactly one Lead and one Call and deleted both.
+    expect(emu.records('Leads')).toEqual([]);
+    expect(emu.records('Calls')).toEqual([]);
+    const writes = crmWrites(emu).map((e) => e.endpoint);
+    expect(writes.sort()).toEqual(['DELETE /crm/v8/Calls/{id}', 'DELETE /crm/v8/Leads/{id}', 'POST /crm/v8/Calls', 'POST /crm/v8/Leads']);
+
+    // Stored with the tokens: a new connector on the same store starts from it.
+    expect((await store.get('tenant-1'))?.calibration).toMatchObject({ phoneSearch: mode.phoneMatch, durationFormat: mode.durationReading });
+    const next = connectorFor(emu, { tokenStore: store, scopes: WRITE_SCOPES });
+    const again = await next.diagnose();
+    expect(again.calibration).toMatchObject({
+      phoneSearch: mode.phoneMatch,
+      durationFormat: mode.durationReading,
+      indexLagMs: mode.searchIndexDelayMs,
+    });
+  });
+});
+
+describe('diagnose() without write', () => {
+  it('sends no write request and skips the write probes', async () => {
+    const emu = await emulator({ phoneMatch: 'exact' });
+    const zoho = await authorized(emu);
+    const report = await zoho.diagnose();
+    expect(crmWrites(emu)).toEqual([]);
+    const checks = byId(report);
+    for (const id of ['phone-search', 'call-duration', 'index-lag']) {
+      expect(checks[id]?.status).toBe('skip');
+      expect(checks[id]?.summary).toContain('write: true');
+    }
+    expect(report.ok).toBe(true);
+    expect(report.calibration.phoneSearch).toBe('unknown');
+    expect(report.calibration.phoneFields).toEqual({
+      Contacts: ['Phone', 'Mobile', 'Home_Phone', 'Other_Phone', 'Asst_Phone'],
+      Leads: ['Phone', 'Mobile'],
+      Accounts: ['Phone'],
+    });
+  });
+
+  it('fails authorization and skips the rest when the connection is not authorized, asking Zoho nothing', async () => {
+    const emu = await emulator();
+    const zoho = connectorFor(emu);
+    const report = await zoho.diagnose({ write: true });
+    expect(report.ok).toBe(false);
+    expect(report.checks[0]).toMatchObject({ id: 'authorization', status: 'fail' });
+    expect(report.checks[0]?.summary).toContain('Authorize');
+    expect(report.checks.slice(1).every((c) => c.status === 'skip')).toBe(true);
+    expect(emu.requestLog().filter((e) => e.endpoint.includes(' /crm/'))).toEqual([]);
+  });
+
+  it('reports custom phone fields and warns about an absent standard one', async () => {
+    const emu = await emulator({
+      absentFields: { Contacts: ['Mobile'] },
+      fields: { Contacts: [{ apiName: 'Work_Phone', dataType: 'phone' }] },
+    });
+    const zoho = await authorized(emu);
+    const check = byId(await zoho.diagnose())['phone-fields'];
+    expect(check?.status).toBe('warn');
+    expect(check?.summary).toContain('Contacts.Mobile');
+    expect(check?.summary).toContain('custom: Contacts.Work_Phone');
+  });
+
+  it('validates its options', async () => {
+    const emu = await emulator();
+    const zoho = connectorFor(emu);
+    await expect(zoho.diagnose({ write: 'yes' } as never)).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(zoho.diagnose({ maxIndexWaitMs: 10 })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(zoho.diagnose({ clock: {} } as never)).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await zoho.close();
+    await expect(zoho.diagnose()).rejects.toMatchObject({ code: 'CONNECTOR_CLOSED' });
+  });
+});
+
+describe('scopes', () => {
+  it('skips the write probes naming the missing DELETE scopes, and sends no write request', async () => {
+    const emu = await emulator();
+    const zoho = await authorized(emu, { scopes: [...DEFAULT_SCOPES] });
+    const report = await zoho.diagnose({ write: true, clock: clockOf(emu) });
+    const checks = byId(report);
+    expect(checks['phone-search']).toMatchObject({ status: 'skip', details: { missingScopes: ['ZohoCRM.modules.leads.DELETE'] } });
+    expect(checks['index-lag']?.summary).toContain('ZohoCRM.modules.leads.DELETE');
+    expect(checks['call-duration']).toMatchObject({ status: 'skip', details: { missingScopes: ['ZohoCRM.modules.calls.DELETE'] } });
+    expect(checks.scopes).toMatchObject({ status: 'pass', details: { missingForWriteProbes: ['ZohoCRM.modules.leads.DELETE', 'ZohoCRM.modules.calls.DELETE'] } });
+    expect(report.ok).toBe(true);
+    expect(crmWrites(emu)).toEqual([]);
+  });
+
+  it('runs only the probe whose scopes are granted', async () => {
+    const emu = await emulator({ durationReading: 'HH:mm' });
+    const zoho = await authorized(emu, { scopes: [...DEFAULT_SCOPES, 'ZohoCRM.modules.calls.ALL'] });
+    const report = await zoho.diagnose({ write: true, clock: clockOf(emu) });
+    expect(byId(report)['phone-search']?.status).toBe('skip');
+    expect(byId(report)['call-duration']?.status).toBe('pass');
+    expect(report.calibration.durationFormat).toBe('HH:mm');
+    expect(emu.records('Calls')).toEqual([]);
+  });
+
+  it('fails the scopes check when a configured feature lacks one, and skips what Zoho refuses', async () => {
+    const emu = await emulator();
+    const scopes = DEFAULT_SCOPES.filter((s) => s !== 'ZohoCRM.users.READ' && s !== 'ZohoCRM.settings.fields.READ');
+    const zoho = await authorized(emu, { scopes });
+    const report = await zoho.diagnose();
+    const checks = byId(report);
+    expect(checks.scopes).toMatchObject({ status: 'fail', details: { missingRequired: ['ZohoCRM.users.READ'], missingOptional: ['ZohoCRM.settings.fields.READ'] } });
+    for (const id of ['users', 'time-zone']) expect(checks[id]).toMatchObject({ status: 'skip', details: { missingScopes: ['ZohoCRM.users.READ'] } });
+    for (const id of ['phone-fields', 'calls-fields']) expect(checks[id]?.summary).toContain('ZohoCRM.settings.fields.READ');
+    expect(emu.requestLog().filter((e) => e.status === 401)).toEqual([]); // predicted from the stored scopes
+  });
+});
+
+describe('write probes under trouble', () => {
+  it('fails on a mandatory Calls field the journal does not fill, and stores it', async () => {
+    const emu = await emulator({ fields: { Calls: [{ apiName: 'Region', dataType: 'text', mandatory: true }] } });
+    const zoho = await authorized(emu);
+    const report = await zoho.diagnose({ write: true, clock: clockOf(emu) });
+    const checks = byId(report);
+    expect(checks['call-duration']?.status).toBe('fail');
+    expect(checks['call-duration']?.summary).toContain('Region');
+    expect(checks['calls-fields']).toMatchObject({ status: 'fail', details: { mandatoryUnfilled: ['Region'] } });
+    expect(report.ok).toBe(false);
+    expect(report.calibration.callsMandatoryFields).toEqual(['Region']);
+    expect(emu.records('Calls')).toEqual([]);
+    expect(emu.records('Leads')).toEqual([]);
+  });
+
+  it('deletes the test Lead when searching fails', async () => {
+    const emu = await emulator();
+    const failSearch: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url.includes('/Leads/search')) throw new TypeError('fetch failed');
+      return fetch(input, init);
+    };
+    const zoho = await authorized(emu, { fetch: failSearch, http: { retries: 0 } });
+    const report = await zoho.diagnose({ write: true, clock: clockOf(emu) });
+    const checks = byId(report);
+    expect(checks['phone-search']?.status).toBe('warn');
+    expect(checks['phone-search']?.summary).toContain('NETWORK');
+    expect(checks['index-lag']?.status).toBe('warn');
+    expect(emu.records('Leads')).toEqual([]);
+    expect(crmWrites(emu).some((e) => e.method === 'DELETE' && e.endpoint.includes('/Leads/'))).toBe(true);
+  });
+
+  it('finds and deletes a test Lead whose insert answer was lost', async () => {
+    const emu = await emulator();
+    let lost = false;
+    const loseFirstInsert: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase();
+      const response = await fetch(input, init);
+      if (!lost && method === 'POST' && /\/crm\/v8\/Leads$/.test(url)) {
+        lost = true;
+        throw new TypeError('socket hang up');
+      }
+      return response;
+    };
+    const zoho = await authorized(emu, { fetch: loseFirstInsert });
+    const report = await zoho.diagnose({ write: true, clock: clockOf(emu) });
+    expect(lost).toBe(true);
+    expect(byId(report)['phone-search']).toMatchObject({ status: 'warn' });
+    expect(emu.records('Leads')).toEqual([]);
+  });
+
+  it('gives up on the index after maxIndexWaitMs, polling a bounded number of times', async () => {
+    const emu = await emulator({ searchIndexDelayMs: 3_600_000 });
+    const zoho = await authorized(emu);
+    const clock = clockOf(emu);
+    const report = await zoho.diagnose({ write: true, clock, maxIndexWaitMs: 20_000 });
+    const checks = byId(report);
+    expect(checks['index-lag']).toMatchObject({ status: 'warn', details: { waitedMs: 20_000 } });
+    expect(checks['phone-search']?.status).toBe('warn'); // nothing found: no reading
+    expect(clock.slept.reduce((a, b) => a + b, 0)).toBe(20_000);
+    expect(clock.slept.length).toBeLessThan(25);
+    expect(report.calibration.indexLagMs).toBeUndefined();
+    expect(report.calibration.phoneSearch).toBe('unknown');
+    expect(emu.records('Leads')).toEqual([]);
+  });
+
+  it('reports the credits Zoho says are left', async () => {
+    const emu = await emulator();
+    const withCredits: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      const headers = new Headers(response.headers);
+      headers.set('x-api-credits-remaining', '1234');
+      return new Response(response.body, { status: response.status, headers });
+    };
+    const zoho = await authorized(emu, { fetch: withCredits, edition: 'Enterprise' });
+    const check = byId(await zoho.diagnose()).credits;
+    expect(check).toMatchObject({ status: 'warn', details: { remaining: 1234, estimatedDaily: 51_000 } });
+  });
+});
