@@ -1,10 +1,3 @@
-/**
- * `diagnose()`'s judgements: from what was read or measured to a {@link DiagnoseCheck}. Pure: no I/O,
- * no clock.
- *
- * @module
- */
-import type { DurationReading, PhoneSearchReading } from '../calibration/calibration.js';
 import type { ZohoUser } from '../crm/schemas.js';
 import { ErrorCode, isZohoCrmError } from '../errors.js';
 import { STATUS_FIELD_CANDIDATES } from '../journal/org-settings.js';
@@ -36,106 +29,6 @@ export const JOURNAL_FILLED_FIELDS: readonly string[] = Object.freeze([
   'Dialled_Number',
   'Voice_Recording__s',
 ]);
-
-/**
- * How `search?phone=` matched the test Lead, stored as `+1 (415) 555-01xx`, by each term: the stored
- * string, all its digits, the national digits, and a run from its middle.
- * @internal
- */
-export interface PhoneSearchHits {
-  exact: boolean;
-  allDigits: boolean;
-  national: boolean;
-  middle: boolean;
-}
-
-/** The reading the hits prove; `unknown` when they fit no reading. @internal */
-export function phoneSearchReading(hits: PhoneSearchHits): PhoneSearchReading {
-  const pattern = [hits.exact, hits.allDigits, hits.national, hits.middle].map(Number).join('');
-  switch (pattern) {
-    case '1111':
-      return 'digits-contains';
-    case '1110':
-      return 'digits-suffix';
-    case '1100':
-      return 'digits-exact';
-    case '1000':
-      return 'exact';
-    default:
-      return 'unknown';
-  }
-}
-
-const READING_EFFECT: Record<PhoneSearchReading, string> = {
-  'digits-contains': 'a lookup needs one search per module and a miss is final',
-  'digits-suffix': 'a lookup needs one search per module and a miss is final',
-  'digits-exact': 'lookups search each way a number may be stored, or confirm a miss with COQL',
-  exact: 'lookups search each way a number may be stored, or confirm a miss with COQL',
-  unknown: 'lookups use the strategy that is right under every reading',
-};
-
-/** The `phone-search` check. @internal */
-export function phoneSearchCheck(hits: PhoneSearchHits, terms: Record<string, string>): DiagnoseCheck {
-  const reading = phoneSearchReading(hits);
-  const details = { reading, terms, hits };
-  if (reading === 'unknown') {
-    return check(
-      'phone-search',
-      'warn',
-      `search?phone= matched no known reading; ${READING_EFFECT.unknown}`,
-      details,
-    );
-  }
-  return check(
-    'phone-search',
-    'pass',
-    `search?phone= matches ${reading}: ${READING_EFFECT[reading]}`,
-    details,
-  );
-}
-
-/** What `Call_Duration` `"01:02"` read back as. @internal */
-export function durationReading(seconds: number | undefined): DurationReading {
-  if (seconds === 62) return 'mm:ss';
-  if (seconds === 3720) return 'HH:mm';
-  return 'unknown';
-}
-
-/** The `call-duration` check from the read-back `Call_Duration_in_seconds`. @internal */
-export function callDurationCheck(seconds: number | undefined, hasSecondsField: boolean): DiagnoseCheck {
-  const reading = durationReading(seconds);
-  const details = { sent: '01:02', readBack: seconds ?? null, reading };
-  if (!hasSecondsField) {
-    return check(
-      'call-duration',
-      'warn',
-      'Zoho returned no Call_Duration_in_seconds to read the duration back from',
-      details,
-    );
-  }
-  if (reading === 'unknown') {
-    return check(
-      'call-duration',
-      'warn',
-      `Call_Duration "01:02" read back as ${seconds ?? 'nothing'} seconds: no known reading`,
-      details,
-    );
-  }
-  const meaning = reading === 'mm:ss' ? '1 minute 2 seconds' : '1 hour 2 minutes';
-  return check('call-duration', 'pass', `Call_Duration "01:02" is read as ${reading} (${meaning})`, details);
-}
-
-/** The `index-lag` check. @internal */
-export function indexLagCheck(lagMs: number | undefined, waitedMs: number): DiagnoseCheck {
-  if (lagMs === undefined) {
-    return check('index-lag', 'warn', `the test Lead was not found by search within ${seconds(waitedMs)}`, {
-      waitedMs,
-    });
-  }
-  return check('index-lag', 'pass', `a new record is found by search after ${seconds(lagMs)}`, {
-    indexLagMs: lagMs,
-  });
-}
 
 /** The `phone-fields` check: a standard phone field missing is a gap; custom ones are listed. @internal */
 export function phoneFieldsCheck(fields: Partial<Record<LookupModule, FieldInfo[]>>): DiagnoseCheck {
@@ -353,8 +246,4 @@ export function check(
   return details && Object.keys(details).length > 0
     ? { id, status, summary, details }
     : { id, status, summary };
-}
-
-function seconds(ms: number): string {
-  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
 }

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { argumentError, kindOf, optionalInteger, optionalSignal, optionsArgument } from '../args.js';
 import type { OrgCalibration } from '../calibration/calibration.js';
 import type { CalibrationKeeper } from '../calibration/keeper.js';
 import { getCurrentUser, listActiveUsers } from '../crm/users.js';
@@ -16,38 +15,24 @@ import type { Logger } from '../logger.js';
 import type { LookupModule } from '../options.js';
 import type { StoredTokens, TokenStore } from '../stores/types.js';
 import {
-  callDurationCheck,
   callsFieldsCheck,
   check,
   creditsCheck,
   errorCheck,
   type FieldInfo,
-  indexLagCheck,
   missingScopeCheck,
   type OwnerOptions,
   phoneFieldsCheck,
-  phoneSearchCheck,
-  phoneSearchReading,
   scopesCheck,
   timeZoneCheck,
   unfilledMandatoryFields,
   usersCheck,
 } from './checks.js';
-import { type Cleanup, type ProbeContext, probeCall, probeLead, readFields } from './probes.js';
-import {
-  missingScopes,
-  moduleScope,
-  neededScopes,
-  parseGrantedScopes,
-  type ScopeFeatures,
-} from './scopes.js';
-import type {
-  DiagnoseCheck,
-  DiagnoseCheckId,
-  DiagnoseClock,
-  DiagnoseOptions,
-  DiagnoseReport,
-} from './types.js';
+import { readOptions } from './options.js';
+import { readFields } from './probes.js';
+import { missingScopes, neededScopes, parseGrantedScopes, type ScopeFeatures } from './scopes.js';
+import type { DiagnoseCheck, DiagnoseCheckId, DiagnoseOptions, DiagnoseReport } from './types.js';
+import { probeScopes, runWriteProbes } from './write-checks.js';
 
 /** What `diagnose()` works with (the connector's parts). @internal */
 export interface DiagnoseDeps {
@@ -76,18 +61,6 @@ const ORDER: readonly DiagnoseCheckId[] = [
 ];
 const FIELDS_SCOPE = 'ZohoCRM.settings.fields.READ';
 const USERS_SCOPE = 'ZohoCRM.users.READ';
-const LEAD_PROBE_SCOPES = [
-  moduleScope('Leads', 'CREATE'),
-  moduleScope('Leads', 'READ'),
-  moduleScope('Leads', 'DELETE'),
-  'ZohoSearch.securesearch.READ',
-];
-const CALL_PROBE_SCOPES = [
-  moduleScope('Calls', 'CREATE'),
-  moduleScope('Calls', 'READ'),
-  moduleScope('Calls', 'DELETE'),
-];
-
 /** Runs the checks. @internal */
 export async function runDiagnose(deps: DiagnoseDeps, input?: DiagnoseOptions): Promise<DiagnoseReport> {
   const options = readOptions(input);
@@ -106,12 +79,11 @@ export async function runDiagnose(deps: DiagnoseDeps, input?: DiagnoseOptions): 
 
   const granted = parseGrantedScopes(stored.scope);
   const needs = neededScopes(deps.features);
-  const probeScopes = [...new Set([...LEAD_PROBE_SCOPES, ...CALL_PROBE_SCOPES])];
   put(
     scopesCheck(granted, {
       required: granted ? missingScopes(granted, needs.required) : [],
       optional: granted ? missingScopes(granted, needs.optional) : [],
-      probes: granted ? missingScopes(granted, probeScopes) : [],
+      probes: granted ? missingScopes(granted, probeScopes()) : [],
     }),
   );
   /** Runs `read` unless a scope it needs is known to be missing; its failure becomes the check. */
@@ -161,14 +133,16 @@ export async function runDiagnose(deps: DiagnoseDeps, input?: DiagnoseOptions): 
     for (const id of ['phone-search', 'call-duration', 'index-lag'] as const) {
       put(check(id, 'skip', 'a write probe: run diagnose({ write: true }) (doctor --write) to measure it'));
     }
-  } else if (!granted) {
-    const why =
-      'Zoho did not report the granted scopes, so the DELETE scopes that remove the test records cannot be confirmed';
-    for (const id of ['phone-search', 'call-duration', 'index-lag'] as const) put(check(id, 'skip', why));
   } else {
-    const ctx: ProbeContext = { http, clock, signal, runId: runId() };
-    await leadChecks(ctx, missingScopes(granted, LEAD_PROBE_SCOPES), options.maxIndexWaitMs, put, patch);
-    await callChecks(ctx, missingScopes(granted, CALL_PROBE_SCOPES), put, patch, callsFields, deps);
+    await runWriteProbes({
+      ctx: { http, clock, signal },
+      granted,
+      maxIndexWaitMs: options.maxIndexWaitMs,
+      put,
+      patch,
+      callsFields,
+      journalEnabled: deps.features.journal,
+    });
   }
 
   put(creditsCheck(credits.remaining, dailyCredits(deps.edition, activeUsers)));
@@ -231,88 +205,6 @@ async function authorization(
   }
 }
 
-async function leadChecks(
-  ctx: ProbeContext,
-  missing: string[],
-  maxWaitMs: number,
-  put: (c: DiagnoseCheck) => void,
-  patch: Partial<OrgCalibration>,
-): Promise<void> {
-  if (missing.length > 0) {
-    put(missingScopeCheck('phone-search', missing));
-    put(missingScopeCheck('index-lag', missing));
-    return;
-  }
-  const probe = await probeLead(ctx, maxWaitMs);
-  if (probe.hits) {
-    const search = phoneSearchCheck(probe.hits, probe.terms);
-    put(withCleanup(search, probe.cleanup));
-    put(indexLagCheck(probe.lagMs, probe.waitedMs));
-    const reading = phoneSearchReading(probe.hits);
-    if (reading !== 'unknown') {
-      patch.phoneSearch = reading;
-      patch.sources = { ...patch.sources, phoneSearch: 'diagnose' };
-    }
-    if (probe.lagMs !== undefined) {
-      patch.indexLagMs = probe.lagMs;
-      patch.sources = { ...patch.sources, indexLagMs: 'diagnose' };
-    }
-    return;
-  }
-  const why = `could not measure with a test Lead: ${probe.error ?? 'unknown error'}`;
-  put(withCleanup(check('phone-search', 'warn', why), probe.cleanup));
-  put(check('index-lag', 'warn', why));
-}
-
-async function callChecks(
-  ctx: ProbeContext,
-  missing: string[],
-  put: (c: DiagnoseCheck) => void,
-  patch: Partial<OrgCalibration>,
-  callsFields: FieldInfo[] | undefined,
-  deps: DiagnoseDeps,
-): Promise<void> {
-  if (missing.length > 0) return void put(missingScopeCheck('call-duration', missing));
-  const probe = await probeCall(ctx);
-  if (probe.mandatoryMissing.length > 0) {
-    // A mandatory field the metadata did not show (a layout rule): the journal's inserts fail the same way.
-    const unfilled = [...new Set([...(patch.callsMandatoryFields ?? []), ...probe.mandatoryMissing])];
-    patch.callsMandatoryFields = unfilled;
-    put(callsFieldsCheck(callsFields ?? [], unfilled, deps.features.journal));
-    const summary = `Zoho refused a test Call without ${probe.mandatoryMissing.join(', ')}, which the journal does not fill`;
-    return void put(
-      withCleanup(check('call-duration', 'fail', summary, { error: probe.error }), probe.cleanup),
-    );
-  }
-  if (probe.error) {
-    return void put(
-      withCleanup(
-        check('call-duration', 'warn', `could not measure with a test Call: ${probe.error}`),
-        probe.cleanup,
-      ),
-    );
-  }
-  const result = callDurationCheck(probe.seconds, probe.hasSecondsField);
-  put(withCleanup(result, probe.cleanup));
-  const reading = result.details?.reading;
-  if (reading === 'mm:ss' || reading === 'HH:mm') {
-    patch.durationFormat = reading;
-    patch.sources = { ...patch.sources, durationFormat: 'diagnose' };
-  }
-}
-
-/** A probe that may have left its test record behind fails, whatever it measured. */
-function withCleanup(result: DiagnoseCheck, cleanup: Cleanup): DiagnoseCheck {
-  if (cleanup.clean) return result;
-  const problem = cleanup.problem ?? 'the test record may be left behind';
-  return {
-    ...result,
-    status: 'fail',
-    summary: `${result.summary}; ${problem}`,
-    details: { ...result.details, leftBehind: cleanup.id ?? null },
-  };
-}
-
 function report(checks: Map<DiagnoseCheckId, DiagnoseCheck>, calibration: OrgCalibration): DiagnoseReport {
   const list = ORDER.map((id) => checks.get(id) ?? check(id, 'skip', 'not run'));
   return { ok: list.every((c) => c.status !== 'fail'), checks: list, calibration };
@@ -337,52 +229,4 @@ function observeCredits(http: ZohoHttp, seen: { remaining: number | undefined })
       return http.queued;
     },
   };
-}
-
-interface ReadOptions {
-  write: boolean;
-  maxIndexWaitMs: number;
-  signal: AbortSignal | undefined;
-  clock: DiagnoseClock;
-}
-
-function readOptions(input: unknown): ReadOptions {
-  const method = 'diagnose';
-  const raw = optionsArgument(input, method, ['write', 'maxIndexWaitMs', 'signal', 'clock']);
-  if (raw.write !== undefined && typeof raw.write !== 'boolean') {
-    throw argumentError(method, 'write', `must be a boolean (received ${kindOf(raw.write)})`);
-  }
-  const clock = raw.clock as DiagnoseClock | undefined;
-  if (clock !== undefined && (typeof clock?.now !== 'function' || typeof clock?.sleep !== 'function')) {
-    throw argumentError(method, 'clock', 'must have now() and sleep(ms, signal) functions');
-  }
-  return {
-    write: raw.write === true,
-    maxIndexWaitMs: optionalInteger(raw.maxIndexWaitMs, method, 'maxIndexWaitMs', 1_000, 600_000) ?? 60_000,
-    signal: optionalSignal(raw.signal, method, 'signal'),
-    clock: clock ?? systemClock,
-  };
-}
-
-const systemClock: DiagnoseClock = {
-  now: Date.now,
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason);
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', abort);
-        resolve();
-      }, ms);
-      const abort = () => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', abort, { once: true });
-    }),
-};
-
-function runId(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(4)), (b) => b.toString(16).padStart(2, '0')).join(
-    '',
-  );
 }

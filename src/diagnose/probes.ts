@@ -10,7 +10,8 @@ import { getRecord, insertRecords, searchRecords, type WriteOutcome } from '../c
 import { isZohoCrmError, TransportError, ZohoApiError } from '../errors.js';
 import { neverSent, type ZohoHttp } from '../http/client.js';
 import { formatZohoDateTime } from '../journal/zoho-time.js';
-import type { FieldInfo, PhoneSearchHits } from './checks.js';
+import type { FieldInfo } from './checks.js';
+import { type Cleanup, type PhoneSearchHits, searchTerms, testPhone } from './probe-checks.js';
 import type { DiagnoseClock } from './types.js';
 
 const FieldsMetaSchema = z.object({
@@ -49,16 +50,6 @@ export interface ProbeContext {
   signal: AbortSignal | undefined;
   /** Unique per run; part of every test record's name. */
   runId: string;
-}
-
-/** How a test record was cleaned up. @internal */
-export interface Cleanup {
-  /** The record's id, when Zoho said it created one. */
-  id: string | undefined;
-  /** True when nothing is left behind (deleted, or never created). */
-  clean: boolean;
-  /** Why something may be left behind. */
-  problem?: string;
 }
 
 /** The Lead probe's measurements. @internal */
@@ -190,32 +181,6 @@ export async function probeCall(ctx: ProbeContext): Promise<CallProbe> {
     if (id) result.cleanup = await remove(ctx, 'Calls', id);
   }
   return result;
-}
-
-/** `+1 (415) 555-01xx`: a fictional US number, the last two digits from the run id. @internal */
-export function testPhone(runId: string): string {
-  let n = 0;
-  for (const c of runId) n = (n * 31 + c.charCodeAt(0)) % 100;
-  return `+1 (415) 555-01${String(n).padStart(2, '0')}`;
-}
-
-/**
- * The search terms for a stored phone value: the stored string, all digits, the national digits (all
- * but the leading country code), and a run from the middle that is neither a prefix nor a suffix.
- * @internal
- */
-export function searchTerms(stored: string): Record<keyof PhoneSearchHits, string> {
-  const digits = stored.replace(/\D/g, '');
-  const national = digits.length > 10 ? digits.slice(digits.length - 10) : digits.slice(1);
-  let middle = digits.slice(2, -2);
-  for (
-    let cut = 2;
-    cut < digits.length / 2 && (digits.endsWith(middle) || digits.startsWith(middle));
-    cut++
-  ) {
-    middle = digits.slice(cut, -cut);
-  }
-  return { exact: stored, allDigits: digits, national, middle };
 }
 
 // --- Internal helpers ---
