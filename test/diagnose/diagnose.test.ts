@@ -8,8 +8,8 @@ import type { DiagnoseClock, DiagnoseReport } from '../../src/diagnose/types.js'
 import { DEFAULT_SCOPES, DIAGNOSE_SCOPES } from '../../src/oauth/scopes.js';
 import type { ConnectorOptions } from '../../src/options.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
-import { startZohoEmulator, type ZohoEmulator } from '../../src/testing/server.js';
 import type { ZohoEmulatorOptions } from '../../src/testing/emulator/types.js';
+import { startZohoEmulator, type ZohoEmulator } from '../../src/testing/server.js';
 import { authorize, closeConnectors, connectorFor, registerClient } from '../integration/helpers.js';
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');
@@ -52,53 +52,85 @@ const crmWrites = (emu: ZohoEmulator) =>
 const byId = (report: DiagnoseReport) => Object.fromEntries(report.checks.map((c) => [c.id, c]));
 
 describe('diagnose({ write: true }) measures the org as it is', () => {
-  const cases = (['digits-contains', 'digits-exact', 'exact', 'digits-suffix'] as const).flatMap((phoneMatch) =>
-    (['mm:ss', 'HH:mm'] as const).flatMap((durationReading) =>
-      [0, 2000].map((searchIndexDelayMs) => ({ phoneMatch, durationReading, searchIndexDelayMs })),
-    ),
+  const cases = (['digits-contains', 'digits-exact', 'exact', 'digits-suffix'] as const).flatMap(
+    (phoneMatch) =>
+      (['mm:ss', 'HH:mm'] as const).flatMap((durationReading) =>
+        [0, 2000].map((searchIndexDelayMs) => ({ phoneMatch, durationReading, searchIndexDelayMs })),
+      ),
   );
 
-  it.each(cases)('phoneMatch $phoneMatch, durationReading $durationReading, index delay $searchIndexDelayMs ms', async (mode) => {
-    const emu = await emulator(mode);
-    const store = createMemoryStore();
-    const zoho = await authorized(emu, { tokenStore: store });
-    const report = await zoho.diagnose({ write: true, clock: clockOf(emu) });
+  it.each(cases)(
+    'phoneMatch $phoneMatch, durationReading $durationReading, index delay $searchIndexDelayMs ms',
+    async (mode) => {
+      const emu = await emulator(mode);
+      const store = createMemoryStore();
+      const zoho = await authorized(emu, { tokenStore: store });
+      const report = await zoho.diagnose({ write: true, clock: clockOf(emu) });
 
-    expect(report.checks.map((c) => c.id)).toEqual([
-      'authorization', 'scopes', 'credits', 'phone-fields', 'calls-fields', 'users', 'time-zone',
-      'phone-search', 'call-duration', 'index-lag',
-    ]);
-    const checks = byId(report);
-    for (const id of ['authorization', 'scopes', 'phone-fields', 'calls-fields', 'users', 'time-zone', 'phone-search', 'call-duration', 'index-lag']) {
-      expect(checks[id]?.status, `${id}: ${checks[id]?.summary}`).toBe('pass');
-    }
-    expect(checks.credits?.status).toBe('skip'); // the emulator sends no X-API-CREDITS-REMAINING
-    expect(report.ok).toBe(true);
-    expect(report.calibration).toMatchObject({
-      phoneSearch: mode.phoneMatch,
-      durationFormat: mode.durationReading,
-      indexLagMs: mode.searchIndexDelayMs,
-      callsMandatoryFields: [],
-      sources: { phoneSearch: 'diagnose', durationFormat: 'diagnose', indexLagMs: 'diagnose' },
-    });
-    expect(checks['call-duration']?.details).toMatchObject({ readBack: mode.durationReading === 'mm:ss' ? 62 : 3720 });
+      expect(report.checks.map((c) => c.id)).toEqual([
+        'authorization',
+        'scopes',
+        'credits',
+        'phone-fields',
+        'calls-fields',
+        'users',
+        'time-zone',
+        'phone-search',
+        'call-duration',
+        'index-lag',
+      ]);
+      const checks = byId(report);
+      for (const id of [
+        'authorization',
+        'scopes',
+        'phone-fields',
+        'calls-fields',
+        'users',
+        'time-zone',
+        'phone-search',
+        'call-duration',
+        'index-lag',
+      ]) {
+        expect(checks[id]?.status, `${id}: ${checks[id]?.summary}`).toBe('pass');
+      }
+      expect(checks.credits?.status).toBe('skip'); // the emulator sends no X-API-CREDITS-REMAINING
+      expect(report.ok).toBe(true);
+      expect(report.calibration).toMatchObject({
+        phoneSearch: mode.phoneMatch,
+        durationFormat: mode.durationReading,
+        indexLagMs: mode.searchIndexDelayMs,
+        callsMandatoryFields: [],
+        sources: { phoneSearch: 'diagnose', durationFormat: 'diagnose', indexLagMs: 'diagnose' },
+      });
+      expect(checks['call-duration']?.details).toMatchObject({
+        readBack: mode.durationReading === 'mm:ss' ? 62 : 3720,
+      });
 
-    // No record is left behind; the probes wrote exactly one Lead and one Call and deleted both.
-    expect(emu.records('Leads')).toEqual([]);
-    expect(emu.records('Calls')).toEqual([]);
-    const writes = crmWrites(emu).map((e) => e.endpoint);
-    expect(writes.sort()).toEqual(['DELETE /crm/v8/Calls/{id}', 'DELETE /crm/v8/Leads/{id}', 'POST /crm/v8/Calls', 'POST /crm/v8/Leads']);
+      // No record is left behind; the probes wrote exactly one Lead and one Call and deleted both.
+      expect(emu.records('Leads')).toEqual([]);
+      expect(emu.records('Calls')).toEqual([]);
+      const writes = crmWrites(emu).map((e) => e.endpoint);
+      expect(writes.sort()).toEqual([
+        'DELETE /crm/v8/Calls/{id}',
+        'DELETE /crm/v8/Leads/{id}',
+        'POST /crm/v8/Calls',
+        'POST /crm/v8/Leads',
+      ]);
 
-    // Stored with the tokens: a new connector on the same store starts from it.
-    expect((await store.get('tenant-1'))?.calibration).toMatchObject({ phoneSearch: mode.phoneMatch, durationFormat: mode.durationReading });
-    const next = connectorFor(emu, { tokenStore: store, scopes: WRITE_SCOPES });
-    const again = await next.diagnose();
-    expect(again.calibration).toMatchObject({
-      phoneSearch: mode.phoneMatch,
-      durationFormat: mode.durationReading,
-      indexLagMs: mode.searchIndexDelayMs,
-    });
-  });
+      // Stored with the tokens: a new connector on the same store starts from it.
+      expect((await store.get('tenant-1'))?.calibration).toMatchObject({
+        phoneSearch: mode.phoneMatch,
+        durationFormat: mode.durationReading,
+      });
+      const next = connectorFor(emu, { tokenStore: store, scopes: WRITE_SCOPES });
+      const again = await next.diagnose();
+      expect(again.calibration).toMatchObject({
+        phoneSearch: mode.phoneMatch,
+        durationFormat: mode.durationReading,
+        indexLagMs: mode.searchIndexDelayMs,
+      });
+    },
+  );
 });
 
 describe('diagnose() without write', () => {
@@ -161,10 +193,19 @@ describe('scopes', () => {
     const zoho = await authorized(emu, { scopes: [...DEFAULT_SCOPES] });
     const report = await zoho.diagnose({ write: true, clock: clockOf(emu) });
     const checks = byId(report);
-    expect(checks['phone-search']).toMatchObject({ status: 'skip', details: { missingScopes: ['ZohoCRM.modules.leads.DELETE'] } });
+    expect(checks['phone-search']).toMatchObject({
+      status: 'skip',
+      details: { missingScopes: ['ZohoCRM.modules.leads.DELETE'] },
+    });
     expect(checks['index-lag']?.summary).toContain('ZohoCRM.modules.leads.DELETE');
-    expect(checks['call-duration']).toMatchObject({ status: 'skip', details: { missingScopes: ['ZohoCRM.modules.calls.DELETE'] } });
-    expect(checks.scopes).toMatchObject({ status: 'pass', details: { missingForWriteProbes: ['ZohoCRM.modules.leads.DELETE', 'ZohoCRM.modules.calls.DELETE'] } });
+    expect(checks['call-duration']).toMatchObject({
+      status: 'skip',
+      details: { missingScopes: ['ZohoCRM.modules.calls.DELETE'] },
+    });
+    expect(checks.scopes).toMatchObject({
+      status: 'pass',
+      details: { missingForWriteProbes: ['ZohoCRM.modules.leads.DELETE', 'ZohoCRM.modules.calls.DELETE'] },
+    });
     expect(report.ok).toBe(true);
     expect(crmWrites(emu)).toEqual([]);
   });
@@ -181,26 +222,41 @@ describe('scopes', () => {
 
   it('fails the scopes check when a configured feature lacks one, and skips what Zoho refuses', async () => {
     const emu = await emulator();
-    const scopes = DEFAULT_SCOPES.filter((s) => s !== 'ZohoCRM.users.READ' && s !== 'ZohoCRM.settings.fields.READ');
+    const scopes = DEFAULT_SCOPES.filter(
+      (s) => s !== 'ZohoCRM.users.READ' && s !== 'ZohoCRM.settings.fields.READ',
+    );
     const zoho = await authorized(emu, { scopes });
     const report = await zoho.diagnose();
     const checks = byId(report);
-    expect(checks.scopes).toMatchObject({ status: 'fail', details: { missingRequired: ['ZohoCRM.users.READ'], missingOptional: ['ZohoCRM.settings.fields.READ'] } });
-    for (const id of ['users', 'time-zone']) expect(checks[id]).toMatchObject({ status: 'skip', details: { missingScopes: ['ZohoCRM.users.READ'] } });
-    for (const id of ['phone-fields', 'calls-fields']) expect(checks[id]?.summary).toContain('ZohoCRM.settings.fields.READ');
+    expect(checks.scopes).toMatchObject({
+      status: 'fail',
+      details: { missingRequired: ['ZohoCRM.users.READ'], missingOptional: ['ZohoCRM.settings.fields.READ'] },
+    });
+    for (const id of ['users', 'time-zone'])
+      expect(checks[id]).toMatchObject({
+        status: 'skip',
+        details: { missingScopes: ['ZohoCRM.users.READ'] },
+      });
+    for (const id of ['phone-fields', 'calls-fields'])
+      expect(checks[id]?.summary).toContain('ZohoCRM.settings.fields.READ');
     expect(emu.requestLog().filter((e) => e.status === 401)).toEqual([]); // predicted from the stored scopes
   });
 });
 
 describe('write probes under trouble', () => {
   it('fails on a mandatory Calls field the journal does not fill, and stores it', async () => {
-    const emu = await emulator({ fields: { Calls: [{ apiName: 'Region', dataType: 'text', mandatory: true }] } });
+    const emu = await emulator({
+      fields: { Calls: [{ apiName: 'Region', dataType: 'text', mandatory: true }] },
+    });
     const zoho = await authorized(emu);
     const report = await zoho.diagnose({ write: true, clock: clockOf(emu) });
     const checks = byId(report);
     expect(checks['call-duration']?.status).toBe('fail');
     expect(checks['call-duration']?.summary).toContain('Region');
-    expect(checks['calls-fields']).toMatchObject({ status: 'fail', details: { mandatoryUnfilled: ['Region'] } });
+    expect(checks['calls-fields']).toMatchObject({
+      status: 'fail',
+      details: { mandatoryUnfilled: ['Region'] },
+    });
     expect(report.ok).toBe(false);
     expect(report.calibration.callsMandatoryFields).toEqual(['Region']);
     expect(emu.records('Calls')).toEqual([]);
