@@ -136,7 +136,11 @@ export function formatReport(report: DiagnoseReport, connectionId: string): stri
     `  phoneFields           ${fields || 'unknown'}`,
     `  callsMandatoryFields  ${cal.callsMandatoryFields.join(', ') || 'none'}`,
     '',
-    `${report.ok ? 'ok' : 'FAILED'}: ${count('fail')} failed, ${count('warn')} warnings, ${count('skip')} skipped, ${count('pass')} passed`,
+    `${report.ok ? 'ok' : 'FAILED'}: ${count('fail')} failed, ${plural(count('warn'), 'warning')}, ${count('skip')} skipped, ${count('pass')} passed`,
     '',
   ].join('\n');
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
