@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { ErrorCode } from '../errors.js';
 import type { ZohoHttp } from '../http/client.js';
 import { toOutcomes, type WriteOutcome } from './records.js';
 import { WriteResponseSchema } from './schemas.js';
@@ -26,5 +27,12 @@ export async function deleteRecord(
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.deadlineMs ? { deadlineMs: options.deadlineMs } : {}),
   });
-  return toOutcomes(data?.data)[0] ?? { ok: false, code: 'NO_RESULT', message: 'no result', details: { id } };
+  return (
+    toOutcomes(data?.data)[0] ?? {
+      ok: false,
+      code: ErrorCode.ZOHO_INVALID_RESPONSE,
+      message: 'Zoho answered the delete without a result',
+      details: { id },
+    }
+  );
 }

@@ -300,6 +300,52 @@ describe('write probes under trouble', () => {
     expect(emu.records('Leads')).toEqual([]);
   });
 
+  it('counts a delete whose answer was lost, then retried, as clean', async () => {
+    const emu = await emulator();
+    let dropped = 0;
+    const loseFirstDelete: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (init?.method === 'DELETE' && dropped++ === 0) throw new TypeError('socket hang up');
+      return response;
+    };
+    const zoho = await authorized(emu, { fetch: loseFirstDelete, http: { retries: 2 } });
+    const report = await zoho.diagnose({ write: true, clock: clockOf(emu) });
+    expect(dropped).toBeGreaterThan(1);
+    expect(report.ok).toBe(true);
+    expect(emu.records('Leads')).toEqual([]);
+  });
+
+  it('fails and names the record when a test record cannot be deleted', async () => {
+    const emu = await emulator();
+    const refuseDeletes: typeof fetch = async (input, init) =>
+      init?.method === 'DELETE'
+        ? new Response(
+            JSON.stringify({
+              code: 'NO_PERMISSION',
+              message: 'permission denied',
+              status: 'error',
+              details: {},
+            }),
+            {
+              status: 403,
+              headers: { 'content-type': 'application/json' },
+            },
+          )
+        : fetch(input, init);
+    const zoho = await authorized(emu, { fetch: refuseDeletes });
+    const report = await zoho.diagnose({ write: true, clock: clockOf(emu) });
+    const [lead] = emu.records('Leads') as Array<{ id: string }>;
+    const [call] = emu.records('Calls') as Array<{ id: string }>;
+    expect(report.ok).toBe(false);
+    expect(byId(report)['phone-search']).toMatchObject({ status: 'fail', details: { leftBehind: lead?.id } });
+    expect(byId(report)['phone-search']?.summary).toContain(`Leads/${lead?.id}`);
+    expect(byId(report)['call-duration']).toMatchObject({
+      status: 'fail',
+      details: { leftBehind: call?.id },
+    });
+    expect(report.calibration.phoneSearch).toBe('digits-contains'); // what was measured still counts
+  });
+
   it('gives up on the index after maxIndexWaitMs, polling a bounded number of times', async () => {
     const emu = await emulator({ searchIndexDelayMs: 3_600_000 });
     const zoho = await authorized(emu);
