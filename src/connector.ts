@@ -504,6 +504,7 @@ export class ZohoCrmConnector {
           },
           journal,
           logger: this.#logger,
+          deadlineMs: this.#options.http.deadlineMs,
         },
         options,
       );

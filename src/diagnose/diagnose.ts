@@ -11,6 +11,7 @@ import { getCurrentUser, listActiveUsers } from '../crm/users.js';
 import { dailyCredits, type Edition } from '../editions.js';
 import { ErrorCode, isZohoCrmError, RateLimitError } from '../errors.js';
 import type { AccessTokenProvider, ZohoHttp } from '../http/client.js';
+import { raceDeadline } from '../http/signals.js';
 import type { Logger } from '../logger.js';
 import type { LookupModule } from '../options.js';
 import type { StoredTokens, TokenStore } from '../stores/types.js';
@@ -45,6 +46,8 @@ export interface DiagnoseDeps {
   features: ScopeFeatures;
   journal: OwnerOptions & { timeZone?: string | undefined; dedupeField?: string | undefined };
   logger: Logger;
+  /** The HTTP client's operation deadline: the longest wait on the token store. */
+  deadlineMs: number;
 }
 
 const ORDER: readonly DiagnoseCheckId[] = [
@@ -65,7 +68,7 @@ const USERS_SCOPE = 'ZohoCRM.users.READ';
 export async function runDiagnose(deps: DiagnoseDeps, input?: DiagnoseOptions): Promise<DiagnoseReport> {
   const options = readOptions(input);
   const { signal, clock } = options;
-  await deps.calibration.load();
+  await bounded(deps.calibration.load(), deps, signal);
   const checks = new Map<DiagnoseCheckId, DiagnoseCheck>();
   const put = (c: DiagnoseCheck) => checks.set(c.id, c);
   const credits = { remaining: undefined as number | undefined };
@@ -146,63 +149,80 @@ export async function runDiagnose(deps: DiagnoseDeps, input?: DiagnoseOptions): 
   }
 
   put(creditsCheck(credits.remaining, dailyCredits(deps.edition, activeUsers)));
-  let calibration = deps.calibration.current();
-  if (Object.keys(patch).length > 0) {
-    try {
-      calibration = await deps.calibration.update(patch);
-    } catch (error) {
-      deps.logger.warn({ code: (error as { code?: unknown }).code }, 'cannot store the calibration');
-      calibration = deps.calibration.current();
-    }
-  }
-  return report(checks, calibration);
+  return report(checks, await keep(deps, patch, signal));
 }
 
+/**
+ * Stores what was measured with the tokens; when the store cannot keep it (down, hung past the deadline)
+ * the report still shows it, and the connector uses it in memory.
+ */
+async function keep(
+  deps: DiagnoseDeps,
+  patch: Partial<OrgCalibration>,
+  signal: AbortSignal | undefined,
+): Promise<OrgCalibration> {
+  const current = deps.calibration.current();
+  if (Object.keys(patch).length === 0) return current;
+  try {
+    const raced = await bounded(deps.calibration.update(patch), deps, signal);
+    if ('value' in raced) return raced.value;
+    deps.logger.warn({ cause: raced.cause }, 'the calibration was not stored in time');
+  } catch (error) {
+    deps.logger.warn({ code: (error as { code?: unknown }).code }, 'cannot store the calibration');
+  }
+  return { ...current, ...patch, sources: { ...current.sources, ...patch.sources } };
+}
+
+/** Reads the stored grant and gets an access token (refreshed if due), within the client's deadline. */
 async function authorization(
   deps: DiagnoseDeps,
   signal: AbortSignal | undefined,
   put: (c: DiagnoseCheck) => void,
 ): Promise<StoredTokens | undefined> {
-  try {
+  const fail = (summary: string, code: string) => {
+    put(check('authorization', 'fail', summary, { code }));
+    return undefined;
+  };
+  const steps = async (): Promise<StoredTokens | undefined> => {
     const stored = await deps.store.get(deps.connectionId);
     if (!stored) {
-      put(
-        check(
-          'authorization',
-          'fail',
-          'not authorized: no tokens are stored for this connection (the admin must click Authorize)',
-          { code: ErrorCode.AUTH_NOT_CONNECTED },
-        ),
+      return fail(
+        'not authorized: no tokens are stored for this connection (the admin must click Authorize)',
+        ErrorCode.AUTH_NOT_CONNECTED,
       );
-      return undefined;
     }
     if (!(await deps.tokens.isAuthorized())) {
-      put(
-        check(
-          'authorization',
-          'fail',
-          'the Zoho grant was lost (revoked or expired): the admin must click Authorize again',
-          { code: ErrorCode.AUTH_INVALID_GRANT },
-        ),
+      return fail(
+        'the Zoho grant was lost (revoked or expired): the admin must click Authorize again',
+        ErrorCode.AUTH_INVALID_GRANT,
       );
-      return undefined;
     }
     await deps.tokens.getAccessToken(signal);
     const since = new Date(stored.grantedAt).toISOString();
+    const summary = `authorized in region ${stored.region} since ${since}`;
     put(
-      check('authorization', 'pass', `authorized in region ${stored.region} since ${since}`, {
+      check('authorization', 'pass', summary, {
         region: stored.region,
         apiDomain: stored.apiDomain,
         grantedAt: since,
       }),
     );
     return (await deps.store.get(deps.connectionId)) ?? stored;
+  };
+  try {
+    const raced = await bounded(steps(), deps, signal);
+    if ('value' in raced) return raced.value;
+    const code = raced.cause === 'aborted' ? ErrorCode.ABORTED : ErrorCode.DEADLINE_EXCEEDED;
+    return fail(`${code}: the token store or Zoho's accounts server did not answer in time`, code);
   } catch (error) {
     const code = isZohoCrmError(error) ? error.code : ErrorCode.UNEXPECTED;
-    const message = isZohoCrmError(error) ? error.message : 'unexpected error';
-    put(check('authorization', 'fail', `${code}: ${message}`, { code }));
-    return undefined;
+    return fail(`${code}: ${isZohoCrmError(error) ? error.message : 'unexpected error'}`, code);
   }
+}
+
+/** Waits for the token store (which takes no signal) no longer than one HTTP operation may take. */
+function bounded<T>(work: Promise<T>, deps: DiagnoseDeps, signal: AbortSignal | undefined) {
+  return raceDeadline(work, performance.now() + deps.deadlineMs, signal);
 }
 
 function report(checks: Map<DiagnoseCheckId, DiagnoseCheck>, calibration: OrgCalibration): DiagnoseReport {

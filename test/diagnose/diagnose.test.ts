@@ -3,13 +3,15 @@
  * and lag its search index, the write probes report exactly that, store it with the tokens and leave no
  * record behind; the read-only run sends no write request; missing scopes skip, never fail.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { DiagnoseClock, DiagnoseReport } from '../../src/diagnose/types.js';
 import { DEFAULT_SCOPES, DIAGNOSE_SCOPES } from '../../src/oauth/scopes.js';
 import type { ConnectorOptions } from '../../src/options.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
+import type { TokenStore } from '../../src/stores/types.js';
 import type { ZohoEmulatorOptions } from '../../src/testing/emulator/types.js';
 import { startZohoEmulator, type ZohoEmulator } from '../../src/testing/server.js';
+import { FAKE_TIME, until } from '../helpers/time.js';
 import { authorize, closeConnectors, connectorFor, registerClient } from '../integration/helpers.js';
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');
@@ -372,5 +374,64 @@ describe('write probes under trouble', () => {
     const zoho = await authorized(emu, { fetch: withCredits, edition: 'Enterprise' });
     const check = byId(await zoho.diagnose()).credits;
     expect(check).toMatchObject({ status: 'warn', details: { remaining: 1234, estimatedDaily: 51_000 } });
+  });
+});
+
+describe('never hangs on the token store', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A store whose calls hang once `hang` is set (a SIGSTOPped Redis, a stuck NFS mount). */
+  function stallingStore(): TokenStore & { hang: Set<string>; hung: string[] } {
+    const inner = createMemoryStore();
+    const hang = new Set<string>();
+    const hung: string[] = [];
+    const maybe = <T>(name: string, work: () => Promise<T>) => {
+      if (!hang.has(name)) return work();
+      hung.push(name);
+      return new Promise<T>(() => {});
+    };
+    return {
+      hang,
+      hung,
+      get: (id) => maybe('get', () => inner.get(id)),
+      set: (id, tokens) => maybe('set', () => inner.set(id, tokens)),
+      delete: (id) => maybe('delete', () => inner.delete(id)),
+    };
+  }
+
+  it('fails authorization at the HTTP deadline when the store does not answer', async () => {
+    const emu = await emulator();
+    const store = stallingStore();
+    store.hang.add('get');
+    vi.useFakeTimers(FAKE_TIME);
+    const zoho = connectorFor(emu, { tokenStore: store, http: { deadlineMs: 5_000 } });
+    const running = zoho.diagnose();
+    await until(() => store.hung.length === 1, 'the calibration read');
+    await vi.advanceTimersByTimeAsync(5_000);
+    await until(() => store.hung.length === 2, 'the token read');
+    await vi.advanceTimersByTimeAsync(5_000);
+    const report = await running;
+    expect(report.checks[0]).toMatchObject({
+      id: 'authorization',
+      status: 'fail',
+      details: { code: 'DEADLINE_EXCEEDED' },
+    });
+    expect(report.ok).toBe(false);
+  });
+
+  it('reports what it measured when the store cannot keep it', async () => {
+    const emu = await emulator({ phoneMatch: 'digits-exact' });
+    const store = stallingStore();
+    const zoho = await authorized(emu, { tokenStore: store, http: { deadlineMs: 5_000 } });
+    store.hang.add('set');
+    vi.useFakeTimers(FAKE_TIME);
+    const running = zoho.diagnose({ write: true, clock: clockOf(emu) });
+    await until(() => store.hung.includes('set'), 'the calibration write');
+    await vi.advanceTimersByTimeAsync(5_000);
+    const report = await running;
+    expect(report.calibration.phoneSearch).toBe('digits-exact');
+    expect(emu.records('Leads')).toEqual([]);
   });
 });
