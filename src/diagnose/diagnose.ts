@@ -64,6 +64,7 @@ const ORDER: readonly DiagnoseCheckId[] = [
 ];
 const FIELDS_SCOPE = 'ZohoCRM.settings.fields.READ';
 const USERS_SCOPE = 'ZohoCRM.users.READ';
+
 /** Runs the checks. @internal */
 export async function runDiagnose(deps: DiagnoseDeps, input?: DiagnoseOptions): Promise<DiagnoseReport> {
   const options = readOptions(input);
@@ -154,7 +155,7 @@ export async function runDiagnose(deps: DiagnoseDeps, input?: DiagnoseOptions): 
 
 /**
  * Stores what was measured with the tokens; when the store cannot keep it (down, hung past the deadline)
- * the report still shows it, and the connector uses it in memory.
+ * the report still shows it.
  */
 async function keep(
   deps: DiagnoseDeps,

@@ -57,7 +57,14 @@ export async function runWriteProbes(input: WriteProbeInput): Promise<void> {
     return;
   }
   const ctx: ProbeContext = { ...input.ctx, runId: runId() };
+  const aborted = (ids: readonly ('phone-search' | 'call-duration' | 'index-lag')[]) => {
+    if (!ctx.signal?.aborted) return false;
+    for (const id of ids) put(check(id, 'fail', 'ABORTED: the run was aborted before this probe'));
+    return true;
+  };
+  if (aborted(['phone-search', 'index-lag', 'call-duration'])) return;
   await leadChecks(ctx, missingScopes(granted, LEAD_PROBE_SCOPES), input.maxIndexWaitMs, put, patch);
+  if (aborted(['call-duration'])) return;
   await callChecks(
     ctx,
     missingScopes(granted, CALL_PROBE_SCOPES),
@@ -96,9 +103,11 @@ async function leadChecks(
     }
     return;
   }
+  // A run cut short fails; a probe Zoho would not let finish only leaves the reading unknown.
+  const status = ctx.signal?.aborted ? 'fail' : 'warn';
   const why = `could not measure with a test Lead: ${probe.error ?? 'unknown error'}`;
-  put(withCleanup(check('phone-search', 'warn', why), probe.cleanup));
-  put(check('index-lag', 'warn', why));
+  put(withCleanup(check('phone-search', status, why), probe.cleanup));
+  put(check('index-lag', status, why));
 }
 
 async function callChecks(
@@ -124,7 +133,11 @@ async function callChecks(
   if (probe.error) {
     return void put(
       withCleanup(
-        check('call-duration', 'warn', `could not measure with a test Call: ${probe.error}`),
+        check(
+          'call-duration',
+          ctx.signal?.aborted ? 'fail' : 'warn',
+          `could not measure with a test Call: ${probe.error}`,
+        ),
         probe.cleanup,
       ),
     );

@@ -348,6 +348,27 @@ describe('write probes under trouble', () => {
     expect(report.calibration.phoneSearch).toBe('digits-contains'); // what was measured still counts
   });
 
+  it('stops when aborted while waiting for the index, still deleting the test Lead', async () => {
+    const emu = await emulator({ searchIndexDelayMs: 10_000 });
+    const zoho = await authorized(emu);
+    const controller = new AbortController();
+    const clock: DiagnoseClock = {
+      now: () => emu.now(),
+      sleep: async (ms) => {
+        emu.advanceTime(ms);
+        if (emu.now() - T0 >= 2_000) controller.abort();
+      },
+    };
+    const report = await zoho.diagnose({ write: true, clock, signal: controller.signal });
+    const checks = byId(report);
+    expect(checks['phone-search']?.status).toBe('fail');
+    expect(checks['phone-search']?.summary).toContain('ABORTED');
+    expect(checks['call-duration']).toMatchObject({ status: 'fail' });
+    expect(report.ok).toBe(false);
+    expect(emu.records('Leads')).toEqual([]);
+    expect(crmWrites(emu).filter((e) => e.endpoint === 'POST /crm/v8/Calls')).toEqual([]);
+  });
+
   it('gives up on the index after maxIndexWaitMs, polling a bounded number of times', async () => {
     const emu = await emulator({ searchIndexDelayMs: 3_600_000 });
     const zoho = await authorized(emu);
