@@ -17,7 +17,8 @@ export interface TenantRequest {
   request: Request;
   url: URL;
   connectionId: string;
-  settings: ResolvedTenantSettings;
+  /** The tenant's settings, read once per connector the registry builds. */
+  settings: () => Promise<ResolvedTenantSettings | undefined>;
   /** The tenant's connector (built on first use). */
   connector: () => Promise<ZohoCrmConnector>;
   maxBodyBytes: number;
@@ -38,9 +39,10 @@ const required = (url: URL, name: string): string => {
 const caller: TenantRoute = async ({ url, connector, settings }) => {
   const number = required(url, 'number');
   const zoho = await connector();
+  const defaultCountry = (await settings())?.lookup.defaultCountry ?? 'US';
   let e164: string | undefined;
   try {
-    e164 = toE164(number, settings.lookup.defaultCountry ?? 'US');
+    e164 = toE164(number, defaultCountry);
   } catch {
     e164 = undefined;
   }
@@ -80,20 +82,24 @@ const directory: TenantRoute = async ({ url, connector }) => {
 /** `POST /calls`: answers as soon as the call is in the outbox (202), never waiting for Zoho. */
 const calls: TenantRoute = async ({ request, connector, maxBodyBytes }) => {
   const body = await readJson(request, maxBodyBytes);
-  const result = await (await connector()).logCall(body as never);
+  const result = await (await connector()).logCall(body as never, { waitForAnswer: false });
   return json(result, result.status === 'logged' ? 200 : 202);
 };
 
 const notes: TenantRoute = async ({ request, connector, maxBodyBytes }, { callId }) => {
   const body = (await readJson(request, maxBodyBytes)) as { text?: unknown } | null;
   const text = typeof body === 'object' && body !== null ? body.text : undefined;
-  const result = await (await connector()).addCallNote(callId as string, text as string);
+  const result = await (await connector()).addCallNote(callId as string, text as string, {
+    waitForAnswer: false,
+  });
   return json(result, result.status === 'logged' ? 200 : 202);
 };
 
 const attachments: TenantRoute = async ({ request, connector, maxBodyBytes }, { callId }) => {
   const body = await readJson(request, maxBodyBytes);
-  const result = await (await connector()).attachToCall(callId as string, body as never);
+  const result = await (await connector()).attachToCall(callId as string, body as never, {
+    waitForAnswer: false,
+  });
   return json(result, result.status === 'logged' ? 200 : 202);
 };
 
