@@ -205,9 +205,18 @@ describe('the PBX service', () => {
       return get(id);
     };
     const number = encodeURIComponent('415 555 2671'); // national: the tenant's default country decides
-    for (let i = 0; i < 5; i++)
-      expect((await call(`/v1/tenants/a/caller?number=${number}`)).status).toBe(200);
-    expect(reads).toBe(1);
+    for (let i = 0; i < 5; i++) {
+      const answer = await call(`/v1/tenants/a/caller?number=${number}`);
+      expect(await answer.json()).toMatchObject({ match: { name: 'Ada Lovelace' } });
+    }
+    expect(reads).toBe(0); // a hit needs no settings
+    const unknown = encodeURIComponent('415 555 0000');
+    for (let i = 0; i < 5; i++) {
+      const answer = await call(`/v1/tenants/a/caller?number=${unknown}`);
+      const source = i === 0 ? 'zoho' : 'cache'; // then the negative cache answers
+      expect(await answer.json()).toMatchObject({ match: null, source, reason: 'NOT_FOUND' });
+    }
+    expect(reads).toBe(1); // a miss names its reason by the tenant's country: read once per connector
 
     const put = await call('/v1/tenants/a/settings', {
       method: 'PUT',
