@@ -7,8 +7,9 @@
  * @module
  */
 import type { FieldDef, ModuleDef } from './modules.js';
+import type { StoredRecord } from './record-store.js';
 import { json, MESSAGES, noContent, zohoError } from './responses.js';
-import type { EmulatorStateImpl, StoredRecord } from './state.js';
+import type { EmulatorStateImpl } from './state.js';
 
 /** Most fields in a SELECT. */
 export const COQL_MAX_FIELDS = 50;
@@ -73,7 +74,9 @@ export function runCoql(
     throw err;
   }
   const credits = query.limit <= 200 ? 1 : query.limit <= 1000 ? 2 : 3;
-  const def = [...state.modules.values()].find((m) => m.apiName.toLowerCase() === query.module.toLowerCase());
+  const def = [...state.org.modules.values()].find(
+    (m) => m.apiName.toLowerCase() === query.module.toLowerCase(),
+  );
   if (!def) {
     return {
       response: zohoError(400, 'INVALID_QUERY', MESSAGES.INVALID_QUERY, {
@@ -101,8 +104,22 @@ export function runCoql(
       };
     }
   }
+  if (state.options.coqlLikeOnPhoneFields === 'reject' && query.where) {
+    const like = condList(query.where).find(
+      (c) => (c.op === 'like' || c.op === 'not like') && def.byName.get(c.field)?.dataType === 'phone',
+    );
+    if (like) {
+      return {
+        response: zohoError(400, 'INVALID_QUERY', MESSAGES.INVALID_OPERATOR, {
+          column_name: like.field,
+          operator: like.op,
+        }),
+        credits,
+      };
+    }
+  }
 
-  let rows: StoredRecord[] = [...(state.recordLists.get(def.apiName) ?? [])];
+  let rows: StoredRecord[] = [...state.store.list(def.apiName)];
   if (query.where) {
     const where = query.where;
     rows = rows.filter((r) => evaluate(def, where, r.data));
@@ -392,7 +409,11 @@ function countCriteria(c: Cond): number {
 }
 
 function condFields(c: Cond): string[] {
-  return c.kind === 'cmp' ? [c.field] : [...condFields(c.left), ...condFields(c.right)];
+  return condList(c).map((cmp) => cmp.field);
+}
+
+function condList(c: Cond): Extract<Cond, { kind: 'cmp' }>[] {
+  return c.kind === 'cmp' ? [c] : [...condList(c.left), ...condList(c.right)];
 }
 
 // --- Evaluation ---

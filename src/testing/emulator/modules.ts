@@ -36,6 +36,8 @@ export interface ModuleDef {
   readonly systemDuplicateFields: readonly string[];
   /** The field that names a record in lookups (`{ name, id }`). */
   readonly nameField: string;
+  /** Standard fields this org's layout lacks (the `absentFields` option): never stored, searched or listed. */
+  readonly absentFields: ReadonlySet<string>;
 }
 
 /** Every module name, in a stable order. */
@@ -212,22 +214,51 @@ const SPECS: Record<
   },
 };
 
-/** Builds fresh module definitions (custom fields are per emulator). */
-export function createModules(nextId: () => string): Map<EmulatorModule, ModuleDef> {
+/** Standard fields no layout can hide, beyond the mandatory and read-only ones. */
+const ALWAYS_PRESENT = new Set(['Owner', 'Call_Duration', 'Parent_Id']);
+
+/**
+ * Builds fresh module definitions (custom fields are per emulator), without the standard fields `absent`
+ * names per module.
+ * @throws TypeError when `absent` names an unknown module or a field that cannot be absent.
+ */
+export function createModules(
+  nextId: () => string,
+  absent: Partial<Record<EmulatorModule, readonly string[]>> = {},
+): Map<EmulatorModule, ModuleDef> {
+  for (const key of Object.keys(absent)) {
+    if (!MODULE_NAMES.includes(key as EmulatorModule))
+      throw new TypeError(`absentFields: unknown module ${JSON.stringify(key)}`);
+  }
   const out = new Map<EmulatorModule, ModuleDef>();
   for (const name of MODULE_NAMES) {
     const spec = SPECS[name];
-    const fields = spec.fields.map(([apiName, dataType, extra = {}]) =>
+    // Ids are drawn for every standard field, so hiding one does not shift the others' ids.
+    const all = spec.fields.map(([apiName, dataType, extra = {}]) =>
       makeField(apiName, dataType, extra, nextId(), false),
     );
+    const hidden = new Set(absent[name] ?? []);
+    for (const apiName of hidden) {
+      const field = all.find((f) => f.apiName === apiName);
+      if (!field)
+        throw new TypeError(
+          `absentFields.${name}: ${JSON.stringify(apiName)} is not a standard field of ${name}`,
+        );
+      if (field.mandatory || field.readOnly || ALWAYS_PRESENT.has(apiName))
+        throw new TypeError(
+          `absentFields.${name}: ${apiName} is a mandatory or system field and cannot be absent`,
+        );
+    }
+    const fields = all.filter((f) => !hidden.has(f.apiName));
     out.set(name, {
       apiName: name,
       id: nextId(),
       singular: spec.singular,
       fields,
       byName: new Map(fields.map((f) => [f.apiName, f])),
-      systemDuplicateFields: spec.dup,
+      systemDuplicateFields: spec.dup.filter((f) => !hidden.has(f)),
       nameField: spec.nameField,
+      absentFields: hidden,
     });
   }
   return out;

@@ -90,6 +90,7 @@ export const MESSAGES = {
   INVALID_DATA: 'invalid data',
   INVALID_ID: 'the id given seems to be invalid',
   INVALID_QUERY: 'invalid query formed',
+  INVALID_OPERATOR: 'invalid operator found',
   MANDATORY_NOT_FOUND: 'required field not found',
   DUPLICATE_DATA: 'duplicate data',
   REQUIRED_PARAM_MISSING: 'One of the expected parameter is missing',

@@ -286,6 +286,37 @@ export interface ZohoEmulatorOptions {
   unknownFields?: 'drop' | 'keep';
   /** Whether a Missed call needs `Call_Duration` (Zoho marks it system-mandatory; UNVERIFIED for Missed). @default true */
   missedCallNeedsDuration?: boolean;
+  /**
+   * How the text of `Call_Duration` `"a:b"` is read into the computed, read-only `Call_Duration_in_seconds`.
+   * UNVERIFIED at Zoho: Zoho's insert page says "HH:mm" with an ambiguous `"10:00"` sample, Bigin's page and
+   * production integrations use minutes:seconds, and nobody has read the result back (docs/zoho-facts.md §10 Q1).
+   * - `'mm:ss'` (default): `a * 60 + b` (`"04:12"` → 252);
+   * - `'HH:mm'`: `a * 3600 + b * 60` (`"04:12"` → 15,120).
+   *
+   * A three-part `"h:m:s"` value is hours:minutes:seconds under both readings. The second part must be 0..59
+   * either way. A `Call_Duration_in_seconds` sent by the client is ignored: the emulator always computes it.
+   * @default 'mm:ss'
+   */
+  durationReading?: 'mm:ss' | 'HH:mm';
+  /**
+   * COQL `like` / `not like` on a phone-type field. UNVERIFIED at Zoho: whether COQL supports `like` on phone
+   * fields is not documented, and criteria on phone fields are refused by some orgs (docs/zoho-facts.md §10 Q4).
+   * `'reject'` answers HTTP 400 `INVALID_QUERY` (details: `column_name`, `operator`), as Zoho does for an
+   * operator a field does not support.
+   * @default 'allow'
+   */
+  coqlLikeOnPhoneFields?: 'allow' | 'reject';
+  /**
+   * Standard fields hidden or absent in this org's layout, per module, e.g.
+   * `{ Contacts: ['Mobile', 'Home_Phone'] }`. UNVERIFIED which fields a given org has: layouts differ per org
+   * (docs/zoho-facts.md §3). An absent field is missing from `GET /settings/fields`, is never stored (dropped
+   * from writes and seeds, even with `unknownFields: 'keep'`) nor returned, is not searched by
+   * `search?phone=`/`word=`, and search criteria or a COQL query naming it answer HTTP 400 `INVALID_QUERY`
+   * naming the field (`api_name` / `column_name`). Only optional standard fields can be absent: `Owner`,
+   * mandatory, read-only and system fields (and `Call_Duration`) cannot; naming one throws a `TypeError`.
+   * @default {}
+   */
+  absentFields?: Partial<Record<EmulatorModule, readonly string[]>>;
   /** Custom fields per module, e.g. `{ Contacts: [{ apiName: 'Work_Phone', dataType: 'phone' }] }`. */
   fields?: Partial<Record<EmulatorModule, readonly EmulatorFieldInit[]>>;
   /** Fields that refuse duplicate values per module (added as text fields when unknown), e.g. `{ Calls: ['PBX_Call_ID'] }`. */

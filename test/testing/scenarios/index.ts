@@ -4,6 +4,7 @@ import { crmScenarios } from './crm.js';
 import { limitScenarios } from './limits.js';
 import { metadataScenarios } from './metadata.js';
 import { oauthScenarios } from './oauth.js';
+import { zohoModeScenarios } from './zoho-modes.js';
 
 /** The whole emulator scenario suite, against one transport. */
 export function runScenarios(start: StartHarness): void {
@@ -12,4 +13,5 @@ export function runScenarios(start: StartHarness): void {
   activityScenarios(start);
   metadataScenarios(start);
   limitScenarios(start);
+  zohoModeScenarios(start);
 }
