@@ -21,6 +21,7 @@ import {
   type JournalApi,
   type JournalEvents,
   type JournalStats,
+  type JournalWriteOptions,
 } from './journal/journal.js';
 import type { JournalResult, PbxCall } from './journal/pbx-call.js';
 import type { DeadLetter, JournalQuarantineEvent } from './journal/store.js';
@@ -380,8 +381,8 @@ export class ZohoCrmConnector {
    * });
    * ```
    */
-  logCall(call: PbxCall): Promise<JournalResult> {
-    return this.#open(() => this.#journal.logCall(call));
+  logCall(call: PbxCall, options?: JournalWriteOptions): Promise<JournalResult> {
+    return this.#open(() => this.#journal.logCall(call, options));
   }
 
   /**
@@ -392,8 +393,8 @@ export class ZohoCrmConnector {
    * await zoho.addCallNote('pbx-7781', 'Customer asked for a quote');
    * ```
    */
-  addCallNote(callId: string, text: string): Promise<JournalResult> {
-    return this.#open(() => this.#journal.addCallNote(callId, text));
+  addCallNote(callId: string, text: string, options?: JournalWriteOptions): Promise<JournalResult> {
+    return this.#open(() => this.#journal.addCallNote(callId, text, options));
   }
 
   /**
@@ -404,8 +405,12 @@ export class ZohoCrmConnector {
    * await zoho.attachToCall('pbx-7781', { transcription: { url: 'https://pbx.example.com/t/7781', summary: 'Wants a quote' } });
    * ```
    */
-  attachToCall(callId: string, links: CallAttachments): Promise<JournalResult> {
-    return this.#open(() => this.#journal.attachToCall(callId, links));
+  attachToCall(
+    callId: string,
+    links: CallAttachments,
+    options?: JournalWriteOptions,
+  ): Promise<JournalResult> {
+    return this.#open(() => this.#journal.attachToCall(callId, links, options));
   }
 
   /**

@@ -59,6 +59,7 @@ export type {
   JournalFailedEvent,
   JournalRetryEvent,
   JournalStats,
+  JournalWriteOptions,
 } from './journal/journal.js';
 export type { SubjectContext, SubjectTemplate, ZohoCallType } from './journal/map-call.js';
 export { createMemoryJournalStore, type MemoryJournalStoreOptions } from './journal/memory-store.js';
