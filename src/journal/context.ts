@@ -9,6 +9,7 @@
 import type { ZohoHttp } from '../http/client.js';
 import type { Logger } from '../logger.js';
 import type { Region } from '../regions.js';
+import type { WriteLog } from './claims.js';
 import type { JournalDependencies, JournalEvents, ResolvedJournalOptions } from './journal-types.js';
 import type { OrgSettings } from './org-settings.js';
 import type { OwnerResolver } from './owners.js';
@@ -75,6 +76,8 @@ export interface JournalContext {
   readonly omitFields: Set<string>;
   /** Operations being written by a pass of this process, with the pass that owns them. */
   readonly inflight: Map<string, object>;
+  /** The writes of operations this process sent, to tell stale claimed copies (`claims.ts`). */
+  readonly writes: WriteLog;
   readonly counters: JournalCounters;
   readonly waiters: Waiters;
   /** Sends an event to the host; a listener that throws is logged, never fatal. */

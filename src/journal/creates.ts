@@ -12,6 +12,7 @@
 import { insertRecords, type WriteOutcome } from '../crm/records.js';
 import { recordUrl } from '../regions.js';
 import { chunk, forEachLimit } from './batch.js';
+import { type Claimed, claimCalls } from './claims.js';
 import { type Group, type JournalContext, newOp } from './context.js';
 import { failGroups, failRecord, missingResult, postpone, removeOp } from './fate.js';
 import type { CallLoggedEvent } from './journal-types.js';
@@ -22,7 +23,7 @@ import { maybeStored, readBack } from './read-back.js';
 import type { JournalOp } from './store.js';
 
 /** Receives operations pulled into the running pass (notes and links that waited for a call). @internal */
-export type Pull = (ops: JournalOp[]) => void;
+export type Pull = (claimed: Claimed) => void;
 
 /** Writes the creates of these groups (see the module notes). @internal */
 export async function writeCreates(ctx: JournalContext, groups: Group[], pulled: Pull): Promise<void> {
@@ -221,7 +222,7 @@ export async function finishCreate(
     ctx.logger.info({ callId: group.callId, zohoCallId }, 'call logged');
   }
   // Notes and links that were waiting for the call (held) are written now.
-  info.pulled(await store.claimCalls(cid, [group.callId], { now: ctx.now(), leaseMs: ctx.leaseMs }));
+  info.pulled(await claimCalls(ctx, [group.callId], { now: ctx.now(), leaseMs: ctx.leaseMs }));
 }
 
 function duplicateId(outcome: Extract<WriteOutcome, { ok: false }>, dedupeField: string | undefined) {
