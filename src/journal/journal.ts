@@ -33,6 +33,7 @@ import { ConfigError } from '../errors.js';
 import { noopLogger } from '../logger.js';
 import { realScheduler } from './batch.js';
 import { createWaiters, type JournalContext, newOp, type Outcome, toResult } from './context.js';
+import { createDurationLearning } from './duration-learning.js';
 import type { JournalApi, JournalDependencies, JournalEvents, JournalWriteOptions } from './journal-types.js';
 import { createMemoryJournalStore } from './memory-store.js';
 import { createOrgSettings } from './org-settings.js';
@@ -118,6 +119,12 @@ export function createJournal(deps: JournalDependencies): JournalApi {
       outboundStatusField: options.outboundStatusField,
       dedupeField: options.dedupeField,
       now,
+      logger,
+    }),
+    durations: createDurationLearning({
+      http,
+      option: options.durationFormat,
+      calibration: deps.calibration,
       logger,
     }),
     region: deps.region,
