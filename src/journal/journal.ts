@@ -34,6 +34,7 @@ import { noopLogger } from '../logger.js';
 import { realScheduler } from './batch.js';
 import { createWriteLog, noteWrites } from './claims.js';
 import { createWaiters, type JournalContext, newOp, type Outcome, toResult } from './context.js';
+import { createDurationLearning } from './duration-learning.js';
 import type { JournalApi, JournalDependencies, JournalEvents, JournalWriteOptions } from './journal-types.js';
 import { createMemoryJournalStore } from './memory-store.js';
 import { createOrgSettings } from './org-settings.js';
@@ -121,6 +122,12 @@ export function createJournal(deps: JournalDependencies): JournalApi {
       outboundStatusField: options.outboundStatusField,
       dedupeField: options.dedupeField,
       now,
+      logger,
+    }),
+    durations: createDurationLearning({
+      http,
+      option: options.durationFormat,
+      calibration: deps.calibration,
       logger,
     }),
     region: deps.region,
