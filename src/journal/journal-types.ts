@@ -152,7 +152,7 @@ export interface JournalStats {
   logged: number;
   /** Notes written. */
   notes: number;
-  /** Activities updated with late links or record links. */
+  /** Activities updated with late links, record links or a corrected duration. */
   updates: number;
   /** Writes queued for a retry. */
   retries: number;
@@ -249,7 +249,11 @@ export interface JournalDependencies {
   random?: () => number;
   /** Timers for background retries. @default unref'd setTimeout */
   scheduler?: Scheduler;
-  /** The org's calibration (duration reading), kept with the tokens. @internal */
+  /**
+   * The org's calibration, kept with the tokens: the reading of `Call_Duration` the journal writes for, and
+   * learns from its traffic while unknown. Without it, `durationFormat: 'auto'` writes minutes and seconds
+   * and learns nothing. @internal
+   */
   calibration?: CalibrationKeeper;
   /** Receives `callLogged`, `journalRetry` and `journalFailed`. */
   emit?: <K extends keyof JournalEvents>(name: K, event: JournalEvents[K]) => void;

@@ -32,7 +32,9 @@
 import { ConfigError } from '../errors.js';
 import { noopLogger } from '../logger.js';
 import { realScheduler } from './batch.js';
+import { createWriteLog, noteWrites } from './claims.js';
 import { createWaiters, type JournalContext, newOp, type Outcome, toResult } from './context.js';
+import { createDurationLearning } from './duration-learning.js';
 import type { JournalApi, JournalDependencies, JournalEvents, JournalWriteOptions } from './journal-types.js';
 import { createMemoryJournalStore } from './memory-store.js';
 import { createOrgSettings } from './org-settings.js';
@@ -88,18 +90,20 @@ export function createJournal(deps: JournalDependencies): JournalApi {
   const store = deps.store ?? options.store ?? createMemoryJournalStore();
   const logger = deps.logger ?? noopLogger;
   const now = deps.now ?? Date.now;
+  const leaseMs = deps.leaseMs ?? 300_000;
+  const writes = createWriteLog(now, leaseMs);
   let outbox: Outbox | undefined;
   const ctx: JournalContext = {
     cid,
     http,
-    store,
+    store: noteWrites(store, writes),
     lookup: deps.lookup,
     options,
     defaultCountry: deps.defaultCountry,
     logger,
     now,
     random: deps.random ?? Math.random,
-    leaseMs: deps.leaseMs ?? 300_000,
+    leaseMs,
     authRecheckMs: deps.authRecheckMs ?? 60_000,
     writeConcurrency: deps.writeConcurrency ?? 2,
     lookupConcurrency: deps.lookupConcurrency ?? 8,
@@ -120,9 +124,16 @@ export function createJournal(deps: JournalDependencies): JournalApi {
       now,
       logger,
     }),
+    durations: createDurationLearning({
+      http,
+      option: options.durationFormat,
+      calibration: deps.calibration,
+      logger,
+    }),
     region: deps.region,
     omitFields: new Set(),
     inflight: new Map(),
+    writes,
     counters: { logged: 0, notes: 0, updates: 0, retries: 0, deadLettered: 0 },
     waiters: createWaiters(),
     emit<K extends keyof JournalEvents>(name: K, event: JournalEvents[K]) {
