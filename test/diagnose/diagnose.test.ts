@@ -135,6 +135,40 @@ describe('diagnose({ write: true }) measures the org as it is', () => {
   );
 });
 
+describe('what diagnose() measures is used from then on', () => {
+  it('the journal writes durations the way the org reads them, without learning again', async () => {
+    const emu = await emulator({ durationReading: 'HH:mm' });
+    const store = createMemoryStore();
+    const zoho = await authorized(emu, { tokenStore: store });
+    await zoho.diagnose({ write: true, clock: clockOf(emu) });
+    await zoho.close();
+
+    // A new process on the same store: its first call is written for HH:mm at once.
+    const next = connectorFor(emu, { tokenStore: store, scopes: WRITE_SCOPES });
+    const before = emu.requestLog().length;
+    const ended = T0 - 60_000;
+    const result = await next.logCall({
+      id: 'pbx-1',
+      direction: 'inbound',
+      trunk: true,
+      from: '+14155550100',
+      to: '+14155550199',
+      startedAt: new Date(ended - 260_000),
+      answeredAt: new Date(ended - 252_000),
+      endedAt: new Date(ended),
+      status: 'answered',
+    });
+    expect(result.status).toBe('logged');
+    const [call] = emu.records('Calls');
+    expect(call?.Call_Duration_in_seconds).toBe(252);
+    const coql = emu
+      .requestLog()
+      .slice(before)
+      .filter((e) => e.endpoint.includes('/coql'));
+    expect(coql).toEqual([]); // no read-back to learn the reading: diagnose measured it
+  });
+});
+
 describe('diagnose() without write', () => {
   it('sends no write request and skips the write probes', async () => {
     const emu = await emulator({ phoneMatch: 'exact' });
