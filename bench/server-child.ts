@@ -1,5 +1,5 @@
 /**
- * The PBX service under test for bench/server.ts, in its own process: the emulator, a registry with the
+ * The PBX service under test for bench/server.ts, in its own process: a registry with the
  * file journal store in a temporary directory, one authorized tenant and a warmed cache. Prints its URL
  * as one JSON line, then serves until SIGTERM.
  */
@@ -9,23 +9,12 @@ import { join } from 'node:path';
 import { createConnectorRegistry, createMemorySettingsStore, createMemoryStore } from '../src/index.js';
 import { createPbxService } from '../src/server/index.js';
 import { createFileJournalStore } from '../src/stores/file.js';
-import { startZohoEmulator } from '../src/testing/index.js';
 
 const KEY = process.env.BENCH_API_KEY as string;
+/** The emulator's US endpoints (bench/emulator-child.ts runs it in its own process). */
+const US = JSON.parse(process.env.BENCH_EMULATOR_US as string);
 const dir = await mkdtemp(join(tmpdir(), 'zcc-bench-server-'));
-const emulator = await startZohoEmulator({
-  autoConsent: true,
-  edition: 'Ultimate',
-  creditLimit: Number.POSITIVE_INFINITY,
-  requestLogSize: 0,
-});
 const redirectUri = 'http://127.0.0.1/api/auth/callback/zoho';
-emulator.registerClient({
-  clientId: '1000.BENCH',
-  clientSecret: 'bench-secret-value',
-  redirectUris: [redirectUri],
-});
-emulator.seed('Contacts', [{ First_Name: 'Ada', Last_Name: 'Lovelace', Phone: '+14155552671' }]);
 const settingsStore = createMemorySettingsStore();
 await settingsStore.set('t1', {
   clientId: '1000.BENCH',
@@ -39,7 +28,7 @@ const registry = createConnectorRegistry({
   tokenStore: createMemoryStore(),
   // The journal delivers to the emulator in the background, as it would to Zoho.
   journalStore: createFileJournalStore({ path: join(dir, 'journal') }),
-  endpoints: { regions: { US: emulator.regions.US } },
+  endpoints: { regions: { US } },
   settings: (id) => settingsStore.get(id),
 });
 const { url } = await registry.authorizationUrl('t1');
@@ -52,7 +41,6 @@ process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
 process.once('SIGTERM', async () => {
   await server.close();
   await registry.close();
-  await emulator.close();
   await rm(dir, { recursive: true, force: true });
   process.exit(0);
 });

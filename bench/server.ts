@@ -4,7 +4,7 @@
  * child process, the load generator in this one, so neither measures the other's CPU.
  * Targets (issue 15): ≥ 5,000 cached lookups/s and ≥ 1,000 calls/s accepted on this machine.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -87,25 +87,50 @@ const call = (i: number) =>
     status: 'answered',
   });
 
-export async function run(): Promise<BenchSection> {
+/** Starts a bench child process and resolves with the first JSON line it prints. */
+function startChild(
+  script: string,
+  env: Record<string, string>,
+  extraArgs: string[] = [],
+): { child: ChildProcess; ready: Promise<unknown> } {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('./server-child.ts', import.meta.url))],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, BENCH_API_KEY: KEY },
-    },
+    [...extraArgs, '--import', 'tsx', fileURLToPath(new URL(script, import.meta.url))],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } },
   );
-  try {
-    const base = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const line = out.split('\n').find((l) => l.startsWith('{'));
-        if (line) resolve((JSON.parse(line) as { url: string }).url);
-      });
-      child.once('exit', (code) => reject(new Error(`the service exited (${code})`)));
+  const ready = new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve(JSON.parse(line));
     });
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code})`)));
+  });
+  return { child, ready };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+export async function run(): Promise<BenchSection> {
+  // Three processes: Zoho (the emulator), the service, and this load generator.
+  const zoho = startChild('./emulator-child.ts', {});
+  const children = [zoho.child];
+  try {
+    const us = await zoho.ready;
+    const service = startChild(
+      './server-child.ts',
+      { BENCH_API_KEY: KEY, BENCH_EMULATOR_US: JSON.stringify(us) },
+      // BENCH_CPU_PROFILE=<dir> writes the service's CPU profile there (open it in Chrome DevTools).
+      process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [],
+    );
+    children.push(service.child);
+    const base = ((await service.ready) as { url: string }).url;
     const lookups = await load(
       () => ({ method: 'GET', path: '/v1/tenants/t1/caller?number=%2B14155552671' }),
       base,
@@ -132,8 +157,7 @@ export async function run(): Promise<BenchSection> {
       ],
     };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    for (const child of children.reverse()) await stop(child);
   }
 }
 

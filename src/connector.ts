@@ -8,6 +8,8 @@
 
 import { argumentError, kindOf, requireString } from './args.js';
 import { type CalibrationKeeper, createCalibrationKeeper } from './calibration/keeper.js';
+import { runDiagnose } from './diagnose/diagnose.js';
+import type { DiagnoseOptions, DiagnoseReport } from './diagnose/types.js';
 import { EDITIONS } from './editions.js';
 import { ErrorCode, type RateLimitError, ZohoCrmError } from './errors.js';
 import { createEmitter, type Emitter } from './events.js';
@@ -19,6 +21,7 @@ import {
   type JournalApi,
   type JournalEvents,
   type JournalStats,
+  type JournalWriteOptions,
 } from './journal/journal.js';
 import type { JournalResult, PbxCall } from './journal/pbx-call.js';
 import type { DeadLetter, JournalQuarantineEvent } from './journal/store.js';
@@ -43,6 +46,7 @@ import { type ConnectorOptions, parseConnectorOptions, type ResolvedConnectorOpt
 import { type CreateRecordInput, createRecordCreator, type RecordCreator } from './records/create-record.js';
 import { REGIONS, type Region } from './regions.js';
 import { createMemoryStore } from './stores/memory.js';
+import type { TokenStore } from './stores/types.js';
 
 /**
  * The `zohoRequest` event: one request attempt sent to Zoho's CRM API (retries are attempts of their
@@ -140,6 +144,7 @@ export class ZohoCrmConnector {
   readonly #authorization: Authorization;
   readonly #http: ZohoHttp;
   readonly #calibration: CalibrationKeeper;
+  readonly #store: TokenStore;
   readonly #lookup: CallerLookup;
   readonly #journal: JournalApi;
   readonly #records: RecordCreator;
@@ -158,6 +163,7 @@ export class ZohoCrmConnector {
     this.#logger = createSafeLogger(resolved.logger, () => secrets);
     this.#events = createEmitter<ConnectorEvents>(this.#logger);
     const store = resolved.tokenStore ?? createMemoryStore();
+    this.#store = store;
 
     this.#calibration = createCalibrationKeeper({
       connectionId: resolved.connectionId,
@@ -394,8 +400,8 @@ export class ZohoCrmConnector {
    * });
    * ```
    */
-  logCall(call: PbxCall): Promise<JournalResult> {
-    return this.#open(() => this.#journal.logCall(call));
+  logCall(call: PbxCall, options?: JournalWriteOptions): Promise<JournalResult> {
+    return this.#open(() => this.#journal.logCall(call, options));
   }
 
   /**
@@ -406,8 +412,8 @@ export class ZohoCrmConnector {
    * await zoho.addCallNote('pbx-7781', 'Customer asked for a quote');
    * ```
    */
-  addCallNote(callId: string, text: string): Promise<JournalResult> {
-    return this.#open(() => this.#journal.addCallNote(callId, text));
+  addCallNote(callId: string, text: string, options?: JournalWriteOptions): Promise<JournalResult> {
+    return this.#open(() => this.#journal.addCallNote(callId, text, options));
   }
 
   /**
@@ -418,8 +424,12 @@ export class ZohoCrmConnector {
    * await zoho.attachToCall('pbx-7781', { transcription: { url: 'https://pbx.example.com/t/7781', summary: 'Wants a quote' } });
    * ```
    */
-  attachToCall(callId: string, links: CallAttachments): Promise<JournalResult> {
-    return this.#open(() => this.#journal.attachToCall(callId, links));
+  attachToCall(
+    callId: string,
+    links: CallAttachments,
+    options?: JournalWriteOptions,
+  ): Promise<JournalResult> {
+    return this.#open(() => this.#journal.attachToCall(callId, links, options));
   }
 
   /**
@@ -478,6 +488,51 @@ export class ZohoCrmConnector {
    */
   createRecord(input: CreateRecordInput): Promise<CallerMatch> {
     return this.#open(() => this.#records.createRecord(input));
+  }
+
+  // --- Org calibration ---
+
+  /**
+   * Checks the connection against the org: authorization, granted scopes, credits, phone fields (custom
+   * ones included), mandatory Calls fields the journal does not fill, users and time zone. With
+   * `{ write: true }` it also creates one test Lead and one test Call, measures how `search?phone=`
+   * matches, how long a new record takes to be found and how `Call_Duration` is read, and deletes both
+   * (even when a probe fails). What it measures is stored with the tokens and used from then on.
+   * Without `write`, no request that writes is sent to Zoho.
+   * @returns Every check (`pass`, `warn`, `fail` or `skip` naming a missing scope) and the calibration;
+   *   `ok` is false when a check failed. A check never throws: Zoho being unreachable is its `fail`.
+   * @throws {@link ConfigError} for an invalid option.
+   * @example
+   * ```ts
+   * const report = await zoho.diagnose({ write: true });
+   * for (const check of report.checks) console.log(check.status.padEnd(5), check.id, check.summary);
+   * console.log(report.calibration.phoneSearch, report.calibration.durationFormat);
+   * ```
+   */
+  diagnose(options?: DiagnoseOptions): Promise<DiagnoseReport> {
+    return this.#open(() => {
+      const { lookup, journal, createRecords } = this.#options;
+      return runDiagnose(
+        {
+          connectionId: this.connectionId,
+          http: this.#http,
+          tokens: this.#tokens,
+          store: this.#store,
+          calibration: this.#calibration,
+          edition: this.#options.edition,
+          features: {
+            lookupOrder: lookup.order,
+            lookupMethod: lookup.method,
+            journal: journal.enabled,
+            createRecords: createRecords.enabled ? createRecords.type : false,
+          },
+          journal,
+          logger: this.#logger,
+          deadlineMs: this.#options.http.deadlineMs,
+        },
+        options,
+      );
+    });
   }
 
   // --- Events and lifecycle ---

@@ -15,6 +15,14 @@ export {
   ZohoCrmConnector,
   type ZohoRequestEvent,
 } from './connector.js';
+export type {
+  DiagnoseCheck,
+  DiagnoseCheckId,
+  DiagnoseClock,
+  DiagnoseOptions,
+  DiagnoseReport,
+  DiagnoseStatus,
+} from './diagnose/types.js';
 export {
   creditsForWrite,
   dailyCredits,
@@ -51,6 +59,7 @@ export type {
   JournalFailedEvent,
   JournalRetryEvent,
   JournalStats,
+  JournalWriteOptions,
 } from './journal/journal.js';
 export type { SubjectContext, SubjectTemplate, ZohoCallType } from './journal/map-call.js';
 export { createMemoryJournalStore, type MemoryJournalStoreOptions } from './journal/memory-store.js';
@@ -99,7 +108,7 @@ export type {
 } from './oauth/authorization.js';
 export { type AuthorizeUrlOptions, buildAuthorizeUrl } from './oauth/authorize-url.js';
 export { type CallbackInput, type CallbackParams, parseCallback } from './oauth/callback.js';
-export { DEFAULT_SCOPES } from './oauth/scopes.js';
+export { DEFAULT_SCOPES, DIAGNOSE_SCOPES } from './oauth/scopes.js';
 export type { AuthorizationLostEvent, TokenRefreshedEvent } from './oauth/token-manager.js';
 export type {
   CircuitBreakerOptions,

@@ -271,11 +271,20 @@ export interface JournalOptions {
    */
   subject?: SubjectTemplate;
   /**
-   * How `Call_Duration` is written. Zoho's format is UNVERIFIED (docs/zoho-facts.md §10 Q1): minutes and seconds
-   * (`75:03`) is what its samples and production integrations use.
-   * @default 'mm:ss'
+   * How `Call_Duration` is written. Zoho's reading of a two-part text is UNVERIFIED (docs/zoho-facts.md
+   * §10 Q1): its CRM page says hours and minutes, Bigin's page and production integrations use minutes and
+   * seconds; `"04:12"` is 4 minutes or 4 hours.
+   * - `'auto'`: the org's calibration decides (measured by `diagnose({ write: true })` or learned from the
+   *   journal's own traffic). While it is unknown the journal writes minutes and seconds, reads back the
+   *   seconds Zoho computed for the calls it just logged, learns the reading, corrects the calls Zoho read
+   *   the other way and stores the reading with the tokens (docs/journal.md, "Durations").
+   * - `'mm:ss'`: the org reads `a:b` as minutes and seconds; writes `04:12`, `75:03`. Nothing is learned.
+   * - `'HH:mm'`: the org reads `a:b` as hours and minutes; writes `00:04:12` (three parts keep the seconds).
+   *   Nothing is learned.
+   * - `'hh:mm:ss'`: always writes three parts (`00:04:12`), whatever the reading. Nothing is learned.
+   * @default 'auto'
    */
-  durationFormat?: 'mm:ss' | 'hh:mm:ss';
+  durationFormat?: 'auto' | 'mm:ss' | 'HH:mm' | 'hh:mm:ss';
   /**
    * IANA time zone for `Call_Start_Time`. By default the time zone of the user who authorized (the org's,
    * from `GET /users?type=CurrentUser`), else UTC. Any zone gives the same instant; this sets how it reads.
@@ -579,7 +588,7 @@ const JournalSchema = z
         z.custom<(context: SubjectContext) => string>(isFunction, 'must be a string or a function'),
       ])
       .optional(),
-    durationFormat: z.enum(['mm:ss', 'hh:mm:ss']).default('mm:ss'),
+    durationFormat: z.enum(['auto', 'mm:ss', 'HH:mm', 'hh:mm:ss']).default('auto'),
     timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin').optional(),
     dedupeField: apiName.optional(),
     outboundStatusField: z.union([apiName, z.literal(false)]).optional(),

@@ -50,7 +50,7 @@ describe('parseConnectorOptions', () => {
         trunkCallsOnly: true,
         transcriptionLink: 'private',
         recordingTarget: 'both',
-        durationFormat: 'mm:ss',
+        durationFormat: 'auto',
         includeCallId: true,
         retry: { baseDelayMs: 5_000, maxDelayMs: 900_000 },
         batchSize: 100,

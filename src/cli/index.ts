@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
- * The `zoho-crm-connector` command: `serve` runs the PBX service (more commands follow: doctor, import).
+ * The `zoho-crm-connector` command: `serve` runs the PBX service, `doctor` checks a tenant's Zoho
+ * connection (more commands follow: import).
  *
  * @module
  */
 import { isZohoCrmError } from '../errors.js';
+import { DOCTOR_USAGE, formatReport, readDoctorConfig, runDoctor } from './doctor.js';
 import { jsonLogger, startServe } from './serve.js';
 import { readServeConfig, SERVE_USAGE } from './serve-config.js';
 
@@ -12,6 +14,7 @@ const USAGE = `Usage: zoho-crm-connector <command> [options]
 
 Commands:
   serve    run the PBX service: every tenant's Zoho CRM connector over HTTP, with its admin page
+  doctor   check one tenant's Zoho connection (authorization, scopes, fields, search, duration)
 
 Run "zoho-crm-connector <command> --help" for a command's options.
 `;
@@ -22,6 +25,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command === undefined ? 1 : 0;
   }
+  if (command === 'doctor') return doctor(rest);
   if (command !== 'serve') {
     process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
     return 1;
@@ -46,6 +50,23 @@ async function main(argv: string[]): Promise<number> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   return -1; // keep running
+}
+
+async function doctor(args: string[]): Promise<number> {
+  const config = await readDoctorConfig(args, process.env);
+  if (!config) {
+    process.stdout.write(DOCTOR_USAGE);
+    return 0;
+  }
+  // Log lines go to stderr: stdout carries the table (or the JSON report).
+  const report = await runDoctor(
+    config,
+    jsonLogger((line) => process.stderr.write(line)),
+  );
+  process.stdout.write(
+    config.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, config.connectionId),
+  );
+  return report.ok ? 0 : 1;
 }
 
 main(process.argv.slice(2)).then(

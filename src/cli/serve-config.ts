@@ -90,12 +90,7 @@ export async function readServeConfig(
   if (issues.length > 0) throw new ConfigError(issues, 'zoho-crm-connector serve');
 
   const dataDir = values['data-dir'] as string;
-  const secrets = await loadSecrets(dataDir, {
-    encryptionKey: env.ZCC_ENCRYPTION_KEY,
-    stateSecret: env.ZCC_STATE_SECRET,
-    publicLinkSecret: env.ZCC_PUBLIC_LINK_SECRET,
-    sessionSecret: env.ZCC_SESSION_SECRET,
-  });
+  const secrets = (await loadSecrets(dataDir, env, true)) as Secrets;
   return {
     port,
     host,
@@ -109,10 +104,24 @@ export async function readServeConfig(
   };
 }
 
-type Secrets = Record<(typeof GENERATED)[number], string>;
+/** The secrets `serve` keeps. @internal */
+export type Secrets = Record<(typeof GENERATED)[number], string>;
 
-/** Secrets from the environment, else from `<dataDir>/secrets.json`, else generated and saved there. */
-async function loadSecrets(dataDir: string, given: Partial<Record<keyof Secrets, string | undefined>>) {
+/**
+ * Secrets from the environment, else from `<dataDir>/secrets.json`; the missing ones are generated and
+ * saved there when `generate` (serve), else left out (doctor only reads what serve wrote). @internal
+ */
+export async function loadSecrets(
+  dataDir: string,
+  env: NodeJS.ProcessEnv,
+  generate: boolean,
+): Promise<Partial<Secrets>> {
+  const given: Partial<Record<keyof Secrets, string | undefined>> = {
+    encryptionKey: env.ZCC_ENCRYPTION_KEY,
+    stateSecret: env.ZCC_STATE_SECRET,
+    publicLinkSecret: env.ZCC_PUBLIC_LINK_SECRET,
+    sessionSecret: env.ZCC_SESSION_SECRET,
+  };
   const file = join(dataDir, 'secrets.json');
   let saved: Partial<Secrets> = {};
   try {
@@ -120,12 +129,12 @@ async function loadSecrets(dataDir: string, given: Partial<Record<keyof Secrets,
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  const secrets = {} as Secrets;
+  const secrets: Partial<Secrets> = {};
   let changed = false;
   for (const name of GENERATED) {
     const value = given[name] || saved[name];
     if (value) secrets[name] = value;
-    else {
+    else if (generate) {
       secrets[name] = randomBytes(32).toString('base64');
       saved[name] = secrets[name];
       changed = true;

@@ -5,14 +5,10 @@
  *
  * @module
  */
-import { join } from 'node:path';
 import type { Logger } from '../logger.js';
-import type { EndpointOverrides } from '../options.js';
-import { REGION_CODES } from '../regions.js';
-import { createConnectorRegistry } from '../registry/registry.js';
 import type { ListeningServer } from '../server/listen.js';
 import { createPbxService } from '../server/service.js';
-import { localUrlScheme } from '../testing/emulator/url-scheme.js';
+import { createCliRegistry, openStores } from './runtime.js';
 import type { ServeConfig } from './serve-config.js';
 
 /** One JSON object per line on stdout (errors keep their code and message, never a stack or a secret). */
@@ -40,23 +36,7 @@ export interface RunningServe {
 /** Starts the service from its configuration. @internal */
 export async function startServe(config: ServeConfig, logger: Logger = jsonLogger()): Promise<RunningServe> {
   const stores = await openStores(config);
-  const endpoints: EndpointOverrides | undefined = config.emulator
-    ? emulatorEndpoints(config.emulator)
-    : undefined;
-  const registry = createConnectorRegistry({
-    redirectUri: `${config.publicUrl}/api/auth/callback/zoho`,
-    stateSecret: config.stateSecret,
-    tokenStore: stores.tokens,
-    journalStore: stores.journal,
-    logger,
-    ...(endpoints ? { endpoints } : {}),
-    settings: (id) => stores.settings.get(id),
-    connectorOptions: () => ({
-      journal: { publicLinks: { secret: config.publicLinkSecret } },
-      // A PBX that calls this service has checked its own contacts before it asks.
-      pbxContacts: { lookup: () => undefined },
-    }),
-  });
+  const registry = createCliRegistry(config, stores, logger);
   const service = createPbxService({
     registry,
     apiKeys: config.apiKeys,
@@ -87,42 +67,5 @@ export async function startServe(config: ServeConfig, logger: Logger = jsonLogge
       })();
       return stopping;
     },
-  };
-}
-
-function emulatorEndpoints(origin: string): EndpointOverrides {
-  const scheme = localUrlScheme(origin.replace(/\/+$/, ''));
-  return {
-    regions: Object.fromEntries(
-      REGION_CODES.map((code) => [
-        code,
-        { accountsUrl: scheme.accountsUrl(code), apiUrl: scheme.apiUrl(code) },
-      ]),
-    ),
-  };
-}
-
-async function openStores(config: ServeConfig) {
-  if (config.redisUrl) {
-    const [{ Redis }, redisStores] = await Promise.all([import('ioredis'), import('../stores/redis.js')]);
-    // Fail fast while Redis is down instead of queueing commands forever.
-    const client = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
-    const options = { client, encryptionKey: config.encryptionKey };
-    return {
-      tokens: redisStores.createRedisStore(options),
-      journal: redisStores.createRedisJournalStore(options),
-      settings: redisStores.createRedisSettingsStore(options),
-      close: async () => {
-        await client.quit().catch(() => client.disconnect());
-      },
-    };
-  }
-  const fileStores = await import('../stores/file.js');
-  const encryptionKey = config.encryptionKey;
-  return {
-    tokens: fileStores.createFileStore({ path: join(config.dataDir, 'tokens'), encryptionKey }),
-    journal: fileStores.createFileJournalStore({ path: join(config.dataDir, 'journal'), encryptionKey }),
-    settings: fileStores.createFileSettingsStore({ path: join(config.dataDir, 'settings'), encryptionKey }),
-    close: async () => undefined,
   };
 }

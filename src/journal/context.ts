@@ -9,6 +9,8 @@
 import type { ZohoHttp } from '../http/client.js';
 import type { Logger } from '../logger.js';
 import type { Region } from '../regions.js';
+import type { WriteLog } from './claims.js';
+import type { DurationLearning } from './duration-learning.js';
 import type { JournalDependencies, JournalEvents, ResolvedJournalOptions } from './journal-types.js';
 import type { OrgSettings } from './org-settings.js';
 import type { OwnerResolver } from './owners.js';
@@ -70,11 +72,15 @@ export interface JournalContext {
   readonly readBackAfterMs: number;
   readonly owners: OwnerResolver;
   readonly org: OrgSettings;
+  /** How `Call_Duration` is written, and learning the org's reading of it. */
+  readonly durations: DurationLearning;
   readonly region: (() => Pick<Region, 'crmWebUrl'> | undefined) | undefined;
   /** Optional fields Zoho refused in this org (connector lifetime). */
   readonly omitFields: Set<string>;
   /** Operations being written by a pass of this process, with the pass that owns them. */
   readonly inflight: Map<string, object>;
+  /** The writes of operations this process sent, to tell stale claimed copies (`claims.ts`). */
+  readonly writes: WriteLog;
   readonly counters: JournalCounters;
   readonly waiters: Waiters;
   /** Sends an event to the host; a listener that throws is logged, never fatal. */

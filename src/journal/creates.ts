@@ -12,17 +12,19 @@
 import { insertRecords, type WriteOutcome } from '../crm/records.js';
 import { recordUrl } from '../regions.js';
 import { chunk, forEachLimit } from './batch.js';
+import { type Claimed, claimCalls } from './claims.js';
 import { type Group, type JournalContext, newOp } from './context.js';
 import { failGroups, failRecord, missingResult, postpone, removeOp } from './fate.js';
 import type { CallLoggedEvent } from './journal-types.js';
+import { durationSeconds } from './map-call.js';
 import type { CallWriteSettings } from './org-settings.js';
 import type { NormalizedCall } from './pbx-call.js';
 import { buildActivity, heal, linkedTo, type Prepared, prepare } from './prepare.js';
 import { maybeStored, readBack } from './read-back.js';
-import type { JournalOp } from './store.js';
+import type { CallUpdate, JournalOp } from './store.js';
 
 /** Receives operations pulled into the running pass (notes and links that waited for a call). @internal */
-export type Pull = (ops: JournalOp[]) => void;
+export type Pull = (claimed: Claimed) => void;
 
 /** Writes the creates of these groups (see the module notes). @internal */
 export async function writeCreates(ctx: JournalContext, groups: Group[], pulled: Pull): Promise<void> {
@@ -57,13 +59,11 @@ export async function writeCreates(ctx: JournalContext, groups: Group[], pulled:
     await forEachLimit(chunk(round, ctx.options.batchSize), ctx.writeConcurrency, async (batch) => {
       const items = await markSent(ctx, batch);
       if (items.length === 0) return;
+      const plan = await ctx.durations.plan();
+      const records = items.map((item) => buildActivity(ctx, item, settings, plan));
       let outcomes: WriteOutcome[];
       try {
-        outcomes = await insertRecords(
-          ctx.http,
-          'Calls',
-          items.map((item) => buildActivity(ctx, item, settings)),
-        );
+        outcomes = await insertRecords(ctx.http, 'Calls', records);
       } catch (error) {
         // Proven not stored (429, 4xx, never connected): the next attempt inserts without a read-back.
         if (!maybeStored(error)) for (const item of items) unsent(item.group);
@@ -81,13 +81,18 @@ export async function writeCreates(ctx: JournalContext, groups: Group[], pulled:
             await failGroups(ctx, [item.group], missingResult('POST', '/Calls'));
             return;
           }
+          const seconds = durationSeconds(item.call);
           if (outcome.ok) {
-            await finishCreate(ctx, item.group, outcome.id, { pulled, match: linkedTo(item) });
+            const text = records[index]?.Call_Duration;
+            const duration = ctx.durations.checkFor(plan, text, seconds);
+            await finishCreate(ctx, item.group, outcome.id, { pulled, match: linkedTo(item), duration });
             return;
           }
           const duplicate = duplicateId(outcome, settings.dedupeField);
           if (duplicate) {
-            await finishCreate(ctx, item.group, duplicate, { pulled, match: linkedTo(item) });
+            // Written earlier, how is not known here.
+            const duration = ctx.durations.checkFor(undefined, undefined, seconds);
+            await finishCreate(ctx, item.group, duplicate, { pulled, match: linkedTo(item), duration });
             return;
           }
           if (attempt < 6 && heal(ctx, item, outcome, settings)) {
@@ -137,8 +142,13 @@ async function recoverUncertain(
   }
   for (const group of due) {
     const zohoCallId = found.get(group.callId);
-    if (zohoCallId) await finishCreate(ctx, group, zohoCallId, { pulled, recovered: true });
-    else send.push(group);
+    if (!zohoCallId) {
+      send.push(group);
+      continue;
+    }
+    const seconds = durationSeconds(group.create?.call as NormalizedCall);
+    const duration = ctx.durations.checkFor(undefined, undefined, seconds);
+    await finishCreate(ctx, group, zohoCallId, { pulled, recovered: true, duration });
   }
   return send;
 }
@@ -180,15 +190,22 @@ export async function finishCreate(
     recovered?: boolean;
     pulled: Pull;
     match?: CallLoggedEvent['linkedTo'];
+    /** The duration check the activity needs (`duration-learning.ts`). */
+    duration?: CallUpdate['duration'];
   },
 ): Promise<void> {
   const { store, cid } = ctx;
   const create = group.create as JournalOp;
   const at = ctx.now();
-  // The call's own notes become note operations before the ledger entry, so a crash loses none.
+  // The call's own notes (and its duration check) become operations before the ledger entry, so a
+  // crash loses none.
   const notes = create.call?.notes ?? [];
   for (const [index, note] of notes.entries()) {
     await store.add(cid, newOp('note', group.callId, { note }, at, `note:${group.callId}:pbx:${index}`));
+  }
+  if (info.duration) {
+    const update = { duration: info.duration };
+    await store.add(cid, newOp('update', group.callId, { update }, at, `duration:${group.callId}`));
   }
   if (!info.alreadyLogged) await store.setLogged(cid, group.callId, zohoCallId);
   if (!info.alreadyLogged && !info.recovered) {
@@ -221,7 +238,7 @@ export async function finishCreate(
     ctx.logger.info({ callId: group.callId, zohoCallId }, 'call logged');
   }
   // Notes and links that were waiting for the call (held) are written now.
-  info.pulled(await store.claimCalls(cid, [group.callId], { now: ctx.now(), leaseMs: ctx.leaseMs }));
+  info.pulled(await claimCalls(ctx, [group.callId], { now: ctx.now(), leaseMs: ctx.leaseMs }));
 }
 
 function duplicateId(outcome: Extract<WriteOutcome, { ok: false }>, dedupeField: string | undefined) {

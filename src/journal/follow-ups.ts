@@ -9,6 +9,7 @@ import { createNotes } from '../crm/notes.js';
 import { getRecord, updateRecords, type WriteOutcome } from '../crm/records.js';
 import { chunk, forEachLimit } from './batch.js';
 import { type Group, type JournalContext, linkFor } from './context.js';
+import type { DurationCheck } from './duration-learning.js';
 import { failOutcome, handleFailure, hold, MISSING_OUTCOME, removeOp } from './fate.js';
 import { bmpSafe, type CallUpdateInput, callUpdateLines, toCallUpdate } from './map-call.js';
 import { MAX_TEXT_LENGTH } from './pbx-call.js';
@@ -66,13 +67,16 @@ async function writeNotes(ctx: JournalContext, groups: Group[]): Promise<void> {
   });
 }
 
-async function writeUpdates(ctx: JournalContext, groups: Group[]): Promise<void> {
+async function writeUpdates(ctx: JournalContext, all: Group[]): Promise<void> {
+  const { fixes, groups } = await settleDurations(ctx, all);
   const records: Array<{ group: Group; record: Record<string, unknown> & { id: string } }> = [];
   await forEachLimit(groups, ctx.lookupConcurrency, async (group) => {
     try {
       const record = await buildUpdate(ctx, group);
+      const fix = fixes.get(group.callId);
+      if (fix) record.Call_Duration = fix;
       if (Object.keys(record).length > 1) records.push({ group, record });
-      else await completeUpdates(ctx, group);
+      else await completeUpdates(ctx, group, false);
     } catch (error) {
       for (const op of group.updates) await handleFailure(ctx, op, error);
     }
@@ -93,18 +97,49 @@ async function writeUpdates(ctx: JournalContext, groups: Group[]): Promise<void>
     }
     for (const [index, { group }] of items.entries()) {
       const outcome = outcomes[index] ?? MISSING_OUTCOME;
-      if (outcome.ok) await completeUpdates(ctx, group);
+      if (outcome.ok) await completeUpdates(ctx, group, true);
       else for (const op of group.updates) await failOutcome(ctx, op, outcome, 'PUT /Calls');
     }
   });
 }
 
-async function completeUpdates(ctx: JournalContext, group: Group): Promise<void> {
+async function completeUpdates(ctx: JournalContext, group: Group, written: boolean): Promise<void> {
   for (const op of group.updates) {
     await removeOp(ctx, op);
     ctx.waiters.settle(op.id, { status: 'logged', zohoCallId: group.zohoCallId as string });
   }
-  ctx.counters.updates++;
+  // A duration check that needed no correction changed nothing.
+  if (written || group.updates.some((op) => !op.update?.duration)) ctx.counters.updates++;
+}
+
+/**
+ * Settles the duration checks among these groups' updates (`duration-learning.ts`): the corrected
+ * `Call_Duration` per call, and the groups to write. A read that failed retries the checks' groups later.
+ */
+async function settleDurations(
+  ctx: JournalContext,
+  groups: Group[],
+): Promise<{ fixes: Map<string, string>; groups: Group[] }> {
+  const checks: DurationCheck[] = [];
+  for (const group of groups) {
+    for (const op of group.updates) {
+      const duration = op.update?.duration;
+      if (!duration) continue;
+      checks.push({ callId: group.callId, zohoCallId: group.zohoCallId as string, ...duration });
+    }
+  }
+  if (checks.length === 0) return { fixes: new Map(), groups };
+  try {
+    return { fixes: await ctx.durations.settle(checks), groups };
+  } catch (error) {
+    const jitter = ctx.random();
+    const failed = new Set(checks.map((check) => check.callId));
+    for (const group of groups) {
+      if (!failed.has(group.callId)) continue;
+      for (const op of group.updates) await handleFailure(ctx, op, error, jitter);
+    }
+    return { fixes: new Map(), groups: groups.filter((group) => !failed.has(group.callId)) };
+  }
 }
 
 /** The update record for a group's late links and record link; reads the description only when it grows. */

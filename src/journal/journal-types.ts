@@ -152,7 +152,7 @@ export interface JournalStats {
   logged: number;
   /** Notes written. */
   notes: number;
-  /** Activities updated with late links or record links. */
+  /** Activities updated with late links, record links or a corrected duration. */
   updates: number;
   /** Writes queued for a retry. */
   retries: number;
@@ -167,6 +167,25 @@ export interface JournalStats {
 }
 
 /**
+ * How long `logCall`, `addCallNote` and `attachToCall` wait.
+ * @example
+ * ```ts
+ * // A PBX webhook: answer once the call is safe in the outbox; Zoho is written in the background.
+ * const result = await zoho.logCall(call, { waitForAnswer: false }); // { status: 'queued', … }
+ * ```
+ * @group Journal
+ */
+export interface JournalWriteOptions {
+  /**
+   * `true` (default): resolve with the outcome of the first attempt (`logged`, or `queued` after a
+   * failure or at most 60 s). `false`: resolve `queued` as soon as the write is stored in the journal's
+   * outbox (durable with a persistent store); the first attempt starts at once all the same.
+   * @default true
+   */
+  waitForAnswer?: boolean;
+}
+
+/**
  * The journal API the connector exposes (its `logCall`, `addCallNote`, `attachToCall`, `flush`…).
  * @internal
  */
@@ -177,18 +196,18 @@ export interface JournalApi {
    * @throws {@link ConfigError} naming the bad field of an invalid call; the Zoho error when Zoho refused
    * the call's data (it is then in the dead letters and `journalFailed` fired).
    */
-  logCall(call: PbxCall): Promise<JournalResult>;
+  logCall(call: PbxCall, options?: JournalWriteOptions): Promise<JournalResult>;
   /**
    * Adds a note to a call's activity, at any time: before the call is logged (held and written after
    * it), during or after.
    * @returns `logged` when written (with the activity's id), `queued` when held or retrying.
    */
-  addCallNote(callId: string, text: string): Promise<JournalResult>;
+  addCallNote(callId: string, text: string, options?: JournalWriteOptions): Promise<JournalResult>;
   /**
    * Adds links that arrived after the call (typically an AI transcription) to the same activity; merged
    * into the call's write when it is not logged yet.
    */
-  attachToCall(callId: string, links: CallAttachments): Promise<JournalResult>;
+  attachToCall(callId: string, links: CallAttachments, options?: JournalWriteOptions): Promise<JournalResult>;
   /** Links a call's activity to a CRM record (used after creating a record for an unknown caller). */
   linkCall(callId: string, match: CallerMatch): Promise<JournalResult>;
   /** Writes everything queued now (one attempt for writes in backoff) and reports what is left. */
@@ -230,7 +249,11 @@ export interface JournalDependencies {
   random?: () => number;
   /** Timers for background retries. @default unref'd setTimeout */
   scheduler?: Scheduler;
-  /** The org's calibration (duration reading), kept with the tokens. @internal */
+  /**
+   * The org's calibration, kept with the tokens: the reading of `Call_Duration` the journal writes for, and
+   * learns from its traffic while unknown. Without it, `durationFormat: 'auto'` writes minutes and seconds
+   * and learns nothing. @internal
+   */
   calibration?: CalibrationKeeper;
   /** Receives `callLogged`, `journalRetry` and `journalFailed`. */
   emit?: <K extends keyof JournalEvents>(name: K, event: JournalEvents[K]) => void;

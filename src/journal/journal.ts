@@ -32,8 +32,10 @@
 import { ConfigError } from '../errors.js';
 import { noopLogger } from '../logger.js';
 import { realScheduler } from './batch.js';
+import { createWriteLog, noteWrites } from './claims.js';
 import { createWaiters, type JournalContext, newOp, type Outcome, toResult } from './context.js';
-import type { JournalApi, JournalDependencies, JournalEvents } from './journal-types.js';
+import { createDurationLearning } from './duration-learning.js';
+import type { JournalApi, JournalDependencies, JournalEvents, JournalWriteOptions } from './journal-types.js';
 import { createMemoryJournalStore } from './memory-store.js';
 import { createOrgSettings } from './org-settings.js';
 import { createOutbox, type Outbox } from './outbox.js';
@@ -57,6 +59,7 @@ export type {
   JournalFailedEvent,
   JournalRetryEvent,
   JournalStats,
+  JournalWriteOptions,
   ResolvedJournalOptions,
 } from './journal-types.js';
 
@@ -87,18 +90,20 @@ export function createJournal(deps: JournalDependencies): JournalApi {
   const store = deps.store ?? options.store ?? createMemoryJournalStore();
   const logger = deps.logger ?? noopLogger;
   const now = deps.now ?? Date.now;
+  const leaseMs = deps.leaseMs ?? 300_000;
+  const writes = createWriteLog(now, leaseMs);
   let outbox: Outbox | undefined;
   const ctx: JournalContext = {
     cid,
     http,
-    store,
+    store: noteWrites(store, writes),
     lookup: deps.lookup,
     options,
     defaultCountry: deps.defaultCountry,
     logger,
     now,
     random: deps.random ?? Math.random,
-    leaseMs: deps.leaseMs ?? 300_000,
+    leaseMs,
     authRecheckMs: deps.authRecheckMs ?? 60_000,
     writeConcurrency: deps.writeConcurrency ?? 2,
     lookupConcurrency: deps.lookupConcurrency ?? 8,
@@ -119,9 +124,16 @@ export function createJournal(deps: JournalDependencies): JournalApi {
       now,
       logger,
     }),
+    durations: createDurationLearning({
+      http,
+      option: options.durationFormat,
+      calibration: deps.calibration,
+      logger,
+    }),
     region: deps.region,
     omitFields: new Set(),
     inflight: new Map(),
+    writes,
     counters: { logged: 0, notes: 0, updates: 0, retries: 0, deadLettered: 0 },
     waiters: createWaiters(),
     emit<K extends keyof JournalEvents>(name: K, event: JournalEvents[K]) {
@@ -145,8 +157,12 @@ export function createJournal(deps: JournalDependencies): JournalApi {
   const scheduler = deps.scheduler ?? realScheduler;
   const answerWithinMs = deps.answerWithinMs ?? 60_000;
   /** The outcome of the first attempt, or `queued` once `answerWithinMs` has passed (the write goes on). */
-  const submit = async (op: JournalOp): Promise<JournalResult> => {
+  const submit = async (op: JournalOp, write?: JournalWriteOptions): Promise<JournalResult> => {
     if (box.closed) return { status: 'queued', reason: 'the journal is closed; the write stays queued' };
+    if (write?.waitForAnswer === false) {
+      void box.submit(op); // the first attempt starts now; its outcome reaches the events, not this caller
+      return { status: 'queued', reason: 'in the outbox; writing in the background (waitForAnswer: false)' };
+    }
     let timer: unknown;
     const late = new Promise<Outcome>((resolve) => {
       timer = scheduler.setTimeout(
@@ -169,7 +185,7 @@ export function createJournal(deps: JournalDependencies): JournalApi {
   box.wake(deps.startDelayMs ?? 0);
 
   return {
-    async logCall(input) {
+    async logCall(input, write) {
       const call = parsePbxCall(input);
       if (!options.enabled) return skipped('the journal is disabled (journal.enabled is false)');
       if (call.direction === 'internal') return skipped('internal call');
@@ -183,25 +199,25 @@ export function createJournal(deps: JournalDependencies): JournalApi {
         if (logged) return { status: 'logged', zohoCallId: logged, reason: 'already logged' };
         return { status: 'queued', reason: 'already queued' };
       }
-      return submit(op);
+      return submit(op, write);
     },
 
-    async addCallNote(callId, text) {
+    async addCallNote(callId, text, write) {
       const id = parseCallId(callId, 'addCallNote');
       const note = parseNoteText(text, 'addCallNote');
       if (!options.enabled) return skipped('the journal is disabled (journal.enabled is false)');
       const op = newOp('note', id, { note }, now());
       await store.add(cid, op);
-      return submit(op);
+      return submit(op, write);
     },
 
-    async attachToCall(callId, links) {
+    async attachToCall(callId, links, write) {
       const id = parseCallId(callId, 'attachToCall');
       const update: CallUpdate = parseAttachments(links);
       if (!options.enabled) return skipped('the journal is disabled (journal.enabled is false)');
       const op = newOp('update', id, { update }, now());
       await store.add(cid, op);
-      return submit(op);
+      return submit(op, write);
     },
 
     async linkCall(callId, match) {

@@ -35,10 +35,11 @@ import { formatZohoDateTime } from './zoho-time.js';
 export type ZohoCallType = 'Inbound' | 'Outbound' | 'Missed';
 
 /**
- * How `Call_Duration` is written: `'mm:ss'` (minutes may exceed 59, e.g. `75:03`) or `'hh:mm:ss'`.
+ * How `Call_Duration` text is formed: `'mm:ss'` (minutes may exceed 59, e.g. `75:03`) or `'hh:mm:ss'`.
  * Zoho's documentation says "HH:mm" but its own samples and production integrations use minutes and
- * seconds (docs/zoho-facts.md §10 Q1, UNVERIFIED): `'mm:ss'` is the most likely reading; switch if a 4-minute
- * call shows as 4 hours in your org.
+ * seconds (docs/zoho-facts.md §10 Q1, UNVERIFIED). The journal picks the form from the org's reading
+ * (`journal.durationFormat`, docs/journal.md "Durations"): minutes and seconds where Zoho reads `mm:ss`,
+ * three parts where it reads `HH:mm`.
  * @example
  * ```ts
  * const zoho = new ZohoCrmConnector({ ...options, journal: { durationFormat: 'hh:mm:ss' satisfies DurationFormat } });
@@ -148,7 +149,10 @@ export interface CallActivity {
   Call_Start_Time: string;
   /** `mm:ss` (or `hh:mm:ss`); `00:00` for missed calls. */
   Call_Duration: string;
-  /** Sent alongside `Call_Duration` (Zoho may recompute it; harmless either way). */
+  /**
+   * Sent alongside `Call_Duration` (Zoho computes it from the text; harmless either way), except while the
+   * journal learns the org's reading: then Zoho's own value is what the read-back tests.
+   */
   Call_Duration_in_seconds?: number;
   /** Outcome, agent, links, transcription summary, PBX call id. */
   Description?: string;

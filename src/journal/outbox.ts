@@ -10,6 +10,7 @@
  * @module
  */
 import { defer, type Scheduler } from './batch.js';
+import { type Claimed, claimCalls, claimDue, trusted } from './claims.js';
 import type { Group, JournalContext, Outcome } from './context.js';
 import { writeCreates } from './creates.js';
 import { writeFollowUps } from './follow-ups.js';
@@ -101,14 +102,14 @@ export function createOutbox(ctx: JournalContext, timing: OutboxTiming): Outbox 
           for (let pass = 0; pass < 10_000 && !closed; pass++) {
             const at = now();
             // Writes due within the coalescing window go now too: they share inserts with the due ones.
-            const ops = await store.claimDue(cid, {
+            const claimed = await claimDue(ctx, {
               now: at,
               leaseMs,
               limit: passLimit,
               dueBefore: at + coalesceMs,
             });
-            if (ops.length === 0) break;
-            await processOps(ctx, ops);
+            if (claimed.ops.length === 0) break;
+            await processOps(ctx, claimed);
           }
         } while (pumpAgain && !closed);
       })(),
@@ -122,11 +123,11 @@ export function createOutbox(ctx: JournalContext, timing: OutboxTiming): Outbox 
   };
 
   const runInline = async (batch: Array<{ opId: string; callId: string }>): Promise<void> => {
-    let claimed: JournalOp[];
+    let claimed: Claimed;
     try {
       const at = now();
-      claimed = await store.claimCalls(
-        cid,
+      claimed = await claimCalls(
+        ctx,
         batch.map((b) => b.callId),
         { now: at, leaseMs, dueBefore: at },
       );
@@ -137,7 +138,7 @@ export function createOutbox(ctx: JournalContext, timing: OutboxTiming): Outbox 
       wake(pollMs);
       return;
     }
-    const ids = new Set(claimed.map((op) => op.id));
+    const ids = new Set(claimed.ops.map((op) => op.id));
     for (const { opId } of batch) {
       if (!ids.has(opId) && !ctx.inflight.has(opId)) {
         ctx.waiters.settle(opId, { status: 'queued', reason: 'being written by another process' });
@@ -145,6 +146,11 @@ export function createOutbox(ctx: JournalContext, timing: OutboxTiming): Outbox 
     }
     try {
       await processOps(ctx, claimed);
+      // Claimed but not taken (a stale copy, see claims.ts): the pass that wrote it has it.
+      for (const { opId } of batch) {
+        if (!ctx.inflight.has(opId))
+          ctx.waiters.settle(opId, { status: 'queued', reason: 'being written by another pass' });
+      }
     } catch (error) {
       logger.error({ error }, 'journal write failed; retrying later');
       for (const { opId } of batch)
@@ -160,20 +166,22 @@ export function createOutbox(ctx: JournalContext, timing: OutboxTiming): Outbox 
     if (count > 0) {
       // Everything queued becomes due now, backoff or not (held notes keep waiting for their call).
       // Only this quick store pass holds the whole queue; the writes below lease slice by slice.
-      const all = await store.claimDue(cid, {
+      const all = await claimDue(ctx, {
         now: start,
         leaseMs,
         limit: count,
         dueBefore: Number.POSITIVE_INFINITY,
       });
-      for (const op of all) {
+      for (const op of all.ops) {
+        // A pass here holds or wrote it since (or this lease ran out): a stale copy, left to that pass.
+        if (ctx.inflight.has(op.id) || !trusted(ctx, all, op, now())) continue;
         await store.release(cid, op.held ? op : { ...op, nextAttemptAt: Math.min(op.nextAttemptAt, start) });
       }
     }
     // One attempt each: what fails now is rescheduled after `start` and not taken again here.
     for (let pass = 0; pass < 10_000; pass++) {
-      const slice = await store.claimDue(cid, { now: now(), leaseMs, limit: passLimit, dueBefore: start });
-      if (slice.length === 0) break;
+      const slice = await claimDue(ctx, { now: now(), leaseMs, limit: passLimit, dueBefore: start });
+      if (slice.ops.length === 0) break;
       await track(processOps(ctx, slice));
     }
     await settleActive(active);
@@ -227,17 +235,23 @@ export function createOutbox(ctx: JournalContext, timing: OutboxTiming): Outbox 
   };
 }
 
-/** One pass over claimed operations: grouped by call, creates first, then follow-ups. @internal */
-export async function processOps(ctx: JournalContext, claimed: JournalOp[]): Promise<void> {
-  const { store, cid, inflight } = ctx;
+/**
+ * One pass over claimed operations: grouped by call, creates first, then follow-ups. Only trusted copies
+ * are taken (`claims.ts`): one still in flight in another pass here (its lease ran out during a long
+ * pass) or written by one since the claim is left alone, never written back, so that a copy from before
+ * an insert was marked as sent can neither erase the mark nor be sent itself.
+ * @internal
+ */
+export async function processOps(ctx: JournalContext, claimed: Claimed): Promise<void> {
+  const { inflight } = ctx;
   const pass = {};
   const mine = new Set<string>();
   const groups = new Map<string, Group>();
-  const take = (ops: JournalOp[]): JournalOp[] => {
-    // Still in flight here (its lease ran out during a long pass): hand it back untouched.
-    for (const op of ops)
-      if (inflight.has(op.id) && !mine.has(op.id)) void store.release(cid, op).catch(() => undefined);
-    const fresh = ops.filter((op) => !inflight.has(op.id) && !mine.has(op.id));
+  const take = (claim: Claimed): JournalOp[] => {
+    const at = ctx.now();
+    const fresh = claim.ops.filter(
+      (op) => !inflight.has(op.id) && !mine.has(op.id) && trusted(ctx, claim, op, at),
+    );
     for (const op of fresh) {
       inflight.set(op.id, pass);
       mine.add(op.id);
@@ -261,13 +275,13 @@ export async function processOps(ctx: JournalContext, claimed: JournalOp[]): Pro
     const creating = [...groups.values()].filter((g) => g.create);
     if (creating.length > 0) {
       // Notes and links already waiting for these calls travel with them.
-      const waiting = await store.claimCalls(
-        cid,
+      const waiting = await claimCalls(
+        ctx,
         creating.map((g) => g.callId),
         { now: ctx.now(), leaseMs: ctx.leaseMs },
       );
       addToGroups(take(waiting));
-      await writeCreates(ctx, creating, (ops) => addToGroups(take(ops)));
+      await writeCreates(ctx, creating, (pulled) => addToGroups(take(pulled)));
     }
     const followUps = [...groups.values()].filter(
       (g) => !g.create && (g.notes.length > 0 || g.updates.length > 0),

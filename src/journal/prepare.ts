@@ -12,6 +12,7 @@ import { classifyNumber } from '../phone/normalize.js';
 import { maskPhone } from '../redact.js';
 import type { Group, JournalContext } from './context.js';
 import { linkFor } from './context.js';
+import type { DurationPlan } from './duration-learning.js';
 import type { CallLoggedEvent } from './journal-types.js';
 import { type CallActivity, toCallActivity } from './map-call.js';
 import type { CallWriteSettings } from './org-settings.js';
@@ -79,17 +80,18 @@ export async function prepare(ctx: JournalContext, group: Group): Promise<Prepar
   };
 }
 
-/** The Calls record for a prepared call under the org's settings (pure). @internal */
+/** The Calls record for a prepared call under the org's settings and the batch's duration plan (pure). @internal */
 export function buildActivity(
   ctx: JournalContext,
   item: Prepared,
   settings: CallWriteSettings,
+  duration: DurationPlan,
 ): CallActivity {
   const { options } = ctx;
   return toCallActivity(item.call, item.match, {
     timeZone: settings.timeZone,
     defaultCountry: ctx.defaultCountry,
-    durationFormat: options.durationFormat,
+    durationFormat: duration.format,
     ...(options.subject !== undefined ? { subject: options.subject } : {}),
     ...(item.ownerId ? { ownerId: item.ownerId } : {}),
     ...(item.recordingUrl ? { recordingUrl: item.recordingUrl } : {}),
@@ -99,8 +101,13 @@ export function buildActivity(
     ...(settings.statusField ? { outboundStatusField: settings.statusField } : {}),
     ...(settings.dedupeField ? { dedupeField: settings.dedupeField } : {}),
     includeCallId: options.includeCallId,
-    omitFields: ctx.omitFields,
+    // While the reading is learned, Zoho computes the seconds from the text alone (the read-back tests it).
+    omitFields: duration.learning ? withSecondsLeftOut(ctx.omitFields) : ctx.omitFields,
   });
+}
+
+function withSecondsLeftOut(omit: ReadonlySet<string>): ReadonlySet<string> {
+  return omit.has('Call_Duration_in_seconds') ? omit : new Set([...omit, 'Call_Duration_in_seconds']);
 }
 
 /** The record a prepared call is linked to, for `callLogged`. @internal */

@@ -45,6 +45,16 @@ export interface CallUpdate {
     /** The contact's account, linked as What_Id. */
     accountId?: string;
   };
+  /**
+   * A duration check, queued by the journal itself: the activity was written while the org's reading of
+   * `Call_Duration` was unknown, so Zoho may have read it the other way (docs/journal.md, "Durations").
+   */
+  duration?: {
+    /** The call's real duration, whole seconds. */
+    seconds: number;
+    /** The `Call_Duration` text sent, when known. */
+    written?: string;
+  };
 }
 
 /**

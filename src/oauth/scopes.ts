@@ -31,3 +31,17 @@ export const DEFAULT_SCOPES: readonly string[] = Object.freeze([
   'ZohoCRM.coql.READ',
   'ZohoSearch.securesearch.READ',
 ]);
+
+/**
+ * The scopes `diagnose({ write: true })` needs beyond {@link DEFAULT_SCOPES}: its probes delete the test
+ * Lead and the test Call they create. Ask for them only where an admin runs the write probes.
+ * @example
+ * ```ts
+ * const zoho = new ZohoCrmConnector({ ...options, scopes: [...DEFAULT_SCOPES, ...DIAGNOSE_SCOPES] });
+ * ```
+ * @group OAuth
+ */
+export const DIAGNOSE_SCOPES: readonly string[] = Object.freeze([
+  'ZohoCRM.modules.leads.DELETE',
+  'ZohoCRM.modules.calls.DELETE',
+]);

@@ -206,6 +206,18 @@ const optionsSchema = z.object({
     .optional(),
 });
 
+const NO_SUCH_TENANT = 'are missing: no such tenant (settings() returned undefined)';
+
+/** Whether `get()` failed because `settings(id)` knows no such tenant (not because its settings are bad). @internal */
+export function isUnknownTenantError(error: unknown): boolean {
+  return (
+    error instanceof ConfigError &&
+    error.issues.length === 1 &&
+    error.issues[0]?.path === 'settings' &&
+    error.issues[0].message === NO_SUCH_TENANT
+  );
+}
+
 /**
  * Creates the registry of a multi-tenant PBX: every tenant's connector from its settings, one redirect
  * URI for all of them. Performs no I/O until the first call.
@@ -255,10 +267,7 @@ export function createConnectorRegistry(options: ConnectorRegistryOptions): Conn
     const raw = await options.settings(id);
     if (closed) throw closedError();
     if (raw === undefined) {
-      throw new ConfigError(
-        [{ path: 'settings', message: 'are missing: no such tenant (settings() returned undefined)' }],
-        `tenant ${JSON.stringify(id)}`,
-      );
+      throw new ConfigError([{ path: 'settings', message: NO_SUCH_TENANT }], `tenant ${JSON.stringify(id)}`);
     }
     const settings = parseTenantSettings(id, raw);
     if (!settings.enabled) {

@@ -8,7 +8,15 @@
 
 const encoder = new TextEncoder();
 
+type NodeCrypto = typeof import('node:crypto');
+
+/** node:crypto where the host has it (Node, Bun, Deno): a synchronous hash, ~2–10 µs against 75–90 µs for `crypto.subtle` on Node 20. */
+const nodeCrypto = (
+  globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }
+).process?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
+
 async function digest(value: string): Promise<Uint8Array> {
+  if (nodeCrypto) return nodeCrypto.createHash('sha256').update(value, 'utf8').digest();
   return new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(value)));
 }
 

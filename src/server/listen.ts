@@ -57,11 +57,12 @@ export async function listen(
         ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: 'half' } : {}),
       } as RequestInit);
       const response = await handler(request);
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      if (response.body && method !== 'HEAD') {
-        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) res.write(chunk);
-      }
-      res.end();
+      // The service's answers are small (JSON, a page, metrics): sent whole, headers and body in one write.
+      const body = response.body && method !== 'HEAD' ? Buffer.from(await response.arrayBuffer()) : undefined;
+      const head = Object.fromEntries(response.headers);
+      if (body) head['content-length'] = String(body.byteLength);
+      res.writeHead(response.status, head);
+      res.end(body);
     } catch {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end('{"error":{"code":"INTERNAL","message":"The service failed unexpectedly."}}');

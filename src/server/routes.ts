@@ -8,6 +8,7 @@
 import type { ZohoCrmConnector } from '../connector.js';
 import { ConfigError } from '../errors.js';
 import type { LookupEvent } from '../lookup/caller-lookup.js';
+import type { CallerMatch } from '../lookup/types.js';
 import { toE164 } from '../phone/normalize.js';
 import type { ResolvedTenantSettings, TenantSettings } from '../registry/tenant-settings.js';
 import { json, readJson } from './http.js';
@@ -17,7 +18,8 @@ export interface TenantRequest {
   request: Request;
   url: URL;
   connectionId: string;
-  settings: ResolvedTenantSettings;
+  /** The tenant's settings, read once per connector the registry builds. */
+  settings: () => Promise<ResolvedTenantSettings | undefined>;
   /** The tenant's connector (built on first use). */
   connector: () => Promise<ZohoCrmConnector>;
   maxBodyBytes: number;
@@ -38,35 +40,41 @@ const required = (url: URL, name: string): string => {
 const caller: TenantRoute = async ({ url, connector, settings }) => {
   const number = required(url, 'number');
   const zoho = await connector();
-  let e164: string | undefined;
-  try {
-    e164 = toE164(number, settings.lookup.defaultCountry ?? 'US');
-  } catch {
-    e164 = undefined;
-  }
-  // The connector answers null both for "unknown number" and for failures; its `lookup` event says which.
-  let seen: LookupEvent | undefined;
+  // The connector answers null both for "unknown number" and for failures; its `lookup` event says which
+  // (and where a match came from). The event of this lookup is the one carrying the very match object
+  // returned; a null answer is matched by the number instead.
+  const seen: LookupEvent[] = [];
   const off = zoho.on('lookup', (event) => {
-    if (event.number === e164) seen = event;
+    seen.push(event);
   });
+  let match: CallerMatch | null;
   try {
-    const match = await zoho.lookupCaller(number);
-    // Dialplans (Asterisk CURL(), FreeSWITCH curl) want the bare name: `format=text` answers just that.
-    if (url.searchParams.get('format') === 'text') {
-      return new Response(match?.name ?? '', {
-        headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
-      });
-    }
-    if (match) return json({ match, source: seen?.source ?? 'cache' });
-    return json({
-      match: null,
-      source: seen?.source ?? 'none',
-      reason: seen?.error?.code ?? 'NOT_FOUND',
-    });
+    match = await zoho.lookupCaller(number);
   } finally {
     off();
   }
+  // Dialplans (Asterisk CURL(), FreeSWITCH curl) want the bare name: `format=text` answers just that.
+  if (url.searchParams.get('format') === 'text') {
+    return new Response(match?.name ?? '', {
+      headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+    });
+  }
+  if (match) {
+    const event = seen.find((e) => e.match === match);
+    return json({ match, source: event?.source ?? 'cache' });
+  }
+  const e164 = e164Of(number, (await settings())?.lookup.defaultCountry ?? 'US');
+  const event = seen.find((e) => e.match === null && e.number === e164);
+  return json({ match: null, source: event?.source ?? 'none', reason: event?.error?.code ?? 'NOT_FOUND' });
 };
+
+function e164Of(number: string, defaultCountry: string): string | undefined {
+  try {
+    return toE164(number, defaultCountry);
+  } catch {
+    return undefined;
+  }
+}
 
 const directory: TenantRoute = async ({ url, connector }) => {
   const q = required(url, 'q');
@@ -80,20 +88,24 @@ const directory: TenantRoute = async ({ url, connector }) => {
 /** `POST /calls`: answers as soon as the call is in the outbox (202), never waiting for Zoho. */
 const calls: TenantRoute = async ({ request, connector, maxBodyBytes }) => {
   const body = await readJson(request, maxBodyBytes);
-  const result = await (await connector()).logCall(body as never);
+  const result = await (await connector()).logCall(body as never, { waitForAnswer: false });
   return json(result, result.status === 'logged' ? 200 : 202);
 };
 
 const notes: TenantRoute = async ({ request, connector, maxBodyBytes }, { callId }) => {
   const body = (await readJson(request, maxBodyBytes)) as { text?: unknown } | null;
   const text = typeof body === 'object' && body !== null ? body.text : undefined;
-  const result = await (await connector()).addCallNote(callId as string, text as string);
+  const result = await (await connector()).addCallNote(callId as string, text as string, {
+    waitForAnswer: false,
+  });
   return json(result, result.status === 'logged' ? 200 : 202);
 };
 
 const attachments: TenantRoute = async ({ request, connector, maxBodyBytes }, { callId }) => {
   const body = await readJson(request, maxBodyBytes);
-  const result = await (await connector()).attachToCall(callId as string, body as never);
+  const result = await (await connector()).attachToCall(callId as string, body as never, {
+    waitForAnswer: false,
+  });
   return json(result, result.status === 'logged' ? 200 : 202);
 };
 

@@ -6,11 +6,12 @@
  * @module
  */
 import { z } from 'zod';
+import type { ZohoCrmConnector } from '../connector.js';
 import { ErrorCode, ZohoCrmError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { configErrorFromIssues } from '../options.js';
-import type { ConnectorRegistry } from '../registry/registry.js';
-import { assertTenantId } from '../registry/tenant-settings.js';
+import { type ConnectorRegistry, isUnknownTenantError } from '../registry/registry.js';
+import { assertTenantId, type ResolvedTenantSettings } from '../registry/tenant-settings.js';
 import type { SettingsStore } from '../stores/settings-types.js';
 import { createAdminHandler } from './admin/handler.js';
 import { createAdminSessions } from './admin/session.js';
@@ -188,6 +189,19 @@ export function createPbxService(options: PbxServiceOptions): PbxService {
     now,
   });
 
+  // The settings a connector was built from, read once per connector (a PUT evicts it, so the next
+  // connector reads them again).
+  const builtFrom = new WeakMap<ZohoCrmConnector, Promise<ResolvedTenantSettings | undefined>>();
+  const settingsOf = (zoho: ZohoCrmConnector, connectionId: string) => {
+    let settings = builtFrom.get(zoho);
+    if (!settings) {
+      settings = settingsStore.get(connectionId);
+      builtFrom.set(zoho, settings);
+      settings.catch(() => builtFrom.delete(zoho));
+    }
+    return settings;
+  };
+
   const tenant = async (
     request: Request,
     url: URL,
@@ -204,8 +218,8 @@ export function createPbxService(options: PbxServiceOptions): PbxService {
         errorResponse(400, ErrorCode.CONFIG_INVALID, 'The tenant id is not valid.'),
       ];
     }
-    const settings = await settingsStore.get(connectionId);
     if (rest === '/settings') {
+      const settings = await settingsStore.get(connectionId);
       const template = '/v1/tenants/{id}/settings';
       if (request.method === 'GET') {
         if (!settings) return [template, unknownTenant()];
@@ -224,8 +238,16 @@ export function createPbxService(options: PbxServiceOptions): PbxService {
       if (!params) continue;
       const template = `/v1/tenants/{id}${route.template}`;
       if (request.method !== route.method) return [template, methodNotAllowed(route.method)];
-      if (!settings) return [template, unknownTenant()];
-      const connector = () => registry.get(connectionId);
+      // No settings read per request: the registry knows the tenant once it has built its connector.
+      let zoho: ZohoCrmConnector;
+      try {
+        zoho = await registry.get(connectionId);
+      } catch (error) {
+        if (isUnknownTenantError(error)) return [template, unknownTenant()];
+        throw error;
+      }
+      const settings = () => settingsOf(zoho, connectionId);
+      const connector = () => Promise.resolve(zoho);
       return [
         template,
         await route.handler({ request, url, connectionId, settings, connector, maxBodyBytes }, params),

@@ -114,6 +114,32 @@ describe('logCall', () => {
     expect(h.emu.records('Calls')).toHaveLength(1);
   });
 
+  it('with waitForAnswer: false answers queued once the call is in the outbox, without waiting for Zoho', async () => {
+    const h = harness();
+    const release = h.holdTokens(); // Zoho cannot be reached until released
+    const results = await Promise.all([
+      h.journal.logCall(pbxCall('w1'), { waitForAnswer: false }),
+      h.journal.addCallNote('w1', 'asked for a quote', { waitForAnswer: false }),
+      h.journal.attachToCall(
+        'w1',
+        { recording: { url: 'https://pbx.example.com/r/w1.wav' } },
+        { waitForAnswer: false },
+      ),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['queued', 'queued', 'queued']);
+    expect((await h.store.pending('tenant-42')).count).toBe(3); // stored before the answer
+    expect(h.emu.records('Calls')).toHaveLength(0);
+    release();
+    await h.journal.flush();
+    const [record] = h.emu.records('Calls');
+    expect(h.emu.records('Calls')).toHaveLength(1);
+    expect(String(record?.Description)).toContain('https://pbx.example.com/r/w1.wav');
+    expect(h.emu.records('Notes')).toHaveLength(1);
+    expect(await h.journal.logCall(pbxCall('w1'), { waitForAnswer: false })).toMatchObject({
+      status: 'logged',
+    });
+  });
+
   it('writes concurrent deliveries of one call once and answers all of them with its id', async () => {
     const h = harness();
     const results = await Promise.all([1, 2, 3].map(() => h.journal.logCall(pbxCall('c1'))));

@@ -196,6 +196,42 @@ describe('the PBX service', () => {
     expect(stored?.lookup.defaultCountry).toBe('FR');
   });
 
+  it('reads a tenant’s settings once per connector, not per request; a PUT makes the next request use new ones', async () => {
+    await authorize('a');
+    let reads = 0;
+    const get = world.settingsStore.get.bind(world.settingsStore);
+    world.settingsStore.get = (id) => {
+      reads++;
+      return get(id);
+    };
+    const number = encodeURIComponent('415 555 2671'); // national: the tenant's default country decides
+    for (let i = 0; i < 5; i++) {
+      const answer = await call(`/v1/tenants/a/caller?number=${number}`);
+      expect(await answer.json()).toMatchObject({ match: { name: 'Ada Lovelace' } });
+    }
+    expect(reads).toBe(0); // a hit needs no settings
+    const unknown = encodeURIComponent('415 555 0000');
+    for (let i = 0; i < 5; i++) {
+      const answer = await call(`/v1/tenants/a/caller?number=${unknown}`);
+      const source = i === 0 ? 'zoho' : 'cache'; // then the negative cache answers
+      expect(await answer.json()).toMatchObject({ match: null, source, reason: 'NOT_FOUND' });
+    }
+    expect(reads).toBe(1); // a miss names its reason by the tenant's country: read once per connector
+
+    const put = await call('/v1/tenants/a/settings', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...TENANTS.a, lookup: { ...TENANTS.a.lookup, defaultCountry: 'GB' } }),
+    });
+    expect(put.status).toBe(200);
+    reads = 0;
+    const seen: Array<string | undefined> = [];
+    registry.on('lookup', (event) => seen.push(event.number));
+    await call(`/v1/tenants/a/caller?number=${number}`);
+    expect(reads).toBeGreaterThanOrEqual(1); // the rebuilt connector read the new settings
+    expect(seen.at(-1)).toBe('+444155552671');
+  });
+
   it('answers a failed callback with an error page and no token request', async () => {
     const response = await service.fetch(
       new Request(`${BASE}/api/auth/callback/zoho?code=1000.x&state=forged`),

@@ -7,8 +7,9 @@
  * @module
  */
 import type { FieldDef, ModuleDef } from './modules.js';
+import type { StoredRecord } from './record-store.js';
 import { json, MESSAGES, noContent, zohoError } from './responses.js';
-import type { EmulatorStateImpl, StoredRecord } from './state.js';
+import type { EmulatorStateImpl } from './state.js';
 
 /** Most fields in a SELECT. */
 export const COQL_MAX_FIELDS = 50;
@@ -73,7 +74,9 @@ export function runCoql(
     throw err;
   }
   const credits = query.limit <= 200 ? 1 : query.limit <= 1000 ? 2 : 3;
-  const def = [...state.modules.values()].find((m) => m.apiName.toLowerCase() === query.module.toLowerCase());
+  const def = [...state.org.modules.values()].find(
+    (m) => m.apiName.toLowerCase() === query.module.toLowerCase(),
+  );
   if (!def) {
     return {
       response: zohoError(400, 'INVALID_QUERY', MESSAGES.INVALID_QUERY, {
@@ -116,7 +119,7 @@ export function runCoql(
     }
   }
 
-  let rows: StoredRecord[] = [...(state.recordLists.get(def.apiName) ?? [])];
+  let rows: StoredRecord[] = [...state.store.list(def.apiName)];
   if (query.where) {
     const where = query.where;
     rows = rows.filter((r) => evaluate(def, where, r.data));

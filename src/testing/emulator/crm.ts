@@ -7,10 +7,12 @@
 import type { RegionCode } from '../../regions.js';
 import { runCoql } from './coql.js';
 import { fieldMetadata, findModule, type ModuleDef } from './modules.js';
+import type { AccessRec } from './oauth-store.js';
+import type { UserRec } from './org.js';
 import { json, LOST_ANSWERS, MESSAGES, noContent, zohoError } from './responses.js';
 import { need, type ScopeRequirement } from './scopes.js';
 import { countRecords, project, readFields, readPaging, search } from './search.js';
-import type { AccessRec, EmulatorStateImpl, UserRec } from './state.js';
+import type { EmulatorStateImpl } from './state.js';
 import { formatZohoDateTime } from './time.js';
 import { insertRecords, readWriteBody, updateRecords, upsertRecords } from './write.js';
 
@@ -55,25 +57,25 @@ export async function handleApi(ctx: ApiContext): Promise<Response> {
   // Auth: only `Zoho-oauthtoken <token>`, live, issued for this data centre.
   const header = ctx.request.headers.get('authorization') ?? '';
   const m = /^Zoho-oauthtoken\s+(\S+)$/.exec(header);
-  const token = m?.[1] ? state.accessTokens.get(m[1]) : undefined;
+  const token = m?.[1] ? state.oauth.accessTokens.get(m[1]) : undefined;
   const now = state.now();
   if (!token || token.expiresAt <= now || token.dc !== ctx.dataCenter) {
     return zohoError(401, 'INVALID_TOKEN', MESSAGES.INVALID_TOKEN);
   }
-  const user = state.usersById.get(token.userId);
+  const user = state.org.usersById.get(token.userId);
   if (user?.json.status !== 'active') return zohoError(401, 'INVALID_TOKEN', MESSAGES.INVALID_TOKEN);
   if (!token.scopes.allows(route.scopes)) {
     return zohoError(401, 'OAUTH_SCOPE_MISMATCH', MESSAGES.OAUTH_SCOPE_MISMATCH);
   }
 
   // Limits: credits per rolling 24 h, then concurrency per org per app.
-  if (state.creditsUsed(now) >= state.creditLimit()) {
-    return tooManyRequests(state, state.secondsUntilCredit(now));
+  if (state.limits.creditsUsed(now) >= state.limits.creditLimit()) {
+    return tooManyRequests(state, state.limits.secondsUntilCredit(now));
   }
-  if (!state.acquire(token.clientId)) return tooManyRequests(state, 1);
+  if (!state.limits.acquire(token.clientId)) return tooManyRequests(state, 1);
   const heavy = route.heavy === true;
-  if (heavy && !state.acquireHeavy(token.clientId)) {
-    state.release(token.clientId);
+  if (heavy && !state.limits.acquireHeavy(token.clientId)) {
+    state.limits.release(token.clientId);
     return tooManyRequests(state, 1);
   }
   let answer: Response;
@@ -81,15 +83,20 @@ export async function handleApi(ctx: ApiContext): Promise<Response> {
   try {
     await ctx.delay();
     const { response, credits } = await route.run({ ctx, token, user });
-    state.charge(credits);
+    state.limits.charge(credits);
     answer = response;
-    const faults = state.activeFaults;
-    if (route.writes && faults?.lostAnswer && (faults.target ?? 'all') !== 'accounts' && state.faultHit()) {
+    const faults = state.faultInjector.active;
+    if (
+      route.writes &&
+      faults?.lostAnswer &&
+      (faults.target ?? 'all') !== 'accounts' &&
+      state.faultInjector.hit()
+    ) {
       lost = faults.lostAnswer;
     }
   } finally {
-    if (heavy) state.releaseHeavy(token.clientId);
-    state.release(token.clientId);
+    if (heavy) state.limits.releaseHeavy(token.clientId);
+    state.limits.release(token.clientId);
   }
   return lost ? loseAnswer(state, ctx.request, lost) : answer;
 }
@@ -106,7 +113,7 @@ async function loseAnswer(
   request: Request,
   how: 'timeout' | 'drop' | 'error',
 ): Promise<Response> {
-  state.count('faultsInjected');
+  state.traffic.count('faultsInjected');
   if (how === 'error') {
     const response = zohoError(500, 'INTERNAL_ERROR', MESSAGES.INTERNAL_ERROR);
     LOST_ANSWERS.set(response, 'stored; answered 500 (lostAnswer fault)');
@@ -136,11 +143,12 @@ function bulk(
 ): { response: Response; credits: number } {
   if (records <= 10) return run();
   const { state } = call.ctx;
-  if (!state.acquireHeavy(call.token.clientId)) return { response: tooManyRequests(state, 1), credits: 0 };
+  if (!state.limits.acquireHeavy(call.token.clientId))
+    return { response: tooManyRequests(state, 1), credits: 0 };
   try {
     return run();
   } finally {
-    state.releaseHeavy(call.token.clientId);
+    state.limits.releaseHeavy(call.token.clientId);
   }
 }
 
@@ -177,7 +185,7 @@ function matchRoute(ctx: ApiContext): Route | Response {
       break;
   }
 
-  const def = findModule(state.modules, first);
+  const def = findModule(state.org.modules, first);
   if (!def && second === 'upsert' && NO_UPSERT.has(first.toLowerCase())) return upsertNotSupported();
   if (!def) {
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(first)) return invalidUrl();
@@ -225,9 +233,9 @@ function usersRoute(id: string | undefined): Route {
     scopes: [need('ZohoCRM', 'users', 'READ')],
     run: ({ ctx, user }) => {
       const { state } = ctx;
-      const all = [...state.usersById.values()];
+      const all = [...state.org.usersById.values()];
       if (id !== undefined) {
-        const found = state.usersById.get(id);
+        const found = state.org.usersById.get(id);
         return { response: found ? json(200, { users: [found.json] }) : noContent(), credits: 1 };
       }
       const type = ctx.url.searchParams.get('type') ?? 'AllUsers';
@@ -279,7 +287,7 @@ const orgRoute: Route = {
   scopes: [need('ZohoCRM', 'org', 'READ')],
   run: ({ ctx }) => {
     const { state } = ctx;
-    const admin = state.firstUser().json;
+    const admin = state.org.firstUser().json;
     const edition = state.edition.toLowerCase();
     return {
       response: json(200, {
@@ -301,7 +309,7 @@ const orgRoute: Route = {
             license_details: {
               paid: edition !== 'free',
               paid_type: edition,
-              users_license_purchased: state.options.licensedUsers ?? state.usersById.size,
+              users_license_purchased: state.options.licensedUsers ?? state.org.usersById.size,
               trial_type: null,
               trial_expiry: null,
               paid_expiry: null,
@@ -347,7 +355,7 @@ const fieldsRoute: Route = {
         credits: 1,
       };
     }
-    const def = findModule(ctx.state.modules, name);
+    const def = findModule(ctx.state.org.modules, name);
     if (!def) {
       return {
         response: zohoError(400, 'INVALID_MODULE', MESSAGES.INVALID_MODULE, { param_name: 'module' }),
@@ -394,7 +402,7 @@ function listRoute(def: ModuleDef): Route {
       }
       const paging = readPaging(q);
       if (paging instanceof Response) return { response: paging, credits: 1 };
-      const all = ctx.state.recordLists.get(def.apiName) ?? [];
+      const all = ctx.state.store.list(def.apiName);
       const start = (paging.page - 1) * paging.perPage;
       if (start >= 2000) {
         return {
@@ -424,7 +432,7 @@ function getRoute(def: ModuleDef, id: string): Route {
   return {
     scopes: [moduleScope(def, 'READ')],
     run: ({ ctx }) => {
-      const rec = ctx.state.findRecord(def.apiName, id);
+      const rec = ctx.state.store.find(def.apiName, id);
       if (!rec) return { response: noContent(), credits: 1 };
       return {
         response: json(200, { data: [project(rec.data, readFields(ctx.url.searchParams))] }),
@@ -508,7 +516,7 @@ function deleteRoute(def: ModuleDef, id: string | undefined): Route {
         };
       }
       const data = ids.map((rid) => {
-        const rec = ctx.state.findRecord(def.apiName, rid);
+        const rec = ctx.state.store.find(def.apiName, rid);
         if (!rec)
           return {
             code: 'INVALID_DATA',
@@ -516,7 +524,7 @@ function deleteRoute(def: ModuleDef, id: string | undefined): Route {
             message: 'record not deleted',
             status: 'error',
           };
-        ctx.state.deleteRecord(rec);
+        ctx.state.store.remove(rec);
         return { code: 'SUCCESS', details: { id: rid }, message: 'record deleted', status: 'success' };
       });
       const ok = data.filter((d) => d.status === 'success').length;
@@ -530,10 +538,10 @@ function relatedNotesRoute(def: ModuleDef, id: string): Route {
   return {
     scopes: [need('ZohoCRM', 'modules.notes', 'READ'), moduleScope(def, 'READ')],
     run: ({ ctx }) => {
-      const notes = (ctx.state.recordLists.get('Notes') ?? []).filter(
-        (n) => (n.data.Parent_Id as { id?: string } | undefined)?.id === id,
-      );
-      if (!ctx.state.findRecord(def.apiName, id) || notes.length === 0)
+      const notes = ctx.state.store
+        .list('Notes')
+        .filter((n) => (n.data.Parent_Id as { id?: string } | undefined)?.id === id);
+      if (!ctx.state.store.find(def.apiName, id) || notes.length === 0)
         return { response: noContent(), credits: 1 };
       return {
         response: json(200, {
@@ -552,7 +560,7 @@ function nestedNotesRoute(def: ModuleDef, id: string): Route {
     scopes: [need('ZohoCRM', 'modules.notes', 'CREATE'), moduleScope(def, 'READ')],
     run: async (call) => {
       const { ctx, user } = call;
-      const parent = ctx.state.findRecord(def.apiName, id);
+      const parent = ctx.state.store.find(def.apiName, id);
       if (!parent) {
         return {
           response: zohoError(400, 'INVALID_DATA', MESSAGES.RELATED_ID_INVALID, {
@@ -564,7 +572,7 @@ function nestedNotesRoute(def: ModuleDef, id: string): Route {
       }
       const body = await readWriteBody(ctx.request);
       if (body instanceof Response) return { response: body, credits: 1 };
-      const notes = ctx.state.moduleDef('Notes');
+      const notes = ctx.state.org.moduleDef('Notes');
       return bulk(call, body.data.length, () =>
         insertRecords({ state: ctx.state, def: notes, user }, body.data, parent),
       );

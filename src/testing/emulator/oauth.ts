@@ -6,9 +6,11 @@
  */
 import { REGION_CODES, type RegionCode } from '../../regions.js';
 import { randomHex } from './ids.js';
+import type { ConsentRec } from './oauth-store.js';
+import type { UserRec } from './org.js';
 import { escapeHtml, html, json, oauthError, redirect } from './responses.js';
 import { isWellFormedScope, parseScopeParam, ScopeSet } from './scopes.js';
-import type { ConsentRec, EmulatorStateImpl, UserRec } from './state.js';
+import type { EmulatorStateImpl } from './state.js';
 import type { UrlScheme } from './url-scheme.js';
 
 /** Zoho's throttle answer (HTTP 200). */
@@ -53,7 +55,7 @@ export async function handleAccounts(ctx: AccountsContext): Promise<Response> {
 function authorize(ctx: AccountsContext): Response {
   const { state, url } = ctx;
   const q = url.searchParams;
-  const client = state.clients.get(q.get('client_id') ?? '');
+  const client = state.oauth.clients.get(q.get('client_id') ?? '');
   if (!client) return html(400, errorPage('Invalid Client', 'The client_id is not registered.'));
   const redirectUri = q.get('redirect_uri') ?? '';
   if (!client.redirectUris.has(redirectUri)) {
@@ -85,7 +87,7 @@ function authorize(ctx: AccountsContext): Response {
     return approve(ctx, consent, user);
   }
   pruneConsents(state);
-  state.consents.set(consent.id, consent);
+  state.oauth.consents.set(consent.id, consent);
   return html(200, consentPage(ctx, consent, client.name), { 'cache-control': 'no-store' });
 }
 
@@ -94,27 +96,27 @@ function authorize(ctx: AccountsContext): Response {
 async function consentDecision(ctx: AccountsContext): Promise<Response> {
   const { state } = ctx;
   const form = await readParams(ctx.request, new URLSearchParams());
-  const consent = state.consents.get(form.get('consent_id') ?? '');
+  const consent = state.oauth.consents.get(form.get('consent_id') ?? '');
   if (!consent || consent.expiresAt <= state.now()) {
     return html(400, errorPage('Request expired', 'This authorization request has expired. Start again.'));
   }
-  state.consents.delete(consent.id);
+  state.oauth.consents.delete(consent.id);
   if (form.get('decision') !== 'accept') {
     return redirect(withParams(consent.redirectUri, { error: 'access_denied', state: consent.state }));
   }
-  const chosen = state.usersById.get(form.get('user_id') ?? '');
-  const user = chosen && chosen.json.status === 'active' ? chosen : state.firstUser();
+  const chosen = state.org.usersById.get(form.get('user_id') ?? '');
+  const user = chosen && chosen.json.status === 'active' ? chosen : state.org.firstUser();
   return approve(ctx, consent, user);
 }
 
 function approve(ctx: AccountsContext, consent: ConsentRec, user: UserRec): Response {
   const { state, scheme } = ctx;
-  if (state.throttleCode(consent.clientId)) {
+  if (state.oauth.throttleCode(consent.clientId)) {
     return redirect(withParams(consent.redirectUri, { error: 'access_denied', state: consent.state }));
   }
   const code = `1000.${randomHex(16)}.${randomHex(16)}`;
   const orgDc = state.dataCenter;
-  state.codes.set(code, {
+  state.oauth.codes.set(code, {
     code,
     clientId: consent.clientId,
     userId: user.json.id,
@@ -147,25 +149,27 @@ async function token(ctx: AccountsContext): Promise<Response> {
 
   // Codes and refresh tokens live in the org's data centre; any other one does not know the client.
   if (ctx.dataCenter !== state.dataCenter) return oauthError('invalid_client');
-  const client = state.clients.get(clientId);
+  const client = state.oauth.clients.get(clientId);
   if (!client) return oauthError('invalid_client');
   if (client.clientSecret !== clientSecret) return oauthError(state.options.wrongSecretError);
 
   const grantType = params.get('grant_type');
   const now = state.now();
   if (grantType === 'authorization_code') {
-    const code = state.codes.get(params.get('code') ?? '');
+    const code = state.oauth.codes.get(params.get('code') ?? '');
     if (!code || code.used || code.expiresAt <= now || code.clientId !== clientId)
       return oauthError('invalid_code');
     if (params.get('redirect_uri') !== code.redirectUri) return oauthError('invalid_redirect_uri');
     code.used = true;
-    state.codes.delete(code.code);
+    state.oauth.codes.delete(code.code);
     const issueRefresh =
-      code.offline && (code.promptConsent || !state.hasRefreshToken(clientId, code.userId));
-    const refresh = issueRefresh ? state.createRefreshToken(clientId, code.userId, code.scopes) : undefined;
+      code.offline && (code.promptConsent || !state.oauth.hasRefreshToken(clientId, code.userId));
+    const refresh = issueRefresh
+      ? state.oauth.createRefreshToken(clientId, code.userId, code.scopes)
+      : undefined;
     const scopes = refresh?.scopes ?? new ScopeSet(code.scopes);
-    const access = state.mintAccessToken(refresh, clientId, code.userId, scopes);
-    state.count('tokenGrants');
+    const access = state.oauth.mintAccessToken(refresh, clientId, code.userId, scopes);
+    state.traffic.count('tokenGrants');
     return json(200, {
       access_token: access.token,
       ...(refresh ? { refresh_token: refresh.token } : {}),
@@ -176,14 +180,14 @@ async function token(ctx: AccountsContext): Promise<Response> {
     });
   }
   if (grantType === 'refresh_token') {
-    const refresh = state.refreshTokens.get(params.get('refresh_token') ?? '');
+    const refresh = state.oauth.refreshTokens.get(params.get('refresh_token') ?? '');
     if (!refresh || refresh.clientId !== clientId) return oauthError('invalid_code');
-    if (state.throttleRefresh(refresh)) {
-      state.count('oauthThrottled');
+    if (state.oauth.throttleRefresh(refresh)) {
+      state.traffic.count('oauthThrottled');
       return oauthError('Access Denied', THROTTLE_DESCRIPTION);
     }
-    const access = state.mintAccessToken(refresh, clientId, refresh.userId, refresh.scopes);
-    state.count('refreshes');
+    const access = state.oauth.mintAccessToken(refresh, clientId, refresh.userId, refresh.scopes);
+    state.traffic.count('refreshes');
     return json(200, {
       access_token: access.token,
       scope: refresh.scopes.scopes.join(' '),
@@ -200,10 +204,10 @@ async function token(ctx: AccountsContext): Promise<Response> {
 async function revoke(ctx: AccountsContext): Promise<Response> {
   const { state } = ctx;
   const params = await readParams(ctx.request, ctx.url.searchParams);
-  const rec = state.refreshTokens.get(params.get('token') ?? '');
+  const rec = state.oauth.refreshTokens.get(params.get('token') ?? '');
   if (!rec || ctx.dataCenter !== rec.dc) return oauthError('invalid_token', undefined, 400);
-  state.deleteRefreshToken(rec);
-  state.count('revocations');
+  state.oauth.deleteRefreshToken(rec);
+  state.traffic.count('revocations');
   return json(200, { status: 'success' });
 }
 
@@ -261,23 +265,23 @@ function withParams(base: string, params: Record<string, string | null>): string
 
 function userForHint(state: EmulatorStateImpl, hint: string | null): UserRec {
   if (hint) {
-    for (const u of state.usersById.values()) {
+    for (const u of state.org.usersById.values()) {
       if (u.json.status === 'active' && u.json.email.toLowerCase() === hint.toLowerCase()) return u;
     }
   }
-  return state.firstUser();
+  return state.org.firstUser();
 }
 
 function pruneConsents(state: EmulatorStateImpl): void {
   const now = state.now();
-  for (const [id, c] of state.consents) if (c.expiresAt <= now) state.consents.delete(id);
+  for (const [id, c] of state.oauth.consents) if (c.expiresAt <= now) state.oauth.consents.delete(id);
 }
 
 function consentPage(ctx: AccountsContext, consent: ConsentRec, clientName: string): string {
   const { state, scheme } = ctx;
   const action = escapeHtml(`${scheme.accountsUrl(ctx.dataCenter)}/oauth/v2/auth/consent`);
   const id = escapeHtml(consent.id);
-  const users = [...state.usersById.values()]
+  const users = [...state.org.usersById.values()]
     .filter((u) => u.json.status === 'active')
     .map(
       (u) =>

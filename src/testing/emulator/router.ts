@@ -72,7 +72,7 @@ export function createZohoRouter(state: ZohoEmulatorState, scheme: UrlScheme): Z
     };
     if (target) entry.dataCenter = target.dataCenter.toLowerCase();
     if (error) entry.error = error;
-    impl.recordRequest(entry);
+    impl.traffic.recordRequest(entry);
     return response;
   };
 }
@@ -88,7 +88,7 @@ async function dispatch(
     if (url.pathname === '/' || url.pathname === '') return indexPage(state, scheme);
     return zohoError(404, 'INVALID_URL_PATTERN', MESSAGES.INVALID_URL_PATTERN);
   }
-  const faults = state.activeFaults;
+  const faults = state.faultInjector.active;
   const applies =
     faults !== undefined && (faults.target ?? 'all') !== (target.service === 'api' ? 'accounts' : 'api');
   const latency = applies ? latencyOf(faults) : 0;
@@ -98,20 +98,20 @@ async function dispatch(
     const outage =
       faults.outage === true || (faults.outageUntil !== undefined && state.now() < faults.outageUntil);
     if (outage) {
-      state.count('faultsInjected');
+      state.traffic.count('faultsInjected');
       await delay();
       return html(503, '<!doctype html><html><body><h1>503 Service Unavailable</h1></body></html>', {
         [ERROR_CODE_HEADER]: 'outage',
       });
     }
-    const hit = (faults.dropConnections || faults.status !== undefined) && state.faultHit();
+    const hit = (faults.dropConnections || faults.status !== undefined) && state.faultInjector.hit();
     if (hit && faults.dropConnections) {
-      state.count('faultsInjected');
+      state.traffic.count('faultsInjected');
       await delay();
       return Response.error();
     }
     if (hit && faults.status !== undefined) {
-      state.count('faultsInjected');
+      state.traffic.count('faultsInjected');
       await delay();
       return faultResponse(faults.status, target.service);
     }
@@ -160,7 +160,7 @@ function endpointKey(
   const parts = target.path.split('/').map((seg, i) => {
     if (/^\d{6,}$/.test(seg)) return '{id}';
     if (i === 3) {
-      const def = [...state.modules.values()].find((d) => d.apiName.toLowerCase() === seg.toLowerCase());
+      const def = [...state.org.modules.values()].find((d) => d.apiName.toLowerCase() === seg.toLowerCase());
       if (def) return def.apiName;
     }
     return seg;

@@ -13,8 +13,10 @@ import {
 } from './criteria.js';
 import type { FieldDef, ModuleDef } from './modules.js';
 import { indexPhone } from './phone-match.js';
+import type { StoredRecord } from './record-store.js';
+import type { SearchView } from './record-view.js';
 import { json, MESSAGES, noContent, zohoError } from './responses.js';
-import type { EmulatorStateImpl, SearchView, StoredRecord } from './state.js';
+import type { EmulatorStateImpl } from './state.js';
 
 /** Records reachable through one search, whatever the paging. */
 export const SEARCH_LIMIT = 2000;
@@ -44,8 +46,8 @@ export function search(state: EmulatorStateImpl, def: ModuleDef, q: URLSearchPar
   const hits: StoredRecord[] = [];
   let seen = 0;
   let more = false;
-  for (const rec of candidates ?? state.recordLists.get(def.apiName) ?? []) {
-    const view = state.searchView(rec, now);
+  for (const rec of candidates ?? state.store.list(def.apiName)) {
+    const view = state.store.searchView(rec, now);
     if (!view || !predicate(view)) continue;
     if (seen >= end) {
       more = end < SEARCH_LIMIT;
@@ -68,14 +70,14 @@ export function search(state: EmulatorStateImpl, def: ModuleDef, q: URLSearchPar
  */
 export function countRecords(state: EmulatorStateImpl, def: ModuleDef, q: URLSearchParams): Response {
   const searching = ['criteria', 'email', 'phone', 'word'].some((p) => (q.get(p) ?? '') !== '');
-  const records = state.recordLists.get(def.apiName) ?? [];
+  const records = state.store.list(def.apiName);
   if (!searching) return json(200, { count: records.length });
   const predicate = buildPredicate(state, def, q);
   if (predicate instanceof Response) return predicate;
   const now = state.now();
   let count = 0;
   for (const rec of records) {
-    const view = state.searchView(rec, now);
+    const view = state.store.searchView(rec, now);
     if (view && predicate(view)) count++;
   }
   return json(200, { count });
@@ -128,10 +130,10 @@ function phoneCandidates(
   q: URLSearchParams,
   now: number,
 ): StoredRecord[] | undefined {
-  if (!state.phoneMatchByDigits || q.get('criteria') || q.get('email')) return undefined;
+  if (!state.store.phoneMatchByDigits || q.get('criteria') || q.get('email')) return undefined;
   const phone = q.get('phone');
   if (!phone) return undefined;
-  return state.phoneCandidates(def.apiName, indexPhone('', phone).digits, now);
+  return state.store.phoneCandidates(def.apiName, indexPhone('', phone).digits, now);
 }
 
 function intParam(value: string | null, dflt: number): number | undefined {
@@ -151,7 +153,7 @@ function buildPredicate(state: EmulatorStateImpl, def: ModuleDef, q: URLSearchPa
   const phone = q.get('phone');
   if (phone !== null && phone !== '') {
     const query = indexPhone('', phone);
-    const match = state.phoneMatcher;
+    const match = state.store.phoneMatcher;
     return (view) => {
       for (const p of view.phones) if (match(query, p)) return true;
       return false;

@@ -7,8 +7,11 @@
 import { creditsForWrite } from '../../editions.js';
 import { callDurationSeconds } from './duration.js';
 import type { FieldDef, ModuleDef } from './modules.js';
+import type { UserRec } from './org.js';
+import type { StoredRecord } from './record-store.js';
+import { lookupId, normalizeKey } from './record-view.js';
 import { json, MESSAGES, zohoError } from './responses.js';
-import { type EmulatorStateImpl, lookupId, normalizeKey, type StoredRecord, type UserRec } from './state.js';
+import type { EmulatorStateImpl } from './state.js';
 import { formatZohoDateTime, parseZohoDateTime } from './time.js';
 import type { EmulatorModule } from './types.js';
 
@@ -84,7 +87,7 @@ export function insertRecords(ctx: WriteContext, data: unknown[], parent?: Store
     const dup = findDuplicate(state, def, v.values, undefined, batch, i);
     if (dup) return errorEntry(dup);
     batch.push(v.values);
-    const rec = state.storeNew(def, state.ids.id(), v.values, user);
+    const rec = state.store.insert(def, state.ids.id(), v.values, user);
     return successEntry(rec, 'record added');
   });
   return { response: writeResponse(entries, 201), credits: creditsForWrite(data.length) };
@@ -98,7 +101,7 @@ export function updateRecords(ctx: WriteContext, data: unknown[], urlId?: string
     if (!isObject(input))
       return errorEntry(invalid(`$.data[${i}]`, undefined, { expected_data_type: 'jsonobject' }));
     if (id === undefined) return errorEntry(mandatory('id', i));
-    const rec = state.findRecord(def.apiName, id);
+    const rec = state.store.find(def.apiName, id);
     if (!rec) {
       return errorEntry({
         code: 'INVALID_DATA',
@@ -110,7 +113,7 @@ export function updateRecords(ctx: WriteContext, data: unknown[], urlId?: string
     if (!v.ok) return errorEntry(v.error);
     const dup = findDuplicate(state, def, v.values, rec.id, [], i);
     if (dup) return errorEntry(dup);
-    state.storeUpdate(def, rec, v.values, user);
+    state.store.update(def, rec, v.values, user);
     return successEntry(rec, 'record updated');
   });
   return { response: writeResponse(entries, 200), credits: creditsForWrite(data.length) };
@@ -161,7 +164,7 @@ export function upsertRecords(
     for (const field of checkFields) {
       const value = normalizeKey(input[field]);
       if (value === undefined) continue;
-      const rec = state.findByKey(def.apiName, field, value)[0];
+      const rec = state.store.findByKey(def.apiName, field, value)[0];
       if (rec) {
         match = { field, rec };
         break;
@@ -172,7 +175,7 @@ export function upsertRecords(
       if (!v.ok) return errorEntry(v.error);
       const dup = findDuplicate(state, def, v.values, match.rec.id, [], i);
       if (dup) return errorEntry(dup);
-      state.storeUpdate(def, match.rec, v.values, user);
+      state.store.update(def, match.rec, v.values, user);
       return { ...successEntry(match.rec, 'record updated'), action: 'update', duplicate_field: match.field };
     }
     const v = validateRecord(ctx, input, i, undefined);
@@ -180,7 +183,7 @@ export function upsertRecords(
     const dup = findDuplicate(state, def, v.values, undefined, batch, i);
     if (dup) return errorEntry(dup);
     batch.push(v.values);
-    const rec = state.storeNew(def, state.ids.id(), v.values, user);
+    const rec = state.store.insert(def, state.ids.id(), v.values, user);
     return { ...successEntry(rec, 'record added'), action: 'insert', duplicate_field: null };
   });
   return { response: writeResponse(entries, 201), credits };
@@ -238,7 +241,7 @@ export function validateRecord(
     values[key] = converted.value;
   }
 
-  if (!existing && values.Owner === undefined) values.Owner = state.userRef(ctx.user);
+  if (!existing && values.Owner === undefined) values.Owner = state.org.userRef(ctx.user);
 
   if (def.apiName === 'Calls') {
     const err = callRules(state, input, values, index, existing);
@@ -299,17 +302,17 @@ function convertValue(
     }
     case 'ownerlookup': {
       const id = lookupId(raw);
-      const user = id ? state.usersById.get(id) : undefined;
+      const user = id ? state.org.usersById.get(id) : undefined;
       if (user?.json.status !== 'active') return invalid(jsonPath, api);
-      return { value: state.userRef(user) };
+      return { value: state.org.userRef(user) };
     }
     case 'lookup': {
       const id = lookupId(raw);
       if (!id) return invalid(jsonPath, api, { expected_data_type: 'jsonobject' });
       if (field.lookup === '$se_module') return { value: { id, name: '' } }; // resolved by the Calls rules
-      const target = field.lookup ? state.findRecord(field.lookup as EmulatorModule, id) : undefined;
+      const target = field.lookup ? state.store.find(field.lookup as EmulatorModule, id) : undefined;
       if (!target) return invalid(jsonPath, api, { id });
-      return { value: state.recordRef(target) };
+      return { value: state.store.recordRef(target) };
     }
     default:
       return { value: raw };
@@ -380,7 +383,7 @@ function callRules(
   // Who_Id: a Contact only.
   if (values.Who_Id !== undefined && values.Who_Id !== null) {
     const id = (values.Who_Id as { id: string }).id;
-    if (!state.findRecord('Contacts', id)) return invalid(path('Who_Id'), 'Who_Id', { id });
+    if (!state.store.find('Contacts', id)) return invalid(path('Who_Id'), 'Who_Id', { id });
   }
 
   // What_Id: needs $se_module naming a module other than Contacts, and the record must exist there.
@@ -390,9 +393,9 @@ function callRules(
     const target = typeof se === 'string' ? findSeModule(state, se) : undefined;
     if (!target) return invalid(path('$se_module'), '$se_module');
     const id = (values.What_Id as { id: string }).id;
-    const rec = state.findRecord(target, id);
+    const rec = state.store.find(target, id);
     if (!rec) return invalid(path('What_Id'), 'What_Id', { id });
-    values.What_Id = state.recordRef(rec);
+    values.What_Id = state.store.recordRef(rec);
     values.$se_module = target;
   } else if (typeof input.$se_module === 'string' && !existing) {
     values.$se_module = input.$se_module;
@@ -408,7 +411,7 @@ const FUTURE_TOLERANCE_MS = 5 * 60_000;
 
 function findSeModule(state: EmulatorStateImpl, name: string): EmulatorModule | undefined {
   const allowed: EmulatorModule[] = ['Accounts', 'Leads'];
-  return allowed.find((m) => m.toLowerCase() === name.toLowerCase() && state.moduleDef(m));
+  return allowed.find((m) => m.toLowerCase() === name.toLowerCase() && state.org.moduleDef(m));
 }
 
 // --- Notes rules (docs/zoho-facts.md §5) ---
@@ -437,7 +440,7 @@ function noteRules(
   const id = lookupId(raw);
   if (!isObject(module) || !id) return invalid(path, 'Parent_Id', { expected_data_type: 'jsonobject' });
   let moduleName: EmulatorModule | undefined;
-  for (const m of state.modules.values()) {
+  for (const m of state.org.modules.values()) {
     if (
       (typeof module.api_name === 'string' && m.apiName.toLowerCase() === module.api_name.toLowerCase()) ||
       (typeof module.id === 'string' && m.id === module.id)
@@ -447,7 +450,7 @@ function noteRules(
   }
   if (!moduleName || moduleName === 'Notes')
     return invalid(`${path}.module`, 'Parent_Id', { reason: 'invalid module' });
-  const rec = state.findRecord(moduleName, id);
+  const rec = state.store.find(moduleName, id);
   if (!rec || (parent && parent.id !== rec.id)) {
     return {
       code: 'INVALID_DATA',
@@ -460,8 +463,8 @@ function noteRules(
 }
 
 function parentRef(state: EmulatorStateImpl, rec: StoredRecord): Record<string, unknown> {
-  const def = state.moduleDef(rec.module);
-  return { module: { api_name: def.apiName, id: def.id }, id: rec.id, name: state.recordRef(rec).name };
+  const def = state.org.moduleDef(rec.module);
+  return { module: { api_name: def.apiName, id: def.id }, id: rec.id, name: state.store.recordRef(rec).name };
 }
 
 // --- Duplicates ---
@@ -478,7 +481,7 @@ function findDuplicate(
     if (!field.unique) continue;
     const key = normalizeKey(values[field.apiName]);
     if (key === undefined) continue;
-    const existing = state.findByKey(def.apiName, field.apiName, key).find((r) => r.id !== excludeId);
+    const existing = state.store.findByKey(def.apiName, field.apiName, key).find((r) => r.id !== excludeId);
     const inBatch = batch.some((b) => normalizeKey(b[field.apiName]) === key);
     if (existing || inBatch) {
       const details: Record<string, unknown> = {
