@@ -39,7 +39,7 @@ import type { NormalizedCall } from './pbx-call.js';
 export type JournalFieldsFunction = (
   call: NormalizedCall,
   draft: Readonly<CallActivity>,
-) => Record<string, unknown> | undefined | null | void;
+) => Record<string, unknown> | undefined | null;
 
 /** What an outcome value became. @internal */
 export interface OutcomeFields {

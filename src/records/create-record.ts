@@ -77,7 +77,7 @@ export interface CreateRecordFieldsInput extends Omit<CreateRecordInput, 'phone'
  */
 export type CreateRecordFieldsFunction = (
   input: CreateRecordFieldsInput,
-) => Record<string, unknown> | undefined | null | void;
+) => Record<string, unknown> | undefined | null;
 
 /**
  * The record-creation API the connector exposes (its `createRecord`).
