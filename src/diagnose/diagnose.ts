@@ -109,6 +109,7 @@ export async function runDiagnose(deps: DiagnoseDeps, input?: DiagnoseOptions): 
   };
 
   const patch: Partial<OrgCalibration> = {};
+  const byOption = fieldsFilledByOption(deps.journal.fields);
   let callsFields: FieldInfo[] | undefined;
   let activeUsers = 1;
   await Promise.all([
@@ -125,8 +126,7 @@ export async function runDiagnose(deps: DiagnoseDeps, input?: DiagnoseOptions): 
     }),
     guarded('calls-fields', [FIELDS_SCOPE], async () => {
       callsFields = await readFields(http, 'Calls', signal);
-      const byOption = fieldsFilledByOption(deps.journal.fields);
-      const unfilled = unfilledMandatoryFields(callsFields, deps.journal.dedupeField, byOption);
+      const unfilled = unfilledMandatoryFields(callsFields, deps.journal.dedupeField, Object.keys(byOption));
       patch.callsMandatoryFields = unfilled;
       return callsFieldsCheck(callsFields, unfilled, deps.features.journal);
     }),
@@ -152,6 +152,7 @@ export async function runDiagnose(deps: DiagnoseDeps, input?: DiagnoseOptions): 
       put,
       patch,
       callsFields,
+      filledByOption: byOption,
       journalEnabled: deps.features.journal,
     });
   }

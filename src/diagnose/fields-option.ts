@@ -21,7 +21,14 @@ const SAMPLES: NormalizedCall[] = [
     answeredAt: AT + 10_000,
     status: 'answered',
   },
-  { ...BASE, id: 'diagnose-sample-2', direction: 'inbound', from: '+14155552671', to: '+14155550100', status: 'missed' },
+  {
+    ...BASE,
+    id: 'diagnose-sample-2',
+    direction: 'inbound',
+    from: '+14155552671',
+    to: '+14155550100',
+    status: 'missed',
+  },
   {
     ...BASE,
     id: 'diagnose-sample-3',
@@ -34,21 +41,23 @@ const SAMPLES: NormalizedCall[] = [
 ];
 
 /**
- * The fields `journal.fields` fills for every sample call (non-null values).
+ * The fields `journal.fields` fills for every sample call (non-null values), with the first sample's values.
  * @param fields - The option, if set.
- * @returns API names; empty without the option or when it throws.
+ * @returns The fields; empty without the option or when it throws.
  * @internal
  */
-export function fieldsFilledByOption(fields: JournalFieldsFunction | undefined): string[] {
-  if (!fields) return [];
+export function fieldsFilledByOption(fields: JournalFieldsFunction | undefined): Record<string, unknown> {
+  if (!fields) return {};
   let common: Set<string> | undefined;
+  let first: Record<string, unknown> | undefined;
   for (const call of SAMPLES) {
     let extra: unknown;
     try {
       extra = fields(call, toCallActivity(call, null, { timeZone: 'UTC', defaultCountry: 'US' }));
     } catch {
-      return [];
+      return {};
     }
+    if (extra && typeof extra === 'object') first ??= extra as Record<string, unknown>;
     const names = new Set(
       extra && typeof extra === 'object'
         ? Object.entries(extra)
@@ -58,5 +67,5 @@ export function fieldsFilledByOption(fields: JournalFieldsFunction | undefined):
     );
     common = common ? new Set([...common].filter((name) => names.has(name))) : names;
   }
-  return [...(common ?? [])];
+  return Object.fromEntries([...(common ?? [])].map((name) => [name, first?.[name]]));
 }
