@@ -188,7 +188,7 @@ export interface CallActivity {
   Caller_ID?: string;
   /** The dialled number in E.164. */
   Dialled_Number?: string;
-  /** The status field (see {@link CallActivityOptions.outboundStatusField}) and the dedupe field. */
+  /** The outbound status field, the dedupe field, `Call_Result`, `Call_Purpose` and `journal.fields` output. */
   [field: string]: unknown;
 }
 

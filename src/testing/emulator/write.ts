@@ -288,7 +288,8 @@ function convertValue(
       const long = tooLong(raw);
       if (long) return long;
       // Zoho adds an unseen value to the picklist (docs/zoho-facts.md §4.2).
-      if (unseen && state.options.unknownPicklistValues === 'add') field.picklist = [...(field.picklist ?? []), raw];
+      if (unseen && state.options.unknownPicklistValues === 'add')
+        field.picklist = [...(field.picklist ?? []), raw];
       return { value: raw };
     }
     case 'integer': {
