@@ -252,6 +252,8 @@ export class ZohoCrmConnector {
       region: () => this.region,
       journal: this.#journal,
       logger: this.#logger,
+      connectionId: this.connectionId,
+      onConfigError: (event) => this.#events.emit('configError', event),
     });
   }
 
@@ -619,6 +621,7 @@ const EVENT_NAMES: Readonly<Record<keyof ConnectorEvents, true>> = {
   journalRetry: true,
   journalFailed: true,
   journalQuarantine: true,
+  configError: true,
 };
 
 function checkListener(method: string, name: unknown, listener: unknown): void {

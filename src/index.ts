@@ -51,6 +51,7 @@ export {
   ZohoCrmError,
   type ZohoCrmErrorOptions,
 } from './errors.js';
+export type { ConfigErrorEvent } from './journal/custom-fields.js';
 export type {
   CallAttachments,
   CallLoggedEvent,
@@ -61,7 +62,8 @@ export type {
   JournalStats,
   JournalWriteOptions,
 } from './journal/journal.js';
-export type { SubjectContext, SubjectTemplate, ZohoCallType } from './journal/map-call.js';
+export type { CallActivity, SubjectContext, SubjectTemplate, ZohoCallType } from './journal/map-call.js';
+export type { JournalFieldsFunction } from './journal/map-fields.js';
 export { createMemoryJournalStore, type MemoryJournalStoreOptions } from './journal/memory-store.js';
 export type {
   JournalResult,
@@ -69,6 +71,7 @@ export type {
   PbxAgent,
   PbxCall,
   PbxCallStatus,
+  PbxTransfer,
   RecordingLink,
   TranscriptionLink,
 } from './journal/pbx-call.js';
@@ -141,7 +144,11 @@ export {
   phoneSearchTerms,
   toE164,
 } from './phone/normalize.js';
-export type { CreateRecordInput } from './records/create-record.js';
+export type {
+  CreateRecordFieldsFunction,
+  CreateRecordFieldsInput,
+  CreateRecordInput,
+} from './records/create-record.js';
 export {
   getRegion,
   isRegionCode,

@@ -9,10 +9,12 @@ import type { PhoneSearchReading } from './calibration/calibration.js';
 import { EDITION_NAMES, type Edition } from './editions.js';
 import { ConfigError } from './errors.js';
 import type { SubjectContext, SubjectTemplate } from './journal/map-call.js';
+import type { JournalFieldsFunction } from './journal/map-fields.js';
 import { isJournalStore, JOURNAL_STORE_METHODS, type JournalStore } from './journal/store.js';
 import { isValidTimeZone } from './journal/zoho-time.js';
 import type { Logger } from './logger.js';
 import { isSupportedCountry } from './phone/normalize.js';
+import type { CreateRecordFieldsFunction } from './records/create-record.js';
 import { REGION_CODES, type RegionCode } from './regions.js';
 import type { TokenStore } from './stores/types.js';
 
@@ -338,6 +340,17 @@ export interface JournalOptions {
    * @default 86400000 (24 hours)
    */
   holdUnknownCallsMs?: number;
+  /**
+   * Extra or overriding fields for each Calls record: the org's mandatory custom fields (`Region`),
+   * `Call_Purpose`… Checked against the Calls field metadata: a field Calls does not have is left out (the
+   * call is written without it) and reported once as a `ConfigError` (logged, and the `configError`
+   * event). `null` leaves a field out. See docs/journal.md, "The org's own fields".
+   * @example
+   * ```ts
+   * const journal: JournalOptions = { fields: (call) => ({ Region: call.to.startsWith('+44') ? 'EMEA' : 'AMER' }) };
+   * ```
+   */
+  fields?: JournalFieldsFunction;
 }
 
 /**
@@ -411,6 +424,16 @@ export interface CreateRecordsOptions {
   companyPlaceholder?: string;
   /** `Lead_Source` of new records (a value of your org's picklist, e.g. `Cold Call`); none by default. */
   leadSource?: string;
+  /**
+   * Extra or overriding fields for each new Contact or Lead (`Lead_Source: 'Phone'`, a mandatory custom
+   * field). Checked against the module's field metadata like `journal.fields`: an unknown field is left
+   * out and reported once as a `ConfigError`.
+   * @example
+   * ```ts
+   * const createRecords: CreateRecordsOptions = { fields: (input) => ({ Lead_Source: 'Phone', Region: 'EMEA' }) };
+   * ```
+   */
+  fields?: CreateRecordFieldsFunction;
 }
 
 /**
@@ -608,6 +631,9 @@ const JournalSchema = z
       .prefault({}),
     batchSize: z.number().int().min(1).max(100).default(100),
     holdUnknownCallsMs: positiveInt(30 * 86_400_000).default(86_400_000),
+    fields: z
+      .custom<JournalFieldsFunction>(isFunction, 'must be a function (call, draft) => fields')
+      .optional(),
   })
   .superRefine((journal, ctx) => {
     const wantsPublic = journal.recordingLink === 'public' || journal.transcriptionLink === 'public';
@@ -633,6 +659,7 @@ const CreateRecordsSchema = z.strictObject({
   lastNamePlaceholder: z.string().trim().min(1).max(80).default('Unknown caller {number}'),
   companyPlaceholder: z.string().trim().min(1).max(200).default('Unknown'),
   leadSource: z.string().trim().min(1).max(120).optional(),
+  fields: z.custom<CreateRecordFieldsFunction>(isFunction, 'must be a function (input) => fields').optional(),
 });
 
 const HttpSchema = z.strictObject({

@@ -38,6 +38,22 @@ describe('examples', () => {
     expect(String(activity?.Voice_Recording__s)).toMatch(/^https:\/\/pbx\.example\.com\/recordings\//);
   });
 
+  it('org-fields.ts fills a mandatory custom field, result and purpose, the transfer path and Lead_Source', async () => {
+    quiet();
+    const { main } = await import('../examples/org-fields.js');
+    const { activity, lead, configErrors } = await main();
+    expect(activity).toMatchObject({
+      Region: 'EMEA',
+      Call_Result: 'Requested call back',
+      Call_Purpose: 'Demo',
+    });
+    expect(String(activity?.Description)).toMatch(
+      /^Agent: Alan Turing \(ext\. 202\)\nTransferred \d\d:\d\d:\d\d: Grace Hopper/,
+    );
+    expect(lead).toMatchObject({ Lead_Source: 'Phone', Last_Name: 'Doe' });
+    expect(configErrors).toEqual([]);
+  });
+
   it('notes-and-late-transcription.ts: held and later notes land on one activity with the transcription', async () => {
     quiet();
     const { main } = await import('../examples/notes-and-late-transcription.js');

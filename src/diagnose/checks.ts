@@ -61,8 +61,10 @@ export function phoneFieldsCheck(fields: Partial<Record<LookupModule, FieldInfo[
 export function unfilledMandatoryFields(
   fields: readonly FieldInfo[],
   dedupeField: string | undefined,
+  /** Fields `journal.fields` fills. */
+  byOption: readonly string[] = [],
 ): string[] {
-  const filled = new Set([...JOURNAL_FILLED_FIELDS, ...(dedupeField ? [dedupeField] : [])]);
+  const filled = new Set([...JOURNAL_FILLED_FIELDS, ...(dedupeField ? [dedupeField] : []), ...byOption]);
   return fields.filter((f) => f.mandatory && !f.readOnly && !filled.has(f.apiName)).map((f) => f.apiName);
 }
 

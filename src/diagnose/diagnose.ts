@@ -12,6 +12,7 @@ import { dailyCredits, type Edition } from '../editions.js';
 import { ErrorCode, isZohoCrmError, RateLimitError } from '../errors.js';
 import type { AccessTokenProvider, ZohoHttp } from '../http/client.js';
 import { raceDeadline } from '../http/signals.js';
+import type { JournalFieldsFunction } from '../journal/map-fields.js';
 import type { Logger } from '../logger.js';
 import type { LookupModule } from '../options.js';
 import type { StoredTokens, TokenStore } from '../stores/types.js';
@@ -29,6 +30,7 @@ import {
   unfilledMandatoryFields,
   usersCheck,
 } from './checks.js';
+import { fieldsFilledByOption } from './fields-option.js';
 import { readOptions } from './options.js';
 import { readFields } from './probes.js';
 import { missingScopes, neededScopes, parseGrantedScopes, type ScopeFeatures } from './scopes.js';
@@ -44,7 +46,11 @@ export interface DiagnoseDeps {
   calibration: CalibrationKeeper;
   edition: Edition;
   features: ScopeFeatures;
-  journal: OwnerOptions & { timeZone?: string | undefined; dedupeField?: string | undefined };
+  journal: OwnerOptions & {
+    timeZone?: string | undefined;
+    dedupeField?: string | undefined;
+    fields?: JournalFieldsFunction | undefined;
+  };
   logger: Logger;
   /** The HTTP client's operation deadline: the longest wait on the token store. */
   deadlineMs: number;
@@ -103,6 +109,7 @@ export async function runDiagnose(deps: DiagnoseDeps, input?: DiagnoseOptions): 
   };
 
   const patch: Partial<OrgCalibration> = {};
+  const byOption = fieldsFilledByOption(deps.journal.fields);
   let callsFields: FieldInfo[] | undefined;
   let activeUsers = 1;
   await Promise.all([
@@ -119,7 +126,7 @@ export async function runDiagnose(deps: DiagnoseDeps, input?: DiagnoseOptions): 
     }),
     guarded('calls-fields', [FIELDS_SCOPE], async () => {
       callsFields = await readFields(http, 'Calls', signal);
-      const unfilled = unfilledMandatoryFields(callsFields, deps.journal.dedupeField);
+      const unfilled = unfilledMandatoryFields(callsFields, deps.journal.dedupeField, Object.keys(byOption));
       patch.callsMandatoryFields = unfilled;
       return callsFieldsCheck(callsFields, unfilled, deps.features.journal);
     }),
@@ -145,6 +152,7 @@ export async function runDiagnose(deps: DiagnoseDeps, input?: DiagnoseOptions): 
       put,
       patch,
       callsFields,
+      filledByOption: byOption,
       journalEnabled: deps.features.journal,
     });
   }

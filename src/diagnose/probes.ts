@@ -50,6 +50,8 @@ export interface ProbeContext {
   signal: AbortSignal | undefined;
   /** Unique per run; part of every test record's name. */
   runId: string;
+  /** Fields `journal.fields` fills on every call (the test Call carries them like the journal's). */
+  callFields?: Record<string, unknown> | undefined;
 }
 
 /** The Lead probe's measurements. @internal */
@@ -150,6 +152,7 @@ export async function probeCall(ctx: ProbeContext): Promise<CallProbe> {
     cleanup: { id: undefined, clean: true },
   };
   const record = {
+    ...ctx.callFields,
     Subject: subject,
     Call_Type: 'Inbound',
     Call_Start_Time: formatZohoDateTime(ctx.clock.now() - 10 * 60_000, 'UTC'),

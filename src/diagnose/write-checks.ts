@@ -39,6 +39,8 @@ export interface WriteProbeInput {
   patch: Partial<OrgCalibration>;
   /** The Calls field metadata, when it was read. */
   callsFields: FieldInfo[] | undefined;
+  /** Fields `journal.fields` fills on every call. */
+  filledByOption?: Record<string, unknown> | undefined;
   journalEnabled: boolean;
 }
 
@@ -56,7 +58,7 @@ export async function runWriteProbes(input: WriteProbeInput): Promise<void> {
     for (const id of ['phone-search', 'call-duration', 'index-lag'] as const) put(check(id, 'skip', why));
     return;
   }
-  const ctx: ProbeContext = { ...input.ctx, runId: runId() };
+  const ctx: ProbeContext = { ...input.ctx, runId: runId(), callFields: input.filledByOption };
   const aborted = (ids: readonly ('phone-search' | 'call-duration' | 'index-lag')[]) => {
     if (!ctx.signal?.aborted) return false;
     for (const id of ids) put(check(id, 'fail', 'ABORTED: the run was aborted before this probe'));

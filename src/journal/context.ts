@@ -10,6 +10,7 @@ import type { ZohoHttp } from '../http/client.js';
 import type { Logger } from '../logger.js';
 import type { Region } from '../regions.js';
 import type { WriteLog } from './claims.js';
+import type { FieldsApplier } from './custom-fields.js';
 import type { DurationLearning } from './duration-learning.js';
 import type { JournalDependencies, JournalEvents, ResolvedJournalOptions } from './journal-types.js';
 import type { OrgSettings } from './org-settings.js';
@@ -75,6 +76,8 @@ export interface JournalContext {
   /** How `Call_Duration` is written, and learning the org's reading of it. */
   readonly durations: DurationLearning;
   readonly region: (() => Pick<Region, 'crmWebUrl'> | undefined) | undefined;
+  /** `journal.fields` and the picklist checks of `result` / `purpose`, reported once. */
+  readonly fields: FieldsApplier;
   /** Optional fields Zoho refused in this org (connector lifetime). */
   readonly omitFields: Set<string>;
   /** Operations being written by a pass of this process, with the pass that owns them. */

@@ -11,6 +11,7 @@ import type { CallerLookupEngine, CallerMatch } from '../lookup/types.js';
 import type { ResolvedConnectorOptions } from '../options.js';
 import type { Region } from '../regions.js';
 import type { Scheduler } from './batch.js';
+import type { ConfigErrorEvent } from './custom-fields.js';
 import type { JournalResult, PbxCall, RecordingLink, TranscriptionLink } from './pbx-call.js';
 import type { DeadLetter, JournalErrorInfo, JournalOpKind, JournalStore } from './store.js';
 
@@ -126,6 +127,8 @@ export interface JournalEvents {
   journalRetry: JournalRetryEvent;
   /** See {@link JournalFailedEvent}. */
   journalFailed: JournalFailedEvent;
+  /** See {@link ConfigErrorEvent}. */
+  configError: ConfigErrorEvent;
 }
 
 /**

@@ -34,6 +34,7 @@ import { noopLogger } from '../logger.js';
 import { realScheduler } from './batch.js';
 import { createWriteLog, noteWrites } from './claims.js';
 import { createWaiters, type JournalContext, newOp, type Outcome, toResult } from './context.js';
+import { createFieldsApplier } from './custom-fields.js';
 import { createDurationLearning } from './duration-learning.js';
 import type { JournalApi, JournalDependencies, JournalEvents, JournalWriteOptions } from './journal-types.js';
 import { createMemoryJournalStore } from './memory-store.js';
@@ -131,6 +132,12 @@ export function createJournal(deps: JournalDependencies): JournalApi {
       logger,
     }),
     region: deps.region,
+    fields: createFieldsApplier({
+      connectionId: cid,
+      option: 'journal.fields',
+      logger,
+      emit: (event) => deps.emit?.('configError', event),
+    }),
     omitFields: new Set(),
     inflight: new Map(),
     writes,

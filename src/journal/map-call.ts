@@ -14,14 +14,21 @@
  *   `Outbound` and the time is what the agent spent dialling.
  * - **Links**: Contact → `Who_Id` (+ `What_Id`/`$se_module: 'Accounts'` for its account); Lead →
  *   `What_Id` + `$se_module: 'Leads'`; Account → `What_Id` + `$se_module: 'Accounts'`; no match → none.
+ * - **Owner and path**: the agent who ended the call (the last transfer's target, else `agent`) owns it and
+ *   is the `Agent:` line; transfers and ring-group agents are listed (`transfers.ts`).
+ * - **Result and purpose**: `Call_Result` / `Call_Purpose` when the org's picklist has the value, else a
+ *   description line (`map-fields.ts`).
  * - **Text**: emoji and other characters outside the Basic Multilingual Plane are removed (Zoho stores
  *   them as `?`); the subject is cut to 255 characters.
  *
  * @module
  */
+import type { FieldMetadata } from '../crm/fields.js';
 import type { CallerMatch } from '../lookup/types.js';
 import { classifyNumber, formatForDisplay } from '../phone/normalize.js';
+import { outcomeFields } from './map-fields.js';
 import type { NormalizedCall, PbxCallStatus } from './pbx-call.js';
+import { agentLabel, handlingAgent, pathLines } from './transfers.js';
 import { formatZohoDateTime } from './zoho-time.js';
 
 /**
@@ -129,6 +136,8 @@ export interface CallActivityOptions {
   includeCallId?: boolean;
   /** Optional fields Zoho refused for this org (they are left out). */
   omitFields?: ReadonlySet<string>;
+  /** The org's Calls fields (picklists for `Call_Result` / `Call_Purpose`); omitted when unknown. */
+  callFields?: FieldMetadata;
 }
 
 /**
@@ -179,7 +188,7 @@ export interface CallActivity {
   Caller_ID?: string;
   /** The dialled number in E.164. */
   Dialled_Number?: string;
-  /** The status field (see {@link CallActivityOptions.outboundStatusField}) and the dedupe field. */
+  /** The outbound status field, the dedupe field, `Call_Result`, `Call_Purpose` and `journal.fields` output. */
   [field: string]: unknown;
 }
 
@@ -219,6 +228,8 @@ export function toCallActivity(
   const other = party(external, options.defaultCountry);
   const ours = party(own, options.defaultCountry);
   const omit = options.omitFields ?? EMPTY;
+  const agent = handlingAgent(call);
+  const outcome = outcomeFields(call, options.callFields);
 
   const context: SubjectContext = {
     type,
@@ -226,7 +237,7 @@ export function toCallActivity(
     status: call.status,
     number: other.display,
     name: (match?.name && bmpSafe(match.name).trim()) || other.display,
-    agent: call.agent?.name || call.agent?.extension || '',
+    agent: agent?.name || agent?.extension || '',
   };
 
   const record: CallActivity = {
@@ -253,8 +264,11 @@ export function toCallActivity(
     record[options.outboundStatusField] = 'Completed';
   }
   if (options.dedupeField) record[options.dedupeField] = call.id;
+  for (const [field, value] of Object.entries(outcome.fields)) if (!omit.has(field)) record[field] = value;
 
   const description = describeCall(call, {
+    path: pathLines(call, options.timeZone, bmpSafe),
+    outcome: outcome.lines.map(bmpSafe),
     recording: recording.description,
     transcriptionUrl: options.transcriptionUrl,
     transcriptionSummary: options.transcriptionSummary,
@@ -637,6 +651,8 @@ function party(raw: string, defaultCountry: string): Party {
 function describeCall(
   call: NormalizedCall,
   links: {
+    path: string[];
+    outcome: string[];
     recording: string | undefined;
     transcriptionUrl: string | undefined;
     transcriptionSummary: string | undefined;
@@ -645,10 +661,9 @@ function describeCall(
 ): string {
   const lines: string[] = [];
   if (call.status !== 'answered') lines.push(`Outcome: ${OUTCOME[call.status]}`);
-  if (call.agent) {
-    const name = call.agent.name ? bmpSafe(call.agent.name) : '';
-    lines.push(`Agent: ${name ? `${name} (ext. ${call.agent.extension})` : `ext. ${call.agent.extension}`}`);
-  }
+  const agent = handlingAgent(call);
+  if (agent) lines.push(`Agent: ${agentLabel(agent, bmpSafe)}`);
+  lines.push(...links.path, ...links.outcome);
   const linkText = linkLines({
     recording: links.recording,
     transcriptionUrl: links.transcriptionUrl,

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { FieldsSchema } from '../crm/schemas.js';
+import { type FieldMetadata, readFieldMetadata } from '../crm/fields.js';
 import { getCurrentUser } from '../crm/users.js';
 import type { ZohoHttp } from '../http/client.js';
 import { type Logger, noopLogger } from '../logger.js';
@@ -48,6 +48,11 @@ export interface CallWriteSettings {
 export interface OrgSettings {
   /** @throws when Zoho is unreachable (the write is retried later). */
   get(): Promise<CallWriteSettings>;
+  /**
+   * The Calls field metadata (same daily cache as {@link OrgSettings.get}); undefined when the grant may
+   * not read it. @throws when Zoho is unreachable.
+   */
+  fields(): Promise<FieldMetadata | undefined>;
 }
 
 /** @internal */
@@ -55,9 +60,9 @@ export function createOrgSettings(options: OrgSettingsOptions): OrgSettings {
   const logger = options.logger ?? noopLogger;
   const ttlMs = options.ttlMs ?? 86_400_000;
   let zone: { at: number; value: string } | undefined;
-  let fields: { at: number; names: ReadonlySet<string> | undefined } | undefined;
+  let fields: { at: number; metadata: FieldMetadata | undefined } | undefined;
   let zoneInflight: Promise<string> | undefined;
-  let fieldsInflight: Promise<ReadonlySet<string> | undefined> | undefined;
+  let fieldsInflight: Promise<FieldMetadata | undefined> | undefined;
 
   const timeZone = async (): Promise<string> => {
     if (options.timeZone) return options.timeZone;
@@ -79,18 +84,12 @@ export function createOrgSettings(options: OrgSettingsOptions): OrgSettings {
     return zoneInflight;
   };
 
-  const callFields = async (): Promise<ReadonlySet<string> | undefined> => {
-    if (fields && options.now() - fields.at < ttlMs) return fields.names;
+  const callFields = async (): Promise<FieldMetadata | undefined> => {
+    if (fields && options.now() - fields.at < ttlMs) return fields.metadata;
     fieldsInflight ??= (async () => {
-      let names: ReadonlySet<string> | undefined;
+      let names: FieldMetadata | undefined;
       try {
-        const { data } = await options.http.request({
-          method: 'GET',
-          path: '/settings/fields',
-          query: { module: 'Calls' },
-          schema: FieldsSchema,
-        });
-        names = new Set((data?.fields ?? []).map((field) => field.api_name));
+        names = await readFieldMetadata(options.http, 'Calls');
       } catch (error) {
         if (!isOptionalLookupRefused(error)) throw error;
         logger.warn(
@@ -98,7 +97,7 @@ export function createOrgSettings(options: OrgSettingsOptions): OrgSettings {
           'cannot read the Calls field metadata (scope ZohoCRM.settings.fields.READ?)',
         );
       }
-      fields = { at: options.now(), names };
+      fields = { at: options.now(), metadata: names };
       if (names && options.dedupeField && !names.has(options.dedupeField)) {
         logger.error(
           { field: options.dedupeField },
@@ -132,5 +131,6 @@ export function createOrgSettings(options: OrgSettingsOptions): OrgSettings {
         options.dedupeField && (!names || names.has(options.dedupeField)) ? options.dedupeField : undefined;
       return { timeZone: tz, statusField, dedupeField };
     },
+    fields: callFields,
   };
 }

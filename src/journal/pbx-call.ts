@@ -93,6 +93,44 @@ export interface PbxCall {
   transcription?: TranscriptionLink;
   /** Notes to attach to the activity (agents' notes taken during the call). */
   notes?: string[];
+  /**
+   * The call's result, written to Zoho's `Call_Result` (e.g. `Interested`, `Requested call back`). Checked
+   * against the field's picklist in the org's field metadata: a value the org does not have goes into the
+   * description instead (with a logged warning); the call is never refused for it.
+   */
+  result?: string;
+  /**
+   * The call's purpose, written to Zoho's `Call_Purpose` (e.g. `Prospecting`, `Demo`), checked the same way
+   * as {@link PbxCall.result}.
+   */
+  purpose?: string;
+  /**
+   * Transfers, in any order (sorted by time): at `at` the call went to `to`. The activity's owner is the
+   * agent who ended the call (the last transfer's `to`); the description lists the path with times. Each
+   * `at` lies between `startedAt` and `endedAt`. At most 50.
+   */
+  transfers?: PbxTransfer[];
+  /**
+   * Agents whose phones rang for the call besides the one who answered (a ring group or a queue). The
+   * owner is still `agent`, the one who answered; these are listed in the description only (`Rang: …`).
+   * At most 100.
+   */
+  rang?: PbxAgent[];
+}
+
+/**
+ * A transfer of a call to another agent.
+ * @example
+ * ```ts
+ * const transfer: PbxTransfer = { at: '2025-01-10T19:05:10Z', to: { extension: '202', name: 'Alan Turing' } };
+ * ```
+ * @group Journal
+ */
+export interface PbxTransfer {
+  /** When the call was handed over. */
+  at: Date | string;
+  /** The agent who took the call. */
+  to: PbxAgent;
 }
 
 /**
@@ -189,6 +227,19 @@ export interface NormalizedCall {
   transcription?: TranscriptionLink;
   /** Notes written with the activity. */
   notes?: string[];
+  /** The result (`Call_Result`). */
+  result?: string;
+  /** The purpose (`Call_Purpose`). */
+  purpose?: string;
+  /** Transfers, oldest first, `at` in epoch ms. */
+  transfers?: Array<{
+    /** When, epoch ms. */
+    at: number;
+    /** To whom. */
+    to: PbxAgent;
+  }>;
+  /** Agents who rang without answering. */
+  rang?: PbxAgent[];
 }
 
 // --- Schema ---
@@ -230,6 +281,13 @@ const text = z
   .min(1, 'must not be empty')
   .max(MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH} characters`);
 
+const agent = z.strictObject({
+  extension: z.string().trim().min(1, 'must not be empty').max(64),
+  email: z.string().trim().max(254).optional(),
+  name: z.string().trim().max(200).optional(),
+});
+const label = z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters');
+
 /** @internal */
 export const PbxCallSchema = z
   .strictObject({
@@ -238,13 +296,7 @@ export const PbxCallSchema = z
     trunk: z.boolean(),
     from: party,
     to: party,
-    agent: z
-      .strictObject({
-        extension: z.string().trim().min(1, 'must not be empty').max(64),
-        email: z.string().trim().max(254).optional(),
-        name: z.string().trim().max(200).optional(),
-      })
-      .optional(),
+    agent: agent.optional(),
     startedAt: date,
     answeredAt: date.optional(),
     endedAt: date,
@@ -254,10 +306,26 @@ export const PbxCallSchema = z
       .strictObject({ url: httpUrl, summary: z.string().trim().max(MAX_TEXT_LENGTH).optional() })
       .optional(),
     notes: z.array(text).max(100, 'must hold at most 100 notes').optional(),
+    result: label.optional(),
+    purpose: label.optional(),
+    transfers: z
+      .array(z.strictObject({ at: date, to: agent }))
+      .max(50, 'must hold at most 50 transfers')
+      .optional(),
+    rang: z.array(agent).max(100, 'must hold at most 100 agents').optional(),
   })
   .superRefine((call, ctx) => {
     const started = toMs(call.startedAt);
     const ended = toMs(call.endedAt);
+    for (const [index, transfer] of (call.transfers ?? []).entries()) {
+      const at = toMs(transfer.at);
+      if (at < started || at > ended)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['transfers', index, 'at'],
+          message: 'must be between startedAt and endedAt',
+        });
+    }
     if (ended < started)
       ctx.addIssue({ code: 'custom', path: ['endedAt'], message: 'must not be before startedAt' });
     if (call.answeredAt !== undefined) {
@@ -304,11 +372,7 @@ export function parsePbxCall(input: unknown): NormalizedCall {
     endedAt: toMs(call.endedAt),
     status: call.status,
   };
-  if (call.agent) {
-    out.agent = { extension: call.agent.extension };
-    if (call.agent.email) out.agent.email = call.agent.email;
-    if (call.agent.name) out.agent.name = call.agent.name;
-  }
+  if (call.agent) out.agent = toAgent(call.agent);
   if (call.answeredAt !== undefined) out.answeredAt = toMs(call.answeredAt);
   if (call.recording) out.recording = { url: call.recording.url };
   if (call.transcription) {
@@ -316,6 +380,21 @@ export function parsePbxCall(input: unknown): NormalizedCall {
     if (call.transcription.summary) out.transcription.summary = call.transcription.summary;
   }
   if (call.notes?.length) out.notes = [...call.notes];
+  if (call.result) out.result = call.result;
+  if (call.purpose) out.purpose = call.purpose;
+  if (call.transfers?.length) {
+    out.transfers = call.transfers
+      .map((transfer) => ({ at: toMs(transfer.at), to: toAgent(transfer.to) }))
+      .sort((a, b) => a.at - b.at);
+  }
+  if (call.rang?.length) out.rang = call.rang.map(toAgent);
+  return out;
+}
+
+function toAgent(input: z.output<typeof agent>): PbxAgent {
+  const out: PbxAgent = { extension: input.extension };
+  if (input.email) out.email = input.email;
+  if (input.name) out.name = input.name;
   return out;
 }
 

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { FieldMetadata } from '../crm/fields.js';
 import type { WriteOutcome } from '../crm/records.js';
 import type { CallerMatch } from '../lookup/types.js';
 import { classifyNumber } from '../phone/normalize.js';
@@ -14,11 +15,13 @@ import type { Group, JournalContext } from './context.js';
 import { linkFor } from './context.js';
 import type { DurationPlan } from './duration-learning.js';
 import type { CallLoggedEvent } from './journal-types.js';
-import { type CallActivity, toCallActivity } from './map-call.js';
+import { type CallActivity, callMarker, toCallActivity } from './map-call.js';
+import { outcomeFields } from './map-fields.js';
 import type { CallWriteSettings } from './org-settings.js';
 import type { NormalizedCall } from './pbx-call.js';
 import { isOptionalLookupRefused } from './retry-policy.js';
 import type { CallUpdate, JournalOp } from './store.js';
+import { handlingAgent } from './transfers.js';
 
 /** A call ready to be written: plain data, changed only by {@link heal}. @internal */
 export interface Prepared {
@@ -33,6 +36,8 @@ export interface Prepared {
   ownerId: string | undefined;
   readonly recordingUrl: string | undefined;
   readonly transcriptionUrl: string | undefined;
+  /** The Calls field metadata, read when `journal.fields`, `result` or `purpose` needs it (undefined: unknown). */
+  readonly callFields: FieldMetadata | undefined;
 }
 
 /** Resolves a group's create into {@link Prepared} (caller lookup, owner, links). @internal */
@@ -69,12 +74,18 @@ export async function prepare(ctx: JournalContext, group: Group): Promise<Prepar
       );
     }
   }
+  const needsFields =
+    ctx.options.fields !== undefined || call.result !== undefined || call.purpose !== undefined;
+  const callFields = needsFields ? await ctx.org.fields() : undefined;
+  ctx.fields.warnOutcome(outcomeFields(call, callFields).refused, { callId: call.id });
   return {
     group,
     call,
     external,
     match,
-    ownerId: await ctx.owners.resolve(call.agent),
+    callFields,
+    // The agent who ended the call (the last transfer's target) owns it.
+    ownerId: await ctx.owners.resolve(handlingAgent(call)),
     recordingUrl: await linkFor(ctx, call.recording?.url, ctx.options.recordingLink),
     transcriptionUrl: await linkFor(ctx, call.transcription?.url, ctx.options.transcriptionLink),
   };
@@ -88,7 +99,7 @@ export function buildActivity(
   duration: DurationPlan,
 ): CallActivity {
   const { options } = ctx;
-  return toCallActivity(item.call, item.match, {
+  const draft = toCallActivity(item.call, item.match, {
     timeZone: settings.timeZone,
     defaultCountry: ctx.defaultCountry,
     durationFormat: duration.format,
@@ -103,7 +114,21 @@ export function buildActivity(
     includeCallId: options.includeCallId,
     // While the reading is learned, Zoho computes the seconds from the text alone (the read-back tests it).
     omitFields: duration.learning ? withSecondsLeftOut(ctx.omitFields) : ctx.omitFields,
+    ...(item.callFields ? { callFields: item.callFields } : {}),
   });
+  const fields = options.fields;
+  if (!fields) return draft;
+  return ctx.fields.apply(
+    'Calls',
+    draft,
+    () => fields(item.call, structuredClone(draft)),
+    {
+      metadata: item.callFields,
+      reserved: new Set(settings.dedupeField ? [settings.dedupeField] : []),
+      marker: callMarker(item.call.id, options.includeCallId),
+    },
+    { callId: item.call.id },
+  );
 }
 
 function withSecondsLeftOut(omit: ReadonlySet<string>): ReadonlySet<string> {

@@ -7,11 +7,14 @@
  * @module
  */
 import { z } from 'zod';
+import { type FieldMetadata, readFieldMetadata } from '../crm/fields.js';
 import { getRecord, insertRecords } from '../crm/records.js';
 import type { ZohoRecord } from '../crm/schemas.js';
 import { ConfigError, ZohoApiError } from '../errors.js';
 import type { ZohoHttp } from '../http/client.js';
+import { type ConfigErrorEvent, createFieldsApplier } from '../journal/custom-fields.js';
 import type { JournalApi } from '../journal/journal.js';
+import { isOptionalLookupRefused } from '../journal/retry-policy.js';
 import { type Logger, noopLogger } from '../logger.js';
 import type { CallerLookupEngine, CallerMatch } from '../lookup/types.js';
 import type { ResolvedConnectorOptions } from '../options.js';
@@ -47,6 +50,36 @@ export interface CreateRecordInput {
 }
 
 /**
+ * What `createRecords.fields` receives: the input of `createRecord` with the number in E.164 and the module
+ * resolved.
+ * @example
+ * ```ts
+ * const input: CreateRecordFieldsInput = { phone: '+14155550000', type: 'Leads', lastName: 'Doe' };
+ * ```
+ * @group Records
+ */
+export interface CreateRecordFieldsInput extends Omit<CreateRecordInput, 'phone' | 'type'> {
+  /** The number in E.164. */
+  phone: string;
+  /** The module the record goes to. */
+  type: 'Contacts' | 'Leads';
+}
+
+/**
+ * `createRecords.fields`: extra or overriding fields for each new Contact or Lead.
+ * @param input - What is being created.
+ * @returns Fields to add or override (`null` leaves one out), or nothing.
+ * @example
+ * ```ts
+ * const fields: CreateRecordFieldsFunction = (input) => ({ Lead_Source: 'Phone', ...(input.type === 'Leads' ? { Region: 'EMEA' } : {}) });
+ * ```
+ * @group Records
+ */
+export type CreateRecordFieldsFunction = (
+  input: CreateRecordFieldsInput,
+) => Record<string, unknown> | undefined | null;
+
+/**
  * The record-creation API the connector exposes (its `createRecord`).
  * @internal
  */
@@ -80,6 +113,12 @@ export interface RecordCreatorDependencies {
   journal?: Pick<JournalApi, 'linkCall'>;
   /** Logger (already redacting). */
   logger?: Logger;
+  /** The connection (for `configError`). */
+  connectionId?: string;
+  /** Receives `configError` when `createRecords.fields` names a field the module lacks. */
+  onConfigError?: (event: ConfigErrorEvent) => void;
+  /** Clock for the daily field-metadata cache, epoch ms. @default Date.now */
+  now?: () => number;
 }
 
 /**
@@ -97,6 +136,29 @@ export interface RecordCreatorDependencies {
 export function createRecordCreator(deps: RecordCreatorDependencies): RecordCreator {
   const logger = deps.logger ?? noopLogger;
   const inflight = new Map<string, Promise<CallerMatch>>();
+  const now = deps.now ?? Date.now;
+  const applier = createFieldsApplier({
+    connectionId: deps.connectionId ?? '',
+    option: 'createRecords.fields',
+    logger,
+    emit: (event) => deps.onConfigError?.(event),
+  });
+  const metadataCache = new Map<string, { at: number; value: Promise<FieldMetadata | undefined> }>();
+  /** The module's fields, read once a day (undefined when the grant may not read them). */
+  const metadataOf = (module: string): Promise<FieldMetadata | undefined> => {
+    const cached = metadataCache.get(module);
+    if (cached && now() - cached.at < 86_400_000) return cached.value;
+    const value = readFieldMetadata(deps.http, module).catch((error: unknown) => {
+      if (!isOptionalLookupRefused(error)) {
+        metadataCache.delete(module);
+        throw error;
+      }
+      logger.warn({ module, code: (error as { code?: string }).code }, 'cannot read the field metadata');
+      return undefined;
+    });
+    metadataCache.set(module, { at: now(), value });
+    return value;
+  };
 
   const create = async (input: Parsed, e164: string): Promise<CallerMatch> => {
     const existing = await deps.lookup.findByE164(e164, { fresh: true });
@@ -105,20 +167,30 @@ export function createRecordCreator(deps: RecordCreatorDependencies): RecordCrea
     const module = input.type ?? deps.options.type;
     const display = formatForDisplay(e164);
     const lastName = input.lastName ?? fill(deps.options.lastNamePlaceholder, display).slice(0, 80);
-    const record: Record<string, unknown> = { Last_Name: lastName, Phone: e164 };
+    let record: Record<string, unknown> = { Last_Name: lastName, Phone: e164 };
     if (input.firstName) record.First_Name = input.firstName;
     if (input.email) record.Email = input.email;
     const leadSource = input.leadSource ?? deps.options.leadSource;
     if (leadSource) record.Lead_Source = leadSource;
     if (module === 'Leads')
       record.Company = input.company ?? fill(deps.options.companyPlaceholder, display).slice(0, 200);
+    const fields = deps.options.fields;
+    if (fields) {
+      const { type: _type, ...rest } = input;
+      const metadata = await metadataOf(module);
+      record = applier.apply(module, record, () => fields({ ...rest, phone: e164, type: module }), {
+        metadata,
+      });
+    }
 
     const [outcome] = await insertRecords(deps.http, module, [record]);
     if (outcome?.ok) {
       const match: CallerMatch = {
         module,
         id: outcome.id,
-        name: [input.firstName, lastName].filter(Boolean).join(' '),
+        name: [record.First_Name, record.Last_Name]
+          .filter((part) => typeof part === 'string' && part)
+          .join(' '),
         phone: e164,
         field: 'Phone',
         recordUrl: recordUrl(deps.region(), module, outcome.id),

@@ -299,6 +299,42 @@ describe('write probes under trouble', () => {
     expect(emu.records('Leads')).toEqual([]);
   });
 
+  it('does not list a mandatory Calls field that journal.fields fills (for every kind of call)', async () => {
+    const emu = await emulator({
+      fields: {
+        Calls: [
+          { apiName: 'Region', dataType: 'text', mandatory: true },
+          { apiName: 'Team', dataType: 'text', mandatory: true },
+        ],
+      },
+    });
+    const zoho = await authorized(emu, {
+      // Team only for inbound calls: outbound ones would still be refused.
+      journal: {
+        fields: (call) => ({ Region: 'EMEA', Team: call.direction === 'inbound' ? 'Support' : undefined }),
+      },
+    });
+    const checks = byId(await zoho.diagnose({ write: true, clock: clockOf(emu) }));
+    // The test Call carries Region like the journal's calls; Team, filled for inbound calls only, is missing.
+    expect(checks['calls-fields']).toMatchObject({
+      status: 'fail',
+      details: { mandatoryUnfilled: ['Team'] },
+    });
+    expect(checks['call-duration']?.summary).toContain('Team');
+    expect(emu.records('Calls')).toEqual([]);
+  });
+
+  it('passes when journal.fields fills the mandatory Calls fields', async () => {
+    const emu = await emulator({
+      fields: { Calls: [{ apiName: 'Region', dataType: 'text', mandatory: true }] },
+    });
+    const zoho = await authorized(emu, { journal: { fields: () => ({ Region: 'EMEA' }) } });
+    const checks = byId(await zoho.diagnose({ write: true, clock: clockOf(emu) }));
+    expect(checks['calls-fields']).toMatchObject({ status: 'pass', details: { mandatoryUnfilled: [] } });
+    expect(checks['call-duration']?.status).toBe('pass');
+    expect(emu.records('Calls')).toEqual([]);
+  });
+
   it('deletes the test Lead when searching fails', async () => {
     const emu = await emulator();
     const failSearch: typeof fetch = async (input, init) => {

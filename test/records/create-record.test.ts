@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, PhoneNumberError, ZohoApiError } from '../../src/errors.js';
+import type { ConfigErrorEvent } from '../../src/journal/custom-fields.js';
 import type { CallerMatch } from '../../src/lookup/types.js';
 import { type CreateRecordsOptions, parseConnectorOptions } from '../../src/options.js';
 import { createRecordCreator } from '../../src/records/create-record.js';
@@ -7,7 +8,11 @@ import { REGIONS } from '../../src/regions.js';
 import type { ZohoEmulatorOptions } from '../../src/testing/emulator/types.js';
 import { harness, START } from '../journal/harness.js';
 
-function setup(options: CreateRecordsOptions = {}, emulator: ZohoEmulatorOptions = {}) {
+function setup(
+  options: CreateRecordsOptions = {},
+  emulator: ZohoEmulatorOptions = {},
+  onConfigError?: (event: ConfigErrorEvent) => void,
+) {
   const h = harness({ emulator });
   const resolved = parseConnectorOptions({
     connectionId: 'tenant-42',
@@ -23,6 +28,8 @@ function setup(options: CreateRecordsOptions = {}, emulator: ZohoEmulatorOptions
     defaultCountry: 'US',
     region: () => REGIONS.EU,
     journal: h.journal,
+    connectionId: 'tenant-42',
+    ...(onConfigError ? { onConfigError } : {}),
   });
   return { ...h, records };
 }
@@ -221,5 +228,51 @@ describe('createRecord', () => {
       details: { api_name: 'Region' },
       path: '/Contacts',
     });
+  });
+});
+
+describe('createRecords.fields', () => {
+  it('adds and overrides fields (Lead_Source, a mandatory custom field) on each new record', async () => {
+    const inputs: unknown[] = [];
+    const h = setup(
+      {
+        type: 'Leads',
+        leadSource: 'Cold Call',
+        fields: (input) => {
+          inputs.push(input);
+          return {
+            Lead_Source: 'Phone',
+            Region: 'EMEA',
+            Company: input.type === 'Leads' ? 'Acme' : undefined,
+          };
+        },
+      },
+      { fields: { Leads: [{ apiName: 'Region', dataType: 'text', mandatory: true }] } },
+    );
+    await h.records.createRecord({ phone: '(415) 555-0000', lastName: 'Doe', callId: 'c1' });
+    expect(h.emu.records('Leads')[0]).toMatchObject({
+      Lead_Source: 'Phone',
+      Region: 'EMEA',
+      Company: 'Acme',
+    });
+    expect(inputs).toEqual([{ phone: '+14155550000', type: 'Leads', lastName: 'Doe', callId: 'c1' }]);
+  });
+
+  it('an unknown field: the record is created without it and one ConfigError names it', async () => {
+    const events: ConfigErrorEvent[] = [];
+    const h = setup({ fields: () => ({ Lead_Source: 'Phone', Regoin: 'EMEA' }) }, {}, (e) => events.push(e));
+    await h.records.createRecord({ phone: '+14155550000' });
+    await h.records.createRecord({ phone: '+14155550001' });
+    const contacts = h.emu.records('Contacts');
+    expect(contacts).toHaveLength(2);
+    expect(contacts.every((c) => c.Lead_Source === 'Phone' && !('Regoin' in c))).toBe(true);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      option: 'createRecords.fields',
+      module: 'Contacts',
+      fields: ['Regoin'],
+    });
+    expect(events[0]?.error.issues[0]?.path).toBe('createRecords.fields.Regoin');
+    expect(h.count('GET /settings/fields')).toBe(1);
   });
 });

@@ -19,7 +19,8 @@ export interface FieldDef {
   unique: boolean;
   /** Target of a lookup: a module, or `'Users'` for owner lookups, or `'$se_module'` for What_Id. */
   readonly lookup?: EmulatorModule | 'Users' | '$se_module';
-  readonly picklist?: readonly string[];
+  /** Replaced (never mutated: the standard lists are shared) when a write adds an unseen value. */
+  picklist?: readonly string[];
   /** Values outside the picklist are refused (else Zoho adds them, docs/zoho-facts.md §4.2). */
   readonly strictPicklist?: boolean;
   readonly id: string;

@@ -41,6 +41,7 @@ export interface ResolvedEmulatorOptions {
   readonly searchIndexDelayMs: number;
   readonly coqlEmptyResult: 'no-content' | 'empty-data';
   readonly unknownFields: 'drop' | 'keep';
+  readonly unknownPicklistValues: 'add' | 'keep' | 'refuse';
   readonly missedCallNeedsDuration: boolean;
   readonly durationReading: 'mm:ss' | 'HH:mm';
   readonly coqlLikeOnPhoneFields: 'allow' | 'reject';
@@ -105,6 +106,12 @@ export function resolveOptions(o: ZohoEmulatorOptions): ResolvedEmulatorOptions 
     searchIndexDelayMs: nonNegative('searchIndexDelayMs', o.searchIndexDelayMs, 0),
     coqlEmptyResult: o.coqlEmptyResult ?? 'no-content',
     unknownFields: o.unknownFields ?? 'drop',
+    unknownPicklistValues: oneOf(
+      'unknownPicklistValues',
+      o.unknownPicklistValues,
+      ['add', 'keep', 'refuse'],
+      'add',
+    ),
     missedCallNeedsDuration: o.missedCallNeedsDuration ?? true,
     durationReading: oneOf('durationReading', o.durationReading, ['mm:ss', 'HH:mm'], 'mm:ss'),
     coqlLikeOnPhoneFields: oneOf(

@@ -284,6 +284,14 @@ export interface ZohoEmulatorOptions {
   coqlEmptyResult?: 'no-content' | 'empty-data';
   /** Unknown fields in written records: Zoho drops them silently (`'drop'`); `'keep'` stores them. @default 'drop' */
   unknownFields?: 'drop' | 'keep';
+  /**
+   * A value outside a picklist field's values (except `Call_Type`, always refused): Zoho adds it to the
+   * picklist (`'add'`, KZN #38, docs/zoho-facts.md §4.2), stores it without adding it (`'keep'`), or refuses
+   * the record with `INVALID_DATA` naming the field (`'refuse'`, UNVERIFIED). Either way the journal never
+   * sends a `Call_Result` / `Call_Purpose` the picklist lacks.
+   * @default 'add'
+   */
+  unknownPicklistValues?: 'add' | 'keep' | 'refuse';
   /** Whether a Missed call needs `Call_Duration` (Zoho marks it system-mandatory; UNVERIFIED for Missed). @default true */
   missedCallNeedsDuration?: boolean;
   /**

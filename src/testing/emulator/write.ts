@@ -282,8 +282,15 @@ function convertValue(
     }
     case 'picklist': {
       if (typeof raw !== 'string') return invalid(jsonPath, api, { expected_data_type: 'picklist' });
-      if (field.strictPicklist && !field.picklist?.includes(raw)) return invalid(jsonPath, api);
-      return tooLong(raw) ?? { value: raw };
+      const unseen = field.picklist !== undefined && !field.picklist.includes(raw);
+      if (unseen && (field.strictPicklist || state.options.unknownPicklistValues === 'refuse'))
+        return invalid(jsonPath, api);
+      const long = tooLong(raw);
+      if (long) return long;
+      // Zoho adds an unseen value to the picklist (docs/zoho-facts.md §4.2).
+      if (unseen && state.options.unknownPicklistValues === 'add')
+        field.picklist = [...(field.picklist ?? []), raw];
+      return { value: raw };
     }
     case 'integer': {
       const n = typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : raw;
