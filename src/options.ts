@@ -11,6 +11,7 @@ import type { SubjectContext, SubjectTemplate } from './journal/map-call.js';
 import { isJournalStore, JOURNAL_STORE_METHODS, type JournalStore } from './journal/store.js';
 import { isValidTimeZone } from './journal/zoho-time.js';
 import type { Logger } from './logger.js';
+import { DEFAULT_SCOPES, TASK_SCOPES } from './oauth/scopes.js';
 import { isSupportedCountry } from './phone/normalize.js';
 import { REGION_CODES, type RegionCode } from './regions.js';
 import type { TokenStore } from './stores/types.js';
@@ -317,6 +318,41 @@ export interface JournalOptions {
    * @default 86400000 (24 hours)
    */
   holdUnknownCallsMs?: number;
+  /**
+   * A follow-up Zoho task ("Call back …") for every missed inbound trunk call, linked and owned like the
+   * call's activity, written exactly once (docs/journal.md, "Missed-call tasks"). Needs the Tasks scopes
+   * ({@link TASK_SCOPES}), which the connector then asks for unless `scopes` is given.
+   */
+  missedCallTask?: MissedCallTaskOptions;
+}
+
+/**
+ * The follow-up task of a missed call (`journal.missedCallTask`).
+ * @example
+ * ```ts
+ * const missedCallTask: MissedCallTaskOptions = { enabled: true, dueInMinutes: 60, subject: 'Call back {name}' };
+ * ```
+ * @group Options
+ */
+export interface MissedCallTaskOptions {
+  /**
+   * Write a Tasks record for each missed inbound trunk call (missed, no answer, busy, failed or
+   * voicemail: Zoho's `Missed` call type). Anonymous callers get none: there is no number to call back.
+   * @default false
+   */
+  enabled?: boolean;
+  /**
+   * The task is due this many minutes after the call ended. Zoho's `Due_Date` is a day, so the task gets
+   * the day that time falls on in the org's time zone; the time itself is in the description.
+   * @default 60
+   */
+  dueInMinutes?: number;
+  /**
+   * The task's subject: a template with the placeholders of `journal.subject` (`{name}`, `{number}`,
+   * `{agent}`, `{status}`…) or a function of them. Emoji are removed and it is cut to 255 characters.
+   * @default `Call back {name} ({number})` when the caller's record is known, else `Call back {number}`
+   */
+  subject?: SubjectTemplate;
 }
 
 /**
@@ -540,6 +576,11 @@ const LookupSchema = z.strictObject({
 const apiName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/, 'must be a Zoho field API name');
 const linkPolicy = z.enum(['private', 'public', 'none']);
 
+const subjectTemplate = z.union([
+  z.string().trim().min(1),
+  z.custom<(context: SubjectContext) => string>(isFunction, 'must be a string or a function'),
+]);
+
 const JournalSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
@@ -559,12 +600,7 @@ const JournalSchema = z
         ttlSeconds: positiveInt(10 * 366 * 86_400).default(2_592_000),
       })
       .optional(),
-    subject: z
-      .union([
-        z.string().trim().min(1),
-        z.custom<(context: SubjectContext) => string>(isFunction, 'must be a string or a function'),
-      ])
-      .optional(),
+    subject: subjectTemplate.optional(),
     durationFormat: z.enum(['auto', 'mm:ss', 'HH:mm', 'hh:mm:ss']).default('auto'),
     timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin').optional(),
     dedupeField: apiName.optional(),
@@ -585,6 +621,18 @@ const JournalSchema = z
       .prefault({}),
     batchSize: z.number().int().min(1).max(100).default(100),
     holdUnknownCallsMs: positiveInt(30 * 86_400_000).default(86_400_000),
+    missedCallTask: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        dueInMinutes: z
+          .number()
+          .int()
+          .min(0)
+          .max(366 * 1_440)
+          .default(60),
+        subject: subjectTemplate.optional(),
+      })
+      .prefault({}),
   })
   .superRefine((journal, ctx) => {
     const wantsPublic = journal.recordingLink === 'public' || journal.transcriptionLink === 'public';
@@ -695,7 +743,12 @@ export type ResolvedConnectorOptions = z.output<typeof ConnectorOptionsSchema>;
  */
 export function parseConnectorOptions(input: ConnectorOptions): ResolvedConnectorOptions {
   const result = ConnectorOptionsSchema.safeParse(input);
-  if (result.success) return result.data;
+  if (result.success) {
+    // Missed-call tasks need the Tasks scopes: asked for by default only where the option is on.
+    if (!result.data.scopes && result.data.journal.enabled && result.data.journal.missedCallTask.enabled)
+      result.data.scopes = [...DEFAULT_SCOPES, ...TASK_SCOPES];
+    return result.data;
+  }
   throw configErrorFromIssues(result.error.issues, input, 'ZohoCrmConnector options');
 }
 
