@@ -258,12 +258,12 @@ export async function run(): Promise<BenchSection> {
         actual: `${queuedInserts} inserts`,
       },
       {
-        target: 'missed-call tasks are written in batches: at most one task insert per 100 missed calls',
+        target: 'missed-call tasks are written in batches: at most one task insert per 50 tasks',
         met: rows
           .filter((row) => String(row.scenario).includes('tasks on'))
           .every((row) => {
             const [inserts, tasks] = String(row['task inserts (tasks)']).match(/\d+/g)?.map(Number) ?? [];
-            return (inserts ?? Infinity) <= Math.ceil((tasks ?? 0) / 100) + 1;
+            return (inserts ?? Number.POSITIVE_INFINITY) <= Math.ceil((tasks ?? 0) / 50);
           }),
         actual: rows
           .filter((row) => String(row.scenario).includes('tasks on'))
@@ -279,7 +279,7 @@ export async function run(): Promise<BenchSection> {
     notes: [
       'Lookup searches are one per module (Contacts, Leads, Accounts) for each distinct unknown number and one for each known one; the lookup cache answers every other call.',
       'Other requests: the org time zone and Calls field metadata (once), the active users for owner mapping (once).',
-      'Missed-call tasks on: one Tasks record per missed inbound call (every 5th call is missed, every 3rd outbound, so 1,333 of the 10,000), written after their calls in batches of up to 100 per POST /Tasks.',
+      'Missed-call tasks on: one Tasks record per missed inbound call (every 5th call is missed, every 3rd outbound, so 1,333 of the 10,000), written after their calls in batches of up to 100 per POST /Tasks (a drain takes 400 operations a slice, so its tasks go in smaller batches).',
       ...readBack.map(
         (row) =>
           `Read-back, ${row.scenario}: ${row['batches with a lost answer']} batches of 100 lost → ${row['read-back requests (COQL)']} COQL requests (${row['per lost batch']} per batch, ${row['read-back credits']} credits), ${row['inserts sent again']} inserts sent again.`,
