@@ -92,6 +92,7 @@ export type {
   JournalOpKind,
   JournalQuarantineEvent,
   JournalStore,
+  MissedCallTaskPlan,
   QuarantinedRecord,
   QuarantineReport,
 } from './journal/store.js';
@@ -111,7 +112,7 @@ export type {
 } from './oauth/authorization.js';
 export { type AuthorizeUrlOptions, buildAuthorizeUrl } from './oauth/authorize-url.js';
 export { type CallbackInput, type CallbackParams, parseCallback } from './oauth/callback.js';
-export { DEFAULT_SCOPES, DIAGNOSE_SCOPES } from './oauth/scopes.js';
+export { DEFAULT_SCOPES, DIAGNOSE_SCOPES, TASK_SCOPES } from './oauth/scopes.js';
 export type { AuthorizationLostEvent, TokenRefreshedEvent } from './oauth/token-manager.js';
 export type {
   CircuitBreakerOptions,
@@ -124,6 +125,7 @@ export type {
   LookupCacheOptions,
   LookupModule,
   LookupOptions,
+  MissedCallTaskOptions,
   PbxContact,
   PbxContactsProvider,
   PublicLinkSettings,

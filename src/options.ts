@@ -13,6 +13,7 @@ import type { JournalFieldsFunction } from './journal/map-fields.js';
 import { isJournalStore, JOURNAL_STORE_METHODS, type JournalStore } from './journal/store.js';
 import { isValidTimeZone } from './journal/zoho-time.js';
 import type { Logger } from './logger.js';
+import { DEFAULT_SCOPES, TASK_SCOPES } from './oauth/scopes.js';
 import { isSupportedCountry } from './phone/normalize.js';
 import type { CreateRecordFieldsFunction } from './records/create-record.js';
 import { REGION_CODES, type RegionCode } from './regions.js';
@@ -351,6 +352,41 @@ export interface JournalOptions {
    * ```
    */
   fields?: JournalFieldsFunction;
+  /**
+   * A follow-up Zoho task ("Call back …") for every missed inbound trunk call, linked and owned like the
+   * call's activity, written exactly once (docs/journal.md, "Missed-call tasks"). Needs the Tasks scopes
+   * ({@link TASK_SCOPES}), which the connector then asks for unless `scopes` is given.
+   */
+  missedCallTask?: MissedCallTaskOptions;
+}
+
+/**
+ * The follow-up task of a missed call (`journal.missedCallTask`).
+ * @example
+ * ```ts
+ * const missedCallTask: MissedCallTaskOptions = { enabled: true, dueInMinutes: 60, subject: 'Call back {name}' };
+ * ```
+ * @group Options
+ */
+export interface MissedCallTaskOptions {
+  /**
+   * Write a Tasks record for each missed inbound trunk call (missed, no answer, busy, failed or
+   * voicemail: Zoho's `Missed` call type). Anonymous callers get none: there is no number to call back.
+   * @default false
+   */
+  enabled?: boolean;
+  /**
+   * The task is due this many minutes after the call ended. Zoho's `Due_Date` is a day, so the task gets
+   * the day that time falls on in the org's time zone; the time itself is in the description.
+   * @default 60
+   */
+  dueInMinutes?: number;
+  /**
+   * The task's subject: a template with the placeholders of `journal.subject` (`{name}`, `{number}`,
+   * `{agent}`, `{status}`…) or a function of them. Emoji are removed and it is cut to 255 characters.
+   * @default `Call back {name} ({number})` when the caller's record is known, else `Call back {number}`
+   */
+  subject?: SubjectTemplate;
 }
 
 /**
@@ -586,6 +622,11 @@ const LookupSchema = z.strictObject({
 const apiName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/, 'must be a Zoho field API name');
 const linkPolicy = z.enum(['private', 'public', 'none']);
 
+const subjectTemplate = z.union([
+  z.string().trim().min(1),
+  z.custom<(context: SubjectContext) => string>(isFunction, 'must be a string or a function'),
+]);
+
 const JournalSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
@@ -605,12 +646,7 @@ const JournalSchema = z
         ttlSeconds: positiveInt(10 * 366 * 86_400).default(2_592_000),
       })
       .optional(),
-    subject: z
-      .union([
-        z.string().trim().min(1),
-        z.custom<(context: SubjectContext) => string>(isFunction, 'must be a string or a function'),
-      ])
-      .optional(),
+    subject: subjectTemplate.optional(),
     durationFormat: z.enum(['auto', 'mm:ss', 'HH:mm', 'hh:mm:ss']).default('auto'),
     timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin').optional(),
     dedupeField: apiName.optional(),
@@ -634,6 +670,18 @@ const JournalSchema = z
     fields: z
       .custom<JournalFieldsFunction>(isFunction, 'must be a function (call, draft) => fields')
       .optional(),
+    missedCallTask: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        dueInMinutes: z
+          .number()
+          .int()
+          .min(0)
+          .max(366 * 1_440)
+          .default(60),
+        subject: subjectTemplate.optional(),
+      })
+      .prefault({}),
   })
   .superRefine((journal, ctx) => {
     const wantsPublic = journal.recordingLink === 'public' || journal.transcriptionLink === 'public';
@@ -745,7 +793,12 @@ export type ResolvedConnectorOptions = z.output<typeof ConnectorOptionsSchema>;
  */
 export function parseConnectorOptions(input: ConnectorOptions): ResolvedConnectorOptions {
   const result = ConnectorOptionsSchema.safeParse(input);
-  if (result.success) return result.data;
+  if (result.success) {
+    // Missed-call tasks need the Tasks scopes: asked for by default only where the option is on.
+    if (!result.data.scopes && result.data.journal.enabled && result.data.journal.missedCallTask.enabled)
+      result.data.scopes = [...DEFAULT_SCOPES, ...TASK_SCOPES];
+    return result.data;
+  }
   throw configErrorFromIssues(result.error.issues, input, 'ZohoCrmConnector options');
 }
 

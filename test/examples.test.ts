@@ -54,6 +54,20 @@ describe('examples', () => {
     expect(configErrors).toEqual([]);
   });
 
+  it('missed-call-task.ts: a missed call gets one "Call back" task on the Contact, redelivery adds none', async () => {
+    quiet();
+    const { main } = await import('../examples/missed-call-task.js');
+    const { tasks, again } = await main();
+    expect(again).toBe('logged');
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]).toMatchObject({
+      Subject: 'Call back Ada Lovelace (+1 415 555 2671)',
+      Status: 'Not Started',
+      Who_Id: { id: expect.any(String) },
+      $se_module: 'Accounts',
+    });
+  });
+
   it('notes-and-late-transcription.ts: held and later notes land on one activity with the transcription', async () => {
     quiet();
     const { main } = await import('../examples/notes-and-late-transcription.js');

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors.js';
 import { createMemoryJournalStore } from '../src/journal/memory-store.js';
 import { noopLogger } from '../src/logger.js';
+import { DEFAULT_SCOPES, TASK_SCOPES } from '../src/oauth/scopes.js';
 import { type ConnectorOptions, parseConnectorOptions } from '../src/options.js';
 import { createMemoryStore } from '../src/stores/memory.js';
 
@@ -55,6 +56,7 @@ describe('parseConnectorOptions', () => {
         retry: { baseDelayMs: 5_000, maxDelayMs: 900_000 },
         batchSize: 100,
         holdUnknownCallsMs: 86_400_000,
+        missedCallTask: { enabled: false, dueInMinutes: 60 },
       },
       createRecords: {
         enabled: true,
@@ -64,6 +66,36 @@ describe('parseConnectorOptions', () => {
       },
       http: { timeoutMs: 10_000, deadlineMs: 30_000, retries: 3 },
     });
+  });
+
+  it('missed-call tasks: defaults, checks, and the Tasks scopes asked for only when on and scopes are not given', () => {
+    const on = parseConnectorOptions({ ...base, journal: { missedCallTask: { enabled: true } } });
+    expect(on.journal.missedCallTask).toEqual({ enabled: true, dueInMinutes: 60 });
+    expect(on.scopes).toEqual([...DEFAULT_SCOPES, ...TASK_SCOPES]);
+    expect(on.scopes).toContain('ZohoCRM.modules.tasks.CREATE');
+    expect(parseConnectorOptions(base).scopes).toBeUndefined();
+    const given = parseConnectorOptions({
+      ...base,
+      scopes: ['ZohoCRM.modules.ALL'],
+      journal: { missedCallTask: { enabled: true } },
+    });
+    expect(given.scopes).toEqual(['ZohoCRM.modules.ALL']);
+    const off = parseConnectorOptions({
+      ...base,
+      journal: { enabled: false, missedCallTask: { enabled: true } },
+    });
+    expect(off.scopes).toBeUndefined();
+    const template = (c: { name: string }) => `Ring ${c.name}`;
+    expect(
+      parseConnectorOptions({ ...base, journal: { missedCallTask: { enabled: true, subject: template } } })
+        .journal.missedCallTask.subject,
+    ).toBe(template);
+    expect(configError({ ...base, journal: { missedCallTask: { dueInMinutes: -1 } } }).message).toContain(
+      'journal.missedCallTask.dueInMinutes',
+    );
+    expect(configError({ ...base, journal: { missedCallTask: { due: 5 } } }).message).toContain(
+      'journal.missedCallTask: Unrecognized key',
+    );
   });
 
   it('accepts every journal and record-creation option', () => {

@@ -17,7 +17,7 @@ import type { OrgSettings } from './org-settings.js';
 import type { OwnerResolver } from './owners.js';
 import type { JournalResult } from './pbx-call.js';
 import { signPublicLink } from './public-link.js';
-import type { JournalOp, JournalOpKind, JournalStore } from './store.js';
+import type { JournalErrorInfo, JournalOp, JournalOpKind, JournalStore } from './store.js';
 
 /** What a caller waiting for an operation's first attempt hears. @internal */
 export type Outcome =
@@ -31,6 +31,8 @@ export interface Group {
   create?: JournalOp | undefined;
   notes: JournalOp[];
   updates: JournalOp[];
+  /** The missed call's follow-up task (`task:<callId>`), written once the call is logged. */
+  tasks: JournalOp[];
   zohoCallId?: string;
   /** Set when the call was logged: its waiters hear back after the follow-ups. */
   logged?: { opId: string; outcome: Outcome };
@@ -41,6 +43,7 @@ export interface JournalCounters {
   logged: number;
   notes: number;
   updates: number;
+  tasks: number;
   retries: number;
   deadLettered: number;
 }
@@ -80,6 +83,11 @@ export interface JournalContext {
   readonly fields: FieldsApplier;
   /** Optional fields Zoho refused in this org (connector lifetime). */
   readonly omitFields: Set<string>;
+  /**
+   * Why Zoho refused missed-call tasks for this connection (a grant without the Tasks scopes): later tasks
+   * go to the dead letters without a request, until authorization is back (`resume`).
+   */
+  taskRefusal: JournalErrorInfo | undefined;
   /** Operations being written by a pass of this process, with the pass that owns them. */
   readonly inflight: Map<string, object>;
   /** The writes of operations this process sent, to tell stale claimed copies (`claims.ts`). */

@@ -21,7 +21,8 @@ import type { CallWriteSettings } from './org-settings.js';
 import type { NormalizedCall } from './pbx-call.js';
 import { buildActivity, heal, linkedTo, type Prepared, prepare } from './prepare.js';
 import { maybeStored, readBack } from './read-back.js';
-import type { CallUpdate, JournalOp } from './store.js';
+import type { CallUpdate, JournalOp, MissedCallTaskPlan } from './store.js';
+import { queueCallbackTask, taskPlanOf } from './tasks.js';
 
 /** Receives operations pulled into the running pass (notes and links that waited for a call). @internal */
 export type Pull = (claimed: Claimed) => void;
@@ -85,14 +86,21 @@ export async function writeCreates(ctx: JournalContext, groups: Group[], pulled:
           if (outcome.ok) {
             const text = records[index]?.Call_Duration;
             const duration = ctx.durations.checkFor(plan, text, seconds);
-            await finishCreate(ctx, item.group, outcome.id, { pulled, match: linkedTo(item), duration });
+            const task = taskPlanOf(item);
+            await finishCreate(ctx, item.group, outcome.id, {
+              pulled,
+              match: linkedTo(item),
+              duration,
+              task,
+            });
             return;
           }
           const duplicate = duplicateId(outcome, settings.dedupeField);
           if (duplicate) {
             // Written earlier, how is not known here.
             const duration = ctx.durations.checkFor(undefined, undefined, seconds);
-            await finishCreate(ctx, item.group, duplicate, { pulled, match: linkedTo(item), duration });
+            const task = taskPlanOf(item);
+            await finishCreate(ctx, item.group, duplicate, { pulled, match: linkedTo(item), duration, task });
             return;
           }
           if (attempt < 6 && heal(ctx, item, outcome, settings)) {
@@ -192,6 +200,8 @@ export async function finishCreate(
     match?: CallLoggedEvent['linkedTo'];
     /** The duration check the activity needs (`duration-learning.ts`). */
     duration?: CallUpdate['duration'];
+    /** How the activity was linked and owned (its missed-call task follows suit; `tasks.ts`). */
+    task?: MissedCallTaskPlan;
   },
 ): Promise<void> {
   const { store, cid } = ctx;
@@ -207,6 +217,8 @@ export async function finishCreate(
     const update = { duration: info.duration };
     await store.add(cid, newOp('update', group.callId, { update }, at, `duration:${group.callId}`));
   }
+  // A call in the ledger has its task queued already (or written): a redelivery queues none.
+  if (!info.alreadyLogged) await queueCallbackTask(ctx, create, info.task);
   if (!info.alreadyLogged) await store.setLogged(cid, group.callId, zohoCallId);
   if (!info.alreadyLogged && !info.recovered) {
     // Links merged into this write are done.

@@ -51,7 +51,7 @@ export async function failGroups(ctx: JournalContext, groups: Group[], error: un
   const dead = classifyFailure(error) === 'dead';
   for (const group of groups) {
     if (group.create) await handleFailure(ctx, group.create, error, jitter);
-    for (const op of [...group.notes, ...group.updates]) {
+    for (const op of [...group.notes, ...group.updates, ...group.tasks]) {
       if (dead) await buryOp(ctx, op, notLogged(errorInfo(error)));
       else await hold(ctx, op);
     }
@@ -67,7 +67,7 @@ export async function failRecord(
 ): Promise<void> {
   await failOutcome(ctx, group.create as JournalOp, outcome, where);
   const dead = !RETRYABLE_RECORD_CODES.has(outcome.code);
-  for (const op of [...group.notes, ...group.updates]) {
+  for (const op of [...group.notes, ...group.updates, ...group.tasks]) {
     if (dead) await buryOp(ctx, op, notLogged(recordErrorInfo(outcome)));
     else await hold(ctx, op);
   }
@@ -147,7 +147,7 @@ export async function retryLater(
 export async function postpone(ctx: JournalContext, group: Group, at: number): Promise<void> {
   const create = group.create as JournalOp;
   await releaseOp(ctx, { ...create, nextAttemptAt: at });
-  for (const op of [...group.notes, ...group.updates]) await hold(ctx, op);
+  for (const op of [...group.notes, ...group.updates, ...group.tasks]) await hold(ctx, op);
   ctx.waiters.settle(create.id, {
     status: 'queued',
     reason:

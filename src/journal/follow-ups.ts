@@ -1,7 +1,7 @@
 /**
- * Writing follow-ups of calls already logged: notes (`POST /Notes`, up to 100 per request) and late
+ * Writing follow-ups of calls already logged: notes (`POST /Notes`, up to 100 per request), late
  * updates (`PUT /Calls`: recording and transcription links appended to the same activity, or a record
- * link). Follow-ups of a call not logged yet are held until it is.
+ * link) and missed-call tasks (`tasks.ts`). Follow-ups of a call not logged yet are held until it is.
  *
  * @module
  */
@@ -14,6 +14,7 @@ import { failOutcome, handleFailure, hold, MISSING_OUTCOME, removeOp } from './f
 import { bmpSafe, type CallUpdateInput, callUpdateLines, toCallUpdate } from './map-call.js';
 import { MAX_TEXT_LENGTH } from './pbx-call.js';
 import type { CallUpdate } from './store.js';
+import { writeTasks } from './tasks.js';
 
 /** Writes the notes and updates of these groups (see the module notes). @internal */
 export async function writeFollowUps(ctx: JournalContext, groups: Group[]): Promise<void> {
@@ -21,7 +22,7 @@ export async function writeFollowUps(ctx: JournalContext, groups: Group[]): Prom
   for (const group of groups) {
     const id = group.zohoCallId ?? (await ctx.store.getLogged(ctx.cid, group.callId));
     if (!id) {
-      for (const op of [...group.notes, ...group.updates]) await hold(ctx, op);
+      for (const op of [...group.notes, ...group.updates, ...group.tasks]) await hold(ctx, op);
       continue;
     }
     group.zohoCallId = id;
@@ -31,6 +32,10 @@ export async function writeFollowUps(ctx: JournalContext, groups: Group[]): Prom
   await writeUpdates(
     ctx,
     ready.filter((g) => g.updates.length > 0),
+  );
+  await writeTasks(
+    ctx,
+    ready.filter((g) => g.tasks.length > 0),
   );
 }
 

@@ -157,6 +157,8 @@ export interface JournalStats {
   notes: number;
   /** Activities updated with late links, record links or a corrected duration. */
   updates: number;
+  /** Missed-call tasks written (`journal.missedCallTask`). */
+  tasks: number;
   /** Writes queued for a retry. */
   retries: number;
   /** Writes moved to the dead letters. */

@@ -139,9 +139,10 @@ export function createJournal(deps: JournalDependencies): JournalApi {
       emit: (event) => deps.emit?.('configError', event),
     }),
     omitFields: new Set(),
+    taskRefusal: undefined,
     inflight: new Map(),
     writes,
-    counters: { logged: 0, notes: 0, updates: 0, retries: 0, deadLettered: 0 },
+    counters: { logged: 0, notes: 0, updates: 0, tasks: 0, retries: 0, deadLettered: 0 },
     waiters: createWaiters(),
     emit<K extends keyof JournalEvents>(name: K, event: JournalEvents[K]) {
       try {
@@ -266,6 +267,7 @@ export function createJournal(deps: JournalDependencies): JournalApi {
 
     resume() {
       if (box.closed) return;
+      ctx.taskRefusal = undefined; // authorized again, perhaps with the Tasks scopes now
       void this.flush().catch((error: unknown) => logger.error({ error }, 'journal resume failed'));
     },
 

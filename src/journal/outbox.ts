@@ -262,11 +262,12 @@ export async function processOps(ctx: JournalContext, claimed: Claimed): Promise
     for (const op of ops) {
       let group = groups.get(op.callId);
       if (!group) {
-        group = { callId: op.callId, notes: [], updates: [] };
+        group = { callId: op.callId, notes: [], updates: [], tasks: [] };
         groups.set(op.callId, group);
       }
       if (op.kind === 'create') group.create = op;
       else if (op.kind === 'note') group.notes.push(op);
+      else if (op.kind === 'task') group.tasks.push(op);
       else group.updates.push(op);
     }
   };
@@ -284,7 +285,7 @@ export async function processOps(ctx: JournalContext, claimed: Claimed): Promise
       await writeCreates(ctx, creating, (pulled) => addToGroups(take(pulled)));
     }
     const followUps = [...groups.values()].filter(
-      (g) => !g.create && (g.notes.length > 0 || g.updates.length > 0),
+      (g) => !g.create && (g.notes.length > 0 || g.updates.length > 0 || g.tasks.length > 0),
     );
     if (followUps.length > 0) await writeFollowUps(ctx, followUps);
   } finally {

@@ -82,8 +82,9 @@ export async function readBack(
   return found;
 }
 
-async function eachRow(
-  ctx: JournalContext,
+/** Visits every row of a COQL query, page by page (up to COQL's 10,000-row limit). @internal */
+export async function eachRow(
+  ctx: Pick<JournalContext, 'http' | 'logger'>,
   query: string,
   visit: (row: Record<string, unknown> & { id: string }) => void,
 ): Promise<void> {

@@ -12,7 +12,7 @@
 import { JournalStoreError } from '../errors.js';
 import type { DeadLetter, JournalOp } from './store.js';
 
-const KINDS = new Set(['create', 'note', 'update']);
+const KINDS = new Set(['create', 'note', 'update', 'task']);
 
 /**
  * What keeps `value` from being a {@link JournalOp} (a path and a rule, never the value), or
@@ -25,12 +25,13 @@ export function opProblem(value: unknown, path = 'op'): string | undefined {
     if (typeof value[key] !== 'string' || value[key] === '')
       return `${path}.${key} must be a non-empty string`;
   }
-  if (!KINDS.has(value.kind as string)) return `${path}.kind must be create, note or update`;
+  if (!KINDS.has(value.kind as string)) return `${path}.kind must be create, note, update or task`;
   for (const key of ['createdAt', 'attempts', 'nextAttemptAt'] as const) {
     if (typeof value[key] !== 'number' || !Number.isFinite(value[key]))
       return `${path}.${key} must be a finite number`;
   }
   if (value.kind === 'create' && !isObject(value.call)) return `${path}.call must be an object for a create`;
+  if (value.kind === 'task' && !isObject(value.call)) return `${path}.call must be an object for a task`;
   if (value.held !== undefined && typeof value.held !== 'boolean') return `${path}.held must be a boolean`;
   if (value.lastError !== undefined) {
     const problem = errorProblem(value.lastError, `${path}.lastError`);

@@ -12,14 +12,15 @@ import type { NormalizedCall, RecordingLink, TranscriptionLink } from './pbx-cal
  * What an outbox operation does (see {@link JournalOp}).
  * - `create`: write the Calls activity (and the call's own notes after it);
  * - `note`: add a note to the activity;
- * - `update`: add late links (recording, transcription) or a record link to the activity.
+ * - `update`: add late links (recording, transcription) or a record link to the activity;
+ * - `task`: write the follow-up Tasks record of a missed call (`journal.missedCallTask`).
  * @example
  * ```ts
  * const kind: JournalOpKind = 'note';
  * ```
  * @group Journal stores
  */
-export type JournalOpKind = 'create' | 'note' | 'update';
+export type JournalOpKind = 'create' | 'note' | 'update' | 'task';
 
 /**
  * Links added to an activity after the call (see `attachToCall`), or the CRM record to link it to.
@@ -74,12 +75,14 @@ export interface JournalOp {
   callId: string;
   /** What to do. */
   kind: JournalOpKind;
-  /** `create`: the validated call (dates as epoch ms). */
+  /** `create` and `task`: the validated call (dates as epoch ms). */
   call?: NormalizedCall;
   /** `note`: the note text. */
   note?: string;
   /** `update`: what to add. */
   update?: CallUpdate;
+  /** `task`: how the call's activity was linked and owned, so that the task is too. */
+  task?: MissedCallTaskPlan;
   /** When it was queued, epoch ms. */
   createdAt: number;
   /** Failed attempts so far. */
@@ -91,11 +94,35 @@ export interface JournalOp {
   /** Set while a note or update waits for its call to be logged (it is not retried meanwhile). */
   held?: boolean;
   /**
-   * `create`: when an insert of this call was last sent and may have reached Zoho (set before sending,
-   * kept when the answer was lost: a timeout, a dropped connection, a 5xx, a crash), epoch ms. Such an
-   * insert is never sent again blind: the journal first reads back what Zoho stored.
+   * `create` and `task`: when an insert of this call (or of its task) was last sent and may have reached
+   * Zoho (set before sending, kept when the answer was lost: a timeout, a dropped connection, a 5xx, a
+   * crash), epoch ms. Such an insert is never sent again blind: the journal first reads back what Zoho
+   * stored.
    */
   sentAt?: number;
+}
+
+/**
+ * What a `task` operation carries besides the call: the record and owner the call's activity got, so that
+ * the missed call's follow-up task is linked and owned the same way. Absent when the activity was found
+ * by a read-back (its link is not known then): the task resolves the caller and owner again.
+ * @example
+ * ```ts
+ * const plan: MissedCallTaskPlan = { link: { module: 'Contacts', id: '4876876000000333001', name: 'Jane Roe' },
+ *   ownerId: '4876876000000225013' };
+ * ```
+ * @group Journal stores
+ */
+export interface MissedCallTaskPlan {
+  /** The CRM record the activity was linked to; null when it was linked to none. */
+  link: CallUpdate['link'] | null;
+  /** The Zoho user who owns the activity; null when Zoho picked it (the authorizing user). */
+  ownerId: string | null;
+  /**
+   * The `Due_Date` an insert of the task sent (set with `sentAt`): a read-back after a lost answer
+   * searches that day.
+   */
+  dueDate?: string;
 }
 
 /**

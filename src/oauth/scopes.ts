@@ -45,3 +45,20 @@ export const DIAGNOSE_SCOPES: readonly string[] = Object.freeze([
   'ZohoCRM.modules.leads.DELETE',
   'ZohoCRM.modules.calls.DELETE',
 ]);
+
+/**
+ * The scopes missed-call tasks (`journal.missedCallTask`) need beyond {@link DEFAULT_SCOPES}: creating the
+ * task, and reading Tasks back after an insert whose answer was lost. The connector asks for them when
+ * the option is on and `scopes` is not given; a connection authorized without them gets its tasks
+ * dead-lettered with `AUTH_SCOPE_MISMATCH` (docs/journal.md, "Missed-call tasks").
+ * @example
+ * ```ts
+ * const zoho = new ZohoCrmConnector({ ...options, scopes: [...DEFAULT_SCOPES, ...TASK_SCOPES],
+ *   journal: { missedCallTask: { enabled: true, dueInMinutes: 60 } } });
+ * ```
+ * @group OAuth
+ */
+export const TASK_SCOPES: readonly string[] = Object.freeze([
+  'ZohoCRM.modules.tasks.CREATE',
+  'ZohoCRM.modules.tasks.READ',
+]);

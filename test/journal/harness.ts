@@ -117,6 +117,8 @@ export interface HarnessOptions {
   /** Answers instead of the emulator when it returns a Response. */
   intercept?: (request: RecordedRequest) => Response | undefined;
   deps?: Partial<JournalDependencies>;
+  /** Scopes the harness's token is granted (the emulator's full set by default). */
+  scopes?: readonly string[];
 }
 
 export interface Harness {
@@ -155,7 +157,7 @@ export function harness(options: HarnessOptions = {}): Harness {
     clientSecret: 'secret',
     redirectUris: ['http://localhost/cb'],
   });
-  const issued = emu.issueTokens();
+  const issued = emu.issueTokens(options.scopes ? { scopes: options.scopes } : {});
   const router = createZohoRouter(emu, zohoUrlScheme());
   const requests: RecordedRequest[] = [];
   let tokenError: AuthError | undefined;

@@ -90,6 +90,7 @@ describe('logCall', () => {
       logged: 1,
       notes: 1,
       updates: 0,
+      tasks: 0,
       retries: 0,
       deadLettered: 0,
       pending: 0,

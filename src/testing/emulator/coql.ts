@@ -471,7 +471,8 @@ function comparable(field: FieldDef | undefined, raw: unknown): string | number 
 
 function equal(field: FieldDef | undefined, stored: string | number | boolean, value: Literal): boolean {
   if (value === null) return false;
-  if (field?.dataType === 'datetime') return Date.parse(String(stored)) === Date.parse(String(value));
+  if (field?.dataType === 'datetime' || field?.dataType === 'date')
+    return Date.parse(String(stored)) === Date.parse(String(value));
   if (typeof stored === 'string' && typeof value === 'string')
     return stored.toLowerCase() === value.toLowerCase();
   return String(stored) === String(value);
@@ -479,7 +480,7 @@ function equal(field: FieldDef | undefined, stored: string | number | boolean, v
 
 function ordered(field: FieldDef | undefined, v: unknown): number | bigint | string | undefined {
   if (v === null || v === undefined) return undefined;
-  if (field?.dataType === 'datetime') {
+  if (field?.dataType === 'datetime' || field?.dataType === 'date') {
     const t = Date.parse(String(v));
     return Number.isNaN(t) ? undefined : t;
   }

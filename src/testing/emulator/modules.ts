@@ -42,7 +42,15 @@ export interface ModuleDef {
 }
 
 /** Every module name, in a stable order. */
-export const MODULE_NAMES: readonly EmulatorModule[] = ['Contacts', 'Leads', 'Accounts', 'Calls', 'Notes'];
+// Tasks last: ids are drawn in this order, so adding it kept the other modules' field ids.
+export const MODULE_NAMES: readonly EmulatorModule[] = [
+  'Contacts',
+  'Leads',
+  'Accounts',
+  'Calls',
+  'Notes',
+  'Tasks',
+];
 
 /** Default lengths per data type (Zoho's standard field sizes). */
 const DEFAULT_LENGTH: Partial<Record<FieldDataType, number>> = {
@@ -210,6 +218,29 @@ const SPECS: Record<
       ['Note_Title', 'text', { length: 120 }],
       ['Note_Content', 'textarea', { mandatory: true }],
       ['Parent_Id', 'lookup', { label: 'Parent ID' }],
+      ...SYSTEM,
+    ],
+  },
+  // Zoho's standard Tasks fields (v8 Tasks module metadata); Due_Date is a date, not a date-time.
+  Tasks: {
+    singular: 'Task',
+    nameField: 'Subject',
+    dup: [],
+    fields: [
+      OWNER,
+      ['Subject', 'text', { mandatory: true, length: 255 }],
+      ['Due_Date', 'date'],
+      [
+        'Status',
+        'picklist',
+        { picklist: ['Not Started', 'Deferred', 'In Progress', 'Completed', 'Waiting for input'] },
+      ],
+      ['Priority', 'picklist', { picklist: ['High', 'Highest', 'Low', 'Lowest', 'Normal'] }],
+      ['Who_Id', 'lookup', { lookup: 'Contacts', label: 'Contact Name' }],
+      ['What_Id', 'lookup', { lookup: '$se_module', label: 'Related To' }],
+      ['Send_Notification_Email', 'boolean'],
+      ['Description', 'textarea'],
+      ['Closed_Time', 'datetime', { readOnly: true }],
       ...SYSTEM,
     ],
   },

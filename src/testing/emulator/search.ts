@@ -270,6 +270,7 @@ function allowedOperators(field: FieldDef): Set<string> {
   switch (field.dataType) {
     case 'integer':
     case 'datetime':
+    case 'date':
       return ORDERED_OPERATORS;
     case 'boolean':
       return new Set(['equals', 'not_equal']);
@@ -300,6 +301,7 @@ function evaluate(
   switch (field.dataType) {
     case 'integer':
     case 'datetime':
+    case 'date':
       return compareOrdered(field, stored, node.operator, values);
     case 'boolean': {
       const eq = String(stored) === values[0]?.toLowerCase();
@@ -351,7 +353,7 @@ function compareOrdered(
   const toNum = (v: unknown): number | bigint | undefined => {
     if (v === null || v === undefined || v === '') return undefined;
     if (field.apiName === 'id') return /^\d+$/.test(String(v)) ? BigInt(String(v)) : undefined;
-    const n = field.dataType === 'datetime' ? Date.parse(String(v)) : Number(v);
+    const n = field.dataType === 'datetime' || field.dataType === 'date' ? Date.parse(String(v)) : Number(v);
     return Number.isNaN(n) ? undefined : n;
   };
   const s = toNum(stored);

@@ -24,7 +24,7 @@ export type DataCenter = RegionCode | Lowercase<RegionCode>;
  * ```
  * @group Emulator
  */
-export type EmulatorModule = 'Contacts' | 'Leads' | 'Accounts' | 'Calls' | 'Notes';
+export type EmulatorModule = 'Contacts' | 'Leads' | 'Accounts' | 'Calls' | 'Notes' | 'Tasks';
 
 /**
  * How `GET /{Module}/search?phone=` compares the query with a stored phone value. Zoho does not document
@@ -67,6 +67,7 @@ export type FieldDataType =
   | 'integer'
   | 'boolean'
   | 'datetime'
+  | 'date'
   | 'lookup'
   | 'ownerlookup';
 

@@ -247,6 +247,10 @@ export function validateRecord(
     const err = callRules(state, input, values, index, existing);
     if (err) return fail(err);
   }
+  if (def.apiName === 'Tasks') {
+    const err = linkRules(state, input, values, index, existing);
+    if (err) return fail(err);
+  }
   if (def.apiName === 'Notes') {
     const err = noteRules(state, input, values, index, existing, parent);
     if (err) return fail(err);
@@ -306,6 +310,14 @@ function convertValue(
       const ms = typeof raw === 'string' ? parseZohoDateTime(raw) : undefined;
       if (ms === undefined) return invalid(jsonPath, api, { expected_data_type: 'datetime' });
       return { value: formatZohoDateTime(ms, state.options.timeZone) };
+    }
+    case 'date': {
+      // `yyyy-MM-dd`, a real calendar day (Zoho refuses a date-time or `2025-02-30` in a date field).
+      const day =
+        typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(raw) ? Date.parse(`${raw}T00:00:00Z`) : NaN;
+      if (Number.isNaN(day) || new Date(day).toISOString().slice(0, 10) !== raw)
+        return invalid(jsonPath, api, { expected_data_type: 'date' });
+      return { value: raw };
     }
     case 'ownerlookup': {
       const id = lookupId(raw);
@@ -387,6 +399,23 @@ function callRules(
     if ('Call_Duration' in values || !existing) values.Call_Duration_in_seconds = seconds;
   }
 
+  const linkError = linkRules(state, input, values, index, existing);
+  if (linkError) return linkError;
+  if (scheduled && !existing && isBlank(merged.Who_Id) && isBlank(input.What_Id)) {
+    return mandatory('Who_Id', index);
+  }
+  return undefined;
+}
+
+/** Who_Id and What_Id, as Calls and Tasks check them (docs/zoho-facts.md §10 Q10). */
+function linkRules(
+  state: EmulatorStateImpl,
+  input: Record<string, unknown>,
+  values: Record<string, unknown>,
+  index: number,
+  existing: StoredRecord | undefined,
+): RecordError | undefined {
+  const path = (name: string) => `$.data[${index}].${name}`;
   // Who_Id: a Contact only.
   if (values.Who_Id !== undefined && values.Who_Id !== null) {
     const id = (values.Who_Id as { id: string }).id;
@@ -406,9 +435,6 @@ function callRules(
     values.$se_module = target;
   } else if (typeof input.$se_module === 'string' && !existing) {
     values.$se_module = input.$se_module;
-  }
-  if (scheduled && !existing && isBlank(merged.Who_Id) && isBlank(input.What_Id)) {
-    return mandatory('Who_Id', index);
   }
   return undefined;
 }
