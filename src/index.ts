@@ -51,6 +51,8 @@ export {
   ZohoCrmError,
   type ZohoCrmErrorOptions,
 } from './errors.js';
+export type { CrmMethod, CrmRequest, CrmResponse } from './http/crm-request.js';
+export type { ImportCallsOptions, ImportFailure, ImportProgress, ImportSummary } from './journal/import.js';
 export type {
   CallAttachments,
   CallLoggedEvent,

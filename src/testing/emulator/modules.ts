@@ -41,7 +41,14 @@ export interface ModuleDef {
 }
 
 /** Every module name, in a stable order. */
-export const MODULE_NAMES: readonly EmulatorModule[] = ['Contacts', 'Leads', 'Accounts', 'Calls', 'Notes'];
+export const MODULE_NAMES: readonly EmulatorModule[] = [
+  'Contacts',
+  'Leads',
+  'Accounts',
+  'Calls',
+  'Notes',
+  'Deals',
+];
 
 /** Default lengths per data type (Zoho's standard field sizes). */
 const DEFAULT_LENGTH: Partial<Record<FieldDataType, number>> = {
@@ -209,6 +216,29 @@ const SPECS: Record<
       ['Note_Title', 'text', { length: 120 }],
       ['Note_Content', 'textarea', { mandatory: true }],
       ['Parent_Id', 'lookup', { label: 'Parent ID' }],
+      ...SYSTEM,
+    ],
+  },
+  // Only what the escape hatch's example needs (`zoho.request()` updating a Deal): no phone fields.
+  Deals: {
+    singular: 'Deal',
+    nameField: 'Deal_Name',
+    dup: [],
+    fields: [
+      OWNER,
+      ['Deal_Name', 'text', { mandatory: true, length: 120 }],
+      [
+        'Stage',
+        'picklist',
+        {
+          mandatory: true,
+          picklist: ['Qualification', 'Needs Analysis', 'Proposal/Price Quote', 'Closed Won', 'Closed Lost'],
+        },
+      ],
+      ['Amount', 'integer'],
+      ['Account_Name', 'lookup', { lookup: 'Accounts' }],
+      ['Contact_Name', 'lookup', { lookup: 'Contacts' }],
+      ['Description', 'textarea'],
       ...SYSTEM,
     ],
   },
