@@ -14,6 +14,7 @@ const MODULES = [
   'lookup-cold',
   'oauth',
   'journal',
+  'import',
   'registry',
   'server',
   'package',

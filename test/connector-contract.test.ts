@@ -50,6 +50,8 @@ const VALID_ARGS: Record<string, unknown[]> = {
   attachToCall: ['pbx-1', { recording: { url: 'https://pbx.example.com/rec/1.wav' } }],
   retryDeadLetter: ['op-1'],
   createRecord: [{ phone: '+14155552671', lastName: 'Doe' }],
+  importCalls: [[]],
+  request: [{ method: 'GET', path: '/crm/v8/Deals' }],
   on: ['lookup', () => undefined],
   off: ['lookup', () => undefined],
 };
