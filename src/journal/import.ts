@@ -91,8 +91,8 @@ export interface ImportSummary extends ImportProgress {
  */
 export interface ImportCallsOptions {
   /**
-   * Called after each window of calls (up to 500) had its first attempt, and once at the end. A listener
-   * that throws is logged, never fatal.
+   * Called after each window of calls (up to 500) once they had their first attempt (never twice with
+   * the same counts; once for an empty source). A listener that throws is logged, never fatal.
    */
   onProgress?: (progress: ImportProgress) => void;
   /**
@@ -166,8 +166,12 @@ export async function importCalls(
     progress.failed++;
     if (failures.length < MAX_FAILURES) failures.push({ index, ...(callId ? { callId } : {}), error });
   };
+  let reported = -1;
+  /** Tells `onProgress` where the import stands, once per change (and once for an empty source). */
   const report = () => {
     progress.done = progress.logged + progress.skipped + progress.failed + progress.queued;
+    if (progress.done === reported) return;
+    reported = progress.done;
     try {
       (onProgress as ((p: ImportProgress) => void) | undefined)?.({ ...progress });
     } catch (error) {
@@ -187,7 +191,7 @@ export async function importCalls(
       // 1. Read one window and validate it.
       const batch: Item[] = [];
       const seen = new Set<string>();
-      while (batch.length < window) {
+      for (let read = 0; read < window; read++) {
         const next = await iterator.next();
         if (next.done) {
           exhausted = true;
@@ -219,7 +223,7 @@ export async function importCalls(
       const outcomes = await Promise.all(ops.map((op) => outbox.submit(op)));
       // 3. Count.
       for (const [i, outcome] of outcomes.entries()) count(outcome, todo[i] as Item);
-      if (batch.length > 0 || exhausted) report();
+      report();
     }
   } finally {
     if (!exhausted) await closeIterator(iterator);

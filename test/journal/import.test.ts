@@ -114,6 +114,30 @@ describe('importCalls', () => {
     expect(await strict.journal.deadLetters()).toHaveLength(3);
   });
 
+  it('reports each window once, windows with nothing to write included, and a throwing listener is harmless', async () => {
+    const h = harness();
+    const seen: number[] = [];
+    await h.journal.importCalls(calls(1_000), { onProgress: (p) => seen.push(p.done) });
+    expect(seen).toEqual([500, 1_000]); // the end of the source adds no second 1,000
+    seen.length = 0;
+    const invalid = Array.from(
+      { length: 600 },
+      (_, i) => ({ ...call(i), status: 'lost' }) as unknown as PbxCall,
+    );
+    const summary = await h.journal.importCalls(invalid, {
+      onProgress: (p) => {
+        seen.push(p.failed);
+        throw new Error('a listener bug');
+      },
+    });
+    expect(seen).toEqual([500, 600]);
+    expect(summary).toMatchObject({ done: 600, failed: 600 });
+    expect(summary.failures).toHaveLength(100); // the first 100 only
+    seen.length = 0;
+    await h.journal.importCalls([], { onProgress: (p) => seen.push(p.done) });
+    expect(seen).toEqual([0]);
+  });
+
   it('reads the source one window at a time: never more than 500 calls ahead of what is done', async () => {
     const h = harness();
     let pulled = 0;
