@@ -15,6 +15,7 @@ const MODULES = [
   'lookup-reading',
   'oauth',
   'journal',
+  'import',
   'registry',
   'server',
   'package',

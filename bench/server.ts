@@ -88,7 +88,7 @@ const call = (i: number) =>
   });
 
 /** Starts a bench child process and resolves with the first JSON line it prints. */
-function startChild(
+export function startChild(
   script: string,
   env: Record<string, string>,
   extraArgs: string[] = [],
@@ -110,7 +110,7 @@ function startChild(
   return { child, ready };
 }
 
-async function stop(child: ChildProcess): Promise<void> {
+export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');

@@ -14,6 +14,8 @@ import { EDITIONS } from './editions.js';
 import { ErrorCode, type RateLimitError, ZohoCrmError } from './errors.js';
 import { createEmitter, type Emitter } from './events.js';
 import { createZohoHttp, type ZohoHttp } from './http/client.js';
+import { type CrmRequest, type CrmResponse, sendCrmRequest } from './http/crm-request.js';
+import type { ImportCallsOptions, ImportSummary } from './journal/import.js';
 import {
   type CallAttachments,
   createJournal,
@@ -435,6 +437,35 @@ export class ZohoCrmConnector {
   }
 
   /**
+   * Backfill from a CDR export: journals every call of `calls` (an array, any iterable, or an async
+   * iterable such as a file read line by line) as `logCall` would, through the same outbox and ledger.
+   * Calls are read a window at a time (500: five inserts of 100) and the next window is read only once
+   * this one had its first attempt, so memory stays flat for any size. Calls already logged are skipped,
+   * so an import that crashed or was aborted is resumed by running it again: what it had in flight is in
+   * the outbox and is read back from Zoho before anything is sent twice.
+   * @param calls - The calls, in any order; invalid ones are counted as `failed`, never thrown.
+   * @param options - `onProgress` after every window, `signal` to stop reading, `total` for progress
+   *   when `calls` is not an array.
+   * @returns Counts (`logged`, `skipped`, `failed`, `queued`), the first 100 failures and whether it was
+   *   aborted. `queued` calls are written by the journal in the background (or a `flush()`).
+   * @throws {@link ConfigError} when `calls` is not iterable, an option is invalid or the journal is
+   *   disabled; a {@link JournalStoreError} when the journal store fails (run it again to resume).
+   * @example
+   * ```ts
+   * const summary = await zoho.importCalls(cdrs, {
+   *   onProgress: (p) => console.log(`${p.done}/${p.total ?? '?'} (${p.logged} logged, ${p.skipped} skipped)`),
+   * });
+   * if (summary.failed > 0) console.warn(summary.failures);
+   * ```
+   */
+  importCalls(
+    calls: Iterable<PbxCall> | AsyncIterable<PbxCall>,
+    options?: ImportCallsOptions,
+  ): Promise<ImportSummary> {
+    return this.#open(() => this.#journal.importCalls(calls, options));
+  }
+
+  /**
    * Writes everything queued now (shutdown, tests) and reports what is left.
    * @example
    * ```ts
@@ -490,6 +521,34 @@ export class ZohoCrmConnector {
    */
   createRecord(input: CreateRecordInput): Promise<CallerMatch> {
     return this.#open(() => this.#records.createRecord(input));
+  }
+
+  // --- Escape hatch ---
+
+  /**
+   * Any Zoho CRM REST call the connector has no method for, sent with the connection's managed access
+   * token to its data centre's API domain, with the same retries, deadline, edition concurrency limit
+   * and typed errors as every other call. `path` is the API path from `/crm/` on (`/crm/v8/Deals`,
+   * `/crm/v8/settings/layouts`, `/crm/bulk/v8/read`): absolute URLs, other hosts and `..` are refused, so
+   * the token only ever goes to the org's API domain. A POST is retried only when Zoho certainly did
+   * not process it (429, connection refused), since it may create records.
+   * @returns The status, the parsed JSON body (`undefined` for 204 and empty bodies) and the headers.
+   *   A 2xx batch write can still hold per-record errors in `data.data[i].status`.
+   * @throws {@link ConfigError} for an invalid method, path, query or body; {@link ZohoApiError} (with
+   *   Zoho's `zohoCode` and `details`), {@link RateLimitError}, {@link AuthError} or
+   *   {@link TransportError} as for any other call.
+   * @example
+   * ```ts
+   * const { data } = await zoho.request<{ data: Array<{ id: string }> }>({
+   *   method: 'GET', path: '/crm/v8/Deals', query: { fields: 'Deal_Name,Stage', per_page: 10 },
+   * });
+   * await zoho.request({
+   *   method: 'PUT', path: `/crm/v8/Deals/${data?.data[0]?.id}`, body: { data: [{ Stage: 'Closed Won' }] },
+   * });
+   * ```
+   */
+  request<T = unknown>(request: CrmRequest): Promise<CrmResponse<T>> {
+    return this.#open(() => sendCrmRequest<T>(this.#http, request));
   }
 
   // --- Org calibration ---

@@ -51,7 +51,9 @@ export {
   ZohoCrmError,
   type ZohoCrmErrorOptions,
 } from './errors.js';
+export type { CrmMethod, CrmRequest, CrmResponse } from './http/crm-request.js';
 export type { ConfigErrorEvent } from './journal/custom-fields.js';
+export type { ImportCallsOptions, ImportFailure, ImportProgress, ImportSummary } from './journal/import.js';
 export type {
   CallAttachments,
   CallLoggedEvent,

@@ -51,6 +51,8 @@ const VALID_ARGS: Record<string, unknown[]> = {
   retryDeadLetter: ['op-1'],
   createRecord: [{ phone: '+14155552671', lastName: 'Doe' }],
   invalidate: ['+14155552671'],
+  importCalls: [[]],
+  request: [{ method: 'GET', path: '/crm/v8/Deals' }],
   on: ['lookup', () => undefined],
   off: ['lookup', () => undefined],
 };

@@ -108,6 +108,21 @@ describe('examples', () => {
     });
   });
 
+  it('import-calls.ts backfills 250 calls, and a second run skips them all', async () => {
+    quiet();
+    const { main } = await import('../examples/import-calls.js');
+    const { first, again, windows } = await main();
+    expect(first).toEqual({ done: 250, logged: 250, skipped: 0, failed: 0, queued: 0 });
+    expect(again).toEqual({ done: 250, logged: 0, skipped: 250, failed: 0, queued: 0 });
+    expect(windows).toBe(1); // 250 calls fit one window of 500
+  });
+
+  it('update-deal.ts creates, updates, reads back and deletes a Deal through zoho.request', async () => {
+    quiet();
+    const { main } = await import('../examples/update-deal.js');
+    expect(await main()).toEqual({ created: 'SUCCESS', stage: 'Closed Won', amount: 12_000 });
+  });
+
   it('demo.ts walks the whole seed flow', async () => {
     quiet();
     const { main } = await import('../examples/demo.js');

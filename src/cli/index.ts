@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
  * The `zoho-crm-connector` command: `serve` runs the PBX service, `doctor` checks a tenant's Zoho
- * connection (more commands follow: import).
+ * connection, `import` backfills a tenant's call journal from a CDR export.
  *
  * @module
  */
 import { isZohoCrmError } from '../errors.js';
 import { DOCTOR_USAGE, formatReport, readDoctorConfig, runDoctor } from './doctor.js';
+import { IMPORT_USAGE, readImportConfig, runImport } from './import.js';
 import { jsonLogger, startServe } from './serve.js';
 import { readServeConfig, SERVE_USAGE } from './serve-config.js';
 
@@ -15,6 +16,7 @@ const USAGE = `Usage: zoho-crm-connector <command> [options]
 Commands:
   serve    run the PBX service: every tenant's Zoho CRM connector over HTTP, with its admin page
   doctor   check one tenant's Zoho connection (authorization, scopes, fields, search, duration)
+  import   backfill one tenant's call journal from a CDR export (CSV or JSON Lines)
 
 Run "zoho-crm-connector <command> --help" for a command's options.
 `;
@@ -26,6 +28,7 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined ? 1 : 0;
   }
   if (command === 'doctor') return doctor(rest);
+  if (command === 'import') return importCdrs(rest);
   if (command !== 'serve') {
     process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
     return 1;
@@ -67,6 +70,27 @@ async function doctor(args: string[]): Promise<number> {
     config.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, config.connectionId),
   );
   return report.ok ? 0 : 1;
+}
+
+async function importCdrs(args: string[]): Promise<number> {
+  const config = await readImportConfig(args, process.env);
+  if (!config) {
+    process.stdout.write(IMPORT_USAGE);
+    return 0;
+  }
+  // Ctrl+C stops reading; what was handed to the journal is finished first (a second Ctrl+C exits at once).
+  const controller = new AbortController();
+  process.once('SIGINT', () => {
+    process.stderr.write('\nstopping after the calls in flight (Ctrl+C again to quit now)\n');
+    controller.abort();
+    process.once('SIGINT', () => process.exit(130));
+  });
+  return runImport(config, {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    tty: process.stderr.isTTY === true,
+    signal: controller.signal,
+  });
 }
 
 main(process.argv.slice(2)).then(

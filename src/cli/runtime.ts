@@ -35,6 +35,8 @@ export function createCliRegistry(
   config: RegistryConfig,
   stores: CliStores,
   logger: Logger,
+  /** `0` keeps connectors open however long they run (a long import): see `idleMs` of the registry. */
+  idleMs?: number,
 ): ConnectorRegistry {
   const endpoints: EndpointOverrides | undefined = config.emulator
     ? emulatorEndpoints(config.emulator)
@@ -45,6 +47,7 @@ export function createCliRegistry(
     tokenStore: stores.tokens,
     journalStore: stores.journal,
     logger,
+    ...(idleMs === undefined ? {} : { idleMs }),
     ...(endpoints ? { endpoints } : {}),
     settings: (id) => stores.settings.get(id),
     connectorOptions: () => ({

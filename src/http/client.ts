@@ -94,8 +94,10 @@ export type QueryParams = Record<string, string | number | boolean | undefined>;
 /** @internal */
 export interface ZohoRequest<T> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  /** Path below `/crm/{version}`, e.g. `/Contacts/search`. */
+  /** Path below `/crm/{version}`, e.g. `/Contacts/search` (from the API domain's root with `fromRoot`). */
   path: string;
+  /** `path` starts at the API domain's root (`/crm/v7/…`, `/crm/bulk/v8/…`): the escape hatch. */
+  fromRoot?: boolean;
   query?: QueryParams;
   body?: unknown;
   /** Checks a 2xx JSON body. A mismatch is a `ZOHO_INVALID_RESPONSE` error, never retried. */
@@ -223,7 +225,8 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
     };
 
     const send = async (current: AccessGrant, attemptNumber: number) => {
-      const base = `${(options.apiUrl ?? current.apiDomain).replace(/\/+$/, '')}/crm/${version}`;
+      const domain = (options.apiUrl ?? current.apiDomain).replace(/\/+$/, '');
+      const base = req.fromRoot ? domain : `${domain}/crm/${version}`;
       url = `${base}${req.path}`;
       if (performance.now() >= deadlineAt) throw toZohoError({ kind: 'deadline', method, url }, secrets());
       const attempt = attemptSignal(callerSignal, options.timeoutMs, deadlineAt);

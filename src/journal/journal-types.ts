@@ -12,6 +12,7 @@ import type { ResolvedConnectorOptions } from '../options.js';
 import type { Region } from '../regions.js';
 import type { Scheduler } from './batch.js';
 import type { ConfigErrorEvent } from './custom-fields.js';
+import type { ImportCallsOptions, ImportSummary } from './import.js';
 import type { JournalResult, PbxCall, RecordingLink, TranscriptionLink } from './pbx-call.js';
 import type { DeadLetter, JournalErrorInfo, JournalOpKind, JournalStore } from './store.js';
 
@@ -215,6 +216,11 @@ export interface JournalApi {
   attachToCall(callId: string, links: CallAttachments, options?: JournalWriteOptions): Promise<JournalResult>;
   /** Links a call's activity to a CRM record (used after creating a record for an unknown caller). */
   linkCall(callId: string, match: CallerMatch): Promise<JournalResult>;
+  /** Backfill: journals a CDR export window by window through the outbox (`import.ts`). */
+  importCalls(
+    calls: Iterable<PbxCall> | AsyncIterable<PbxCall>,
+    options?: ImportCallsOptions,
+  ): Promise<ImportSummary>;
   /** Writes everything queued now (one attempt for writes in backoff) and reports what is left. */
   flush(): Promise<FlushResult>;
   /** Writes Zoho refused for good, oldest first. */

@@ -36,6 +36,7 @@ import { createWriteLog, noteWrites } from './claims.js';
 import { createWaiters, type JournalContext, newOp, type Outcome, toResult } from './context.js';
 import { createFieldsApplier } from './custom-fields.js';
 import { createDurationLearning } from './duration-learning.js';
+import { importCalls } from './import.js';
 import type { JournalApi, JournalDependencies, JournalEvents, JournalWriteOptions } from './journal-types.js';
 import { createMemoryJournalStore } from './memory-store.js';
 import { createOrgSettings } from './org-settings.js';
@@ -237,6 +238,10 @@ export function createJournal(deps: JournalDependencies): JournalApi {
       const op = newOp('update', id, { update: { link } }, now());
       await store.add(cid, op);
       return submit(op);
+    },
+
+    importCalls(calls, importOptions) {
+      return importCalls({ ctx, outbox: box }, calls, importOptions);
     },
 
     async flush() {

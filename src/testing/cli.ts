@@ -27,7 +27,8 @@ Options:
   --data-center <dc>    ${REGION_CODES.map((c) => c.toLowerCase()).join(' | ')} (default us)
   --time-zone <tz>      org time zone (default America/New_York)
   --seed <file.json>    records to load: { "Contacts": [...], "Leads": [...], "Accounts": [...],
-                        "Calls": [...], "Notes": [...], "users": [...], "clients": [...] }
+                        "Calls": [...], "Notes": [...], "Deals": [...], "users": [...],
+                        "clients": [...] }
   --client-id <id>      client id of the ready-made client (default 1000.EMULATORCLIENT)
   --client-secret <s>   its secret (default emulator-secret)
   --redirect-uri <uri>  its redirect URI (default http://localhost:3000/callback)

@@ -42,7 +42,7 @@ export interface ModuleDef {
 }
 
 /** Every module name, in a stable order. */
-// Tasks last: ids are drawn in this order, so adding it kept the other modules' field ids.
+// Tasks, then Deals, last: ids are drawn in this order, so adding them kept the other modules' field ids.
 export const MODULE_NAMES: readonly EmulatorModule[] = [
   'Contacts',
   'Leads',
@@ -50,6 +50,7 @@ export const MODULE_NAMES: readonly EmulatorModule[] = [
   'Calls',
   'Notes',
   'Tasks',
+  'Deals',
 ];
 
 /** Default lengths per data type (Zoho's standard field sizes). */
@@ -241,6 +242,29 @@ const SPECS: Record<
       ['Send_Notification_Email', 'boolean'],
       ['Description', 'textarea'],
       ['Closed_Time', 'datetime', { readOnly: true }],
+      ...SYSTEM,
+    ],
+  },
+  // Only what the escape hatch's example needs (`zoho.request()` updating a Deal): no phone fields.
+  Deals: {
+    singular: 'Deal',
+    nameField: 'Deal_Name',
+    dup: [],
+    fields: [
+      OWNER,
+      ['Deal_Name', 'text', { mandatory: true, length: 120 }],
+      [
+        'Stage',
+        'picklist',
+        {
+          mandatory: true,
+          picklist: ['Qualification', 'Needs Analysis', 'Proposal/Price Quote', 'Closed Won', 'Closed Lost'],
+        },
+      ],
+      ['Amount', 'integer'],
+      ['Account_Name', 'lookup', { lookup: 'Accounts' }],
+      ['Contact_Name', 'lookup', { lookup: 'Contacts' }],
+      ['Description', 'textarea'],
       ...SYSTEM,
     ],
   },

@@ -24,7 +24,7 @@ export type DataCenter = RegionCode | Lowercase<RegionCode>;
  * ```
  * @group Emulator
  */
-export type EmulatorModule = 'Contacts' | 'Leads' | 'Accounts' | 'Calls' | 'Notes' | 'Tasks';
+export type EmulatorModule = 'Contacts' | 'Leads' | 'Accounts' | 'Calls' | 'Notes' | 'Tasks' | 'Deals';
 
 /**
  * How `GET /{Module}/search?phone=` compares the query with a stored phone value. Zoho does not document

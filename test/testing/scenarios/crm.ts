@@ -80,7 +80,7 @@ export function crmScenarios(start: StartHarness): void {
 
     it('answers INVALID_MODULE, INVALID_URL_PATTERN and INVALID_REQUEST_METHOD', async () => {
       const { s, token } = await connected(start);
-      expect(await s.api('GET', '/Deals/search?word=ab', { token })).toMatchObject({
+      expect(await s.api('GET', '/Invoices/search?word=ab', { token })).toMatchObject({
         status: 400,
         body: {
           code: 'INVALID_MODULE',

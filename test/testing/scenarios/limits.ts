@@ -217,7 +217,7 @@ export function limitScenarios(start: StartHarness): void {
       expect(ada).toMatchObject({ id: ids[0], Full_Name: 'Ada Lovelace', Owner: { id: s.emu.users[0]?.id } });
       expect(ada?.Created_Time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
       expect(given?.Created_Time).toBe('2024-01-01T22:04:05-05:00');
-      expect(() => s.emu.seed('Deals' as never, [])).toThrow(TypeError);
+      expect(() => s.emu.seed('Invoices' as never, [])).toThrow(TypeError);
     });
 
     it('counts requests per endpoint and redacts secrets from the request log', async () => {

@@ -114,7 +114,7 @@ export function metadataScenarios(start: StartHarness): void {
       expect((await s.api('GET', '/settings/fields', { token })).body).toMatchObject({
         code: 'REQUIRED_PARAM_MISSING',
       });
-      expect((await s.api('GET', '/settings/fields?module=Deals', { token })).body).toMatchObject({
+      expect((await s.api('GET', '/settings/fields?module=Invoices', { token })).body).toMatchObject({
         code: 'INVALID_MODULE',
       });
       const noScope = await connected(start, {}, 'ZohoCRM.modules.ALL');

@@ -216,7 +216,7 @@ export function zohoModeScenarios(start: StartHarness): void {
     it('refuses unknown modules, unknown fields and fields that cannot be absent', () => {
       const bad = (absentFields: Record<string, readonly string[]>) => () =>
         createZohoEmulatorState({ absentFields } as ZohoEmulatorOptions);
-      expect(bad({ Deals: ['Phone'] })).toThrow(/absentFields: unknown module "Deals"/);
+      expect(bad({ Invoices: ['Phone'] })).toThrow(/absentFields: unknown module "Invoices"/);
       expect(bad({ Contacts: ['Pager'] })).toThrow(/absentFields\.Contacts: "Pager"/);
       expect(bad({ Contacts: ['Last_Name'] })).toThrow(/cannot be absent/);
       expect(bad({ Calls: ['Call_Duration'] })).toThrow(/cannot be absent/);
