@@ -3,45 +3,22 @@
  * stores and secrets a `serve` data directory holds: a table, exit 1 on a failed check, exit 0 when all
  * is well, and the write probes leave nothing behind.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSecrets } from '../../src/cli/serve-config.js';
 import { ZohoCrmConnector } from '../../src/connector.js';
 import { DEFAULT_SCOPES, DIAGNOSE_SCOPES } from '../../src/oauth/scopes.js';
-import { createFileSettingsStore, createFileStore } from '../../src/stores/file.js';
+import { createFileStore } from '../../src/stores/file.js';
 import { startZohoEmulator, type ZohoEmulator } from '../../src/testing/server.js';
+import { runCli, serveDataDir } from '../helpers/cli.js';
 import { authorize } from '../integration/helpers.js';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-const cli = fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url));
 const CLIENT = {
   clientId: '1000.DOCTOR',
   clientSecret: 'doctor-client-secret-value',
   redirectUri: 'http://127.0.0.1:8787/api/auth/callback/zoho',
 };
-
-function run(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
-    cwd: repo,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ZCC_ENCRYPTION_KEY: '' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.once('close', (code) => resolve({ code, stdout, stderr })),
-  );
-}
 
 describe('zoho-crm-connector doctor', () => {
   let emulator: ZohoEmulator;
@@ -51,11 +28,8 @@ describe('zoho-crm-connector doctor', () => {
   beforeAll(async () => {
     emulator = await startZohoEmulator({ autoConsent: true, searchIndexDelayMs: 0 });
     emulator.registerClient({ ...CLIENT, redirectUris: [CLIENT.redirectUri] });
-    dataDir = await mkdtemp(join(tmpdir(), 'zcc-doctor-'));
     // The data directory as serve leaves it: generated secrets, the tenant's settings.
-    encryptionKey = (await loadSecrets(dataDir, {}, true)).encryptionKey as string;
-    const settings = createFileSettingsStore({ path: join(dataDir, 'settings'), encryptionKey });
-    await settings.set('t1', { clientId: CLIENT.clientId, clientSecret: CLIENT.clientSecret, region: 'US' });
+    ({ dataDir, encryptionKey } = await serveDataDir('zcc-doctor-', CLIENT));
   });
   afterAll(async () => {
     await emulator.close();
@@ -63,18 +37,18 @@ describe('zoho-crm-connector doctor', () => {
   });
 
   it('prints its usage, and refuses without a tenant or outside a data directory', async () => {
-    const help = await run(['doctor', '--help']);
+    const help = await runCli(['doctor', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--connection <id>');
-    const missing = await run(['doctor', '--data-dir', dataDir]);
+    const missing = await runCli(['doctor', '--data-dir', dataDir]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('--connection: is required');
     const empty = await mkdtemp(join(tmpdir(), 'zcc-doctor-empty-'));
-    const nowhere = await run(['doctor', '--data-dir', empty, '--connection', 't1']);
+    const nowhere = await runCli(['doctor', '--data-dir', empty, '--connection', 't1']);
     await rm(empty, { recursive: true, force: true });
     expect(nowhere.code).toBe(1);
     expect(nowhere.stderr).toContain('secrets.json');
-    const unknown = await run([
+    const unknown = await runCli([
       'doctor',
       '--data-dir',
       dataDir,
@@ -87,7 +61,7 @@ describe('zoho-crm-connector doctor', () => {
   });
 
   it('prints the table and exits 1 while the tenant is not authorized', async () => {
-    const result = await run([
+    const result = await runCli([
       'doctor',
       '--data-dir',
       dataDir,
@@ -115,7 +89,7 @@ describe('zoho-crm-connector doctor', () => {
     await authorize(zoho);
     await zoho.close();
 
-    const read = await run([
+    const read = await runCli([
       'doctor',
       '--data-dir',
       dataDir,
@@ -129,7 +103,7 @@ describe('zoho-crm-connector doctor', () => {
     expect(read.stdout).toMatch(/^phone-search\s+skip/m);
     expect(read.stdout).toMatch(/^ok: 0 failed/m);
 
-    const write = await run([
+    const write = await runCli([
       'doctor',
       '--data-dir',
       dataDir,
@@ -146,7 +120,7 @@ describe('zoho-crm-connector doctor', () => {
     expect(emulator.records('Leads')).toEqual([]);
     expect(emulator.records('Calls')).toEqual([]);
 
-    const json = await run([
+    const json = await runCli([
       'doctor',
       '--data-dir',
       dataDir,

@@ -4,45 +4,21 @@
  * and JSON Lines, a summary, progress lines when stderr is not a terminal, a re-run that skips what is
  * logged, and a broken file stopping with its line number.
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { progressLine } from '../../src/cli/import.js';
-import { loadSecrets } from '../../src/cli/serve-config.js';
 import { ZohoCrmConnector } from '../../src/connector.js';
-import { createFileSettingsStore, createFileStore } from '../../src/stores/file.js';
+import { createFileStore } from '../../src/stores/file.js';
 import { startZohoEmulator, type ZohoEmulator } from '../../src/testing/server.js';
+import { runCli, serveDataDir } from '../helpers/cli.js';
 import { authorize } from '../integration/helpers.js';
 
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-const cli = fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url));
 const CLIENT = {
   clientId: '1000.IMPORT',
   clientSecret: 'import-client-secret-value',
   redirectUri: 'http://127.0.0.1:8787/api/auth/callback/zoho',
 };
-
-function run(args: string[]) {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
-    cwd: repo,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ZCC_ENCRYPTION_KEY: '' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.once('close', (code) => resolve({ code, stdout, stderr })),
-  );
-}
 
 const HEADER =
   'id,direction,trunk,from,to,agent.extension,startedAt,answeredAt,endedAt,status,recording.url,notes';
@@ -62,10 +38,9 @@ describe('zoho-crm-connector import', () => {
   beforeAll(async () => {
     emulator = await startZohoEmulator({ autoConsent: true, searchIndexDelayMs: 0 });
     emulator.registerClient({ ...CLIENT, redirectUris: [CLIENT.redirectUri] });
-    dataDir = await mkdtemp(join(tmpdir(), 'zcc-import-'));
-    const encryptionKey = (await loadSecrets(dataDir, {}, true)).encryptionKey as string;
-    const settings = createFileSettingsStore({ path: join(dataDir, 'settings'), encryptionKey });
-    await settings.set('t1', { clientId: CLIENT.clientId, clientSecret: CLIENT.clientSecret, region: 'US' });
+    const made = await serveDataDir('zcc-import-', CLIENT);
+    dataDir = made.dataDir;
+    const { encryptionKey } = made;
     const zoho = new ZohoCrmConnector({
       connectionId: 't1',
       ...CLIENT,
@@ -82,21 +57,21 @@ describe('zoho-crm-connector import', () => {
   });
 
   it('prints its usage with the CSV columns, and refuses without a tenant, a file or a format', async () => {
-    const help = await run(['import', '--help']);
+    const help = await runCli(['import', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('agent.extension');
     expect(help.stdout).toContain('JSON Lines');
-    const missing = await run(['import', '--data-dir', dataDir]);
+    const missing = await runCli(['import', '--data-dir', dataDir]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('--connection: is required');
     expect(missing.stderr).toContain('<file>: is required');
-    const unknown = await run([...base(), join(dataDir, 'cdrs.txt')]);
+    const unknown = await runCli([...base(), join(dataDir, 'cdrs.txt')]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('--format: is required');
   });
 
   it('imports a CSV export, prints progress and a summary, and a re-run skips what is logged', async () => {
-    const first = await run([...base(), join(dataDir, 'cdrs.csv')]);
+    const first = await runCli([...base(), join(dataDir, 'cdrs.csv')]);
     expect(first.code, first.stderr).toBe(1); // one call failed
     expect(first.stdout).toMatch(/^ {2}read {5}4 of 4$/m);
     expect(first.stdout).toMatch(/^ {2}logged {3}2$/m);
@@ -115,7 +90,7 @@ describe('zoho-crm-connector import', () => {
       'Said "call me Monday"',
     ]);
 
-    const again = await run([...base(), join(dataDir, 'cdrs.csv')]);
+    const again = await runCli([...base(), join(dataDir, 'cdrs.csv')]);
     expect(again.code).toBe(1); // cdr-3 is still invalid
     expect(again.stdout).toMatch(/^ {2}logged {3}0$/m);
     expect(again.stdout).toMatch(/^ {2}skipped {2}3 /m);
@@ -136,7 +111,7 @@ describe('zoho-crm-connector import', () => {
         status: 'missed',
       });
     await writeFile(jsonl, `${call('cdr-1')}\n\n${call('cdr-5')}\n`);
-    const ok = await run([...base(), jsonl]);
+    const ok = await runCli([...base(), jsonl]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/^ {2}logged {3}1$/m);
     expect(ok.stdout).toMatch(/^ {2}skipped {2}1 /m);
@@ -144,7 +119,7 @@ describe('zoho-crm-connector import', () => {
 
     const broken = join(dataDir, 'broken.csv');
     await writeFile(broken, `${HEADER}\ncdr-9,inbound\n`);
-    const bad = await run([...base(), broken]);
+    const bad = await runCli([...base(), broken]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('broken.csv line 2: 2 cells, the header has 12 columns');
   });
