@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { z } from 'zod';
 import type { ZohoHttp } from '../http/client.js';
 import { FieldsSchema } from './schemas.js';
 
@@ -20,12 +21,15 @@ export interface FieldMeta {
 /** A module's fields by API name. @internal */
 export type FieldMetadata = ReadonlyMap<string, FieldMeta>;
 
-/** API names of the fields whose `data_type` is `phone` in a module. @internal */
-export async function listPhoneFields(
+/** One field as `GET /settings/fields` describes it (keys beyond these are kept, unchecked). @internal */
+export type ZohoField = z.output<typeof FieldsSchema>['fields'][number];
+
+/** A module's fields (`GET /settings/fields?module=…`): the one request every reader of metadata uses. @internal */
+export async function readModuleFields(
   http: ZohoHttp,
   module: string,
   signal?: AbortSignal,
-): Promise<string[]> {
+): Promise<readonly ZohoField[]> {
   const { data } = await http.request({
     method: 'GET',
     path: '/settings/fields',
@@ -33,18 +37,22 @@ export async function listPhoneFields(
     schema: FieldsSchema,
     ...(signal ? { signal } : {}),
   });
-  return (data?.fields ?? []).filter((field) => field.data_type === 'phone').map((field) => field.api_name);
+  return data?.fields ?? [];
+}
+
+/** API names of the fields whose `data_type` is `phone` in a module. @internal */
+export async function listPhoneFields(
+  http: ZohoHttp,
+  module: string,
+  signal?: AbortSignal,
+): Promise<string[]> {
+  const fields = await readModuleFields(http, module, signal);
+  return fields.filter((field) => field.data_type === 'phone').map((field) => field.api_name);
 }
 
 /** A module's field metadata (`GET /settings/fields?module=…`). @internal */
 export async function readFieldMetadata(http: ZohoHttp, module: string): Promise<FieldMetadata> {
-  const { data } = await http.request({
-    method: 'GET',
-    path: '/settings/fields',
-    query: { module },
-    schema: FieldsSchema,
-  });
-  return toFieldMetadata(data?.fields ?? []);
+  return toFieldMetadata(await readModuleFields(http, module));
 }
 
 /**

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { z } from 'zod';
 import { deleteRecord } from '../crm/delete-records.js';
+import { readModuleFields } from '../crm/fields.js';
 import { getRecord, insertRecords, searchRecords, type WriteOutcome } from '../crm/records.js';
 import { isZohoCrmError, TransportError, ZohoApiError } from '../errors.js';
 import { neverSent, type ZohoHttp } from '../http/client.js';
@@ -14,28 +14,9 @@ import type { FieldInfo } from './checks.js';
 import { type Cleanup, type PhoneSearchHits, searchTerms, testPhone } from './probe-checks.js';
 import type { DiagnoseClock } from './types.js';
 
-const FieldsMetaSchema = z.object({
-  fields: z.array(
-    z.looseObject({
-      api_name: z.string(),
-      data_type: z.string(),
-      system_mandatory: z.boolean().optional().catch(undefined),
-      read_only: z.boolean().optional().catch(undefined),
-      field_read_only: z.boolean().optional().catch(undefined),
-    }),
-  ),
-});
-
-/** `GET /settings/fields?module=`. @internal */
+/** `GET /settings/fields?module=`, as the checks read it. @internal */
 export async function readFields(http: ZohoHttp, module: string, signal?: AbortSignal): Promise<FieldInfo[]> {
-  const { data } = await http.request({
-    method: 'GET',
-    path: '/settings/fields',
-    query: { module },
-    schema: FieldsMetaSchema,
-    ...(signal ? { signal } : {}),
-  });
-  return (data?.fields ?? []).map((f) => ({
+  return (await readModuleFields(http, module, signal)).map((f) => ({
     apiName: f.api_name,
     dataType: f.data_type,
     mandatory: f.system_mandatory === true,
