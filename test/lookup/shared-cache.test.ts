@@ -335,10 +335,12 @@ describe.skipIf(!REDIS_URL)(
 /** A stand-in client: every command answers at once, or never (`hang`); counts the calls. */
 function fakeClient(options: { hang?: boolean } = {}) {
   const calls: Record<string, number> = {};
-  const answer = (name: string, value: unknown) => () => {
-    calls[name] = (calls[name] ?? 0) + 1;
-    return options.hang ? new Promise<never>(() => {}) : Promise.resolve(value);
-  };
+  const answer =
+    <T>(name: string, value: T) =>
+    (): Promise<T> => {
+      calls[name] = (calls[name] ?? 0) + 1;
+      return options.hang ? new Promise<never>(() => {}) : Promise.resolve(value);
+    };
   const subscriber = {
     subscribe: answer('subscribe', 1),
     unsubscribe: answer('unsubscribe', 1),
@@ -354,7 +356,7 @@ function fakeClient(options: { hang?: boolean } = {}) {
     pttl: answer('pttl', -2),
     del: answer('del', 0),
     sadd: answer('sadd', 1),
-    smembers: answer('smembers', []),
+    smembers: answer('smembers', [] as string[]),
     pexpire: answer('pexpire', 1),
     publish: answer('publish', 0),
     duplicate: () => subscriber,
