@@ -16,6 +16,7 @@ import type { Logger } from '../logger.js';
 import type { LookupModule } from '../options.js';
 import { connectionTag, DEFAULT_PREFIX, escapePrefix } from '../stores/redis-keys.js';
 import { decodeEntry, decodeNotice, encodeEntry, encodeNotice } from './shared-cache-codec.js';
+import { join, type Listener, type Membership } from './shared-cache-hub.js';
 import type { CallerMatch } from './types.js';
 
 /**
@@ -28,14 +29,23 @@ import type { CallerMatch } from './types.js';
  * @group Caller ID
  */
 export interface SharedCacheClient {
+  /** `GET`: a number's entry. */
   get(key: string): Promise<string | null>;
+  /** `SET … PX`: a found caller, replacing what is there. */
   set(key: string, value: string, px: 'PX', ms: number): Promise<unknown>;
+  /** `SET … PX … NX`: a miss, only where nothing is. */
   set(key: string, value: string, px: 'PX', ms: number, nx: 'NX'): Promise<unknown>;
+  /** `PTTL`: how long an entry has left (the process's cache keeps it no longer). */
   pttl(key: string): Promise<number>;
+  /** `DEL`: invalidation. */
   del(...keys: string[]): Promise<number>;
+  /** `SADD`: a number joins its record's set. */
   sadd(key: string, ...members: string[]): Promise<number>;
+  /** `SMEMBERS`: the numbers cached for a record. */
   smembers(key: string): Promise<string[]>;
+  /** `PEXPIRE`: a record's set expires with its numbers. */
   pexpire(key: string, ms: number): Promise<number>;
+  /** `PUBLISH`: tells the other nodes what to forget. */
   publish(channel: string, message: string): Promise<number>;
   /** A second connection for the invalidation channel (a connection that subscribes can do nothing else). */
   duplicate(): SharedCacheSubscriber;
@@ -50,9 +60,13 @@ export interface SharedCacheClient {
  * @group Caller ID
  */
 export interface SharedCacheSubscriber {
+  /** `SUBSCRIBE` to a connection's invalidation channel. */
   subscribe(channel: string): Promise<unknown>;
+  /** `UNSUBSCRIBE` when the connection's last connector closes. */
   unsubscribe(channel: string): Promise<unknown>;
+  /** Listens to `message`, `ready` (a reconnection) and `error`. */
   on(event: string, listener: (...args: unknown[]) => void): unknown;
+  /** Closes the subscriber (when the client's last connector closes). */
   disconnect(): void;
 }
 
@@ -140,18 +154,33 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
   const pending = new Set<Promise<unknown>>();
   let downUntil = 0;
   let failing = false;
+  // The subscriber's errors come once per reconnection attempt: one warning until it is back.
+  let subscriberFailing = false;
   let membership: Membership | undefined;
   let listener: Listener | undefined;
 
+  /** Logs once per outage; a failed command also pauses reads and writes (not a subscriber's error). */
   function failed(operation: string, error: unknown): void {
-    downUntil = now() + SHARED_CACHE_RETRY_MS;
-    if (failing) return;
-    failing = true;
+    if (operation === 'subscribe') {
+      if (subscriberFailing) return;
+      subscriberFailing = true;
+    } else {
+      downUntil = now() + SHARED_CACHE_RETRY_MS;
+      if (failing) return;
+      failing = true;
+    }
     const reason = error === LATE ? 'too slow' : error instanceof Error ? error.message : String(error);
-    logger.warn(
-      { operation, reason, retryInMs: SHARED_CACHE_RETRY_MS },
-      'the shared caller-ID cache (Redis) failed; lookups ask Zoho without it for now',
-    );
+    if (operation === 'subscribe') {
+      logger.warn(
+        { operation, reason },
+        "the shared caller-ID cache (Redis) cannot hear other nodes' invalidations; their entries stay here until their TTL",
+      );
+    } else {
+      logger.warn(
+        { operation, reason, retryInMs: SHARED_CACHE_RETRY_MS },
+        'the shared caller-ID cache (Redis) failed; lookups ask Zoho without it for now',
+      );
+    }
   }
 
   function answered(): void {
@@ -249,7 +278,10 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
           const notice = decodeNotice(text);
           if (notice && notice.from !== self) onForget(notice.numbers, notice.id);
         },
-        gap: onGap,
+        gap: () => {
+          subscriberFailing = false;
+          onGap();
+        },
       };
     },
 
@@ -263,76 +295,4 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
       await leaving?.leave();
     },
   };
-}
-
-// --- One subscriber per client, shared by every connection that uses it ---
-
-interface Listener {
-  message(text: string): void;
-  gap(): void;
-}
-
-interface Membership {
-  leave(): Promise<void>;
-}
-
-interface Hub {
-  subscriber: SharedCacheSubscriber;
-  channels: Map<string, Set<{ listener: Listener; failed: (op: string, error: unknown) => void }>>;
-}
-
-const hubs = new WeakMap<SharedCacheClient, Hub>();
-
-/** Subscribes `listener` to `channel` on the client's shared subscriber (made on the first join). */
-function join(
-  client: SharedCacheClient,
-  channel: string,
-  listener: Listener,
-  failed: (operation: string, error: unknown) => void,
-): Membership {
-  let hub = hubs.get(client);
-  if (!hub) hub = openHub(client);
-  const member = { listener, failed };
-  let members = hub.channels.get(channel);
-  if (!members) {
-    members = new Set();
-    hub.channels.set(channel, members);
-    hub.subscriber.subscribe(channel).catch((error: unknown) => failed('subscribe', error));
-  }
-  members.add(member);
-  const joined = hub;
-  return {
-    async leave() {
-      const set = joined.channels.get(channel);
-      set?.delete(member);
-      if (!set || set.size > 0) return;
-      joined.channels.delete(channel);
-      if (joined.channels.size === 0) {
-        hubs.delete(client);
-        joined.subscriber.disconnect();
-        return;
-      }
-      await joined.subscriber.unsubscribe(channel).catch(() => undefined);
-    },
-  };
-}
-
-function openHub(client: SharedCacheClient): Hub {
-  const hub: Hub = { subscriber: client.duplicate(), channels: new Map() };
-  hubs.set(client, hub);
-  const everyone = () => [...hub.channels.values()].flatMap((set) => [...set]);
-  let readyBefore = false;
-  hub.subscriber.on('message', (channel, text) => {
-    for (const { listener } of hub.channels.get(String(channel)) ?? []) listener.message(String(text));
-  });
-  // Back after a disconnection (ioredis subscribes again): notices sent meanwhile are lost.
-  hub.subscriber.on('ready', () => {
-    if (readyBefore) for (const { listener } of everyone()) listener.gap();
-    readyBefore = true;
-  });
-  // Without a listener, ioredis prints every connection error to the console.
-  hub.subscriber.on('error', (error) => {
-    for (const { failed } of everyone()) failed('subscribe', error);
-  });
-  return hub;
 }
