@@ -225,6 +225,31 @@ describe.skipIf(!REDIS_URL)(
       expect(ttl).toBeLessThanOrEqual(10_000);
     });
 
+    it("what node B reads from Redis stays in B's own cache no longer than it had left there", async () => {
+      const a = node({ negativeTtlMs: 3_600_000 });
+      const b = node();
+      a.engine.remember({
+        module: 'Leads',
+        id: '80',
+        name: 'New',
+        phone: UNKNOWN,
+        field: 'Phone',
+        source: 'zoho',
+      });
+      await a.engine.settled();
+      await admin.del(`${tag}:caller:${UNKNOWN}`);
+      org.emu.advanceTime(50_000);
+      expect(await a.engine.findByE164(UNKNOWN, { fresh: true })).toBeNull(); // in Redis for the 10 s of lag left
+      await a.engine.settled();
+      expect(await b.engine.lookupCaller(UNKNOWN)).toBeNull();
+      expect(b.events.at(-1)?.source).toBe('cache');
+      // B keeps misses for 60 s, but this one only for the 10 s it had left in Redis.
+      org.emu.advanceTime(10_001);
+      await admin.del(`${tag}:caller:${UNKNOWN}`); // Redis' own expiry runs on real time
+      expect(await b.engine.lookupCaller(UNKNOWN)).toBeNull();
+      expect(b.events.at(-1)?.source).toBe('zoho');
+    });
+
     it('a miss never replaces a caller another node stored', async () => {
       const a = node();
       a.engine.remember({
