@@ -6,18 +6,30 @@
  * @internal
  * @module
  */
+import * as z from 'zod/mini';
 import type { CacheEntry } from './shared-cache.js';
 
 /** A miss ("no record has this number") as stored. */
 const MISS_VALUE = '-';
-const MODULES: ReadonlySet<string> = new Set(['Contacts', 'Leads', 'Accounts']);
+
+const EntrySchema = z.object({
+  module: z.enum(['Contacts', 'Leads', 'Accounts']),
+  id: z.string(),
+  name: z.string(),
+  field: z.string(),
+  account: z.optional(z.object({ id: z.string(), name: z.string() })),
+  ownerId: z.optional(z.string()),
+  alternatives: z.optional(z.array(z.looseObject({}))),
+});
+
+const NoticeSchema = z.object({
+  from: z.string(),
+  numbers: z.array(z.string()),
+  id: z.optional(z.string()),
+});
 
 /** A notice on the invalidation channel: which node sent it, the numbers, and the record id if any. */
-export interface ForgetNotice {
-  from: string;
-  numbers: string[];
-  id?: string;
-}
+export type ForgetNotice = z.infer<typeof NoticeSchema>;
 
 /** The stored form of an entry (`null` = a miss). */
 export function encodeEntry(entry: CacheEntry | null): string {
@@ -27,16 +39,9 @@ export function encodeEntry(entry: CacheEntry | null): string {
 /** The entry a stored value holds, `null` for a miss, `undefined` when it is not one of ours. */
 export function decodeEntry(text: string): CacheEntry | null | undefined {
   if (text === MISS_VALUE) return null;
-  const value = parse(text);
-  if (!isRecord(value)) return undefined;
-  const { module, id, name, field, account, ownerId, alternatives } = value;
-  if (typeof module !== 'string' || !MODULES.has(module)) return undefined;
-  if (typeof id !== 'string' || typeof name !== 'string' || typeof field !== 'string') return undefined;
-  if (account !== undefined && !(isRecord(account) && isString(account.id) && isString(account.name)))
-    return undefined;
-  if (ownerId !== undefined && typeof ownerId !== 'string') return undefined;
-  if (alternatives !== undefined && !Array.isArray(alternatives)) return undefined;
-  return value as unknown as CacheEntry;
+  const parsed = EntrySchema.safeParse(parse(text));
+  // The alternatives are matches this library wrote: their shape is not checked field by field.
+  return parsed.success ? (parsed.data as CacheEntry) : undefined;
 }
 
 /** The channel message of a notice. */
@@ -46,10 +51,8 @@ export function encodeNotice(notice: ForgetNotice): string {
 
 /** The notice a channel message holds, or `undefined` when it is not one. */
 export function decodeNotice(text: string): ForgetNotice | undefined {
-  const value = parse(text);
-  if (!isRecord(value) || !isString(value.from) || !Array.isArray(value.numbers)) return undefined;
-  if (!value.numbers.every(isString) || (value.id !== undefined && !isString(value.id))) return undefined;
-  return value as unknown as ForgetNotice;
+  const parsed = NoticeSchema.safeParse(parse(text));
+  return parsed.success ? parsed.data : undefined;
 }
 
 function parse(text: string): unknown {
@@ -58,12 +61,4 @@ function parse(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isString(value: unknown): value is string {
-  return typeof value === 'string';
 }
