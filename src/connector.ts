@@ -30,7 +30,12 @@ import type { DeadLetter, JournalQuarantineEvent } from './journal/store.js';
 import { createSafeLogger, type Logger } from './logger.js';
 import { type CallerLookup, createCallerLookup, type LookupEvent } from './lookup/caller-lookup.js';
 import type { CallerMatch, DirectoryEntry, LookupCallerOptions } from './lookup/types.js';
-import { type ChangeWatch, type ChangeWatchEvent, startChangeWatch, type WatchHandle } from './notifications/change-watch.js';
+import {
+  type ChangeWatch,
+  type ChangeWatchEvent,
+  startChangeWatch,
+  type WatchHandle,
+} from './notifications/change-watch.js';
 import {
   type ChangeNotificationEvent,
   type ChangeNotificationResult,

@@ -108,6 +108,12 @@ export type {
   LookupCallerOptions,
   MatchSource,
 } from './lookup/types.js';
+export type { ChangeWatch, ChangeWatchEvent } from './notifications/change-watch.js';
+export type {
+  ChangeNotificationEvent,
+  ChangeNotificationResult,
+} from './notifications/handle-notification.js';
+export type { ChangeOperation, ZohoChangeNotification } from './notifications/notification.js';
 export type {
   AuthorizationRequest,
   AuthorizationResult,
@@ -115,12 +121,6 @@ export type {
 } from './oauth/authorization.js';
 export { type AuthorizeUrlOptions, buildAuthorizeUrl } from './oauth/authorize-url.js';
 export { type CallbackInput, type CallbackParams, parseCallback } from './oauth/callback.js';
-export type { ChangeWatch, ChangeWatchEvent } from './notifications/change-watch.js';
-export type {
-  ChangeNotificationEvent,
-  ChangeNotificationResult,
-} from './notifications/handle-notification.js';
-export type { ChangeOperation, ZohoChangeNotification } from './notifications/notification.js';
 export { DEFAULT_SCOPES, DIAGNOSE_SCOPES, NOTIFICATION_SCOPES, TASK_SCOPES } from './oauth/scopes.js';
 export type { AuthorizationLostEvent, TokenRefreshedEvent } from './oauth/token-manager.js';
 export type {

@@ -116,7 +116,13 @@ export async function startChangeWatch(options: ChangeWatchOptions): Promise<Wat
       expiresAt = await enableChannel(http, spec, controller.signal);
       failures = 0;
       if (stopped) return;
-      options.emit({ connectionId, channelId: spec.channelId, status: 'renewed', expiresAt: iso(expiresAt), failures });
+      options.emit({
+        connectionId,
+        channelId: spec.channelId,
+        status: 'renewed',
+        expiresAt: iso(expiresAt),
+        failures,
+      });
       schedule();
     } catch (error) {
       if (stopped) return;
@@ -173,7 +179,11 @@ export async function startChangeWatch(options: ChangeWatchOptions): Promise<Wat
     () =>
       void handle.stop().catch((error: unknown) =>
         logger.warn(
-          { connectionId, channelId: spec.channelId, code: isZohoCrmError(error) ? error.code : ErrorCode.UNEXPECTED },
+          {
+            connectionId,
+            channelId: spec.channelId,
+            code: isZohoCrmError(error) ? error.code : ErrorCode.UNEXPECTED,
+          },
           'disabling the zoho change-notification channel failed',
         ),
       ),

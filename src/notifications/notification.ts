@@ -107,8 +107,5 @@ export async function tokenMatches(presented: string | undefined, channelToken: 
 }
 
 function invalid(reason: string): ZohoCrmError {
-  return new ZohoCrmError(
-    ErrorCode.NOTIFICATION_INVALID,
-    `Not a Zoho change notification: ${reason}.`,
-  );
+  return new ZohoCrmError(ErrorCode.NOTIFICATION_INVALID, `Not a Zoho change notification: ${reason}.`);
 }

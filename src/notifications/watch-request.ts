@@ -51,7 +51,9 @@ export const WatchOptionsSchema = z.strictObject({
   channelToken: z.string().check(z.minLength(1), z.maxLength(50)),
   channelId: z.optional(z.string().check(z.regex(/^[1-9]\d{0,17}$/, 'must be 1 to 18 digits (a Zoho long)'))),
   modules: z.optional(z.array(z.enum(WATCHABLE_MODULES)).check(z.minLength(1))),
-  signal: z.optional(z.custom<AbortSignal>((value) => value instanceof AbortSignal, 'must be an AbortSignal')),
+  signal: z.optional(
+    z.custom<AbortSignal>((value) => value instanceof AbortSignal, 'must be an AbortSignal'),
+  ),
 });
 
 /**
