@@ -6,14 +6,13 @@
  * module and operation, as Zoho batches a bulk write's ids. Deliveries are tracked, never thrown: a
  * failure is kept in the delivery log, and `notificationsDelivered()` waits for every one sent so far.
  *
- * Zoho's documented behaviour (https://www.zoho.com/crm/developer/docs/api/v7/notifications/enable.html):
- * `channel_expiry` at most one week ahead, and one hour when it is missing or later than that; `token` at
- * most 50 characters (`INVALID_DATA`); `channel_id`, `events` and `notify_url` mandatory
- * (`MANDATORY_NOT_FOUND`). The status codes of the answers (200 here) are not documented.
+ * Documented (https://www.zoho.com/crm/developer/docs/api/v7/notifications/enable.html): `channel_expiry`
+ * at most a week ahead, else (or when missing) one hour; `token` at most 50 characters (`INVALID_DATA`);
+ * `channel_id`, `events`, `notify_url` mandatory (`MANDATORY_NOT_FOUND`). Not documented: the statuses (200).
  * @internal
  * @module
  */
-import { REGIONS } from '../../regions.js';
+import { REGIONS, type RegionCode } from '../../regions.js';
 import type { ApiContext } from './crm.js';
 import { findModule } from './modules.js';
 import type { Org } from './org.js';
@@ -48,11 +47,15 @@ export class Notifications {
   private readonly log: NotificationDelivery[] = [];
   private flushQueued = false;
 
+  private readonly apiDomain: string;
+
   constructor(
     private readonly org: Org,
-    private readonly apiDomain: string,
+    dataCenter: RegionCode,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.apiDomain = REGIONS[dataCenter].apiDomain;
+  }
 
   /** Notes a record change; it goes out at the end of the current synchronous step. */
   recordChanged(module: EmulatorModule, operation: RecordChange, id: string): void {
@@ -76,12 +79,9 @@ export class Notifications {
 
   /** The live channels (expired ones are dropped). */
   list(): EmulatorNotificationChannel[] {
-    return this.live().map((c) => ({
-      channelId: c.channelId,
-      events: [...c.events],
-      notifyUrl: c.notifyUrl,
-      expiresAt: new Date(c.expiresAt).toISOString(),
-    }));
+    return this.live().map(({ channelId, events, notifyUrl, expiresAt }) => {
+      return { channelId, events: [...events], notifyUrl, expiresAt: new Date(expiresAt).toISOString() };
+    });
   }
 
   /** The route of `/actions/watch` for a method: the scope it needs and its handler. */
@@ -144,23 +144,11 @@ export class Notifications {
     }
     const invalid = (apiName: string) =>
       zohoError(400, 'INVALID_DATA', MESSAGES.INVALID_DATA, { api_name: apiName });
-    if (!/^\d{1,19}$/.test(String(id))) return invalid('channel_id');
-    if (unknownChannel) return invalid('channel_id');
+    if (unknownChannel || !/^\d{1,19}$/.test(String(id))) return invalid('channel_id');
     if (typeof notifyUrl !== 'string' || !URL.canParse(notifyUrl)) return invalid('notify_url');
     if (token !== undefined && (typeof token !== 'string' || token.length > 50)) return invalid('token');
-    const valid =
-      Array.isArray(events) &&
-      events.length > 0 &&
-      events.every((e) => {
-        const [module, operation, ...rest] = String(e).split('.');
-        return (
-          rest.length === 0 &&
-          module &&
-          findModule(this.org.modules, module) &&
-          ['all', 'create', 'edit', 'delete'].includes(operation ?? '')
-        );
-      });
-    if (!valid) return invalid('events');
+    const canonical = Array.isArray(events) ? events.map((e) => this.canonicalEvent(e)) : [];
+    if (canonical.length === 0 || canonical.some((e) => e === undefined)) return invalid('events');
     const now = this.now();
     const asked = typeof expiry === 'string' ? Date.parse(expiry) : Number.NaN;
     if (typeof expiry === 'string' && (!Number.isFinite(asked) || asked <= now))
@@ -168,14 +156,19 @@ export class Notifications {
     const expiresAt = Number.isFinite(asked) && asked - now <= MAX_EXPIRY_MS ? asked : now + HOUR_MS;
     return {
       channelId: String(id),
-      events: (events as unknown[]).map((e) => {
-        const [module, operation] = String(e).split('.');
-        return `${findModule(this.org.modules, module ?? '')?.apiName}.${operation}`;
-      }),
+      events: canonical as string[],
       notifyUrl,
-      token: token as string | undefined,
+      token: token as string,
       expiresAt,
     };
+  }
+
+  /** `Contacts.all` from `contacts.all`; undefined for an unknown module or operation. */
+  private canonicalEvent(event: unknown): string | undefined {
+    const [module, operation, ...rest] = String(event).split('.');
+    const def = findModule(this.org.modules, module ?? '');
+    const known = ['all', 'create', 'edit', 'delete'].includes(operation ?? '');
+    return def && known && rest.length === 0 ? `${def.apiName}.${operation}` : undefined;
   }
 
   /** `resource_uri`, `resource_id` and `resource_name` of each module a channel watches. */
@@ -195,15 +188,7 @@ export class Notifications {
     return json(200, {
       watch: live.map((c) => ({
         channel_id: c.channelId,
-        events: c.events.map((e) => {
-          const [module] = e.split('.');
-          const def = this.org.moduleDef(module as EmulatorModule);
-          return {
-            resource_name: def.apiName,
-            resource_id: def.id,
-            resource_uri: `${this.apiDomain}/crm/v8/${def.apiName}`,
-          };
-        }),
+        events: this.resources(c).map(({ channel_id: _id, ...resource }) => resource),
         channel_expiry: iso(c.expiresAt),
         notify_url: c.notifyUrl,
       })),
@@ -295,11 +280,6 @@ export class Notifications {
     this.inflight.add(work);
     void work.finally(() => this.inflight.delete(work));
   }
-}
-
-/** The API domain of a data centre, for `resource_uri`. */
-export function apiDomainOf(dataCenter: keyof typeof REGIONS): string {
-  return REGIONS[dataCenter].apiDomain;
 }
 
 function toInput(c: Channel): Record<string, unknown> {

@@ -18,7 +18,7 @@ import { EmulatorClock } from './clock.js';
 import { FaultInjector } from './fault-injector.js';
 import { IdGenerator } from './ids.js';
 import { Limits } from './limits.js';
-import { apiDomainOf, Notifications } from './notifications.js';
+import { Notifications } from './notifications.js';
 import { EMULATOR_GRANTED_SCOPES, OAuthStore } from './oauth-store.js';
 import { type ResolvedEmulatorOptions, resolveOptions } from './options.js';
 import { Org } from './org.js';
@@ -237,7 +237,7 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
     const now = () => this.now();
     this.org = new Org(this.options, this.ids, this.metaIds);
     this.oauth = new OAuthStore(this.options, now);
-    const notifications = new Notifications(this.org, apiDomainOf(this.options.dataCenter), now);
+    const notifications = new Notifications(this.org, this.options.dataCenter, now);
     this.notifications = notifications;
     this.store = new RecordStore(this.org, this.options, now, (module, change, id) =>
       notifications.recordChanged(module, change, id),
