@@ -34,7 +34,9 @@ beforeAll(async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     try {
-      await route.zoho?.handleNotification(Buffer.concat(chunks).toString('utf8'), { channelToken: route.token });
+      await route.zoho?.handleNotification(Buffer.concat(chunks).toString('utf8'), {
+        channelToken: route.token,
+      });
       res.writeHead(204).end();
     } catch (error) {
       const denied = isZohoCrmError(error) && error.code === ErrorCode.NOTIFICATION_TOKEN_MISMATCH;
@@ -74,7 +76,9 @@ const watchPosts = () => emu.stats().requests['POST /crm/v8/actions/watch'] ?? 0
 
 describe('change notifications, end to end', () => {
   it('an edited phone reaches the cache: the old number asks Zoho again, the new one (cached unknown) finds the contact', async () => {
-    const [id] = emu.seed('Contacts', [{ First_Name: 'Ada', Last_Name: 'Lovelace', Phone: '(415) 555-2671' }]);
+    const [id] = emu.seed('Contacts', [
+      { First_Name: 'Ada', Last_Name: 'Lovelace', Phone: '(415) 555-2671' },
+    ]);
     const zoho = await connector();
     expect((await zoho.lookupCaller('+14155552671'))?.id).toBe(id);
     expect(await zoho.lookupCaller('+14155550000')).toBeNull(); // cached as unknown
@@ -113,7 +117,9 @@ describe('change notifications, end to end', () => {
   });
 
   it('a deleted contact is forgotten; a created one replaces a cached unknown', async () => {
-    const [id] = emu.seed('Contacts', [{ First_Name: 'Grace', Last_Name: 'Hopper', Phone: '+1 212 555 0147' }]);
+    const [id] = emu.seed('Contacts', [
+      { First_Name: 'Grace', Last_Name: 'Hopper', Phone: '+1 212 555 0147' },
+    ]);
     const zoho = await connector();
     expect((await zoho.lookupCaller('+12125550147'))?.id).toBe(id);
     expect(await zoho.lookupCaller('+12125550199')).toBeNull();
@@ -150,7 +156,10 @@ describe('change notifications, end to end', () => {
     expect((await zoho.lookupCaller('+16465550101'))?.id).toBe(id); // still cached
     expect(zohoCalls()).toBe(before);
     await expect(
-      zoho.handleNotification({ module: 'Leads', ids: [id], operation: 'delete', channel_id: '1' }, { channelToken: TOKEN }),
+      zoho.handleNotification(
+        { module: 'Leads', ids: [id], operation: 'delete', channel_id: '1' },
+        { channelToken: TOKEN },
+      ),
     ).rejects.toMatchObject({ code: ErrorCode.NOTIFICATION_TOKEN_MISMATCH });
     await expect(zoho.handleNotification('{', { channelToken: TOKEN })).rejects.toMatchObject({
       code: ErrorCode.NOTIFICATION_INVALID,

@@ -128,7 +128,9 @@ describe('the watch request', () => {
 describe('watchChanges options', () => {
   const check = (options: object) => {
     const parsed = WatchOptionsSchema.safeParse(options);
-    return parsed.success ? undefined : configErrorFromIssues(parsed.error.issues, options, 'watchChanges options');
+    return parsed.success
+      ? undefined
+      : configErrorFromIssues(parsed.error.issues, options, 'watchChanges options');
   };
   const base = { notifyUrl: 'https://pbx.example.com/zoho/notify', channelToken: 'tok' };
 

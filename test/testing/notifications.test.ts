@@ -44,7 +44,9 @@ async function call(method: string, body?: unknown, query = '', scopes = ['ZohoC
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, '+00:00');
 const channel = (extra: Record<string, unknown> = {}) => ({
-  watch: [{ channel_id: '1000000068001', events: ['Contacts.all'], notify_url: notifyUrl, token: 'tok', ...extra }],
+  watch: [
+    { channel_id: '1000000068001', events: ['Contacts.all'], notify_url: notifyUrl, token: 'tok', ...extra },
+  ],
 });
 
 describe('the emulated Notifications API', () => {
@@ -61,7 +63,12 @@ describe('the emulated Notifications API', () => {
     });
     expect(body.watch[0].details.events[0].resource_uri).toBe('https://www.zohoapis.com/crm/v8/Contacts');
     expect(emu.notificationChannels()).toEqual([
-      { channelId: '1000000068001', events: ['Contacts.all'], notifyUrl, expiresAt: new Date(expiry).toISOString() },
+      {
+        channelId: '1000000068001',
+        events: ['Contacts.all'],
+        notifyUrl,
+        expiresAt: new Date(expiry).toISOString(),
+      },
     ]);
   });
 
@@ -81,7 +88,9 @@ describe('the emulated Notifications API', () => {
     expect((await call('POST', channel({ notify_url: undefined }))).body).toMatchObject({
       code: 'MANDATORY_NOT_FOUND',
     });
-    expect((await call('POST', channel({ events: ['Widgets.all'] }))).body).toMatchObject({ code: 'INVALID_DATA' });
+    expect((await call('POST', channel({ events: ['Widgets.all'] }))).body).toMatchObject({
+      code: 'INVALID_DATA',
+    });
     expect(await call('POST', channel(), '', [])).toMatchObject({
       status: 401,
       body: { code: 'OAUTH_SCOPE_MISMATCH' },
