@@ -56,7 +56,12 @@ export interface ChangeWatchEvent {
   /** When a renewal failed: when it is tried again. */
   retryInMs?: number;
   /** When a renewal failed: why (the error's code and message, secret-free). */
-  error?: { code: string; message: string };
+  error?: {
+    /** The error's code (`ZOHO_API`, `NETWORK`, `AUTH_SCOPE_MISMATCH`, …). */
+    code: string;
+    /** The error's message. */
+    message: string;
+  };
 }
 
 /** @internal */
