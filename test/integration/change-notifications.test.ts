@@ -175,6 +175,24 @@ describe('change notifications, end to end', () => {
     expect(emu.notificationChannels()).toEqual([]);
   });
 
+  it('aborting the signal after subscribing stops the watch and disables the channel', async () => {
+    const zoho = await connector();
+    const controller = new AbortController();
+    const watch = await zoho.watchChanges({ notifyUrl, channelToken: TOKEN, signal: controller.signal });
+    expect(emu.notificationChannels()).toHaveLength(1);
+    controller.abort();
+    await until(() => emu.notificationChannels().length === 0, 'the channel disabled');
+    expect(watch.renewsAt).toBeUndefined();
+    // A module outside lookup.order changes nothing in the cache (the unknown number stays cached).
+    expect(await zoho.lookupCaller('+14155550123')).toBeNull();
+    await expect(
+      zoho.handleNotification(
+        { module: 'Deals', ids: ['1'], operation: 'insert', channel_id: watch.channelId, token: TOKEN },
+        { channelToken: TOKEN },
+      ),
+    ).resolves.toMatchObject({ module: 'Deals', records: 1, invalidated: 0 });
+  });
+
   it('bad options are a ConfigError and nothing is sent', async () => {
     const zoho = await connector();
     const before = zohoCalls();
