@@ -12,6 +12,7 @@ export type {
 export {
   type ConnectorEvents,
   type RateLimitedEvent,
+  type WatchChangesOptions,
   ZohoCrmConnector,
   type ZohoRequestEvent,
 } from './connector.js';
@@ -107,6 +108,12 @@ export type {
   LookupCallerOptions,
   MatchSource,
 } from './lookup/types.js';
+export type { ChangeWatch, ChangeWatchEvent } from './notifications/change-watch.js';
+export type {
+  ChangeNotificationEvent,
+  ChangeNotificationResult,
+} from './notifications/handle-notification.js';
+export type { ChangeOperation, ZohoChangeNotification } from './notifications/notification.js';
 export type {
   AuthorizationRequest,
   AuthorizationResult,
@@ -114,7 +121,7 @@ export type {
 } from './oauth/authorization.js';
 export { type AuthorizeUrlOptions, buildAuthorizeUrl } from './oauth/authorize-url.js';
 export { type CallbackInput, type CallbackParams, parseCallback } from './oauth/callback.js';
-export { DEFAULT_SCOPES, DIAGNOSE_SCOPES, TASK_SCOPES } from './oauth/scopes.js';
+export { DEFAULT_SCOPES, DIAGNOSE_SCOPES, NOTIFICATION_SCOPES, TASK_SCOPES } from './oauth/scopes.js';
 export type { AuthorizationLostEvent, TokenRefreshedEvent } from './oauth/token-manager.js';
 export type {
   CircuitBreakerOptions,

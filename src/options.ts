@@ -827,7 +827,8 @@ export function configErrorFromIssues(
 
 // --- Internal helpers ---
 
-function isSecureRedirect(value: string): boolean {
+/** Whether a URL is https, or on localhost / 127.0.0.1 / [::1] (any scheme there). @internal */
+export function isSecureRedirect(value: string): boolean {
   if (!URL.canParse(value)) return true; // reported by the URL check already
   const url = new URL(value);
   return url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);

@@ -94,6 +94,11 @@ export interface CallerLookup extends CallerLookupEngine {
    * connector's `invalidate`).
    */
   forget(numberOrId: string): void;
+  /**
+   * Drops every number cached as unknown (a record created or renumbered in Zoho may own one now); returns
+   * how many were dropped.
+   */
+  forgetMisses(): number;
   /** Resolves once no Zoho search runs in the background any more (late answers have filled the cache). */
   settled(): Promise<void>;
   /**
@@ -491,6 +496,13 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
         // Not a phone number (a record id): only the ids above.
       }
       if (e164) cache.delete(e164);
+    },
+
+    forgetMisses() {
+      const numbers: string[] = [];
+      for (const [number, value] of lru?.entries() ?? []) if (value === MISS) numbers.push(number);
+      for (const number of numbers) cache.delete(number);
+      return numbers.length;
     },
 
     searchDirectory(query, searchOptions = {}) {
