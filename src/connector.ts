@@ -11,7 +11,7 @@ import { type CalibrationKeeper, createCalibrationKeeper } from './calibration/k
 import { runDiagnose } from './diagnose/diagnose.js';
 import type { DiagnoseOptions, DiagnoseReport } from './diagnose/types.js';
 import { EDITIONS } from './editions.js';
-import { ErrorCode, type RateLimitError, ZohoCrmError } from './errors.js';
+import { AuthError, ErrorCode, type RateLimitError, ZohoCrmError } from './errors.js';
 import { createEmitter, type Emitter } from './events.js';
 import { createZohoHttp, type ZohoHttp } from './http/client.js';
 import { type CrmRequest, type CrmResponse, sendCrmRequest } from './http/crm-request.js';
@@ -31,6 +31,18 @@ import { createSafeLogger, type Logger } from './logger.js';
 import { type CallerLookup, createCallerLookup, type LookupEvent } from './lookup/caller-lookup.js';
 import type { CallerMatch, DirectoryEntry, LookupCallerOptions } from './lookup/types.js';
 import {
+  type ChangeWatch,
+  type ChangeWatchEvent,
+  startChangeWatch,
+  type WatchHandle,
+} from './notifications/change-watch.js';
+import {
+  type ChangeNotificationEvent,
+  type ChangeNotificationResult,
+  handleChangeNotification,
+} from './notifications/handle-notification.js';
+import { defaultChannelId, WatchOptionsSchema } from './notifications/watch-request.js';
+import {
   type Authorization,
   type AuthorizationRequest,
   type AuthorizationResult,
@@ -44,7 +56,12 @@ import {
   type TokenManager,
   type TokenRefreshedEvent,
 } from './oauth/token-manager.js';
-import { type ConnectorOptions, parseConnectorOptions, type ResolvedConnectorOptions } from './options.js';
+import {
+  type ConnectorOptions,
+  configErrorFromIssues,
+  parseConnectorOptions,
+  type ResolvedConnectorOptions,
+} from './options.js';
 import { type CreateRecordInput, createRecordCreator, type RecordCreator } from './records/create-record.js';
 import { REGIONS, type Region } from './regions.js';
 import { createMemoryStore } from './stores/memory.js';
@@ -94,6 +111,39 @@ export interface RateLimitedEvent {
 }
 
 /**
+ * Options of `zoho.watchChanges()`.
+ * @example
+ * ```ts
+ * const options: WatchChangesOptions = {
+ *   notifyUrl: 'https://pbx.example.com/api/zoho/notifications/tenant-42',
+ *   channelToken: process.env.ZOHO_CHANNEL_TOKEN!,
+ * };
+ * ```
+ * @group Change notifications
+ */
+export interface WatchChangesOptions {
+  /**
+   * Where Zoho POSTs the notifications: a route of your service that passes the body to
+   * `zoho.handleNotification()`. https (http only on localhost, 127.0.0.1 or [::1], for tests).
+   */
+  notifyUrl: string;
+  /**
+   * A secret of 1 to 50 characters Zoho sends back in every notification; `handleNotification()` accepts
+   * only notifications that carry it. Make it random (it is the only proof a notification is Zoho's).
+   */
+  channelToken: string;
+  /**
+   * The channel's id at Zoho (1 to 18 digits). One channel per connection: by default derived from the
+   * `connectionId`, so a restarted service takes over its channel instead of adding one.
+   */
+  channelId?: string;
+  /** The modules to watch. @default the lookup order's modules (`lookup.order`) */
+  modules?: ('Contacts' | 'Leads' | 'Accounts')[];
+  /** Aborts the subscription; aborting later stops the watch as `stop()` does. */
+  signal?: AbortSignal;
+}
+
+/**
  * Every event a connector emits, by name.
  * @example
  * ```ts
@@ -115,6 +165,10 @@ export interface ConnectorEvents extends JournalEvents {
   zohoRequest: ZohoRequestEvent;
   /** The journal store kept a record of this connection aside that it could not read. */
   journalQuarantine: JournalQuarantineEvent;
+  /** A watched notification channel was renewed, or its renewal failed and is retried. */
+  changeWatch: ChangeWatchEvent;
+  /** A change notification from Zoho was accepted and applied to the caller-ID cache. */
+  changeNotification: ChangeNotificationEvent;
 }
 
 /**
@@ -150,6 +204,7 @@ export class ZohoCrmConnector {
   readonly #lookup: CallerLookup;
   readonly #journal: JournalApi;
   readonly #records: RecordCreator;
+  readonly #watches = new Set<WatchHandle>();
   #closed = false;
   #unsubscribeQuarantine: (() => void) | undefined;
 
@@ -385,6 +440,111 @@ export class ZohoCrmConnector {
     options?: { signal?: AbortSignal; limit?: number },
   ): Promise<DirectoryEntry[]> {
     return this.#open(() => this.#lookup.searchDirectory(query, options));
+  }
+
+  // --- Change notifications ---
+
+  /**
+   * Subscribes to Zoho's change notifications (Notifications API, `POST /actions/watch`) for the lookup
+   * modules, so the caller-ID cache hears at once of a Contact, Lead or Account edited, deleted or created
+   * in Zoho. The channel is renewed before Zoho's expiry for as long as the connector runs (a failed
+   * renewal is logged, sent as a `changeWatch` event and retried with backoff). Pass every POST Zoho
+   * makes to `notifyUrl` to {@link handleNotification}. Needs {@link NOTIFICATION_SCOPES} in the grant.
+   * @returns The channel: its id, expiry, next renewal, and `stop()`, which disables it at Zoho.
+   *   `close()` stops renewing without disabling (the channel lapses at its expiry).
+   * @throws {@link ConfigError} for an invalid option (`notifyUrl` not https, `channelToken` over 50
+   *   characters…); {@link AuthError} `AUTH_SCOPE_MISMATCH` when the grant lacks the notifications scope;
+   *   {@link ZohoApiError} when Zoho refuses the channel.
+   * @example
+   * ```ts
+   * const watch = await zoho.watchChanges({
+   *   notifyUrl: 'https://pbx.example.com/api/zoho/notifications/tenant-42',
+   *   channelToken: process.env.ZOHO_CHANNEL_TOKEN!,
+   * });
+   * console.log(`channel ${watch.channelId} until ${watch.expiresAt.toISOString()}`);
+   * ```
+   */
+  watchChanges(options: WatchChangesOptions): Promise<ChangeWatch> {
+    return this.#open(async () => {
+      const parsed = WatchOptionsSchema.safeParse(options);
+      if (!parsed.success) throw configErrorFromIssues(parsed.error.issues, options, 'watchChanges options');
+      const { notifyUrl, channelToken, channelId, modules, signal } = parsed.data;
+      const spec = {
+        notifyUrl,
+        channelToken,
+        channelId: channelId ?? defaultChannelId(this.connectionId),
+        modules: modules ?? this.#options.lookup.order,
+      };
+      try {
+        const watch = await startChangeWatch({
+          connectionId: this.connectionId,
+          http: this.#http,
+          spec,
+          logger: this.#logger,
+          emit: (event) => this.#events.emit('changeWatch', event),
+          signal,
+        });
+        if (this.#closed) {
+          await watch.close();
+          throw closedError();
+        }
+        this.#watches.add(watch);
+        const stop = () => {
+          this.#watches.delete(watch);
+          return watch.stop();
+        };
+        return {
+          channelId: watch.channelId,
+          get expiresAt() {
+            return watch.expiresAt;
+          },
+          get renewsAt() {
+            return watch.renewsAt;
+          },
+          stop,
+        };
+      } catch (error) {
+        if (error instanceof AuthError && error.code === ErrorCode.AUTH_SCOPE_MISMATCH) {
+          throw new AuthError(
+            ErrorCode.AUTH_SCOPE_MISMATCH,
+            'The connection is not authorized for Zoho notifications: authorize again with ZohoCRM.notifications.ALL (NOTIFICATION_SCOPES).',
+            { reauthorize: true, zohoCode: 'OAUTH_SCOPE_MISMATCH', cause: error },
+          );
+        }
+        throw error;
+      }
+    });
+  }
+
+  /**
+   * Applies one change notification Zoho POSTed to the `notifyUrl` of {@link watchChanges}: checks its
+   * shape and its token (in constant time), then drops what it makes stale from the caller-ID cache. An
+   * edited or deleted record's cached numbers are forgotten; an edit or a new record also forgets the
+   * numbers cached as unknown (one of them may be the record's now). The next ring asks Zoho again.
+   * @param body - The request body: parsed JSON, or the raw text.
+   * @param options - `channelToken`: the one given to `watchChanges`.
+   * @returns The module, the operation, how many records it names and how many cached numbers were
+   *   dropped; a `changeNotification` event says the same.
+   * @throws {@link ZohoCrmError} `NOTIFICATION_INVALID` (answer 400) or `NOTIFICATION_TOKEN_MISMATCH`
+   *   (answer 403); nothing is invalidated then. {@link ConfigError} when `channelToken` is missing.
+   * @example
+   * ```ts
+   * // In your HTTP route for the notify URL:
+   * try {
+   *   await zoho.handleNotification(await request.json(), { channelToken: process.env.ZOHO_CHANNEL_TOKEN! });
+   *   return new Response(null, { status: 204 });
+   * } catch (error) {
+   *   const denied = isZohoCrmError(error) && error.code === ErrorCode.NOTIFICATION_TOKEN_MISMATCH;
+   *   return new Response(null, { status: denied ? 403 : 400 });
+   * }
+   * ```
+   */
+  handleNotification(body: unknown, options: { channelToken: string }): Promise<ChangeNotificationResult> {
+    return this.#open(async () => {
+      const result = await handleChangeNotification(this.#lookup, this.#options.lookup.order, body, options);
+      this.#events.emit('changeNotification', { connectionId: this.connectionId, ...result });
+      return result;
+    });
   }
 
   // --- Call journal and records ---
@@ -645,6 +805,9 @@ export class ZohoCrmConnector {
     this.#closed = true;
     this.#tokens.close();
     this.#unsubscribeQuarantine?.();
+    // Renewals stop (one in flight is aborted); the channels lapse at their expiry at Zoho.
+    await Promise.all([...this.#watches].map((watch) => watch.close()));
+    this.#watches.clear();
     // The journal first: a write in progress may be waiting for a lookup that is still searching.
     await this.#journal.close();
     await this.#lookup.close();
@@ -685,6 +848,8 @@ const EVENT_NAMES: Readonly<Record<keyof ConnectorEvents, true>> = {
   journalFailed: true,
   journalQuarantine: true,
   configError: true,
+  changeWatch: true,
+  changeNotification: true,
 };
 
 function checkListener(method: string, name: unknown, listener: unknown): void {

@@ -82,6 +82,13 @@ export const ErrorCode = {
   TENANT_DISABLED: 'TENANT_DISABLED',
   /** A settings store failed to read, write, list or decrypt. */
   SETTINGS_STORE: 'SETTINGS_STORE',
+  /** A body given to `handleNotification()` is not a Zoho change notification: answer it 400. */
+  NOTIFICATION_INVALID: 'NOTIFICATION_INVALID',
+  /**
+   * A change notification's `token` is not the channel's token (`handleNotification()`): not from Zoho,
+   * or from another channel. Nothing was invalidated; answer it 403.
+   */
+  NOTIFICATION_TOKEN_MISMATCH: 'NOTIFICATION_TOKEN_MISMATCH',
 } as const;
 
 /**

@@ -12,6 +12,7 @@ export type {
 export {
   type ConnectorEvents,
   type RateLimitedEvent,
+  type WatchChangesOptions,
   ZohoCrmConnector,
   type ZohoRequestEvent,
 } from './connector.js';
@@ -100,7 +101,7 @@ export type {
 } from './journal/store.js';
 export { type Logger, noopLogger } from './logger.js';
 export type { LookupEvent } from './lookup/caller-lookup.js';
-export type { SharedCacheClient, SharedCacheSubscriber } from './lookup/shared-cache.js';
+export type { SharedCacheClient, SharedCacheSubscriber } from './lookup/shared-cache-types.js';
 export type { MultipleMatchPolicy } from './lookup/to-match.js';
 export type {
   CallerMatch,
@@ -108,6 +109,12 @@ export type {
   LookupCallerOptions,
   MatchSource,
 } from './lookup/types.js';
+export type { ChangeWatch, ChangeWatchEvent } from './notifications/change-watch.js';
+export type {
+  ChangeNotificationEvent,
+  ChangeNotificationResult,
+} from './notifications/handle-notification.js';
+export type { ChangeOperation, ZohoChangeNotification } from './notifications/notification.js';
 export type {
   AuthorizationRequest,
   AuthorizationResult,
@@ -115,7 +122,7 @@ export type {
 } from './oauth/authorization.js';
 export { type AuthorizeUrlOptions, buildAuthorizeUrl } from './oauth/authorize-url.js';
 export { type CallbackInput, type CallbackParams, parseCallback } from './oauth/callback.js';
-export { DEFAULT_SCOPES, DIAGNOSE_SCOPES, TASK_SCOPES } from './oauth/scopes.js';
+export { DEFAULT_SCOPES, DIAGNOSE_SCOPES, NOTIFICATION_SCOPES, TASK_SCOPES } from './oauth/scopes.js';
 export type { AuthorizationLostEvent, TokenRefreshedEvent } from './oauth/token-manager.js';
 export type {
   CircuitBreakerOptions,

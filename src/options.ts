@@ -13,7 +13,7 @@ import type { JournalFieldsFunction } from './journal/map-fields.js';
 import { isJournalStore, JOURNAL_STORE_METHODS, type JournalStore } from './journal/store.js';
 import { isValidTimeZone } from './journal/zoho-time.js';
 import type { Logger } from './logger.js';
-import { SHARED_CACHE_COMMANDS, type SharedCacheClient } from './lookup/shared-cache.js';
+import { SHARED_CACHE_COMMANDS, type SharedCacheClient } from './lookup/shared-cache-types.js';
 import { DEFAULT_SCOPES, TASK_SCOPES } from './oauth/scopes.js';
 import { isSupportedCountry } from './phone/normalize.js';
 import type { CreateRecordFieldsFunction } from './records/create-record.js';
@@ -894,7 +894,8 @@ export function configErrorFromIssues(
 
 // --- Internal helpers ---
 
-function isSecureRedirect(value: string): boolean {
+/** Whether a URL is https, or on localhost / 127.0.0.1 / [::1] (any scheme there). @internal */
+export function isSecureRedirect(value: string): boolean {
   if (!URL.canParse(value)) return true; // reported by the URL check already
   const url = new URL(value);
   return url.protocol === 'https:' || ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);

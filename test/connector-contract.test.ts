@@ -53,6 +53,11 @@ const VALID_ARGS: Record<string, unknown[]> = {
   invalidate: ['+14155552671'],
   importCalls: [[]],
   request: [{ method: 'GET', path: '/crm/v8/Deals' }],
+  watchChanges: [{ notifyUrl: 'https://pbx.example.com/zoho/notify', channelToken: 'token' }],
+  handleNotification: [
+    { module: 'Contacts', ids: ['1'], operation: 'delete', channel_id: '1', token: 'token' },
+    { channelToken: 'token' },
+  ],
   on: ['lookup', () => undefined],
   off: ['lookup', () => undefined],
 };
@@ -160,6 +165,15 @@ describe('bad arguments are a typed ConfigError, before any request', () => {
     const { zoho, fetch } = connector();
     const error = await configErrorOf(() => zoho.lookupCaller('+14155552671', options as never));
     expect(error.issues.map((issue) => issue.path)).toEqual([path]);
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  it.each(ODD_VALUES)('watchChanges(%s) and handleNotification(body, %s)', async (_label, value) => {
+    const { zoho, fetch } = connector();
+    await configErrorOf(() => zoho.watchChanges(value as never));
+    const body = { module: 'Contacts', ids: ['1'], operation: 'delete', channel_id: '1', token: 't' };
+    if (value !== undefined) await configErrorOf(() => zoho.handleNotification(body, value as never));
+    await configErrorOf(() => zoho.handleNotification(body, { channelToken: value as never }));
     expect(fetch).not.toHaveBeenCalled();
   });
 

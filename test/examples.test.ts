@@ -123,6 +123,12 @@ describe('examples', () => {
     expect(await main()).toEqual({ created: 'SUCCESS', stage: 'Closed Won', amount: 12_000 });
   });
 
+  it('watch-changes.ts: a contact renamed in Zoho shows its new name at the next ring', async () => {
+    quiet();
+    const { main } = await import('../examples/watch-changes.js');
+    expect(await main()).toEqual({ before: 'Ada Lovelace', after: 'Ada King', invalidated: 1 });
+  });
+
   it('demo.ts walks the whole seed flow', async () => {
     quiet();
     const { main } = await import('../examples/demo.js');

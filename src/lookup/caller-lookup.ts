@@ -24,7 +24,8 @@ import { searchDirectory } from './directory.js';
 import { createCoqlMemo, queryModule } from './module-query.js';
 import { createOrgKnowledge } from './org-knowledge.js';
 import { createPhoneFieldResolver } from './phone-fields.js';
-import { type CacheEntry, createSharedCache, type SharedHit } from './shared-cache.js';
+import { createSharedCache } from './shared-cache.js';
+import type { CacheEntry, SharedHit } from './shared-cache-types.js';
 import type { CallerLookupEngine, CallerMatch, LookupCallerOptions, MatchSource } from './types.js';
 
 /**
@@ -98,6 +99,12 @@ export interface CallerLookup extends CallerLookupEngine {
    * local cache forgets at once; resolves once Redis did (never rejects).
    */
   forget(numberOrId: string): Promise<void>;
+  /**
+   * Drops every number cached as unknown (a record created or renumbered in Zoho may own one now); with
+   * `lookup.sharedCache`, from Redis and every node's cache too. The local cache forgets at once; resolves
+   * with how many numbers it dropped once Redis did (never rejects).
+   */
+  forgetMisses(): Promise<number>;
   /** Resolves once no Zoho search runs in the background any more (late answers have filled the cache). */
   settled(): Promise<void>;
   /**
@@ -164,6 +171,7 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
     ? createSharedCache({
         ...lookup.sharedCache,
         connectionId: options.connectionId ?? 'default',
+        missTtlMs: lookup.sharedCache.negativeTtlMs ?? lookup.cache.negativeTtlMs,
         logger,
         now,
       })
@@ -172,7 +180,7 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
     hit: lookup.sharedCache?.ttlMs ?? lookup.cache.ttlMs,
     miss: lookup.sharedCache?.negativeTtlMs ?? lookup.cache.negativeTtlMs,
   };
-  shared?.listen(dropLocally, () => lru?.clear());
+  shared?.listen(dropLocally, dropMissesLocally, () => lru?.clear());
 
   async function settled(): Promise<void> {
     // Work started while waiting (another ring) is waited for too.
@@ -520,6 +528,12 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
       return shared ? shared.forget(numbers, numberOrId) : Promise.resolve();
     },
 
+    async forgetMisses() {
+      const dropped = dropMissesLocally();
+      await shared?.forgetMisses();
+      return dropped;
+    },
+
     searchDirectory(query, searchOptions = {}) {
       const fieldsOf = (module: LookupModule, signal?: AbortSignal) =>
         phoneFields.of(module, signal).then((found) => found.fields);
@@ -539,6 +553,14 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
       await shared?.close();
     },
   };
+
+  /** Drops every miss from this process's cache; says how many. */
+  function dropMissesLocally(): number {
+    const numbers: string[] = [];
+    for (const [number, value] of lru?.entries() ?? []) if (value === MISS) numbers.push(number);
+    for (const number of numbers) cache.delete(number);
+    return numbers.length;
+  }
 
   /** Drops the numbers and the records with this id from this process's cache. */
   function dropLocally(numbers: readonly string[], id: string | undefined): void {

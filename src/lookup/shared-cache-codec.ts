@@ -7,7 +7,7 @@
  * @module
  */
 import * as z from 'zod/mini';
-import type { CacheEntry } from './shared-cache.js';
+import type { CacheEntry } from './shared-cache-types.js';
 
 /** A miss ("no record has this number") as stored. */
 const MISS_VALUE = '-';
@@ -26,9 +26,14 @@ const NoticeSchema = z.object({
   from: z.string(),
   numbers: z.array(z.string()),
   id: z.optional(z.string()),
+  /** Every miss is to be forgotten. */
+  misses: z.optional(z.literal(true)),
 });
 
-/** A notice on the invalidation channel: which node sent it, the numbers, and the record id if any. */
+/**
+ * A notice on the invalidation channel: which node sent it, the numbers, and the record id if any (or
+ * `misses`: every miss).
+ */
 export type ForgetNotice = z.infer<typeof NoticeSchema>;
 
 /** The stored form of an entry (`null` = a miss). */

@@ -7,7 +7,7 @@
  * @internal
  * @module
  */
-import type { SharedCacheClient, SharedCacheSubscriber } from './shared-cache.js';
+import type { SharedCacheClient, SharedCacheSubscriber } from './shared-cache-types.js';
 
 /** What a connection's cache hears on its channel. */
 export interface Listener {

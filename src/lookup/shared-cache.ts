@@ -13,96 +13,16 @@
  * @module
  */
 import type { Logger } from '../logger.js';
-import type { LookupModule } from '../options.js';
 import { connectionTag, DEFAULT_PREFIX, escapePrefix } from '../stores/redis-keys.js';
-import { decodeEntry, decodeNotice, encodeEntry, encodeNotice } from './shared-cache-codec.js';
+import {
+  decodeEntry,
+  decodeNotice,
+  encodeEntry,
+  encodeNotice,
+  type ForgetNotice,
+} from './shared-cache-codec.js';
 import { join, type Listener, type Membership } from './shared-cache-hub.js';
-import type { CallerMatch } from './types.js';
-
-/**
- * The Redis commands the shared caller-ID cache uses: an ioredis `Redis` or `Cluster` has them all.
- * @example
- * ```ts
- * import { Redis } from 'ioredis';
- * const client: SharedCacheClient = new Redis(process.env.REDIS_URL!);
- * ```
- * @group Caller ID
- */
-export interface SharedCacheClient {
-  /** `GET`: a number's entry. */
-  get(key: string): Promise<string | null>;
-  /** `SET … PX`: a found caller, replacing what is there. */
-  set(key: string, value: string, px: 'PX', ms: number): Promise<unknown>;
-  /** `SET … PX … NX`: a miss, only where nothing is. */
-  set(key: string, value: string, px: 'PX', ms: number, nx: 'NX'): Promise<unknown>;
-  /** `PTTL`: how long an entry has left (the process's cache keeps it no longer). */
-  pttl(key: string): Promise<number>;
-  /** `DEL`: invalidation. */
-  del(...keys: string[]): Promise<number>;
-  /** `SADD`: a number joins its record's set. */
-  sadd(key: string, ...members: string[]): Promise<number>;
-  /** `SMEMBERS`: the numbers cached for a record. */
-  smembers(key: string): Promise<string[]>;
-  /** `PEXPIRE`: a record's set expires with its numbers. */
-  pexpire(key: string, ms: number): Promise<number>;
-  /** `PUBLISH`: tells the other nodes what to forget. */
-  publish(channel: string, message: string): Promise<number>;
-  /** A second connection for the invalidation channel (a connection that subscribes can do nothing else). */
-  duplicate(): SharedCacheSubscriber;
-}
-
-/**
- * The subscriber connection made with `client.duplicate()`.
- * @example
- * ```ts
- * const subscriber: SharedCacheSubscriber = new Redis(process.env.REDIS_URL!).duplicate();
- * ```
- * @group Caller ID
- */
-export interface SharedCacheSubscriber {
-  /** `SUBSCRIBE` to a connection's invalidation channel. */
-  subscribe(channel: string): Promise<unknown>;
-  /** `UNSUBSCRIBE` when the connection's last connector closes. */
-  unsubscribe(channel: string): Promise<unknown>;
-  /** Listens to `message`, `ready` (a reconnection) and `error`. */
-  on(event: string, listener: (...args: unknown[]) => void): unknown;
-  /** Closes the subscriber (when the client's last connector closes). */
-  disconnect(): void;
-}
-
-/** The commands `lookup.sharedCache.client` must have (checked at construction). @internal */
-export const SHARED_CACHE_COMMANDS = [
-  'get',
-  'set',
-  'pttl',
-  'del',
-  'sadd',
-  'smembers',
-  'pexpire',
-  'publish',
-  'duplicate',
-] as const;
-
-/**
- * What both cache levels keep per number: only what cannot be derived. The number is the key and the
- * record URL is rebuilt on a hit.
- * @internal
- */
-export interface CacheEntry {
-  readonly module: LookupModule;
-  readonly id: string;
-  readonly name: string;
-  readonly field: string;
-  readonly account?: { id: string; name: string };
-  readonly ownerId?: string;
-  readonly alternatives?: CallerMatch[];
-}
-
-/** An entry read from Redis: the caller (`null` for a miss) and how long it has left, in ms. @internal */
-export interface SharedHit {
-  entry: CacheEntry | null;
-  ttlMs: number;
-}
+import type { CacheEntry, SharedCacheClient, SharedHit } from './shared-cache-types.js';
 
 /** @internal */
 export interface SharedCache {
@@ -115,11 +35,17 @@ export interface SharedCache {
   put(e164: string, entry: CacheEntry | null, ttlMs: number, announce?: boolean): void;
   /** Deletes the numbers and those cached for the record id, then tells the other nodes. Never rejects. */
   forget(numbers: readonly string[], id: string | undefined): Promise<void>;
+  /** Deletes every miss, then tells the other nodes. Never rejects. */
+  forgetMisses(): Promise<void>;
   /**
-   * Hears what other nodes forget, and `onGap` when notices may have been missed (the subscriber
-   * reconnected). The subscription starts on first use.
+   * Hears what other nodes forget (numbers and a record id, or every miss), and `onGap` when notices may
+   * have been missed (the subscriber reconnected). The subscription starts on first use.
    */
-  listen(onForget: (numbers: readonly string[], id: string | undefined) => void, onGap: () => void): void;
+  listen(
+    onForget: (numbers: readonly string[], id: string | undefined) => void,
+    onForgetMisses: () => void,
+    onGap: () => void,
+  ): void;
   /** Resolves once the background writes have finished (or given up). */
   settled(): Promise<void>;
   /** Waits for the writes, then leaves the channel (the last leaver closes the subscriber). */
@@ -133,6 +59,8 @@ export interface SharedCacheOptions {
   keyPrefix?: string | undefined;
   /** Budget of a read at ring time, in ms. */
   timeoutMs: number;
+  /** The longest a miss is kept, in ms (the lifetime of the set listing the misses). */
+  missTtlMs: number;
   logger: Logger;
   now: () => number;
 }
@@ -149,6 +77,7 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
   const tag = connectionTag(escapePrefix(options.keyPrefix ?? DEFAULT_PREFIX), options.connectionId);
   const numberKey = (e164: string) => `${tag}:caller:${e164}`;
   const recordKey = (id: string) => `${tag}:record:${id}`;
+  const missesKey = `${tag}:misses`;
   const channel = `${tag}:forget`;
   const self = globalThis.crypto.randomUUID();
   const pending = new Set<Promise<unknown>>();
@@ -213,6 +142,29 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
     }
   }
 
+  /**
+   * Deletes the numbers and those listed in the set at `indexKey` (and the set), then publishes the
+   * notice. Deleted first: a node that drops its own entry on the notice reads the fresh state.
+   */
+  async function deleteAndTell(
+    operation: string,
+    numbers: readonly string[],
+    indexKey: string | undefined,
+    notice: ForgetNotice,
+  ): Promise<void> {
+    const work = bounded(operation, SHARED_CACHE_WRITE_BOUND_MS, async () => {
+      const all = new Set(numbers);
+      if (indexKey !== undefined) for (const number of await client.smembers(indexKey)) all.add(number);
+      const keys = [...all].map(numberKey);
+      if (indexKey !== undefined) keys.push(indexKey);
+      if (keys.length > 0) await client.del(...keys);
+      if (notice.id !== undefined) notice.numbers = [...all];
+      await client.publish(channel, encodeNotice(notice));
+    });
+    background(work);
+    await work;
+  }
+
   function background(work: Promise<unknown>): void {
     pending.add(work);
     work.finally(() => pending.delete(work));
@@ -243,7 +195,11 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
       background(
         bounded('set', SHARED_CACHE_WRITE_BOUND_MS, async () => {
           if (entry === null) {
-            await client.set(key, value, 'PX', ttlMs, 'NX');
+            await Promise.all([
+              client.set(key, value, 'PX', ttlMs, 'NX'),
+              client.sadd(missesKey, e164),
+              client.pexpire(missesKey, options.missTtlMs),
+            ]);
           } else {
             // The record's set lives as long as its longest-lived number (every hit has the same TTL).
             await Promise.all([
@@ -257,26 +213,23 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
       );
     },
 
-    async forget(numbers, id) {
-      const work = bounded('forget', SHARED_CACHE_WRITE_BOUND_MS, async () => {
-        const all = new Set(numbers);
-        if (id !== undefined) for (const number of await client.smembers(recordKey(id))) all.add(number);
-        const keys = [...all].map(numberKey);
-        if (id !== undefined) keys.push(recordKey(id));
-        if (keys.length > 0) await client.del(...keys);
-        // Deleted first: a node that drops its LRU entry on this notice reads the fresh state.
-        const notice = { from: self, numbers: [...all], ...(id === undefined ? {} : { id }) };
-        await client.publish(channel, encodeNotice(notice));
-      });
-      background(work);
-      await work;
+    forget(numbers, id) {
+      const notice = { from: self, numbers: [...numbers], ...(id === undefined ? {} : { id }) };
+      return deleteAndTell('forget', numbers, id === undefined ? undefined : recordKey(id), notice);
     },
 
-    listen(onForget, onGap) {
+    forgetMisses() {
+      // A number of the set that holds a caller by now is deleted too: one more Redis read, no harm.
+      return deleteAndTell('forgetMisses', [], missesKey, { from: self, numbers: [], misses: true });
+    },
+
+    listen(onForget, onForgetMisses, onGap) {
       listener = {
         message: (text) => {
           const notice = decodeNotice(text);
-          if (notice && notice.from !== self) onForget(notice.numbers, notice.id);
+          if (!notice || notice.from === self) return;
+          if (notice.misses) onForgetMisses();
+          else onForget(notice.numbers, notice.id);
         },
         gap: () => {
           subscriberFailing = false;

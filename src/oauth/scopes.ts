@@ -62,3 +62,18 @@ export const TASK_SCOPES: readonly string[] = Object.freeze([
   'ZohoCRM.modules.tasks.CREATE',
   'ZohoCRM.modules.tasks.READ',
 ]);
+
+/**
+ * The scope `zoho.watchChanges()` needs beyond {@link DEFAULT_SCOPES}: Zoho's Notifications API
+ * (`POST`/`DELETE /actions/watch`) to hear of Contacts, Leads and Accounts edited or deleted in Zoho, so
+ * the caller-ID cache forgets them at once (docs/caller-id.md, "Staying in step with Zoho"). Zoho documents
+ * `ZohoCRM.notifications.{ALL|READ|CREATE|UPDATE|WRITE|DELETE}`; `ALL` covers enabling, renewing and disabling
+ * a channel. Ask for it only where the host calls `watchChanges()`; a connection authorized without it
+ * gets an `AuthError` `AUTH_SCOPE_MISMATCH` from `watchChanges()`.
+ * @example
+ * ```ts
+ * const zoho = new ZohoCrmConnector({ ...options, scopes: [...DEFAULT_SCOPES, ...NOTIFICATION_SCOPES] });
+ * ```
+ * @group OAuth
+ */
+export const NOTIFICATION_SCOPES: readonly string[] = Object.freeze(['ZohoCRM.notifications.ALL']);

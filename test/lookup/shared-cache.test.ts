@@ -3,8 +3,8 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import type { CallerLookup } from '../../src/lookup/caller-lookup.js';
-import type { SharedCacheClient } from '../../src/lookup/shared-cache.js';
 import { decodeEntry, decodeNotice, encodeEntry } from '../../src/lookup/shared-cache-codec.js';
+import type { SharedCacheClient } from '../../src/lookup/shared-cache-types.js';
 import { parseConnectorOptions } from '../../src/options.js';
 import { FAKE_TIME } from '../helpers/time.js';
 import { type EmulatedOrg, emulatedOrg, keepingLogger } from './emulated-org.js';
@@ -290,6 +290,28 @@ describe.skipIf(!REDIS_URL)(
         expect(requests()).toBeGreaterThan(sent);
       });
     }
+
+    it("forgetting the misses on node A empties them from Redis and from node B's own cache", async () => {
+      const a = node({ negativeTtlMs: 30_000 });
+      const b = node();
+      expect(await a.engine.lookupCaller(UNKNOWN)).toBeNull();
+      await a.engine.settled();
+      expect(await admin.smembers(`${tag}:misses`)).toEqual([UNKNOWN]);
+      expect(await admin.pttl(`${tag}:misses`)).toBeLessThanOrEqual(30_000);
+      expect(await b.engine.lookupCaller(UNKNOWN)).toBeNull(); // from Redis into B's cache
+      await b.engine.lookupCaller(ADA);
+      expect(b.engine.cacheSize).toBe(2);
+      await listening(2);
+      expect(await a.engine.forgetMisses()).toBe(1);
+      expect(await admin.exists(`${tag}:caller:${UNKNOWN}`, `${tag}:misses`)).toBe(0);
+      expect(await admin.exists(`${tag}:caller:${ADA}`)).toBe(1); // callers stay
+      await dropped(b.engine, 2);
+      expect(b.engine.cacheSize).toBe(1);
+      const sent = requests();
+      expect(await b.engine.lookupCaller(UNKNOWN)).toBeNull();
+      expect(b.events.at(-1)?.source).toBe('zoho');
+      expect(requests()).toBeGreaterThan(sent);
+    });
 
     it('a record node A wrote reaches node B, which had the number as unknown', async () => {
       const a = node();

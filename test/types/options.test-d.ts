@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { describe, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
-import type { SharedCacheClient } from '../../src/lookup/shared-cache.js';
+import type { SharedCacheClient } from '../../src/lookup/shared-cache-types.js';
 import type {
   ConnectorOptions,
   ConnectorOptionsSchema,

@@ -179,6 +179,13 @@ function matchRoute(ctx: ApiContext): Route | Response {
       return segments.length === 1 ? only('GET', orgRoute) : invalidUrl();
     case 'coql':
       return segments.length === 1 ? only('POST', coqlRoute) : invalidUrl();
+    case 'actions': {
+      if (segments.length !== 2 || second !== 'watch') return invalidUrl();
+      const watch = state.notifications.route(method);
+      return watch
+        ? { scopes: watch.scopes, run: async ({ ctx: c }) => ({ response: await watch.run(c), credits: 1 }) }
+        : badMethod();
+    }
     case 'settings':
       return segments.length === 2 && second === 'fields' ? only('GET', fieldsRoute) : invalidUrl();
     default:

@@ -49,6 +49,12 @@ export class RecordStore {
     private readonly org: Org,
     private readonly options: ResolvedEmulatorOptions,
     private readonly now: () => number,
+    /** Told of every insert, update and delete (the Notifications API). */
+    private readonly onChange?: (
+      module: EmulatorModule,
+      change: 'insert' | 'update' | 'delete',
+      id: string,
+    ) => void,
   ) {
     this.phoneMatcher = createPhoneMatcher(options.phoneMatch);
     this.phoneMatchByDigits =
@@ -116,6 +122,7 @@ export class RecordStore {
     this.indexKeys(def, rec, true);
     this.byId.get(def.apiName)?.set(id, rec);
     this.lists.get(def.apiName)?.push(rec);
+    this.onChange?.(def.apiName, 'insert', id);
     return rec;
   }
 
@@ -132,6 +139,7 @@ export class RecordStore {
     this.indexKeys(def, rec, true);
     this.scheduleIndex(def, rec);
     if (rec.data[def.nameField] !== oldName) this.refreshNamesPointingAt(rec);
+    this.onChange?.(def.apiName, 'update', rec.id);
   }
 
   /** Deletes a record. */
@@ -144,6 +152,7 @@ export class RecordStore {
       const i = list.indexOf(rec);
       if (i >= 0) list.splice(i, 1);
     }
+    this.onChange?.(rec.module, 'delete', rec.id);
   }
 
   /** Makes a record searchable at once, skipping the index delay (seeded records). */

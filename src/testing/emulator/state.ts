@@ -18,6 +18,7 @@ import { EmulatorClock } from './clock.js';
 import { FaultInjector } from './fault-injector.js';
 import { IdGenerator } from './ids.js';
 import { Limits } from './limits.js';
+import { Notifications } from './notifications.js';
 import { EMULATOR_GRANTED_SCOPES, OAuthStore } from './oauth-store.js';
 import { type ResolvedEmulatorOptions, resolveOptions } from './options.js';
 import { Org } from './org.js';
@@ -28,11 +29,13 @@ import type {
   EmulatorClientInit,
   EmulatorFieldInit,
   EmulatorModule,
+  EmulatorNotificationChannel,
   EmulatorStats,
   EmulatorUser,
   EmulatorUserInit,
   Faults,
   IssuedTokens,
+  NotificationDelivery,
   RequestLogEntry,
   SeedOptions,
   ZohoEmulatorOptions,
@@ -64,6 +67,8 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
   traffic!: Traffic;
   /** Active fault injection. */
   faultInjector!: FaultInjector;
+  /** Notification channels and deliveries. */
+  notifications!: Notifications;
 
   constructor(options: ZohoEmulatorOptions = {}) {
     this.options = resolveOptions(options);
@@ -116,6 +121,28 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
       now: () => this.now(),
     };
     return seedRecords(ctx, def.apiName, records, options);
+  }
+
+  updateRecord(module: EmulatorModule, id: string, values: Record<string, unknown>): void {
+    const def = this.org.moduleDef(module);
+    const rec = this.store.find(def.apiName, id);
+    if (!rec) throw new TypeError(`updateRecord(): no ${def.apiName} record ${id}`);
+    this.store.update(def, rec, values, this.org.firstUser());
+    this.store.indexNow(rec);
+  }
+
+  deleteRecord(module: EmulatorModule, id: string): boolean {
+    const rec = this.store.find(this.org.moduleDef(module).apiName, id);
+    if (rec) this.store.remove(rec);
+    return rec !== undefined;
+  }
+
+  notificationChannels(): EmulatorNotificationChannel[] {
+    return this.notifications.list();
+  }
+
+  notificationsDelivered(): Promise<NotificationDelivery[]> {
+    return this.notifications.delivered();
   }
 
   records(module: EmulatorModule): Record<string, unknown>[] {
@@ -210,7 +237,11 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
     const now = () => this.now();
     this.org = new Org(this.options, this.ids, this.metaIds);
     this.oauth = new OAuthStore(this.options, now);
-    this.store = new RecordStore(this.org, this.options, now);
+    const notifications = new Notifications(this.org, this.options.dataCenter, now);
+    this.notifications = notifications;
+    this.store = new RecordStore(this.org, this.options, now, (module, change, id) =>
+      notifications.recordChanged(module, change, id),
+    );
     this.limits = new Limits(this.options, () => this.org.usersById.size, now);
     this.traffic = new Traffic(this.options.requestLogSize);
     this.faultInjector = new FaultInjector();

@@ -456,6 +456,53 @@ export interface RequestLogEntry {
 }
 
 /**
+ * A live notification channel of the emulated org (`GET /actions/watch` sees the same).
+ * @example
+ * ```ts
+ * const [channel]: EmulatorNotificationChannel[] = emu.notificationChannels();
+ * ```
+ * @group Emulator
+ */
+export interface EmulatorNotificationChannel {
+  /** The channel's id. */
+  channelId: string;
+  /** What it watches, e.g. `['Contacts.all', 'Leads.all']`. */
+  events: string[];
+  /** Where notifications go. */
+  notifyUrl: string;
+  /** When it expires (emulator clock, ISO 8601). */
+  expiresAt: string;
+}
+
+/**
+ * One notification the emulator POSTed to a channel's notify URL, and how it went.
+ * @example
+ * ```ts
+ * const [delivery]: NotificationDelivery[] = await emu.notificationsDelivered();
+ * expect(delivery).toMatchObject({ module: 'Contacts', operation: 'update', status: 204 });
+ * ```
+ * @group Emulator
+ */
+export interface NotificationDelivery {
+  /** When it was sent (emulator clock, ISO 8601). */
+  time: string;
+  /** The channel. */
+  channelId: string;
+  /** The notify URL without its query string. */
+  notifyUrl: string;
+  /** The module. */
+  module: EmulatorModule;
+  /** What happened to the records. */
+  operation: 'insert' | 'update' | 'delete';
+  /** The records. */
+  ids: string[];
+  /** The receiver's HTTP status; 0 when no answer came (see `error`). */
+  status: number;
+  /** Why the delivery failed (connection refused, timeout), if it did. */
+  error?: string;
+}
+
+/**
  * Tokens minted by `issueTokens()` without the OAuth dance.
  * @example
  * ```ts
@@ -548,6 +595,42 @@ export interface ZohoEmulatorControl {
    * ```
    */
   seed(module: EmulatorModule, records: readonly Record<string, unknown>[], options?: SeedOptions): string[];
+  /**
+   * Changes a record as a user would in Zoho's UI: the values are stored as given, `Modified_Time` moves,
+   * the record is searchable at once, and watching notification channels are notified.
+   * @example
+   * ```ts
+   * emu.updateRecord('Contacts', id, { Phone: '+1 415 555 0000' });
+   * ```
+   */
+  updateRecord(module: EmulatorModule, id: string, values: Record<string, unknown>): void;
+  /**
+   * Deletes a record as a user would in Zoho's UI (watching notification channels are notified).
+   * @returns Whether the record existed.
+   * @example
+   * ```ts
+   * emu.deleteRecord('Contacts', id);
+   * ```
+   */
+  deleteRecord(module: EmulatorModule, id: string): boolean;
+  /**
+   * The org's live notification channels (`/actions/watch`), expired ones left out.
+   * @example
+   * ```ts
+   * expect(emu.notificationChannels()).toHaveLength(1);
+   * ```
+   */
+  notificationChannels(): EmulatorNotificationChannel[];
+  /**
+   * Waits until every change notification sent so far was answered (or failed), then returns every
+   * delivery since start or `reset()` (the last 1,000), oldest first. No sleeping needed in tests.
+   * @example
+   * ```ts
+   * emu.updateRecord('Contacts', id, { Phone: '+1 415 555 0000' });
+   * const deliveries = await emu.notificationsDelivered();
+   * ```
+   */
+  notificationsDelivered(): Promise<NotificationDelivery[]>;
   /**
    * Every record of a module as `GET /{Module}/{id}` returns it (copies), oldest first.
    * @example
