@@ -11,6 +11,7 @@ import { authorize, CLIENT, closeConnectors, connectorFor, registerClient } from
 const REDIS_URL = process.env.REDIS_URL;
 const ADA = '+14155550101';
 const TTL_MS = 120_000;
+const CHANNEL_TOKEN = 'shared-cache-test-token';
 const fixture = new URL('./fixtures/shared-cache-node.ts', import.meta.url);
 
 let emu: ZohoEmulator;
@@ -86,6 +87,7 @@ describe.skipIf(!REDIS_URL)('two processes, one Redis (skipped without REDIS_URL
       REDIS_URL: REDIS_URL as string,
       KEY_PREFIX: keyPrefix,
       TTL_MS: String(TTL_MS),
+      CHANNEL_TOKEN,
       CONNECTION_ID: connectionId,
       CLIENT_ID: CLIENT.clientId,
       CLIENT_SECRET: CLIENT.clientSecret,
@@ -132,7 +134,7 @@ describe.skipIf(!REDIS_URL)('two processes, one Redis (skipped without REDIS_URL
     });
   }
 
-  it('a lookup in A answers B without Zoho; an invalidation in A, by number or by record id, reaches B', {
+  it('a lookup in A answers B without Zoho; an invalidation in A (by number, record id or change notification) reaches B', {
     timeout: 120_000,
   }, async () => {
     const [a, b] = await Promise.all([node(), node()]);
@@ -164,6 +166,27 @@ describe.skipIf(!REDIS_URL)('two processes, one Redis (skipped without REDIS_URL
       expect(zohoRequests()).toBeGreaterThan(asked);
       await inRedis(); // B's fresh answer is shared again before the next invalidation
     }
+
+    // A change notification handled by A (a record created in Zoho) drops the misses in Redis and in B.
+    const UNKNOWN = '+14155550199';
+    expect(await a(`lookup ${UNKNOWN}`)).toEqual({ name: null, source: 'zoho' });
+    await vi.waitFor(async () => expect(await admin.get(`${tag}:caller:${UNKNOWN}`)).toBe('-'), {
+      timeout: 10_000,
+      interval: 10,
+    });
+    expect(await b(`lookup ${UNKNOWN}`)).toEqual({ name: null, source: 'cache' });
+    const insert = {
+      module: 'Contacts',
+      ids: ['1'],
+      operation: 'insert',
+      channel_id: '1',
+      token: CHANNEL_TOKEN,
+    };
+    expect(await a(`notify ${JSON.stringify(insert)}`)).toMatchObject({ operation: 'insert' });
+    expect(await admin.exists(`${tag}:caller:${UNKNOWN}`)).toBe(0);
+    await expect
+      .poll(async () => (await b(`lookup ${UNKNOWN}`)).source, { timeout: 10_000, interval: 10 })
+      .toBe('zoho');
 
     await Promise.all([a('quit').catch(() => undefined), b('quit').catch(() => undefined)]);
     await Promise.all(workers.map((w) => w.exited));
