@@ -409,8 +409,7 @@ export class ZohoCrmConnector {
    * is also deleted from Redis and every node of the cluster drops it from its own cache.
    * @param numberOrRecordId - Any dialable form of a number (`+1 415 555 2671`), or a Zoho record id.
    * @returns Resolves once the cache forgot it (and Redis did, or failed to within 2 s: a Redis failure
-   *   is logged, never thrown); rejects with a {@link ConfigError} when the argument is
-   *   not a string.
+   *   is logged, never thrown); rejects with a {@link ConfigError} when the argument is not a string.
    * @example
    * ```ts
    * await zoho.invalidate('+14155552671');
@@ -793,8 +792,8 @@ export class ZohoCrmConnector {
    * (queued work stays in the journal store), cancels the caller lookups still searching Zoho after their
    * ring deadline and waits until they have stopped, waits for the writes to `lookup.sharedCache` and
    * closes the subscriber connection it opened (never your client), and removes listeners. Safe to call
-   * twice. Afterwards every other method rejects (`on`/`off` throw) with `CONNECTOR_CLOSED`; an unsubscribe function
-   * returned by `on()` stays safe to call.
+   * twice. Afterwards every other method rejects (`on`/`off` throw) with `CONNECTOR_CLOSED`; an
+   * unsubscribe function returned by `on()` stays safe to call.
    * @example
    * ```ts
    * process.on('SIGTERM', async () => { await zoho.close(); process.exit(0); });

@@ -167,19 +167,19 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
   // per request in flight) and stays in `background` until it settles: close() aborts and awaits them.
   const background = new Map<Promise<unknown>, AbortController>();
   let closed = false;
-  const shared = lookup.sharedCache
-    ? createSharedCache({
-        ...lookup.sharedCache,
-        connectionId: options.connectionId ?? 'default',
-        missTtlMs: lookup.sharedCache.negativeTtlMs ?? lookup.cache.negativeTtlMs,
-        logger,
-        now,
-      })
-    : undefined;
   const sharedTtl = {
     hit: lookup.sharedCache?.ttlMs ?? lookup.cache.ttlMs,
     miss: lookup.sharedCache?.negativeTtlMs ?? lookup.cache.negativeTtlMs,
   };
+  const shared = lookup.sharedCache
+    ? createSharedCache({
+        ...lookup.sharedCache,
+        connectionId: options.connectionId ?? 'default',
+        missTtlMs: sharedTtl.miss,
+        logger,
+        now,
+      })
+    : undefined;
   shared?.listen(dropLocally, dropMissesLocally, () => lru?.clear());
 
   async function settled(): Promise<void> {
