@@ -9,6 +9,7 @@ import type { BenchSection } from './types.js';
 
 const MODULES = [
   'lookup',
+  'shared-cache',
   'emulator',
   'phone',
   'lookup-cold',

@@ -276,6 +276,7 @@ export class ZohoCrmConnector {
       },
     });
     this.#lookup = createCallerLookup({
+      connectionId: resolved.connectionId,
       http: this.#http,
       lookup: resolved.lookup,
       pbxContacts: resolved.pbxContacts,
@@ -404,10 +405,11 @@ export class ZohoCrmConnector {
   /**
    * Drops a number, or every cached number of a record, from the lookup cache: the next lookup asks
    * Zoho again. For a contact just added or renumbered in Zoho's UI whose number was remembered as
-   * unknown (docs/caller-id.md, "Just created in Zoho").
+   * unknown (docs/caller-id.md, "Just created in Zoho"). With `lookup.sharedCache`, the number or record
+   * is also deleted from Redis and every node of the cluster drops it from its own cache.
    * @param numberOrRecordId - Any dialable form of a number (`+1 415 555 2671`), or a Zoho record id.
-   * @returns Resolves once the cache forgot it; rejects with a {@link ConfigError} when the argument is
-   *   not a string.
+   * @returns Resolves once the cache forgot it (and Redis did, or failed to within 2 s: a Redis failure
+   *   is logged, never thrown); rejects with a {@link ConfigError} when the argument is not a string.
    * @example
    * ```ts
    * await zoho.invalidate('+14155552671');
@@ -788,9 +790,10 @@ export class ZohoCrmConnector {
   /**
    * Stops background timers (proactive refresh, journal retries), waits for journal writes in progress
    * (queued work stays in the journal store), cancels the caller lookups still searching Zoho after their
-   * ring deadline and waits until they have stopped, and removes listeners. Safe to call twice. Afterwards
-   * every other method rejects (`on`/`off` throw) with `CONNECTOR_CLOSED`; an unsubscribe function
-   * returned by `on()` stays safe to call.
+   * ring deadline and waits until they have stopped, waits for the writes to `lookup.sharedCache` and
+   * closes the subscriber connection it opened (never your client), and removes listeners. Safe to call
+   * twice. Afterwards every other method rejects (`on`/`off` throw) with `CONNECTOR_CLOSED`; an
+   * unsubscribe function returned by `on()` stays safe to call.
    * @example
    * ```ts
    * process.on('SIGTERM', async () => { await zoho.close(); process.exit(0); });

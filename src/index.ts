@@ -101,6 +101,7 @@ export type {
 } from './journal/store.js';
 export { type Logger, noopLogger } from './logger.js';
 export type { LookupEvent } from './lookup/caller-lookup.js';
+export type { SharedCacheClient, SharedCacheSubscriber } from './lookup/shared-cache-types.js';
 export type { MultipleMatchPolicy } from './lookup/to-match.js';
 export type {
   CallerMatch,
@@ -134,6 +135,7 @@ export type {
   LookupCacheOptions,
   LookupModule,
   LookupOptions,
+  LookupSharedCacheOptions,
   MissedCallTaskOptions,
   PbxContact,
   PbxContactsProvider,

@@ -13,6 +13,7 @@ import type { JournalFieldsFunction } from './journal/map-fields.js';
 import { isJournalStore, JOURNAL_STORE_METHODS, type JournalStore } from './journal/store.js';
 import { isValidTimeZone } from './journal/zoho-time.js';
 import type { Logger } from './logger.js';
+import { SHARED_CACHE_COMMANDS, type SharedCacheClient } from './lookup/shared-cache-types.js';
 import { DEFAULT_SCOPES, TASK_SCOPES } from './oauth/scopes.js';
 import { isSupportedCountry } from './phone/normalize.js';
 import type { CreateRecordFieldsFunction } from './records/create-record.js';
@@ -167,6 +168,12 @@ export interface LookupOptions {
   /** Cache bounds and lifetimes. */
   cache?: LookupCacheOptions;
   /**
+   * A second cache level in Redis shared by the nodes of a cluster: a caller one node found (or did not
+   * find) is known to every node, and `invalidate()` on one node reaches them all. Unset: each process
+   * caches for itself. docs/caller-id.md ("Shared cache") explains it.
+   */
+  sharedCache?: LookupSharedCacheOptions;
+  /**
    * While Zoho is failing (5xx, network errors, timeouts; not a 4xx about the query, not auth),
    * lookups and directory searches stop sending requests: after `failureThreshold` consecutive failed
    * requests, `lookupCaller` answers `null` at once (the `lookup` event's `error.code` is `CIRCUIT_OPEN`)
@@ -219,6 +226,54 @@ export interface LookupCacheOptions {
    * @default 60000
    */
   negativeTtlMs?: number;
+}
+
+/**
+ * The caller-ID cache shared by a cluster's nodes through Redis (`lookup.sharedCache`). Found callers
+ * and misses are kept per number under `{<keyPrefix>:<connectionId>}:caller:<e164>` with a TTL, the
+ * numbers of each record under `…:record:<id>`, and invalidations are published on `…:forget`.
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * const redis = new Redis(process.env.REDIS_URL!, { maxRetriesPerRequest: 1 });
+ * const sharedCache: LookupSharedCacheOptions = { client: redis, keyPrefix: 'pbx:zoho' };
+ * const zoho = new ZohoCrmConnector({ ...options, lookup: { sharedCache } });
+ * // …
+ * await zoho.close(); // closes the subscriber the cache opened with redis.duplicate()
+ * await redis.quit(); // the client stays yours
+ * ```
+ * @group Options
+ */
+export interface LookupSharedCacheOptions {
+  /**
+   * An ioredis `Redis` or `Cluster` client that you create, connect and close (the connector never
+   * closes it). The cache opens one more connection with `client.duplicate()` for the invalidation
+   * channel, on first use, shared by every connector using the same client, and closed by the last
+   * connector's `close()`.
+   */
+  client: SharedCacheClient;
+  /**
+   * Namespace of the keys (the connection id follows it, as in the Redis token store).
+   * @default 'zoho-crm-connector'
+   */
+  keyPrefix?: string;
+  /**
+   * How long a found caller is kept in Redis, in ms.
+   * @default lookup.cache.ttlMs
+   */
+  ttlMs?: number;
+  /**
+   * How long "not found" is kept in Redis, in ms (never longer than the search-index lag for a number
+   * this connector just wrote).
+   * @default lookup.cache.negativeTtlMs
+   */
+  negativeTtlMs?: number;
+  /**
+   * How long a ring-time lookup waits for Redis before asking Zoho, in ms. A Redis that fails or is
+   * late is left alone for 5 s (one warning per outage); lookups go on without it.
+   * @default 50
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -605,6 +660,18 @@ const LookupSchema = z.strictObject({
   escalate: z.boolean().default(true),
   phoneSearch: z.enum(['digits-contains', 'digits-suffix', 'digits-exact', 'exact']).optional(),
   cache: LookupCacheSchema.prefault({}),
+  sharedCache: z
+    .strictObject({
+      client: z.custom<SharedCacheClient>(
+        hasMethods(...SHARED_CACHE_COMMANDS),
+        `must be an ioredis Redis or Cluster client (with ${SHARED_CACHE_COMMANDS.join(', ')})`,
+      ),
+      keyPrefix: nonEmpty.optional(),
+      ttlMs: positiveInt(7 * 24 * 3_600_000).optional(),
+      negativeTtlMs: positiveInt(24 * 3_600_000).optional(),
+      timeoutMs: positiveInt(10_000).default(50),
+    })
+    .optional(),
   circuitBreaker: z
     .union(
       [

@@ -153,5 +153,18 @@ describe('examples', () => {
       expect(refreshes).toBe(1);
       expect(nodeB).toContain('Ada Lovelace ×20');
     }, 60_000);
+
+    it('shared-cache.ts: node B answers what node A found without Zoho; invalidate empties Redis', async () => {
+      vi.useRealTimers(); // Redis TTLs and the shared cache's read budget are real time
+      quiet();
+      const { main } = await import('../examples/shared-cache.js');
+      expect(await main()).toEqual({
+        nodeA: 'Ada Lovelace',
+        nodeB: 'Ada Lovelace',
+        sourceB: 'cache',
+        zohoRequestsForB: 0,
+        cachedAfter: 0,
+      });
+    }, 60_000);
   });
 });

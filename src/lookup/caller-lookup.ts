@@ -24,6 +24,8 @@ import { searchDirectory } from './directory.js';
 import { createCoqlMemo, queryModule } from './module-query.js';
 import { createOrgKnowledge } from './org-knowledge.js';
 import { createPhoneFieldResolver } from './phone-fields.js';
+import { createSharedCache } from './shared-cache.js';
+import type { CacheEntry, SharedHit } from './shared-cache-types.js';
 import type { CallerLookupEngine, CallerMatch, LookupCallerOptions, MatchSource } from './types.js';
 
 /**
@@ -79,6 +81,8 @@ export interface CallerLookupOptions {
   now?: () => number;
   /** The org's calibration (phone-search matching, phone fields, index lag), kept with the tokens. */
   calibration?: CalibrationKeeper;
+  /** The connection (keys of `lookup.sharedCache`). */
+  connectionId?: string;
 }
 
 /**
@@ -91,14 +95,16 @@ export interface CallerLookup extends CallerLookupEngine {
   readonly cacheSize: number;
   /**
    * Drops from the cache the records with this id and the number this string normalises to (the
-   * connector's `invalidate`).
+   * connector's `invalidate`); with `lookup.sharedCache`, from Redis and every node's cache too. The
+   * local cache forgets at once; resolves once Redis did (never rejects).
    */
-  forget(numberOrId: string): void;
+  forget(numberOrId: string): Promise<void>;
   /**
-   * Drops every number cached as unknown (a record created or renumbered in Zoho may own one now); returns
-   * how many were dropped.
+   * Drops every number cached as unknown (a record created or renumbered in Zoho may own one now); with
+   * `lookup.sharedCache`, from Redis and every node's cache too. The local cache forgets at once; resolves
+   * with how many numbers it dropped once Redis did (never rejects).
    */
-  forgetMisses(): number;
+  forgetMisses(): Promise<number>;
   /** Resolves once no Zoho search runs in the background any more (late answers have filled the cache). */
   settled(): Promise<void>;
   /**
@@ -109,19 +115,7 @@ export interface CallerLookup extends CallerLookupEngine {
 }
 
 const MISS = Object.freeze({ miss: true as const });
-/**
- * What the cache keeps per number: only what cannot be derived. The number is the key and the record URL
- * is rebuilt on a hit, which keeps 100,000 cached callers well under 300 bytes each.
- */
-interface CacheEntry {
-  readonly module: LookupModule;
-  readonly id: string;
-  readonly name: string;
-  readonly field: string;
-  readonly account?: { id: string; name: string };
-  readonly ownerId?: string;
-  readonly alternatives?: CallerMatch[];
-}
+/** A CacheEntry per number keeps 100,000 cached callers well under 300 bytes each. */
 type Cached = CacheEntry | typeof MISS;
 /** The memo's value for a caller ID that is not a public number (extension, anonymous). */
 const NOT_PUBLIC = '';
@@ -173,10 +167,25 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
   // per request in flight) and stays in `background` until it settles: close() aborts and awaits them.
   const background = new Map<Promise<unknown>, AbortController>();
   let closed = false;
+  const sharedTtl = {
+    hit: lookup.sharedCache?.ttlMs ?? lookup.cache.ttlMs,
+    miss: lookup.sharedCache?.negativeTtlMs ?? lookup.cache.negativeTtlMs,
+  };
+  const shared = lookup.sharedCache
+    ? createSharedCache({
+        ...lookup.sharedCache,
+        connectionId: options.connectionId ?? 'default',
+        missTtlMs: sharedTtl.miss,
+        logger,
+        now,
+      })
+    : undefined;
+  shared?.listen(dropLocally, dropMissesLocally, () => lru?.clear());
 
   async function settled(): Promise<void> {
     // Work started while waiting (another ring) is waited for too.
     while (background.size > 0) await Promise.allSettled([...background.keys()]);
+    await shared?.settled();
   }
 
   function track<T>(work: Promise<T>, controller: AbortController): Promise<T> {
@@ -282,22 +291,43 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
     return done(null);
   }
 
-  /** One shared Zoho query per number; the answer (hit or miss) fills the cache whoever is still waiting. */
+  /**
+   * One shared query per number (the shared cache, else Zoho); the answer (hit or miss) fills the cache
+   * whoever is still waiting.
+   */
   function resolveShared(e164: string): Promise<QueryResult> {
     let pending = inflight.get(e164);
     if (!pending) {
-      pending = startQuery(e164)
-        .then((result) => {
-          store(e164, result.match);
-          return result;
-        })
-        .finally(() => inflight.delete(e164));
+      pending = (shared ? track(sharedOrZoho(e164), new AbortController()) : zoho(e164)).finally(() =>
+        inflight.delete(e164),
+      );
       inflight.set(e164, pending);
     }
     return pending;
   }
 
-  function store(e164: string, match: CallerMatch | null) {
+  function zoho(e164: string): Promise<QueryResult> {
+    return startQuery(e164).then((result) => {
+      store(e164, result.match);
+      return result;
+    });
+  }
+
+  /** What another node (or this one, before) found in Redis, else Zoho. */
+  async function sharedOrZoho(e164: string): Promise<QueryResult> {
+    const found = await shared?.get(e164);
+    if (!found) return zoho(e164);
+    return { match: fromShared(e164, found), modules: [], source: 'cache' };
+  }
+
+  /** An answer from Redis into the local cache, for no longer than it has left there. */
+  function fromShared(e164: string, { entry, ttlMs }: SharedHit): CallerMatch | null {
+    const ttl = Math.min(entry ? lookup.cache.ttlMs : lookup.cache.negativeTtlMs, ttlMs);
+    if (ttl > 0) cache.set(e164, entry ?? MISS, { ttl });
+    return entry ? toMatch(e164, entry) : null;
+  }
+
+  function store(e164: string, match: CallerMatch | null, announce = false) {
     if (match && match.module !== 'PBX') {
       const entry: { -readonly [K in keyof CacheEntry]: CacheEntry[K] } = {
         module: match.module,
@@ -309,14 +339,14 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
       if (match.ownerId) entry.ownerId = match.ownerId;
       if (match.alternatives) entry.alternatives = match.alternatives;
       cache.set(e164, entry);
+      shared?.put(e164, entry, sharedTtl.hit, announce);
     } else if (!match) {
       // A number this connector just wrote may not be searchable yet: its miss lives no longer than the lag.
       const at = org.writtenAt(e164);
-      const ttl =
-        at === undefined
-          ? lookup.cache.negativeTtlMs
-          : Math.min(lookup.cache.negativeTtlMs, at + org.lagWindow() - now());
+      const lagLeft = at === undefined ? Number.POSITIVE_INFINITY : at + org.lagWindow() - now();
+      const ttl = Math.min(lookup.cache.negativeTtlMs, lagLeft);
       if (ttl > 0) cache.set(e164, MISS, { ttl });
+      shared?.put(e164, null, Math.min(sharedTtl.miss, lagLeft));
     }
   }
 
@@ -324,7 +354,10 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
     const hit = cache.get(e164);
     if (hit === undefined) return undefined;
     if (hit === MISS) return null;
-    const entry = hit as CacheEntry;
+    return toMatch(e164, hit as CacheEntry);
+  }
+
+  function toMatch(e164: string, entry: CacheEntry): CallerMatch {
     const match: CallerMatch = {
       module: entry.module,
       id: entry.id,
@@ -441,7 +474,7 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
         report(null, 'timeout', [], deadlineError(timeoutMs, callOptions.signal));
         return null;
       }
-      report(result.match, 'zoho', result.modules, undefined, result.fieldsError);
+      report(result.match, result.source ?? 'zoho', result.modules, undefined, result.fieldsError);
       return result.match;
     } catch (error) {
       if (closed) {
@@ -475,7 +508,8 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
 
     remember(match) {
       org.noteWritten(match.phone);
-      store(match.phone, { ...match, source: 'zoho' });
+      // Announced: other nodes drop what they cached for the number (a miss, most likely).
+      store(match.phone, { ...match, source: 'zoho' }, true);
     },
 
     invalidate(e164) {
@@ -483,26 +517,21 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
     },
 
     forget(numberOrId) {
-      // Collected first: the cache is not changed while it is iterated.
-      const numbers: string[] = [];
-      for (const [number, value] of lru?.entries() ?? []) {
-        if (value !== MISS && (value as CacheEntry).id === numberOrId) numbers.push(number);
-      }
-      for (const number of numbers) cache.delete(number);
       let e164: string | undefined;
       try {
         e164 = classify(numberOrId);
       } catch {
-        // Not a phone number (a record id): only the ids above.
+        // Not a phone number (a record id): only the ids.
       }
-      if (e164) cache.delete(e164);
+      const numbers = e164 ? [e164] : [];
+      dropLocally(numbers, numberOrId);
+      return shared ? shared.forget(numbers, numberOrId) : Promise.resolve();
     },
 
-    forgetMisses() {
-      const numbers: string[] = [];
-      for (const [number, value] of lru?.entries() ?? []) if (value === MISS) numbers.push(number);
-      for (const number of numbers) cache.delete(number);
-      return numbers.length;
+    async forgetMisses() {
+      const dropped = dropMissesLocally();
+      await shared?.forgetMisses();
+      return dropped;
     },
 
     searchDirectory(query, searchOptions = {}) {
@@ -517,12 +546,33 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
 
     settled,
 
-    close() {
+    async close() {
       closed = true;
       for (const controller of background.values()) controller.abort(closedReason());
-      return settled();
+      await settled();
+      await shared?.close();
     },
   };
+
+  /** Drops every miss from this process's cache; says how many. */
+  function dropMissesLocally(): number {
+    const numbers: string[] = [];
+    for (const [number, value] of lru?.entries() ?? []) if (value === MISS) numbers.push(number);
+    for (const number of numbers) cache.delete(number);
+    return numbers.length;
+  }
+
+  /** Drops the numbers and the records with this id from this process's cache. */
+  function dropLocally(numbers: readonly string[], id: string | undefined): void {
+    // Collected first: the cache is not changed while it is iterated.
+    const dropped = [...numbers];
+    if (id !== undefined) {
+      for (const [number, value] of lru?.entries() ?? []) {
+        if (value !== MISS && (value as CacheEntry).id === id) dropped.push(number);
+      }
+    }
+    for (const number of dropped) cache.delete(number);
+  }
 }
 
 /** One Zoho query of a number: the answer, the modules asked, and why custom phone fields were not known. */
@@ -530,6 +580,8 @@ interface QueryResult {
   match: CallerMatch | null;
   modules: LookupModule[];
   fieldsError?: ZohoCrmError;
+  /** Set when the answer came from the shared cache (Zoho was not asked). */
+  source?: 'cache';
 }
 
 /** What the modules of one query report beside their answers. */

@@ -80,7 +80,7 @@ export async function handleChangeNotification(
   const before = lookup.cacheSize;
   if (lookupModules.includes(module)) {
     if (operation !== 'insert') for (const id of ids) await lookup.forget(id);
-    if (operation !== 'delete') lookup.forgetMisses();
+    if (operation !== 'delete') await lookup.forgetMisses();
   }
   return { channelId, module, operation, records: ids.length, invalidated: before - lookup.cacheSize };
 }

@@ -9,33 +9,7 @@
 import type { Logger } from '../logger.js';
 import { withMethods } from './options.js';
 
-/** The default key namespace of both Redis stores. @internal */
-export const DEFAULT_PREFIX = 'zoho-crm-connector';
-
-const percentEscaper = (pattern: RegExp) => (text: string) =>
-  text.replace(pattern, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
-
-/**
- * Escapes a key prefix: `{`, `}` and `%` would break the hash tag or the escaping itself.
- * @internal
- */
-export const escapePrefix: (prefix: string) => string = percentEscaper(/[%{}]/g);
-
-/**
- * Escapes a connection id; also `:`, so that the last `:` in a tag always separates prefix and id (no
- * two ids share a key).
- * @internal
- */
-export const escapeId: (connectionId: string) => string = percentEscaper(/[%{}:]/g);
-
-/**
- * The hash tag of a connection's keys, `{<prefix>:<id>}`: every key of one connection lands in one
- * Redis Cluster slot, so its scripts can touch them together.
- * @internal
- */
-export function connectionTag(escapedPrefix: string, connectionId: string): string {
-  return `{${escapedPrefix}:${escapeId(connectionId)}}`;
-}
+export { connectionTag, DEFAULT_PREFIX, escapeId, escapePrefix } from './redis-keys.js';
 
 /**
  * A zod check that the `client` option is an ioredis `Redis` or `Cluster` with these commands.

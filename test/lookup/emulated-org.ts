@@ -113,6 +113,7 @@ export async function emulatedOrg(
       const events: LookupEvent[] = [];
       const keeperFor = extra.keeper === null ? undefined : (extra.keeper ?? keeper);
       const engine = createCallerLookup({
+        connectionId: CONNECTION,
         http,
         lookup: resolved.lookup,
         region: () => REGIONS.US,

@@ -1,5 +1,7 @@
+import type { Cluster, Redis } from 'ioredis';
 import { describe, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
+import type { SharedCacheClient } from '../../src/lookup/shared-cache-types.js';
 import type {
   ConnectorOptions,
   ConnectorOptionsSchema,
@@ -19,5 +21,12 @@ describe('ConnectorOptions', () => {
       'US' | 'EU' | 'IN' | 'AU' | 'CN' | 'JP' | 'CA' | 'SA' | 'UK'
     >();
     expectTypeOf<ResolvedConnectorOptions['http']['timeoutMs']>().toEqualTypeOf<number>();
+  });
+});
+
+describe('lookup.sharedCache', () => {
+  it('takes an ioredis Redis or Cluster client as it is', () => {
+    expectTypeOf<Redis>().toExtend<SharedCacheClient>();
+    expectTypeOf<Cluster>().toExtend<SharedCacheClient>();
   });
 });
