@@ -11,7 +11,7 @@ import { type CalibrationKeeper, createCalibrationKeeper } from './calibration/k
 import { runDiagnose } from './diagnose/diagnose.js';
 import type { DiagnoseOptions, DiagnoseReport } from './diagnose/types.js';
 import { EDITIONS } from './editions.js';
-import { AuthError, ErrorCode, type RateLimitError, ZohoCrmError } from './errors.js';
+import { ErrorCode, type RateLimitError, ZohoCrmError } from './errors.js';
 import { createEmitter, type Emitter } from './events.js';
 import { createZohoHttp, type ZohoHttp } from './http/client.js';
 import { type CrmRequest, type CrmResponse, sendCrmRequest } from './http/crm-request.js';
@@ -30,18 +30,17 @@ import type { DeadLetter, JournalQuarantineEvent } from './journal/store.js';
 import { createSafeLogger, type Logger } from './logger.js';
 import { type CallerLookup, createCallerLookup, type LookupEvent } from './lookup/caller-lookup.js';
 import type { CallerMatch, DirectoryEntry, LookupCallerOptions } from './lookup/types.js';
-import {
-  type ChangeWatch,
-  type ChangeWatchEvent,
-  startChangeWatch,
-  type WatchHandle,
-} from './notifications/change-watch.js';
+import type { ChangeWatch, ChangeWatchEvent } from './notifications/change-watch.js';
 import {
   type ChangeNotificationEvent,
   type ChangeNotificationResult,
   handleChangeNotification,
 } from './notifications/handle-notification.js';
-import { defaultChannelId, WatchOptionsSchema } from './notifications/watch-request.js';
+import {
+  type ChangeWatches,
+  createChangeWatches,
+  type WatchChangesOptions,
+} from './notifications/watches.js';
 import {
   type Authorization,
   type AuthorizationRequest,
@@ -56,12 +55,7 @@ import {
   type TokenManager,
   type TokenRefreshedEvent,
 } from './oauth/token-manager.js';
-import {
-  type ConnectorOptions,
-  configErrorFromIssues,
-  parseConnectorOptions,
-  type ResolvedConnectorOptions,
-} from './options.js';
+import { type ConnectorOptions, parseConnectorOptions, type ResolvedConnectorOptions } from './options.js';
 import { type CreateRecordInput, createRecordCreator, type RecordCreator } from './records/create-record.js';
 import { REGIONS, type Region } from './regions.js';
 import { createMemoryStore } from './stores/memory.js';
@@ -108,39 +102,6 @@ export interface RateLimitedEvent {
   retryAfterMs: number | undefined;
   /** Remaining daily credits, when Zoho reported them. */
   creditsRemaining: number | undefined;
-}
-
-/**
- * Options of `zoho.watchChanges()`.
- * @example
- * ```ts
- * const options: WatchChangesOptions = {
- *   notifyUrl: 'https://pbx.example.com/api/zoho/notifications/tenant-42',
- *   channelToken: process.env.ZOHO_CHANNEL_TOKEN!,
- * };
- * ```
- * @group Change notifications
- */
-export interface WatchChangesOptions {
-  /**
-   * Where Zoho POSTs the notifications: a route of your service that passes the body to
-   * `zoho.handleNotification()`. https (http only on localhost, 127.0.0.1 or [::1], for tests).
-   */
-  notifyUrl: string;
-  /**
-   * A secret of 1 to 50 characters Zoho sends back in every notification; `handleNotification()` accepts
-   * only notifications that carry it. Make it random (it is the only proof a notification is Zoho's).
-   */
-  channelToken: string;
-  /**
-   * The channel's id at Zoho (1 to 18 digits). One channel per connection: by default derived from the
-   * `connectionId`, so a restarted service takes over its channel instead of adding one.
-   */
-  channelId?: string;
-  /** The modules to watch. @default the lookup order's modules (`lookup.order`) */
-  modules?: ('Contacts' | 'Leads' | 'Accounts')[];
-  /** Aborts the subscription; aborting later stops the watch as `stop()` does. */
-  signal?: AbortSignal;
 }
 
 /**
@@ -204,7 +165,7 @@ export class ZohoCrmConnector {
   readonly #lookup: CallerLookup;
   readonly #journal: JournalApi;
   readonly #records: RecordCreator;
-  readonly #watches = new Set<WatchHandle>();
+  readonly #watches: ChangeWatches;
   #closed = false;
   #unsubscribeQuarantine: (() => void) | undefined;
 
@@ -287,6 +248,13 @@ export class ZohoCrmConnector {
         enabled: () => this.#events.has('lookup'),
         emit: (event) => this.#events.emit('lookup', event),
       },
+    });
+    this.#watches = createChangeWatches({
+      connectionId: resolved.connectionId,
+      http: this.#http,
+      logger: this.#logger,
+      lookupOrder: resolved.lookup.order,
+      emit: (event) => this.#events.emit('changeWatch', event),
     });
     this.#journal = createJournal({
       connectionId: resolved.connectionId,
@@ -464,55 +432,7 @@ export class ZohoCrmConnector {
    * ```
    */
   watchChanges(options: WatchChangesOptions): Promise<ChangeWatch> {
-    return this.#open(async () => {
-      const parsed = WatchOptionsSchema.safeParse(options);
-      if (!parsed.success) throw configErrorFromIssues(parsed.error.issues, options, 'watchChanges options');
-      const { notifyUrl, channelToken, channelId, modules, signal } = parsed.data;
-      const spec = {
-        notifyUrl,
-        channelToken,
-        channelId: channelId ?? defaultChannelId(this.connectionId),
-        modules: modules ?? this.#options.lookup.order,
-      };
-      try {
-        const watch = await startChangeWatch({
-          connectionId: this.connectionId,
-          http: this.#http,
-          spec,
-          logger: this.#logger,
-          emit: (event) => this.#events.emit('changeWatch', event),
-          signal,
-        });
-        if (this.#closed) {
-          await watch.close();
-          throw closedError();
-        }
-        this.#watches.add(watch);
-        const stop = () => {
-          this.#watches.delete(watch);
-          return watch.stop();
-        };
-        return {
-          channelId: watch.channelId,
-          get expiresAt() {
-            return watch.expiresAt;
-          },
-          get renewsAt() {
-            return watch.renewsAt;
-          },
-          stop,
-        };
-      } catch (error) {
-        if (error instanceof AuthError && error.code === ErrorCode.AUTH_SCOPE_MISMATCH) {
-          throw new AuthError(
-            ErrorCode.AUTH_SCOPE_MISMATCH,
-            'The connection is not authorized for Zoho notifications: authorize again with ZohoCRM.notifications.ALL (NOTIFICATION_SCOPES).',
-            { reauthorize: true, zohoCode: 'OAUTH_SCOPE_MISMATCH', cause: error },
-          );
-        }
-        throw error;
-      }
-    });
+    return this.#open(() => this.#watches.start(options, () => this.#closed, closedError));
   }
 
   /**
@@ -805,8 +725,7 @@ export class ZohoCrmConnector {
     this.#tokens.close();
     this.#unsubscribeQuarantine?.();
     // Renewals stop (one in flight is aborted); the channels lapse at their expiry at Zoho.
-    await Promise.all([...this.#watches].map((watch) => watch.close()));
-    this.#watches.clear();
+    await this.#watches.closeAll();
     // The journal first: a write in progress may be waiting for a lookup that is still searching.
     await this.#journal.close();
     await this.#lookup.close();

@@ -12,7 +12,6 @@ export type {
 export {
   type ConnectorEvents,
   type RateLimitedEvent,
-  type WatchChangesOptions,
   ZohoCrmConnector,
   type ZohoRequestEvent,
 } from './connector.js';
@@ -115,6 +114,7 @@ export type {
   ChangeNotificationResult,
 } from './notifications/handle-notification.js';
 export type { ChangeOperation, ZohoChangeNotification } from './notifications/notification.js';
+export type { WatchChangesOptions } from './notifications/watches.js';
 export type {
   AuthorizationRequest,
   AuthorizationResult,
