@@ -7,7 +7,7 @@
  * @module
  */
 import { ofetch } from 'ofetch';
-import type { ZodType } from 'zod';
+import type { ZodMiniType as ZodType } from 'zod/mini';
 import { ErrorCode, isZohoCrmError, RateLimitError, ZohoApiError, type ZohoCrmError } from '../errors.js';
 import { type Logger, noopLogger } from '../logger.js';
 import { redactText, urlPath } from '../redact.js';
