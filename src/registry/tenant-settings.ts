@@ -179,19 +179,7 @@ export const TenantSettingsSchema = z.strictObject({
 export const tenantSettingsSchema: z.ZodMiniType<ResolvedTenantSettings, TenantSettings> =
   TenantSettingsSchema;
 
-/**
- * JSON Schema (draft 2020-12) of {@link TenantSettings}, generated from {@link tenantSettingsSchema}, for
- * admin UIs in any language: titles for every field, defaults, and `writeOnly: true` on the client secret
- * (show it as a password field, never send it back).
- * @example
- * ```ts
- * app.get('/schemas/tenant-settings.json', (_req, res) => res.json(tenantSettingsJsonSchema));
- * ```
- * @group Registry
- */
-export const tenantSettingsJsonSchema: Readonly<Record<string, unknown>> = Object.freeze(
-  z.toJSONSchema(TenantSettingsSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>,
-);
+export { tenantSettingsJsonSchema } from './tenant-settings-json-schema.js';
 
 /**
  * Validates tenant settings and fills in defaults.
