@@ -876,17 +876,25 @@ let schemaValues: ReadonlySet<string> | undefined;
 function namedBySchema(): ReadonlySet<string> {
   if (!schemaValues) {
     const found = new Set<string>();
+    const seen = new Set<object>();
+    // zod's schema definitions, walked directly: the JSON Schema generator is not needed for this.
     const walk = (node: unknown): void => {
-      if (Array.isArray(node)) for (const item of node) walk(item);
-      else if (node && typeof node === 'object') {
-        for (const [key, value] of Object.entries(node)) {
-          if (key === 'enum' && Array.isArray(value)) for (const v of value) found.add(String(v));
-          else if (key === 'const') found.add(String(value));
-          else walk(value);
-        }
+      if (!node || typeof node !== 'object' || seen.has(node)) return;
+      seen.add(node);
+      if (Array.isArray(node)) {
+        for (const item of node) walk(item);
+        return;
       }
+      const def = (node as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+      if (!def) {
+        for (const value of Object.values(node)) walk(value); // an object schema's shape
+        return;
+      }
+      if (def.type === 'enum') for (const v of Object.values(def.entries as object)) found.add(String(v));
+      if (def.type === 'literal') for (const v of def.values as unknown[]) found.add(String(v));
+      for (const [key, value] of Object.entries(def)) if (key !== 'checks') walk(value);
     };
-    walk(z.toJSONSchema(ConnectorOptionsSchema, { unrepresentable: 'any', io: 'input' }));
+    walk(ConnectorOptionsSchema);
     schemaValues = found;
   }
   return schemaValues;
