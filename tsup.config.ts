@@ -52,14 +52,18 @@ function assertExportsMatchEntries(): void {
 
 assertExportsMatchEntries();
 
-/** package.json "dependencies": bundled (see `noExternal` below). */
-const RUNTIME_DEPENDENCIES = Object.keys(
+/**
+ * package.json "dependencies" that are bundled (see `noExternal` below). lru-cache stays external: its
+ * runtime-neutral build imports node:diagnostics_channel dynamically, and the core chunks import nothing
+ * from node: (test/package/exports.test.ts); Node loads it as one file, in a few milliseconds.
+ */
+const BUNDLED_DEPENDENCIES = Object.keys(
   (
     JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
       dependencies?: Record<string, string>;
     }
   ).dependencies ?? {},
-);
+).filter((name) => name !== 'lru-cache');
 
 /**
  * `import { createFetch } from 'ofetch'` bundled without the rest of ofetch's entry module, whose body
@@ -68,7 +72,7 @@ const RUNTIME_DEPENDENCIES = Object.keys(
  * re-exports createFetch from a hashed shared file; this finds that file from the entry itself, so an
  * ofetch release that changes the layout only falls back to the whole entry (the build stays correct).
  */
-const ofetchCreateFetchOnly: Plugin = {
+export const ofetchCreateFetchOnly: Plugin = {
   name: 'ofetch-create-fetch-only',
   setup(build) {
     build.onResolve({ filter: /^ofetch$/ }, (args) => {
@@ -103,6 +107,11 @@ export default defineConfig({
   // The runtime dependencies are bundled into the chunks, tree-shaken: Node then loads a handful of files
   // instead of a few hundred (zod's core alone loads every locale), and resolves ofetch's runtime-neutral
   // build rather than its Node build with node-fetch-native. bench/package.ts measures the cold import.
-  noExternal: RUNTIME_DEPENDENCIES,
+  noExternal: BUNDLED_DEPENDENCIES,
   esbuildPlugins: [ofetchCreateFetchOnly],
+  // Source maps map stack traces back to src/ (node --enable-source-maps) without embedding the sources:
+  // the sources are in the repository (bench/package.ts reports the tarball).
+  esbuildOptions(options) {
+    options.sourcesContent = false;
+  },
 });
