@@ -63,8 +63,9 @@ async function bundle(
           ? RUNTIME_DEPENDENCIES.flatMap((name) => [name, `${name}/*`])
           : [],
     plugins: [
-      // The build's own plugin (bundling src/ as tsup does: ofetch's createFetch without its default instance).
-      ofetchCreateFetchOnly,
+      // The build's own plugin (bundling src/ as tsup does: ofetch's createFetch without its default
+      // instance), unless every dependency is to stay external.
+      ...(without === 'dependencies' ? [] : [ofetchCreateFetchOnly]),
       ...(without === 'metadata'
         ? [
             {
