@@ -291,7 +291,7 @@ export async function run(): Promise<BenchSection> {
   return {
     title: 'Package: bundle size, cold import, tarball, install footprint',
     description:
-      'The core entry as built by `npm run build` (`dist/index.js`), bundled by esbuild with every runtime dependency for the browser platform, minified, then gzip -9 (node:zlib); once as is, once with libphonenumber’s metadata module left external, once with libphonenumber-js left external altogether. Cold import: `await import()` timed inside each of 10 fresh `node` processes after one untimed warm-up process, both packages interleaved. Package counts: `npm ls --omit=dev --all --parseable` for ours, and a walk of package-lock.json for both.',
+      'The core entry as built by `npm run build` (`dist/index.js` and its chunks, into which tsup has bundled zod/mini, ofetch’s createFetch, p-retry and libphonenumber-js; lru-cache stays external), bundled again by esbuild for the browser platform, minified, then gzip -9 (node:zlib), with its metafile read by package. Because dist/ already holds the dependencies, the by-package figures and the variants (libphonenumber’s metadata module external, libphonenumber-js external, every dependency external: our own code alone) bundle `src/index.ts` the same way. Cold import: `await import()` timed inside each of 10 fresh `node` processes after one untimed warm-up process per specifier, ours and the official SDK interleaved, medians. Tarball: `npm pack --dry-run --json`, and every packed source map read for `sourcesContent`. Package counts: `npm ls --omit=dev --all --parseable` for ours, and a walk of package-lock.json for both.',
     rows,
     targets,
     notes,
