@@ -1,4 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { Plugin } from 'esbuild';
 import { defineConfig } from 'tsup';
 
 /**
@@ -49,6 +52,44 @@ function assertExportsMatchEntries(): void {
 
 assertExportsMatchEntries();
 
+/**
+ * package.json "dependencies" that are bundled (see `noExternal` below). lru-cache stays external: its
+ * runtime-neutral build imports node:diagnostics_channel dynamically, and the core chunks import nothing
+ * from node: (test/package/exports.test.ts); Node loads it as one file, in a few milliseconds.
+ */
+const BUNDLED_DEPENDENCIES = Object.keys(
+  (
+    JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    }
+  ).dependencies ?? {},
+).filter((name) => name !== 'lru-cache');
+
+/**
+ * `import { createFetch } from 'ofetch'` bundled without the rest of ofetch's entry module, whose body
+ * builds a default instance from `globalThis.Headers`: reading it makes Node load undici, about 30 ms of
+ * the core's cold import, which createZohoHttp() pays later (at construction) or never. The entry
+ * re-exports createFetch from a hashed shared file; this finds that file from the entry itself, so an
+ * ofetch release that changes the layout only falls back to the whole entry (the build stays correct).
+ */
+export const ofetchCreateFetchOnly: Plugin = {
+  name: 'ofetch-create-fetch-only',
+  setup(build) {
+    build.onResolve({ filter: /^ofetch$/ }, (args) => {
+      if (!args.importer.includes('/src/')) return undefined;
+      const entry = join(dirname(createRequire(args.importer).resolve('ofetch')), 'index.mjs');
+      const shared = /import \{ c as createFetch \} from '(\.\/shared\/ofetch\.[\w-]+\.mjs)'/.exec(
+        readFileSync(entry, 'utf8'),
+      )?.[1];
+      return shared ? { path: join(dirname(entry), shared), namespace: 'ofetch-create-fetch' } : undefined;
+    });
+    build.onLoad({ filter: /.*/, namespace: 'ofetch-create-fetch' }, (args) => ({
+      contents: `export { c as createFetch } from ${JSON.stringify(args.path)};`,
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
 export default defineConfig({
   entry,
   format: ['esm'],
@@ -63,4 +104,14 @@ export default defineConfig({
   // core entry stays runtime-neutral, which test/package/exports.test.ts checks).
   removeNodeProtocol: false,
   external: [/^node:/],
+  // The runtime dependencies are bundled into the chunks, tree-shaken: Node then loads a handful of files
+  // instead of a few hundred (zod's core alone loads every locale), and resolves ofetch's runtime-neutral
+  // build rather than its Node build with node-fetch-native. bench/package.ts measures the cold import.
+  noExternal: BUNDLED_DEPENDENCIES,
+  esbuildPlugins: [ofetchCreateFetchOnly],
+  // Source maps map stack traces back to src/ (node --enable-source-maps) without embedding the sources:
+  // the sources are in the repository (bench/package.ts reports the tarball).
+  esbuildOptions(options) {
+    options.sourcesContent = false;
+  },
 });

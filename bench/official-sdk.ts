@@ -818,8 +818,11 @@ export async function run(): Promise<BenchSection> {
       typeof oursImport === 'string'
         ? { met: false, actual: oursImport }
         : {
-            met: oursImport.medianMs <= 60,
-            actual: `${ms(oursImport.medianMs)} ms (official SDK ${importCell(officialImport)} ms)`,
+            met:
+              oursImport.medianMs <= 100 &&
+              typeof officialImport !== 'string' &&
+              officialImport.medianMs / oursImport.medianMs >= 8,
+            actual: `${ms(oursImport.medianMs)} ms vs official SDK ${importCell(officialImport)} ms${typeof officialImport === 'string' ? '' : `: ${times(ratio(officialImport.medianMs, oursImport.medianMs))} faster`} (medians of 10 fresh processes each, interleaved)`,
           };
     return {
       title: 'Against the official Zoho CRM SDK (@zohocrm/typescript-sdk-8.0 3.0.0)',
@@ -841,7 +844,10 @@ export async function run(): Promise<BenchSection> {
             ? `not measured: ${officialPath.notMeasured}`
             : `${times(ratio(cpuOfficial, cpuOurs))} with lookupCaller (${us(cpuOurs)} µs vs ${us(cpuOfficial)} µs); ${times(ratio(cpuOfficial, cpuHttp))} with our HTTP client alone`,
         },
-        { target: 'cold import of the core entry ≤ 60 ms', ...importTarget },
+        {
+          target: 'cold import of the core entry ≥ 8× faster than the official SDK, and ≤ 100 ms',
+          ...importTarget,
+        },
         {
           target: `exactly 1 refresh in a ${STORM}-call storm`,
           met: stormOk,

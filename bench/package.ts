@@ -9,10 +9,20 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { ofetchCreateFetchOnly } from '../tsup.config.js';
 import { type ColdImport, coldImport, coreDist, OFFICIAL_SDK, ROOT } from './official-sdk.js';
 import { type BenchSection, printWhenMain } from './types.js';
 
 type Esbuild = typeof import('esbuild');
+
+/** package.json "dependencies" (tsup bundles them into dist; bundling from src shows our code alone). */
+const RUNTIME_DEPENDENCIES = Object.keys(
+  (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> })
+    .dependencies ?? {},
+);
+
+/** Issue #17's targets for the package. */
+const BUNDLE_TARGET_KB = 60;
 
 interface Bundle {
   minBytes: number;
@@ -25,13 +35,15 @@ interface Bundle {
 function contributor(path: string): string {
   if (/libphonenumber-js\/.*metadata\.[a-z]+\.json/.test(path)) return 'libphonenumber-js metadata (min)';
   const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path);
-  return match?.[1] ?? 'zoho-crm-connector (dist)';
+  return (
+    match?.[1] ?? (path.startsWith('src/') ? 'zoho-crm-connector (own code)' : 'zoho-crm-connector (dist)')
+  );
 }
 
 async function bundle(
   esbuild: Esbuild,
   entry: string,
-  without: 'nothing' | 'metadata' | 'libphonenumber',
+  without: 'nothing' | 'metadata' | 'libphonenumber' | 'dependencies',
 ): Promise<Bundle> {
   const result = await esbuild.build({
     entryPoints: [entry],
@@ -44,13 +56,21 @@ async function bundle(
     metafile: true,
     logLevel: 'silent',
     absWorkingDir: ROOT,
-    external: without === 'libphonenumber' ? ['libphonenumber-js', 'libphonenumber-js/*'] : [],
-    plugins:
-      without === 'metadata'
+    external:
+      without === 'libphonenumber'
+        ? ['libphonenumber-js', 'libphonenumber-js/*']
+        : without === 'dependencies'
+          ? RUNTIME_DEPENDENCIES.flatMap((name) => [name, `${name}/*`])
+          : [],
+    plugins: [
+      // The build's own plugin (bundling src/ as tsup does: ofetch's createFetch without its default
+      // instance), unless every dependency is to stay external.
+      ...(without === 'dependencies' ? [] : [ofetchCreateFetchOnly]),
+      ...(without === 'metadata'
         ? [
             {
               name: 'metadata-external',
-              setup(build) {
+              setup(build: import('esbuild').PluginBuild) {
                 build.onResolve({ filter: /metadata\.[a-z]+\.json(\.js)?$/ }, (args) => ({
                   path: args.path,
                   external: true,
@@ -58,7 +78,8 @@ async function bundle(
               },
             },
           ]
-        : [],
+        : []),
+    ],
   });
   const output = result.outputFiles[0]?.contents ?? new Uint8Array();
   const parts = new Map<string, number>();
@@ -137,6 +158,7 @@ const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 export async function run(): Promise<BenchSection> {
   const rows: BenchSection['rows'] = [];
   const notes: string[] = [];
+  const targets: NonNullable<BenchSection['targets']> = [];
   const row = (measurement: string, ours: string, official = '', note = '') =>
     rows.push({ measurement, 'zoho-crm-connector': ours, 'official SDK 3.0.0': official, note });
   const dist = coreDist();
@@ -150,24 +172,41 @@ export async function run(): Promise<BenchSection> {
       row('core bundle', `not measured: esbuild could not be loaded (${String(error)})`);
     }
     if (esbuild) {
-      const full = await bundle(esbuild, dist.entry, 'nothing');
-      const noMetadata = await bundle(esbuild, dist.entry, 'metadata');
-      const noPhone = await bundle(esbuild, dist.entry, 'libphonenumber');
+      // The published entry: tsup has bundled the dependencies into dist/, so the by-package figures come
+      // from the same bundle made from src/index.ts (dependencies resolved from node_modules).
+      const published = await bundle(esbuild, dist.entry, 'nothing');
+      const src = join(ROOT, 'src', 'index.ts');
+      const full = await bundle(esbuild, src, 'nothing');
+      const noMetadata = await bundle(esbuild, src, 'metadata');
+      const noPhone = await bundle(esbuild, src, 'libphonenumber');
+      const ownCode = await bundle(esbuild, src, 'dependencies');
       const size = (b: Bundle) => `${kb(b.gzipBytes)} gzip (${kb(b.minBytes)} minified)`;
       const officialBundle = 'not bundled: CommonJS with runtime require() of its own files, node:fs';
       row(
-        'core bundle, everything (libphonenumber-js/min with its metadata)',
-        size(full),
+        'core bundle as published: dist/index.js and its chunks, everything (libphonenumber-js/min with its metadata)',
+        size(published),
         officialBundle,
         'esbuild, platform browser, ESM, minified; gzip -9',
       );
+      row('the same bundle made from src/index.ts', size(full), '', 'what the by-package row below reads');
       row('core bundle without libphonenumber metadata', size(noMetadata), '', 'metadata module external');
       row('core bundle without libphonenumber-js at all', size(noPhone), '', 'libphonenumber-js external');
+      row(
+        'our own code alone (every runtime dependency external)',
+        size(ownCode),
+        '',
+        'the floor of any core bundle: no dependency left',
+      );
       const parts = [...full.parts].sort((a, b) => b[1] - a[1]);
       row(
-        'what the full bundle holds (minified bytes before gzip)',
+        'what the full bundle holds by package (minified bytes before gzip)',
         parts.map(([name, bytes]) => `${name} ${kb(bytes)}`).join(', '),
       );
+      targets.push({
+        target: `core bundle (esbuild, browser, minified, gzip -9) ≤ ${BUNDLE_TARGET_KB} KB`,
+        met: published.gzipBytes <= BUNDLE_TARGET_KB * 1024,
+        actual: `${size(published)}; floor: our own code alone is ${kb(ownCode.gzipBytes)} gzip, libphonenumber-js/min with its metadata adds ${kb(full.gzipBytes - noPhone.gzipBytes)}`,
+      });
     }
   } else {
     row('core bundle', `not measured: ${dist.reason}`);
@@ -179,20 +218,27 @@ export async function run(): Promise<BenchSection> {
   const oursImport = imports.get(ours);
   const officialImport = imports.get(OFFICIAL_SDK) as ColdImport;
   row(
-    'cold import, median of 10 fresh processes',
+    'cold import, median of 10 fresh processes (interleaved)',
     oursImport
-      ? `${oursImport.medianMs.toFixed(1)} ms`
+      ? `${oursImport.medianMs.toFixed(1)} ms (${(officialImport.medianMs / oursImport.medianMs).toFixed(1)}× faster)`
       : `not measured: ${'reason' in dist ? dist.reason : ''}`,
     `${officialImport.medianMs.toFixed(1)} ms`,
     '`await import()` timed inside the process, Node start-up excluded; ours by package name (dist/index.js)',
   );
-  // Where our import time goes: each runtime dependency imported alone.
-  const dependencies = ['zod', 'ofetch', 'libphonenumber-js/min', 'p-retry', 'lru-cache'];
+  // What the bundling saves: each runtime dependency imported alone from node_modules, as Node would load
+  // it unbundled (zod/mini still loads all of zod's core and locales; ofetch's Node build loads
+  // node-fetch-native, node:http and node:https).
+  const dependencies = ['zod/mini', 'ofetch', 'libphonenumber-js/min', 'p-retry', 'lru-cache'];
   const alone = coldImport(dependencies, 5);
   row(
-    'cold import of each runtime dependency alone, median of 5',
+    'cold import of each runtime dependency alone, unbundled from node_modules, median of 5',
     dependencies.map((d) => `${d} ${alone.get(d)?.medianMs.toFixed(1)} ms`).join(', '),
+    '',
+    'dist/ bundles them, tree-shaken (tsup.config.ts)',
   );
+
+  // The tarball.
+  tarball(row, targets);
 
   // Installed packages.
   const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
@@ -236,13 +282,77 @@ export async function run(): Promise<BenchSection> {
     'The lockfile walk follows Node resolution from each package over package-lock.json (dependencies, optional dependencies present, non-optional peers not already in the tree) and counts the official SDK itself; the official SDK is a devDependency here, used only for this comparison.',
   );
 
+  targets.push({
+    target: 'the official SDK is not installed by `npm install zoho-crm-connector`',
+    met: officialTree.length > 0 && !ourTree.some((key) => key.endsWith(`node_modules/${OFFICIAL_SDK}`)),
+    actual: `not in the production tree (${ourTree.length} packages); a devDependency for bench/official-sdk.ts only`,
+  });
+
   return {
-    title: 'Package: bundle size, cold import, install footprint',
+    title: 'Package: bundle size, cold import, tarball, install footprint',
     description:
-      'The core entry as built by `npm run build` (`dist/index.js`), bundled by esbuild with every runtime dependency for the browser platform, minified, then gzip -9 (node:zlib); once as is, once with libphonenumber’s metadata module left external, once with libphonenumber-js left external altogether. Cold import: `await import()` timed inside each of 10 fresh `node` processes after one untimed warm-up process, both packages interleaved. Package counts: `npm ls --omit=dev --all --parseable` for ours, and a walk of package-lock.json for both.',
+      'The core entry as built by `npm run build` (`dist/index.js` and its chunks, into which tsup has bundled zod/mini, ofetch’s createFetch, p-retry and libphonenumber-js; lru-cache stays external), bundled again by esbuild for the browser platform, minified, then gzip -9 (node:zlib), with its metafile read by package. Because dist/ already holds the dependencies, the by-package figures and the variants (libphonenumber’s metadata module external, libphonenumber-js external, every dependency external: our own code alone) bundle `src/index.ts` the same way. Cold import: `await import()` timed inside each of 10 fresh `node` processes after one untimed warm-up process per specifier, ours and the official SDK interleaved, medians. Tarball: `npm pack --dry-run --json`, and every packed source map read for `sourcesContent`. Package counts: `npm ls --omit=dev --all --parseable` for ours, and a walk of package-lock.json for both.',
     rows,
+    targets,
     notes,
   };
+}
+
+/** `npm pack --dry-run`: what the tarball holds, and whether a source map embeds its sources. */
+function tarball(
+  row: (measurement: string, ours: string, official?: string, note?: string) => void,
+  targets: NonNullable<BenchSection['targets']>,
+): void {
+  let packed: {
+    size: number;
+    unpackedSize: number;
+    entryCount: number;
+    files: { path: string; size: number }[];
+  };
+  try {
+    const { NODE_OPTIONS: _ignored, ...env } = process.env;
+    [packed] = JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+        cwd: ROOT,
+        env,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 60_000,
+      }),
+    );
+  } catch (error) {
+    row('tarball', `not measured: npm pack failed: ${(error as Error).message.split('\n')[0]}`);
+    return;
+  }
+  const bytesOf = (test: (path: string) => boolean) =>
+    packed.files.filter((file) => test(file.path)).reduce((sum, file) => sum + file.size, 0);
+  const maps = packed.files.filter((file) => file.path.endsWith('.map'));
+  const embedding = maps.filter(
+    (file) =>
+      (JSON.parse(readFileSync(join(ROOT, file.path), 'utf8')) as { sourcesContent?: unknown })
+        .sourcesContent,
+  );
+  row(
+    'tarball (npm pack): packed / unpacked',
+    `${kb(packed.size)} / ${kb(packed.unpackedSize)}, ${packed.entryCount} files`,
+    '',
+    'the dependencies are bundled into dist/ (their code is in the JavaScript and its maps)',
+  );
+  row(
+    'unpacked by kind: JavaScript / source maps / type declarations',
+    `${kb(bytesOf((p) => p.endsWith('.js')))} / ${kb(bytesOf((p) => p.endsWith('.map')))} / ${kb(bytesOf((p) => p.endsWith('.d.ts')))}`,
+  );
+  row(
+    'source maps embedding their sources (sourcesContent)',
+    `${embedding.length} of ${maps.length}`,
+    '',
+    'maps name src/ files and lines for stack traces (node --enable-source-maps); the sources stay in the repository',
+  );
+  targets.push({
+    target: 'tarball: no sources embedded in source maps; unpacked size reported',
+    met: maps.length > 0 && embedding.length === 0,
+    actual: `${embedding.length} of ${maps.length} maps embed sources; ${kb(packed.unpackedSize)} unpacked (${kb(packed.size)} packed)`,
+  });
 }
 
 await printWhenMain(import.meta, run);

@@ -5,7 +5,15 @@
  *
  * @module
  */
+
+import { en } from 'zod/locales';
+import { config } from 'zod/mini';
 import { REDACTED, redactText, redactValue } from './redact.js';
+
+// zod/mini (every schema here) loads no locale and would report "Invalid input" for everything: English
+// messages, as classic zod gives, for the issues that ConfigError and ZohoApiError details carry. Set
+// here because every module that turns issues into an error imports this one.
+config(en());
 
 /**
  * Stable error codes. Compare `err.code` against these rather than matching messages.

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { PhoneSearchReading } from './calibration/calibration.js';
 import { EDITION_NAMES, type Edition } from './editions.js';
 import { ConfigError } from './errors.js';
@@ -622,224 +622,238 @@ const hasMethods =
     value !== null &&
     names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
 
-const nonEmpty = z.string().trim().min(1);
+const nonEmpty = z.string().check(z.trim(), z.minLength(1));
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-const positiveInt = (max: number) => z.number().int().positive().max(max);
+const int = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
+const positiveInt = (max: number) => z.number().check(z.int(), z.positive(), z.lte(max));
+const trimmed = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
+const fn = <T>(message: string) => z.custom<T>(isFunction, message);
 
 const LookupCacheSchema = z.strictObject({
-  maxEntries: positiveInt(10_000_000).default(10_000),
-  ttlMs: positiveInt(7 * 24 * 3_600_000).default(300_000),
-  negativeTtlMs: z
-    .number()
-    .int()
-    .nonnegative()
-    .max(24 * 3_600_000)
-    .default(60_000),
+  maxEntries: z._default(positiveInt(10_000_000), 10_000),
+  ttlMs: z._default(positiveInt(7 * 24 * 3_600_000), 300_000),
+  negativeTtlMs: z._default(z.number().check(z.int(), z.nonnegative(), z.lte(24 * 3_600_000)), 60_000),
 });
 
 const LookupSchema = z.strictObject({
-  order: z
-    .array(z.enum(['Contacts', 'Leads', 'Accounts']))
-    .min(1)
-    .refine((order) => new Set(order).size === order.length, 'each module may appear only once')
-    .default(['Contacts', 'Leads', 'Accounts']),
-  query: z.enum(['always', 'whenNotFoundInPbx']).default('always'),
-  defaultCountry: z
-    .string()
-    .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code')
-    .refine(isSupportedCountry, 'is not a country with phone-number metadata (the United Kingdom is GB)')
-    .transform((code) => code.toUpperCase())
-    .default('US'),
-  maxExtensionLength: z.number().int().min(0).max(15).default(6),
-  timeoutMs: positiveInt(60_000).default(1_500),
-  strategy: z.enum(['sequential', 'parallel']).default('sequential'),
-  method: z.enum(['search', 'coql']).default('search'),
-  searchTermsPerModule: z.number().int().min(1).max(4).default(1),
-  multipleMatches: z.enum(['mostRecentlyModified', 'firstReturned']).default('mostRecentlyModified'),
-  discoverPhoneFields: z.boolean().default(true),
-  escalate: z.boolean().default(true),
-  phoneSearch: z.enum(['digits-contains', 'digits-suffix', 'digits-exact', 'exact']).optional(),
-  cache: LookupCacheSchema.prefault({}),
-  sharedCache: z
-    .strictObject({
+  order: z._default(
+    z.array(z.enum(['Contacts', 'Leads', 'Accounts'])).check(
+      z.minLength(1),
+      z.refine((order) => new Set(order).size === order.length, 'each module may appear only once'),
+    ),
+    ['Contacts', 'Leads', 'Accounts'],
+  ),
+  query: z._default(z.enum(['always', 'whenNotFoundInPbx']), 'always'),
+  defaultCountry: z._default(
+    z.pipe(
+      z
+        .string()
+        .check(
+          z.regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code'),
+          z.refine(
+            isSupportedCountry,
+            'is not a country with phone-number metadata (the United Kingdom is GB)',
+          ),
+        ),
+      z.transform((code: string) => code.toUpperCase()),
+    ),
+    'US',
+  ),
+  maxExtensionLength: z._default(int(0, 15), 6),
+  timeoutMs: z._default(positiveInt(60_000), 1_500),
+  strategy: z._default(z.enum(['sequential', 'parallel']), 'sequential'),
+  method: z._default(z.enum(['search', 'coql']), 'search'),
+  searchTermsPerModule: z._default(int(1, 4), 1),
+  multipleMatches: z._default(z.enum(['mostRecentlyModified', 'firstReturned']), 'mostRecentlyModified'),
+  discoverPhoneFields: z._default(z.boolean(), true),
+  escalate: z._default(z.boolean(), true),
+  phoneSearch: z.optional(z.enum(['digits-contains', 'digits-suffix', 'digits-exact', 'exact'])),
+  cache: z.prefault(LookupCacheSchema, {}),
+  sharedCache: z.optional(
+    z.strictObject({
       client: z.custom<SharedCacheClient>(
         hasMethods(...SHARED_CACHE_COMMANDS),
         `must be an ioredis Redis or Cluster client (with ${SHARED_CACHE_COMMANDS.join(', ')})`,
       ),
-      keyPrefix: nonEmpty.optional(),
-      ttlMs: positiveInt(7 * 24 * 3_600_000).optional(),
-      negativeTtlMs: positiveInt(24 * 3_600_000).optional(),
-      timeoutMs: positiveInt(10_000).default(50),
-    })
-    .optional(),
-  circuitBreaker: z
-    .union(
+      keyPrefix: z.optional(nonEmpty),
+      ttlMs: z.optional(positiveInt(7 * 24 * 3_600_000)),
+      negativeTtlMs: z.optional(positiveInt(24 * 3_600_000)),
+      timeoutMs: z._default(positiveInt(10_000), 50),
+    }),
+  ),
+  circuitBreaker: z.prefault(
+    z.union(
       [
         z.literal(false),
         z.strictObject({
-          failureThreshold: positiveInt(100).default(3),
-          probeIntervalMs: z.number().int().min(100).max(600_000).default(5_000),
+          failureThreshold: z._default(positiveInt(100), 3),
+          probeIntervalMs: z._default(int(100, 600_000), 5_000),
         }),
       ],
       { error: 'must be false or { failureThreshold, probeIntervalMs }' },
-    )
-    .prefault({}),
+    ),
+    {},
+  ),
 });
 
-const apiName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/, 'must be a Zoho field API name');
+const apiName = z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/, 'must be a Zoho field API name'));
 const linkPolicy = z.enum(['private', 'public', 'none']);
 
 const subjectTemplate = z.union([
-  z.string().trim().min(1),
-  z.custom<(context: SubjectContext) => string>(isFunction, 'must be a string or a function'),
+  nonEmpty,
+  fn<(context: SubjectContext) => string>('must be a string or a function'),
 ]);
 
 const JournalSchema = z
   .strictObject({
-    enabled: z.boolean().default(true),
-    recordingLink: linkPolicy.default('private'),
-    trunkCallsOnly: z.boolean().default(true),
-    transcriptionLink: linkPolicy.default('private'),
-    recordingTarget: z.enum(['field', 'description', 'both']).default('both'),
-    publicLinks: z
-      .strictObject({
+    enabled: z._default(z.boolean(), true),
+    recordingLink: z._default(linkPolicy, 'private'),
+    trunkCallsOnly: z._default(z.boolean(), true),
+    transcriptionLink: z._default(linkPolicy, 'private'),
+    recordingTarget: z._default(z.enum(['field', 'description', 'both']), 'both'),
+    publicLinks: z.optional(
+      z.strictObject({
         secret: z.union([
-          z.string().min(16, 'must be at least 16 characters'),
+          z.string().check(z.minLength(16, 'must be at least 16 characters')),
           z.custom<Uint8Array>(
             (value) => value instanceof Uint8Array && value.byteLength >= 16,
             'must be at least 16 bytes',
           ),
         ]),
-        ttlSeconds: positiveInt(10 * 366 * 86_400).default(2_592_000),
-      })
-      .optional(),
-    subject: subjectTemplate.optional(),
-    durationFormat: z.enum(['auto', 'mm:ss', 'HH:mm', 'hh:mm:ss']).default('auto'),
-    timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin').optional(),
-    dedupeField: apiName.optional(),
-    outboundStatusField: z.union([apiName, z.literal(false)]).optional(),
-    agents: z.record(z.string().trim().min(1), z.string().trim().min(1)).optional(),
-    userExtensionField: apiName.optional(),
-    fallbackOwnerId: nonEmpty.optional(),
-    noteTitle: z.string().trim().min(1).max(120).optional(),
-    includeCallId: z.boolean().default(true),
-    store: z
-      .custom<JournalStore>(isJournalStore, `must implement ${JOURNAL_STORE_METHODS.join(', ')}`)
-      .optional(),
-    retry: z
-      .strictObject({
-        baseDelayMs: positiveInt(3_600_000).default(5_000),
-        maxDelayMs: positiveInt(86_400_000).default(900_000),
-      })
-      .prefault({}),
-    batchSize: z.number().int().min(1).max(100).default(100),
-    holdUnknownCallsMs: positiveInt(30 * 86_400_000).default(86_400_000),
-    fields: z
-      .custom<JournalFieldsFunction>(isFunction, 'must be a function (call, draft) => fields')
-      .optional(),
-    missedCallTask: z
-      .strictObject({
-        enabled: z.boolean().default(false),
-        dueInMinutes: z
-          .number()
-          .int()
-          .min(0)
-          .max(366 * 1_440)
-          .default(60),
-        subject: subjectTemplate.optional(),
-      })
-      .prefault({}),
+        ttlSeconds: z._default(positiveInt(10 * 366 * 86_400), 2_592_000),
+      }),
+    ),
+    subject: z.optional(subjectTemplate),
+    durationFormat: z._default(z.enum(['auto', 'mm:ss', 'HH:mm', 'hh:mm:ss']), 'auto'),
+    timeZone: z.optional(
+      z.string().check(z.refine(isValidTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin')),
+    ),
+    dedupeField: z.optional(apiName),
+    outboundStatusField: z.optional(z.union([apiName, z.literal(false)])),
+    agents: z.optional(z.record(nonEmpty, nonEmpty)),
+    userExtensionField: z.optional(apiName),
+    fallbackOwnerId: z.optional(nonEmpty),
+    noteTitle: z.optional(trimmed(120)),
+    includeCallId: z._default(z.boolean(), true),
+    store: z.optional(
+      z.custom<JournalStore>(isJournalStore, `must implement ${JOURNAL_STORE_METHODS.join(', ')}`),
+    ),
+    retry: z.prefault(
+      z.strictObject({
+        baseDelayMs: z._default(positiveInt(3_600_000), 5_000),
+        maxDelayMs: z._default(positiveInt(86_400_000), 900_000),
+      }),
+      {},
+    ),
+    batchSize: z._default(int(1, 100), 100),
+    holdUnknownCallsMs: z._default(positiveInt(30 * 86_400_000), 86_400_000),
+    fields: z.optional(fn<JournalFieldsFunction>('must be a function (call, draft) => fields')),
+    missedCallTask: z.prefault(
+      z.strictObject({
+        enabled: z._default(z.boolean(), false),
+        dueInMinutes: z._default(int(0, 366 * 1_440), 60),
+        subject: z.optional(subjectTemplate),
+      }),
+      {},
+    ),
   })
-  .superRefine((journal, ctx) => {
-    const wantsPublic = journal.recordingLink === 'public' || journal.transcriptionLink === 'public';
-    if (journal.enabled && wantsPublic && !journal.publicLinks) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['publicLinks'],
-        message: 'is required when recordingLink or transcriptionLink asks for signed (no sign-in) links',
-      });
-    }
-    if (journal.retry.maxDelayMs < journal.retry.baseDelayMs) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['retry', 'maxDelayMs'],
-        message: 'must not be below baseDelayMs',
-      });
-    }
-  });
+  .check(
+    z.superRefine((journal, ctx) => {
+      const wantsPublic = journal.recordingLink === 'public' || journal.transcriptionLink === 'public';
+      if (journal.enabled && wantsPublic && !journal.publicLinks) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['publicLinks'],
+          message: 'is required when recordingLink or transcriptionLink asks for signed (no sign-in) links',
+        });
+      }
+      if (journal.retry.maxDelayMs < journal.retry.baseDelayMs) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['retry', 'maxDelayMs'],
+          message: 'must not be below baseDelayMs',
+        });
+      }
+    }),
+  );
 
 const CreateRecordsSchema = z.strictObject({
-  enabled: z.boolean().default(true),
-  type: z.enum(['Contacts', 'Leads']).default('Contacts'),
-  lastNamePlaceholder: z.string().trim().min(1).max(80).default('Unknown caller {number}'),
-  companyPlaceholder: z.string().trim().min(1).max(200).default('Unknown'),
-  leadSource: z.string().trim().min(1).max(120).optional(),
-  fields: z.custom<CreateRecordFieldsFunction>(isFunction, 'must be a function (input) => fields').optional(),
+  enabled: z._default(z.boolean(), true),
+  type: z._default(z.enum(['Contacts', 'Leads']), 'Contacts'),
+  lastNamePlaceholder: z._default(trimmed(80), 'Unknown caller {number}'),
+  companyPlaceholder: z._default(trimmed(200), 'Unknown'),
+  leadSource: z.optional(trimmed(120)),
+  fields: z.optional(fn<CreateRecordFieldsFunction>('must be a function (input) => fields')),
 });
 
 const HttpSchema = z.strictObject({
-  timeoutMs: positiveInt(300_000).default(10_000),
-  deadlineMs: positiveInt(3_600_000).default(30_000),
-  retries: z.number().int().min(0).max(10).default(3),
-  maxConcurrency: positiveInt(1_000).optional(),
+  timeoutMs: z._default(positiveInt(300_000), 10_000),
+  deadlineMs: z._default(positiveInt(3_600_000), 30_000),
+  retries: z._default(int(0, 10), 3),
+  maxConcurrency: z.optional(positiveInt(1_000)),
 });
+
+const regionCode = z.enum(REGION_CODES as [RegionCode, ...RegionCode[]]);
 
 /** @internal */
 export const ConnectorOptionsSchema = z
   .strictObject({
     connectionId: z
       .string()
-      .max(256)
-      .regex(
-        /^[^\p{Cc}\s](?:[^\p{Cc}]*[^\p{Cc}\s])?$/u,
-        'must be non-empty, without control characters or surrounding spaces',
+      .check(
+        z.maxLength(256),
+        z.regex(
+          /^[^\p{Cc}\s](?:[^\p{Cc}]*[^\p{Cc}\s])?$/u,
+          'must be non-empty, without control characters or surrounding spaces',
+        ),
       ),
     clientId: nonEmpty,
     clientSecret: nonEmpty,
-    redirectUri: httpUrl.refine(isSecureRedirect, 'must use https (http is allowed for localhost only)'),
-    region: z.enum(REGION_CODES as [RegionCode, ...RegionCode[]]).default('US'),
-    edition: z.enum(EDITION_NAMES as [Edition, ...Edition[]]).default('Standard'),
-    tokenStore: z
-      .custom<TokenStore>(hasMethods('get', 'set', 'delete'), 'must implement get, set and delete')
-      .optional(),
-    stateSecret: z.string().min(16, 'must be at least 16 characters').optional(),
-    scopes: z.array(nonEmpty).min(1).optional(),
-    endpoints: z
-      .strictObject({
-        accountsUrl: httpUrl.optional(),
-        apiUrl: httpUrl.optional(),
-        regions: z
-          .partialRecord(
-            z.enum(REGION_CODES as [RegionCode, ...RegionCode[]]),
-            z.strictObject({ accountsUrl: httpUrl, apiUrl: httpUrl }),
-          )
-          .optional(),
-      })
-      .optional(),
-    lookup: LookupSchema.prefault({}),
-    pbxContacts: z
-      .custom<PbxContactsProvider>(hasMethods('lookup'), 'must have a lookup(e164) function')
-      .optional(),
-    journal: JournalSchema.prefault({}),
-    createRecords: CreateRecordsSchema.prefault({}),
-    http: HttpSchema.prefault({}),
-    logger: z
-      .custom<Logger>(
+    redirectUri: httpUrl.check(
+      z.refine(isSecureRedirect, 'must use https (http is allowed for localhost only)'),
+    ),
+    region: z._default(regionCode, 'US'),
+    edition: z._default(z.enum(EDITION_NAMES as [Edition, ...Edition[]]), 'Standard'),
+    tokenStore: z.optional(
+      z.custom<TokenStore>(hasMethods('get', 'set', 'delete'), 'must implement get, set and delete'),
+    ),
+    stateSecret: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
+    scopes: z.optional(z.array(nonEmpty).check(z.minLength(1))),
+    endpoints: z.optional(
+      z.strictObject({
+        accountsUrl: z.optional(httpUrl),
+        apiUrl: z.optional(httpUrl),
+        regions: z.optional(
+          z.partialRecord(regionCode, z.strictObject({ accountsUrl: httpUrl, apiUrl: httpUrl })),
+        ),
+      }),
+    ),
+    lookup: z.prefault(LookupSchema, {}),
+    pbxContacts: z.optional(
+      z.custom<PbxContactsProvider>(hasMethods('lookup'), 'must have a lookup(e164) function'),
+    ),
+    journal: z.prefault(JournalSchema, {}),
+    createRecords: z.prefault(CreateRecordsSchema, {}),
+    http: z.prefault(HttpSchema, {}),
+    logger: z.optional(
+      z.custom<Logger>(
         hasMethods('debug', 'info', 'warn', 'error'),
         'must have debug, info, warn and error methods',
-      )
-      .optional(),
-    fetch: z.custom<typeof fetch>(isFunction, 'must be a fetch function').optional(),
+      ),
+    ),
+    fetch: z.optional(fn<typeof fetch>('must be a fetch function')),
   })
-  .superRefine((options, ctx) => {
-    if (options.lookup.query === 'whenNotFoundInPbx' && !options.pbxContacts) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['pbxContacts'],
-        message: "is required when lookup.query is 'whenNotFoundInPbx'",
-      });
-    }
-  });
+  .check(
+    z.superRefine((options, ctx) => {
+      if (options.lookup.query === 'whenNotFoundInPbx' && !options.pbxContacts) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pbxContacts'],
+          message: "is required when lookup.query is 'whenNotFoundInPbx'",
+        });
+      }
+    }),
+  );
 
 /**
  * Options after validation, with every default filled in.
@@ -930,17 +944,25 @@ let schemaValues: ReadonlySet<string> | undefined;
 function namedBySchema(): ReadonlySet<string> {
   if (!schemaValues) {
     const found = new Set<string>();
+    const seen = new Set<object>();
+    // zod's schema definitions, walked directly: the JSON Schema generator is not needed for this.
     const walk = (node: unknown): void => {
-      if (Array.isArray(node)) for (const item of node) walk(item);
-      else if (node && typeof node === 'object') {
-        for (const [key, value] of Object.entries(node)) {
-          if (key === 'enum' && Array.isArray(value)) for (const v of value) found.add(String(v));
-          else if (key === 'const') found.add(String(value));
-          else walk(value);
-        }
+      if (!node || typeof node !== 'object' || seen.has(node)) return;
+      seen.add(node);
+      if (Array.isArray(node)) {
+        for (const item of node) walk(item);
+        return;
       }
+      const def = (node as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+      if (!def) {
+        for (const value of Object.values(node)) walk(value); // an object schema's shape
+        return;
+      }
+      if (def.type === 'enum') for (const v of Object.values(def.entries as object)) found.add(String(v));
+      if (def.type === 'literal') for (const v of def.values as unknown[]) found.add(String(v));
+      for (const [key, value] of Object.entries(def)) if (key !== 'checks') walk(value);
     };
-    walk(z.toJSONSchema(ConnectorOptionsSchema, { unrepresentable: 'any', io: 'input' }));
+    walk(ConnectorOptionsSchema);
     schemaValues = found;
   }
   return schemaValues;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * How Zoho's `search?phone=` matches a term against a stored phone value:
@@ -55,29 +55,32 @@ export interface OrgCalibration {
   sources?: Partial<Record<'phoneSearch' | 'durationFormat' | 'indexLagMs', CalibrationSource>>;
 }
 
-const SOURCE = z.enum(['diagnose', 'traffic', 'option']).optional().catch(undefined);
-const MODULE_FIELDS = z.array(z.string().min(1).max(100)).max(200);
+const SOURCE = z.catch(z.optional(z.enum(['diagnose', 'traffic', 'option'])), undefined);
+const FIELD_NAMES = z.array(z.string().check(z.minLength(1), z.maxLength(100))).check(z.maxLength(200));
 
 /** The stored calibration's schema: a document written by another version is read, never trusted. @internal */
 export const OrgCalibrationSchema = z.object({
-  phoneSearch: z
-    .enum(['digits-contains', 'digits-suffix', 'digits-exact', 'exact', 'unknown'])
-    .catch('unknown'),
-  durationFormat: z.enum(['mm:ss', 'HH:mm', 'unknown']).catch('unknown'),
-  indexLagMs: z.number().int().min(0).max(86_400_000).optional().catch(undefined),
-  phoneFields: z
-    .object({
-      Contacts: MODULE_FIELDS.optional(),
-      Leads: MODULE_FIELDS.optional(),
-      Accounts: MODULE_FIELDS.optional(),
-    })
-    .catch({}),
-  callsMandatoryFields: z.array(z.string().min(1).max(100)).max(200).catch([]),
-  measuredAt: z.number().finite().catch(0),
-  sources: z
-    .object({ phoneSearch: SOURCE, durationFormat: SOURCE, indexLagMs: SOURCE })
-    .optional()
-    .catch(undefined),
+  phoneSearch: z.catch(
+    z.enum(['digits-contains', 'digits-suffix', 'digits-exact', 'exact', 'unknown']),
+    'unknown',
+  ),
+  durationFormat: z.catch(z.enum(['mm:ss', 'HH:mm', 'unknown']), 'unknown'),
+  indexLagMs: z.catch(z.optional(z.number().check(z.int(), z.gte(0), z.lte(86_400_000))), undefined),
+  phoneFields: z.catch(
+    z.object({
+      Contacts: z.optional(FIELD_NAMES),
+      Leads: z.optional(FIELD_NAMES),
+      Accounts: z.optional(FIELD_NAMES),
+    }),
+    {},
+  ),
+  callsMandatoryFields: z.catch(FIELD_NAMES, []),
+  // z.number() rejects Infinity and NaN already (classic zod's .finite() was a no-op).
+  measuredAt: z.catch(z.number(), 0),
+  sources: z.catch(
+    z.optional(z.object({ phoneSearch: SOURCE, durationFormat: SOURCE, indexLagMs: SOURCE })),
+    undefined,
+  ),
 });
 
 /** A calibration that knows nothing yet. @internal */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { ZohoHttp } from '../http/client.js';
 import {
   RecordListSchema,

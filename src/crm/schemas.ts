@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** A CRM record: an id plus whatever fields were asked for. @internal */
 export const RecordSchema = z.looseObject({ id: z.string() });
@@ -13,16 +13,16 @@ export const RecordSchema = z.looseObject({ id: z.string() });
 /** `{ data: [...records], info: {...} }` from list, search and COQL. @internal */
 export const RecordListSchema = z.object({
   data: z.array(RecordSchema),
-  info: z.looseObject({ more_records: z.boolean().optional(), count: z.number().optional() }).optional(),
+  info: z.optional(z.looseObject({ more_records: z.optional(z.boolean()), count: z.optional(z.number()) })),
 });
 
 /** One entry of an insert/update/upsert response, in request order. @internal */
 export const WriteEntrySchema = z.looseObject({
   code: z.string(),
   status: z.string(),
-  message: z.string().optional(),
-  action: z.string().optional(),
-  details: z.record(z.string(), z.unknown()).optional(),
+  message: z.optional(z.string()),
+  action: z.optional(z.string()),
+  details: z.optional(z.record(z.string(), z.unknown())),
 });
 
 /** `{ data: [...entries] }` from insert/update/upsert and Notes. @internal */
@@ -31,18 +31,18 @@ export const WriteResponseSchema = z.object({ data: z.array(WriteEntrySchema) })
 /** A CRM user. @internal */
 export const UserSchema = z.looseObject({
   id: z.string(),
-  email: z.string().optional(),
-  full_name: z.string().optional(),
-  status: z.string().optional(),
-  time_zone: z.string().optional(),
-  phone: z.string().nullable().optional(),
-  mobile: z.string().nullable().optional(),
+  email: z.optional(z.string()),
+  full_name: z.optional(z.string()),
+  status: z.optional(z.string()),
+  time_zone: z.optional(z.string()),
+  phone: z.optional(z.nullable(z.string())),
+  mobile: z.optional(z.nullable(z.string())),
 });
 
 /** `GET /users`. @internal */
 export const UsersSchema = z.object({
   users: z.array(UserSchema),
-  info: z.looseObject({ more_records: z.boolean().optional() }).optional(),
+  info: z.optional(z.looseObject({ more_records: z.optional(z.boolean()) })),
 });
 
 /** `GET /settings/fields?module=`. @internal */

@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { ofetch } from 'ofetch';
-import type { ZodType } from 'zod';
+import { createFetch } from 'ofetch';
+import type { ZodMiniType as ZodType } from 'zod/mini';
 import { ErrorCode, isZohoCrmError, RateLimitError, ZohoApiError, type ZohoCrmError } from '../errors.js';
 import { type Logger, noopLogger } from '../logger.js';
 import { redactText, urlPath } from '../redact.js';
@@ -143,10 +143,12 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
   const gate = createConcurrencyGate(options.maxConcurrency);
   const version = options.apiVersion ?? 'v8';
   const knownSecrets = options.secrets ?? [];
-  const $fetch = ofetch.create(
-    { retry: false, ignoreResponseError: true, responseType: 'text' },
-    options.fetch ? { fetch: options.fetch } : {},
-  );
+  // createFetch rather than the default `ofetch` instance, whose module reads globalThis.Headers on import
+  // (Node then loads undici); the global fetch is read per call, as that instance does.
+  const $fetch = createFetch({
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    defaults: { retry: false, ignoreResponseError: true, responseType: 'text' },
+  });
 
   async function request<T>(req: ZohoRequest<T>): Promise<ZohoResponse<T>> {
     const method = req.method;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { argumentError, kindOf } from '../args.js';
 import { ConfigError } from '../errors.js';
 import type { ZohoHttp } from './client.js';
@@ -76,16 +76,17 @@ const CURRENT_VERSION = '/crm/v8/';
 const RequestSchema = z.strictObject({
   method: z.string(),
   path: z.string(),
-  query: z
-    .record(
-      z.string().min(1, 'must not have an empty key'),
-      z.union([z.string(), z.number().finite(), z.boolean(), z.undefined()], {
+  query: z.optional(
+    z.record(
+      z.string().check(z.minLength(1, 'must not have an empty key')),
+      // z.number() rejects Infinity and NaN (classic zod's .finite() was a no-op).
+      z.union([z.string(), z.number(), z.boolean(), z.undefined()], {
         error: 'values must be strings, finite numbers, booleans or undefined',
       }),
-    )
-    .optional(),
-  body: z.unknown().optional(),
-  signal: z.instanceof(AbortSignal, { error: 'must be an AbortSignal' }).optional(),
+    ),
+  ),
+  body: z.optional(z.unknown()),
+  signal: z.optional(z.instanceof(AbortSignal, { error: 'must be an AbortSignal' })),
 });
 
 /**

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError } from '../errors.js';
 
 /**
@@ -245,18 +245,26 @@ export interface NormalizedCall {
 // --- Schema ---
 
 const CONTROL = /\p{Cc}/u;
-const id = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(200, 'must be at most 200 characters')
-  .refine((value) => !CONTROL.test(value), 'must not contain control characters');
-const party = z.string().trim().min(1, 'must not be empty').max(256, 'must be at most 256 characters');
+/** A trimmed string of 1 to `max` characters. */
+const trimmed = (max: number) =>
+  z
+    .string()
+    .check(
+      z.trim(),
+      z.minLength(1, 'must not be empty'),
+      z.maxLength(max, `must be at most ${max} characters`),
+    );
+const id = trimmed(200).check(
+  z.refine((value) => !CONTROL.test(value), 'must not contain control characters'),
+);
+const party = trimmed(256);
 const httpUrl = z
   .string()
-  .trim()
-  .max(2048, 'must be at most 2048 characters')
-  .refine(isHttpUrl, 'must be an absolute http(s) URL');
+  .check(
+    z.trim(),
+    z.maxLength(2048, 'must be at most 2048 characters'),
+    z.refine(isHttpUrl, 'must be an absolute http(s) URL'),
+  );
 /**
  * Zoho takes datetimes as `yyyy-MM-ddTHH:mm:ss±HH:mm`: a four-digit year in any time zone. Calls
  * before 1970 or within 14 hours of the year 10000 would be dead-lettered, so they are refused here.
@@ -267,26 +275,26 @@ const date = z
   .union([z.date(), z.iso.datetime({ offset: true })], {
     error: 'must be a Date or an ISO 8601 date-time with Z or an offset',
   })
-  .refine((value) => {
-    const ms = toMs(value);
-    // NaN: not a date at all, which the union above already reported.
-    return Number.isNaN(ms) || (ms >= EARLIEST_CALL_MS && ms <= LATEST_CALL_MS);
-  }, 'must be between 1970-01-01 and 9999-12-30 (UTC): Zoho takes four-digit years only');
+  .check(
+    z.refine((value) => {
+      const ms = toMs(value);
+      // NaN: not a date at all, which the union above already reported.
+      return Number.isNaN(ms) || (ms >= EARLIEST_CALL_MS && ms <= LATEST_CALL_MS);
+    }, 'must be between 1970-01-01 and 9999-12-30 (UTC): Zoho takes four-digit years only'),
+  );
 
 /** Notes and the summary: Zoho's text areas hold 32,000 characters. */
 export const MAX_TEXT_LENGTH = 32_000;
-const text = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH} characters`);
+const text = trimmed(MAX_TEXT_LENGTH);
 
+/** A trimmed string of at most `max` characters, zod's own message beyond. */
+const upTo = (max: number) => z.string().check(z.trim(), z.maxLength(max));
 const agent = z.strictObject({
-  extension: z.string().trim().min(1, 'must not be empty').max(64),
-  email: z.string().trim().max(254).optional(),
-  name: z.string().trim().max(200).optional(),
+  extension: z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(64)),
+  email: z.optional(upTo(254)),
+  name: z.optional(upTo(200)),
 });
-const label = z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters');
+const label = trimmed(255);
 
 /** @internal */
 export const PbxCallSchema = z
@@ -296,47 +304,48 @@ export const PbxCallSchema = z
     trunk: z.boolean(),
     from: party,
     to: party,
-    agent: agent.optional(),
+    agent: z.optional(agent),
     startedAt: date,
-    answeredAt: date.optional(),
+    answeredAt: z.optional(date),
     endedAt: date,
     status: z.enum(['answered', 'missed', 'no-answer', 'busy', 'failed', 'voicemail']),
-    recording: z.strictObject({ url: httpUrl }).optional(),
-    transcription: z
-      .strictObject({ url: httpUrl, summary: z.string().trim().max(MAX_TEXT_LENGTH).optional() })
-      .optional(),
-    notes: z.array(text).max(100, 'must hold at most 100 notes').optional(),
-    result: label.optional(),
-    purpose: label.optional(),
-    transfers: z
-      .array(z.strictObject({ at: date, to: agent }))
-      .max(50, 'must hold at most 50 transfers')
-      .optional(),
-    rang: z.array(agent).max(100, 'must hold at most 100 agents').optional(),
+    recording: z.optional(z.strictObject({ url: httpUrl })),
+    transcription: z.optional(z.strictObject({ url: httpUrl, summary: z.optional(upTo(MAX_TEXT_LENGTH)) })),
+    notes: z.optional(z.array(text).check(z.maxLength(100, 'must hold at most 100 notes'))),
+    result: z.optional(label),
+    purpose: z.optional(label),
+    transfers: z.optional(
+      z
+        .array(z.strictObject({ at: date, to: agent }))
+        .check(z.maxLength(50, 'must hold at most 50 transfers')),
+    ),
+    rang: z.optional(z.array(agent).check(z.maxLength(100, 'must hold at most 100 agents'))),
   })
-  .superRefine((call, ctx) => {
-    const started = toMs(call.startedAt);
-    const ended = toMs(call.endedAt);
-    for (const [index, transfer] of (call.transfers ?? []).entries()) {
-      const at = toMs(transfer.at);
-      if (at < started || at > ended)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['transfers', index, 'at'],
-          message: 'must be between startedAt and endedAt',
-        });
-    }
-    if (ended < started)
-      ctx.addIssue({ code: 'custom', path: ['endedAt'], message: 'must not be before startedAt' });
-    if (call.answeredAt !== undefined) {
-      const answered = toMs(call.answeredAt);
-      if (answered < started) {
-        ctx.addIssue({ code: 'custom', path: ['answeredAt'], message: 'must not be before startedAt' });
-      } else if (answered > ended) {
-        ctx.addIssue({ code: 'custom', path: ['answeredAt'], message: 'must not be after endedAt' });
+  .check(
+    z.superRefine((call, ctx) => {
+      const started = toMs(call.startedAt);
+      const ended = toMs(call.endedAt);
+      for (const [index, transfer] of (call.transfers ?? []).entries()) {
+        const at = toMs(transfer.at);
+        if (at < started || at > ended)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['transfers', index, 'at'],
+            message: 'must be between startedAt and endedAt',
+          });
       }
-    }
-  });
+      if (ended < started)
+        ctx.addIssue({ code: 'custom', path: ['endedAt'], message: 'must not be before startedAt' });
+      if (call.answeredAt !== undefined) {
+        const answered = toMs(call.answeredAt);
+        if (answered < started) {
+          ctx.addIssue({ code: 'custom', path: ['answeredAt'], message: 'must not be before startedAt' });
+        } else if (answered > ended) {
+          ctx.addIssue({ code: 'custom', path: ['answeredAt'], message: 'must not be after endedAt' });
+        }
+      }
+    }),
+  );
 
 /**
  * Validates a call at the edge and normalises it (dates to epoch ms, strings trimmed, empty optional
@@ -401,23 +410,28 @@ function toAgent(input: z.output<typeof agent>): PbxAgent {
 const AttachmentsSchema = z
   .object(
     {
-      recording: z.object({ url: httpUrl }).optional(),
-      transcription: z
-        .object({
+      recording: z.optional(z.object({ url: httpUrl })),
+      transcription: z.optional(
+        z.object({
           url: httpUrl,
-          summary: z
-            .string()
-            .trim()
-            .max(MAX_TEXT_LENGTH, `must be a string of at most ${MAX_TEXT_LENGTH} characters`)
-            .optional(),
-        })
-        .optional(),
+          summary: z.optional(
+            z
+              .string()
+              .check(
+                z.trim(),
+                z.maxLength(MAX_TEXT_LENGTH, `must be a string of at most ${MAX_TEXT_LENGTH} characters`),
+              ),
+          ),
+        }),
+      ),
     },
     { error: 'must be an object with a recording or a transcription' },
   )
-  .refine((links) => links.recording !== undefined || links.transcription !== undefined, {
-    message: 'must have a recording or a transcription',
-  });
+  .check(
+    z.refine((links) => links.recording !== undefined || links.transcription !== undefined, {
+      message: 'must have a recording or a transcription',
+    }),
+  );
 
 /**
  * Validates a PBX call id given on its own (`addCallNote`, `attachToCall`, `linkCall`) with the same rule
@@ -479,7 +493,7 @@ export function parseAttachments(input: unknown): {
   return out;
 }
 
-function parseWith<T>(schema: z.ZodType<T>, input: unknown, context: string, path?: string): T {
+function parseWith<T>(schema: z.ZodMiniType<T>, input: unknown, context: string, path?: string): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   throw ConfigError.fromIssues(

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /**
  * Zoho's token response (docs/zoho-facts.md §1.4). `expires_in` is seconds, except in the legacy shape that
@@ -12,13 +12,13 @@ import { z } from 'zod';
  * @internal
  */
 export const TokenResponseSchema = z.object({
-  access_token: z.string().min(1),
-  refresh_token: z.string().min(1).optional(),
-  api_domain: z.string().url().optional(),
-  token_type: z.string().optional(),
-  expires_in: z.number().positive().optional(),
-  expires_in_sec: z.number().positive().optional(),
-  scope: z.string().optional(),
+  access_token: z.string().check(z.minLength(1)),
+  refresh_token: z.optional(z.string().check(z.minLength(1))),
+  api_domain: z.optional(z.url()),
+  token_type: z.optional(z.string()),
+  expires_in: z.optional(z.number().check(z.positive())),
+  expires_in_sec: z.optional(z.number().check(z.positive())),
+  scope: z.optional(z.string()),
 });
 
 /**

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type FieldMetadata, readFieldMetadata } from '../crm/fields.js';
 import { getRecord, insertRecords } from '../crm/records.js';
 import type { ZohoRecord } from '../crm/schemas.js';
@@ -286,22 +286,26 @@ export function createRecordCreator(deps: RecordCreatorDependencies): RecordCrea
 // --- Internal helpers ---
 
 const text = (max: number) =>
-  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+  z
+    .string()
+    .check(
+      z.trim(),
+      z.minLength(1, 'must not be empty'),
+      z.maxLength(max, `must be at most ${max} characters`),
+    );
 
 /** The input of `createRecord`, also the PBX service's request body. @internal */
 export const CreateRecordInputSchema = z.strictObject({
-  phone: z.string().trim().min(1, 'must not be empty').max(256),
-  lastName: text(80).optional(),
-  firstName: text(40).optional(),
-  company: text(200).optional(),
-  email: z.email('must be an e-mail address').max(100).optional(),
-  type: z.enum(['Contacts', 'Leads']).optional(),
-  leadSource: text(120).optional(),
-  callId: z
-    .string()
-    .trim()
-    .regex(/^[^\p{Cc}]{1,200}$/u, 'must be a PBX call id (1 to 200 characters)')
-    .optional(),
+  phone: z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(256)),
+  lastName: z.optional(text(80)),
+  firstName: z.optional(text(40)),
+  company: z.optional(text(200)),
+  email: z.optional(z.email('must be an e-mail address').check(z.maxLength(100))),
+  type: z.optional(z.enum(['Contacts', 'Leads'])),
+  leadSource: z.optional(text(120)),
+  callId: z.optional(
+    z.string().check(z.trim(), z.regex(/^[^\p{Cc}]{1,200}$/u, 'must be a PBX call id (1 to 200 characters)')),
+  ),
 });
 
 type Parsed = z.output<typeof CreateRecordInputSchema>;

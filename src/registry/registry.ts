@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type ConnectorEvents, ZohoCrmConnector } from '../connector.js';
 import { ConfigError, ErrorCode, ZohoCrmError } from '../errors.js';
 import { createEmitter } from '../events.js';
@@ -170,8 +170,8 @@ interface Entry {
 }
 
 const optionsSchema = z.object({
-  redirectUri: z.string().min(1),
-  stateSecret: z.string().min(16, 'must be at least 16 characters'),
+  redirectUri: z.string().check(z.minLength(1)),
+  stateSecret: z.string().check(z.minLength(16, 'must be at least 16 characters')),
   tokenStore: z.custom<TokenStore>(
     (v) =>
       typeof v === 'object' &&
@@ -183,27 +183,30 @@ const optionsSchema = z.object({
     (v) => typeof v === 'function',
     'must be a function (connectionId) => settings',
   ),
-  idleMs: z.number().int().nonnegative().max(2_147_483_647).optional(),
-  journalStore: z
-    .custom<unknown>(
+  idleMs: z.optional(z.number().check(z.int(), z.nonnegative(), z.lte(2_147_483_647))),
+  journalStore: z.optional(
+    z.custom<unknown>(
       (v) => v === undefined || (typeof v === 'object' && v !== null),
       'must be a JournalStore',
-    )
-    .optional(),
-  logger: z
-    .custom<unknown>(
+    ),
+  ),
+  logger: z.optional(
+    z.custom<unknown>(
       (v) =>
         typeof v === 'object' &&
         v !== null &&
         ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as never)[m] === 'function'),
       'must have debug, info, warn and error methods',
-    )
-    .optional(),
-  fetch: z.custom<unknown>((v) => typeof v === 'function', 'must be a fetch function').optional(),
-  endpoints: z.custom<unknown>((v) => typeof v === 'object' && v !== null, 'must be an object').optional(),
-  connectorOptions: z
-    .custom<unknown>((v) => typeof v === 'function', 'must be a function (connectionId, settings) => options')
-    .optional(),
+    ),
+  ),
+  fetch: z.optional(z.custom<unknown>((v) => typeof v === 'function', 'must be a fetch function')),
+  endpoints: z.optional(z.custom<unknown>((v) => typeof v === 'object' && v !== null, 'must be an object')),
+  connectorOptions: z.optional(
+    z.custom<unknown>(
+      (v) => typeof v === 'function',
+      'must be a function (connectionId, settings) => options',
+    ),
+  ),
 });
 
 const NO_SUCH_TENANT = 'are missing: no such tenant (settings() returned undefined)';

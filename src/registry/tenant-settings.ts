@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { EDITION_NAMES, type Edition } from '../editions.js';
 import { ConfigError } from '../errors.js';
 import { type ConnectorOptions, configErrorFromIssues, type LookupModule } from '../options.js';
@@ -95,58 +95,75 @@ export type ResolvedTenantSettings = {
 };
 
 const linkPolicy = z.enum(['private', 'public', 'none']);
-const secretText = (title: string) => z.string().trim().min(1).max(1_000).meta({ title, writeOnly: true });
+/** A schema with JSON Schema metadata (a title, say), as classic zod's `.meta()` attaches it. */
+const titled = <T extends z.ZodMiniType>(schema: T, meta: z.core.GlobalMeta): T => schema.check(z.meta(meta));
+const trimmed = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
+const flag = (title: string) => titled(z._default(z.boolean(), true), { title });
 
 /**
  * The zod schema itself, for the type test that keeps {@link TenantSettings} equal to what it accepts.
  * @internal
  */
 export const TenantSettingsSchema = z.strictObject({
-  enabled: z.boolean().default(true).meta({ title: 'CRM enabled for this tenant' }),
-  clientId: z.string().trim().min(1).max(200).meta({ title: 'Client ID' }),
-  clientSecret: secretText('Client Secret'),
-  region: z
-    .enum(REGION_CODES as [RegionCode, ...RegionCode[]])
-    .default('US')
-    .meta({ title: 'Zoho Region' }),
-  edition: z
-    .enum(EDITION_NAMES as [Edition, ...Edition[]])
-    .default('Standard')
-    .meta({ title: 'Zoho CRM edition' }),
-  lookup: z
-    .strictObject({
-      order: z
-        .array(z.enum(['Contacts', 'Leads', 'Accounts']))
-        .min(1)
-        .max(3)
-        .refine((order) => new Set(order).size === order.length, 'each module may appear only once')
-        .default(['Contacts', 'Leads', 'Accounts'])
-        .meta({ title: 'Contact Lookup Order', uniqueItems: true }),
-      query: z.enum(['always', 'whenNotFoundInPbx']).default('always').meta({
+  enabled: flag('CRM enabled for this tenant'),
+  clientId: titled(trimmed(200), { title: 'Client ID' }),
+  clientSecret: titled(trimmed(1_000), { title: 'Client Secret', writeOnly: true }),
+  region: titled(z._default(z.enum(REGION_CODES as [RegionCode, ...RegionCode[]]), 'US'), {
+    title: 'Zoho Region',
+  }),
+  edition: titled(z._default(z.enum(EDITION_NAMES as [Edition, ...Edition[]]), 'Standard'), {
+    title: 'Zoho CRM edition',
+  }),
+  lookup: z.prefault(
+    z.strictObject({
+      order: titled(
+        z._default(
+          z.array(z.enum(['Contacts', 'Leads', 'Accounts'])).check(
+            z.minLength(1),
+            z.maxLength(3),
+            z.refine((order) => new Set(order).size === order.length, 'each module may appear only once'),
+          ),
+          ['Contacts', 'Leads', 'Accounts'],
+        ),
+        { title: 'Contact Lookup Order', uniqueItems: true },
+      ),
+      query: titled(z._default(z.enum(['always', 'whenNotFoundInPbx']), 'always'), {
         title: 'Query CRM',
         description: "'whenNotFoundInPbx': only when the PBX contacts have no match",
       }),
-      defaultCountry: z
-        .string()
-        .regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code')
-        .refine(isSupportedCountry, 'is not a country with phone-number metadata (the United Kingdom is GB)')
-        .default('US')
-        .meta({ title: 'Default country' }),
-    })
-    .prefault({}),
-  journal: z
-    .strictObject({
-      enabled: z.boolean().default(true).meta({ title: 'Log Calls as Activities' }),
-      recordingLink: linkPolicy.default('private').meta({ title: 'Recording link' }),
-      transcriptionLink: linkPolicy.default('private').meta({ title: 'Transcription link' }),
-    })
-    .prefault({}),
-  createRecords: z
-    .strictObject({
-      enabled: z.boolean().default(true).meta({ title: 'Create Contacts for New Numbers' }),
-      type: z.enum(['Contacts', 'Leads']).default('Contacts').meta({ title: 'Record type' }),
-    })
-    .prefault({}),
+      defaultCountry: titled(
+        z._default(
+          z
+            .string()
+            .check(
+              z.regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code'),
+              z.refine(
+                isSupportedCountry,
+                'is not a country with phone-number metadata (the United Kingdom is GB)',
+              ),
+            ),
+          'US',
+        ),
+        { title: 'Default country' },
+      ),
+    }),
+    {},
+  ),
+  journal: z.prefault(
+    z.strictObject({
+      enabled: flag('Log Calls as Activities'),
+      recordingLink: titled(z._default(linkPolicy, 'private'), { title: 'Recording link' }),
+      transcriptionLink: titled(z._default(linkPolicy, 'private'), { title: 'Transcription link' }),
+    }),
+    {},
+  ),
+  createRecords: z.prefault(
+    z.strictObject({
+      enabled: flag('Create Contacts for New Numbers'),
+      type: titled(z._default(z.enum(['Contacts', 'Leads']), 'Contacts'), { title: 'Record type' }),
+    }),
+    {},
+  ),
 });
 
 /**
@@ -159,21 +176,10 @@ export const TenantSettingsSchema = z.strictObject({
  * ```
  * @group Registry
  */
-export const tenantSettingsSchema: z.ZodType<ResolvedTenantSettings, TenantSettings> = TenantSettingsSchema;
+export const tenantSettingsSchema: z.ZodMiniType<ResolvedTenantSettings, TenantSettings> =
+  TenantSettingsSchema;
 
-/**
- * JSON Schema (draft 2020-12) of {@link TenantSettings}, generated from {@link tenantSettingsSchema}, for
- * admin UIs in any language: titles for every field, defaults, and `writeOnly: true` on the client secret
- * (show it as a password field, never send it back).
- * @example
- * ```ts
- * app.get('/schemas/tenant-settings.json', (_req, res) => res.json(tenantSettingsJsonSchema));
- * ```
- * @group Registry
- */
-export const tenantSettingsJsonSchema: Readonly<Record<string, unknown>> = Object.freeze(
-  z.toJSONSchema(TenantSettingsSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>,
-);
+export { tenantSettingsJsonSchema } from './tenant-settings-json-schema.js';
 
 /**
  * Validates tenant settings and fills in defaults.

@@ -4,12 +4,12 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { PbxCallSchema } from '../journal/pbx-call.js';
 import { CreateRecordInputSchema } from '../records/create-record.js';
 import { tenantSettingsJsonSchema } from '../registry/tenant-settings.js';
 
-const schemaOf = (schema: z.ZodType) =>
+const schemaOf = (schema: z.ZodMiniType) =>
   z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' });
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ZohoCrmConnector } from '../connector.js';
 import { ErrorCode, ZohoCrmError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -107,7 +107,9 @@ const optionsSchema = z.object({
     (v) => typeof v === 'object' && v !== null && typeof (v as ConnectorRegistry).get === 'function',
     'must be a connector registry (createConnectorRegistry)',
   ),
-  apiKeys: z.array(z.string().min(24, 'must be at least 24 characters')).min(1, 'needs at least one key'),
+  apiKeys: z
+    .array(z.string().check(z.minLength(24, 'must be at least 24 characters')))
+    .check(z.minLength(1, 'needs at least one key')),
   settingsStore: z.custom<SettingsStore>(
     (v) =>
       typeof v === 'object' &&
@@ -115,23 +117,16 @@ const optionsSchema = z.object({
       ['get', 'set', 'delete', 'list'].every((m) => typeof (v as never)[m] === 'function'),
     'must implement get, set, delete and list',
   ),
-  maxBodyBytes: z
-    .number()
-    .int()
-    .min(1024)
-    .max(16 * 1024 * 1024)
-    .optional(),
-  metrics: z
-    .object({ perTenant: z.boolean().optional(), maxTenants: z.number().int().positive().optional() })
-    .optional(),
-  adminPassword: z.string().min(12, 'must be at least 12 characters').optional(),
-  sessionSecret: z.string().min(32, 'must be at least 32 characters').optional(),
-  sessionTtlMs: z
-    .number()
-    .int()
-    .min(60_000)
-    .max(30 * 86_400_000)
-    .optional(),
+  maxBodyBytes: z.optional(z.number().check(z.int(), z.gte(1024), z.lte(16 * 1024 * 1024))),
+  metrics: z.optional(
+    z.object({
+      perTenant: z.optional(z.boolean()),
+      maxTenants: z.optional(z.number().check(z.int(), z.positive())),
+    }),
+  ),
+  adminPassword: z.optional(z.string().check(z.minLength(12, 'must be at least 12 characters'))),
+  sessionSecret: z.optional(z.string().check(z.minLength(32, 'must be at least 32 characters'))),
+  sessionTtlMs: z.optional(z.number().check(z.int(), z.gte(60_000), z.lte(30 * 86_400_000))),
 });
 
 const TENANT_PREFIX = /^\/v1\/tenants\/([^/]+)(\/.*)$/;

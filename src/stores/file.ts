@@ -11,7 +11,7 @@
  */
 import { readFile, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { TokenStoreError } from '../errors.js';
 import { AtRestError, type Keyring } from './crypto.js';
 import { acquire, release } from './file-lock.js';
@@ -64,9 +64,11 @@ export interface FileStoreOptions {
 }
 
 const STORE = 'file';
-const OptionsSchema = z
-  .object({ path: directoryPath, ...keyOptions, lockTimeoutMs: nonNegativeMs.optional() })
-  .strict();
+const OptionsSchema = z.strictObject({
+  path: directoryPath,
+  ...keyOptions,
+  lockTimeoutMs: z.optional(nonNegativeMs),
+});
 const DEFAULT_LOCK_TIMEOUT_MS = 40_000;
 
 /**

@@ -11,7 +11,7 @@
  */
 import { open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { JournalStoreError } from '../errors.js';
 import type { JournalQuarantineEvent, JournalStore } from '../journal/store.js';
 import { ensureDir, fileKey, sweepTempFiles } from './files.js';
@@ -87,18 +87,16 @@ export interface FileJournalStoreOptions {
 
 const STORE = 'journal-file';
 
-const OptionsSchema = z
-  .object({
-    path: directoryPath,
-    ...keyOptions,
-    fsync: z.boolean({ error: 'must be a boolean' }).optional(),
-    ledgerTtlMs: positiveInteger.optional(),
-    ledgerMaxEntries: positiveInteger.optional(),
-    compactAfterLines: positiveInteger.optional(),
-    onQuarantine: callback<(event: JournalQuarantineEvent) => void>().optional(),
-    fileSystem: withMethods<{ open: typeof open }>(['open'], 'must have an open function').optional(),
-  })
-  .strict();
+const OptionsSchema = z.strictObject({
+  path: directoryPath,
+  ...keyOptions,
+  fsync: z.optional(z.boolean({ error: 'must be a boolean' })),
+  ledgerTtlMs: z.optional(positiveInteger),
+  ledgerMaxEntries: z.optional(positiveInteger),
+  compactAfterLines: z.optional(positiveInteger),
+  onQuarantine: z.optional(callback<(event: JournalQuarantineEvent) => void>()),
+  fileSystem: z.optional(withMethods<{ open: typeof open }>(['open'], 'must have an open function')),
+});
 
 /**
  * A {@link JournalStore} in files: each connection's ledger, outbox and dead letters are an append-only

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { JournalStoreError } from '../errors.js';
 import { DEFAULT_LEDGER_TTL_MS } from '../journal/memory-store.js';
 import { letterProblem, opProblem, previewOf } from '../journal/record-shape.js';
@@ -63,15 +63,13 @@ const REPORT_LIMIT = 100;
 /** Expired ledger rows are deleted after this many `setLogged` calls of one store instance. */
 const LEDGER_SWEEP_EVERY = 500;
 
-const OptionsSchema = z
-  .object({
-    pool: withMethods<PostgresPool>(['query', 'connect'], 'must be a pg Pool'),
-    schema: z.string().optional(),
-    ...keyOptions,
-    ledgerTtlMs: positiveInteger.optional(),
-    onQuarantine: callback<(event: JournalQuarantineEvent) => void>().optional(),
-  })
-  .strict();
+const OptionsSchema = z.strictObject({
+  pool: withMethods<PostgresPool>(['query', 'connect'], 'must be a pg Pool'),
+  schema: z.optional(z.string()),
+  ...keyOptions,
+  ledgerTtlMs: z.optional(positiveInteger),
+  onQuarantine: z.optional(callback<(event: JournalQuarantineEvent) => void>()),
+});
 
 /**
  * A {@link JournalStore} in PostgreSQL, for PBX clusters whose hosts already run it.

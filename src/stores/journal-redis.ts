@@ -12,7 +12,7 @@
  * @module
  */
 import type { Cluster, Redis } from 'ioredis';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { JournalStoreError } from '../errors.js';
 import { DEFAULT_LEDGER_TTL_MS } from '../journal/memory-store.js';
 import { letterProblem, opProblem, previewOf } from '../journal/record-shape.js';
@@ -100,16 +100,14 @@ const STORE = 'journal-redis';
 const REPORT_LIMIT = 100;
 const COMMANDS = ['get', 'set', 'eval', 'hgetall', 'zcard', 'zrange', 'llen', 'lrange'] as const;
 
-const OptionsSchema = z
-  .object({
-    client: redisClient<Redis | Cluster>(COMMANDS),
-    keyPrefix: keyPrefix.optional(),
-    ...keyOptions,
-    ledgerTtlMs: positiveInteger.optional(),
-    logger: loggerOption.optional(),
-    onQuarantine: callback<(event: JournalQuarantineEvent) => void>().optional(),
-  })
-  .strict();
+const OptionsSchema = z.strictObject({
+  client: redisClient<Redis | Cluster>(COMMANDS),
+  keyPrefix: z.optional(keyPrefix),
+  ...keyOptions,
+  ledgerTtlMs: z.optional(positiveInteger),
+  logger: z.optional(loggerOption),
+  onQuarantine: z.optional(callback<(event: JournalQuarantineEvent) => void>()),
+});
 
 /**
  * A {@link JournalStore} in Redis (standalone, Sentinel or Cluster).

@@ -6,7 +6,7 @@
  * @internal
  * @module
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { createKeyring, type Keyring } from './crypto.js';
@@ -14,28 +14,27 @@ import { createKeyring, type Keyring } from './crypto.js';
 /** A directory path: a non-empty string. @internal */
 export const directoryPath = z
   .string({ error: 'must be a directory path (a non-empty string)' })
-  .refine((value) => value.trim() !== '', 'must be a directory path (a non-empty string)');
+  .check(z.refine((value) => value.trim() !== '', 'must be a directory path (a non-empty string)'));
 
 /** A positive integer (ms, counts). @internal */
 export const positiveInteger = z
   .number({ error: 'must be a positive integer' })
-  .int('must be a positive integer')
-  .positive('must be a positive integer');
+  .check(z.int('must be a positive integer'), z.positive('must be a positive integer'));
 
 /** A non-negative number of milliseconds (`lockTimeoutMs`). @internal */
 export const nonNegativeMs = z
   .number({ error: 'must be a non-negative number of milliseconds' })
-  .finite('must be a non-negative number of milliseconds')
-  .nonnegative('must be a non-negative number of milliseconds');
+  // z.number() rejects Infinity and NaN with the message above (classic zod's .finite() was a no-op).
+  .check(z.nonnegative('must be a non-negative number of milliseconds'));
 
 /** A Redis key prefix: a non-empty string. @internal */
 export const keyPrefix = z
   .string({ error: 'must be a non-empty string' })
-  .min(1, 'must be a non-empty string');
+  .check(z.minLength(1, 'must be a non-empty string'));
 
 /** An optional logger (the stores warn through it about settings that lose data). @internal */
 export const loggerOption = z.custom<Logger>(
-  (value) =>
+  (value: unknown) =>
     typeof value === 'object' &&
     value !== null &&
     ['debug', 'info', 'warn', 'error'].every(
@@ -47,7 +46,7 @@ export const loggerOption = z.custom<Logger>(
 /** An object whose `names` are all functions (an injected client, a pool, a file-system seam). @internal */
 export function withMethods<T>(names: readonly string[], message: string) {
   return z.custom<T>(
-    (value) =>
+    (value: unknown) =>
       typeof value === 'object' &&
       value !== null &&
       names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function'),
@@ -62,8 +61,8 @@ export function callback<T>(message = 'must be a function') {
 
 /** The key options every store has (checked by {@link parseStoreOptions}, not by the schema). @internal */
 export const keyOptions = {
-  encryptionKey: z.unknown().optional(),
-  previousEncryptionKeys: z.unknown().optional(),
+  encryptionKey: z.optional(z.unknown()),
+  previousEncryptionKeys: z.optional(z.unknown()),
 };
 
 /** How a store wants its encryption keys. @internal */
@@ -81,7 +80,7 @@ export type KeyPolicy = 'required' | 'optional';
  * @internal
  */
 export function parseStoreOptions<T extends { encryptionKey?: unknown; previousEncryptionKeys?: unknown }>(
-  schema: z.ZodType<T>,
+  schema: z.ZodMiniType<T>,
   input: unknown,
   context: string,
   kind: string,

@@ -16,7 +16,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { TokenStoreError } from '../errors.js';
 import { checkTtl, lockWaiter } from './lock-wait.js';
 import { quoteId } from './messages.js';
@@ -60,14 +60,12 @@ export interface PostgresStoreOptions {
 
 const STORE = 'postgres';
 const DEFAULT_LOCK_TIMEOUT_MS = 40_000;
-const OptionsSchema = z
-  .object({
-    pool: withMethods<PostgresPool>(['query', 'connect'], 'must be a pg Pool'),
-    schema: z.string().optional(),
-    ...keyOptions,
-    lockTimeoutMs: nonNegativeMs.optional(),
-  })
-  .strict();
+const OptionsSchema = z.strictObject({
+  pool: withMethods<PostgresPool>(['query', 'connect'], 'must be a pg Pool'),
+  schema: z.optional(z.string()),
+  ...keyOptions,
+  lockTimeoutMs: z.optional(nonNegativeMs),
+});
 
 /**
  * A token store in PostgreSQL (table `zcc_tokens`, created by {@link migrate}).

@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { TokenStoreError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Keyring } from './crypto.js';
@@ -85,15 +85,13 @@ export interface RedisStoreOptions {
 
 const STORE = 'redis';
 const COMMANDS = ['get', 'set', 'del', 'pttl', 'eval'] as const;
-const OptionsSchema = z
-  .object({
-    client: redisClient<Redis | Cluster>(COMMANDS),
-    keyPrefix: keyPrefix.optional(),
-    ...keyOptions,
-    lockTimeoutMs: nonNegativeMs.optional(),
-    logger: loggerOption.optional(),
-  })
-  .strict();
+const OptionsSchema = z.strictObject({
+  client: redisClient<Redis | Cluster>(COMMANDS),
+  keyPrefix: z.optional(keyPrefix),
+  ...keyOptions,
+  lockTimeoutMs: z.optional(nonNegativeMs),
+  logger: z.optional(loggerOption),
+});
 const DEFAULT_LOCK_TIMEOUT_MS = 40_000;
 
 /** Deletes the lock only if it still holds our token (compare-and-delete). */

@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +23,8 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   bin: Record<string, string>;
   devDependencies: Record<string, string>;
 };
+/** Zoho's official SDK: a devDependency for bench/official-sdk.ts only. */
+const OFFICIAL_SDK = '@zohocrm/typescript-sdk-8.0';
 const work = mkdtempSync(join(tmpdir(), 'zcc-tarball-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -49,6 +59,24 @@ describe('the packed tarball installed into an empty project', () => {
       ],
       app,
     );
+
+    // Source maps ship without the sources embedded (they map stack traces to src/ paths only), and the
+    // official Zoho SDK, a devDependency of the benchmark, is not installed with the package.
+    const installed = join(app, 'node_modules', pkg.name);
+    const maps = readdirSync(join(installed, 'dist'), { recursive: true, encoding: 'utf8' }).filter((file) =>
+      file.endsWith('.map'),
+    );
+    expect(maps.length).toBeGreaterThan(0);
+    for (const map of maps) {
+      const parsed = JSON.parse(readFileSync(join(installed, 'dist', map), 'utf8')) as Record<
+        string,
+        unknown
+      >;
+      expect(parsed.sources, map).toBeDefined();
+      expect(parsed.sourcesContent, map).toBeUndefined();
+    }
+    expect(pkg.devDependencies[OFFICIAL_SDK]).toBeDefined();
+    expect(existsSync(join(app, 'node_modules', OFFICIAL_SDK))).toBe(false);
 
     const subpaths = Object.keys(pkg.exports)
       .filter((subpath) => subpath !== './package.json')

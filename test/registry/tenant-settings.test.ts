@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
 import { ConfigError } from '../../src/errors.js';
 import { parseConnectorOptions } from '../../src/options.js';
 import { REGION_CODES } from '../../src/regions.js';
@@ -8,6 +9,7 @@ import {
   parseTenantSettings,
   TENANT_ID_PATTERN,
   type TenantSettings,
+  TenantSettingsSchema,
   tenantSettingsJsonSchema,
   tenantSettingsSchema,
 } from '../../src/registry/tenant-settings.js';
@@ -58,6 +60,12 @@ describe('TenantSettings', () => {
     ]);
     expect(JSON.stringify(error)).not.toContain(secret);
     expect(error?.message).not.toContain(secret);
+  });
+
+  it('the written-out JSON Schema is exactly what zod generates from the schema, key order included', () => {
+    const generated = z.toJSONSchema(TenantSettingsSchema, { io: 'input', target: 'draft-2020-12' });
+    expect(tenantSettingsJsonSchema).toStrictEqual(generated);
+    expect(JSON.stringify(tenantSettingsJsonSchema)).toBe(JSON.stringify(generated));
   });
 
   it('the JSON Schema comes from the zod schema: titles, defaults, enums, the secret write-only', () => {
