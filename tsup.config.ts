@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Plugin } from 'esbuild';
 import { defineConfig } from 'tsup';
+import { thirdPartyLicenses } from './scripts/third-party-licenses.js';
 
 /**
  * Every build entry, keyed by its path under dist/. Each one must appear in package.json "exports"
@@ -108,7 +109,7 @@ export default defineConfig({
   // instead of a few hundred (zod's core alone loads every locale), and resolves ofetch's runtime-neutral
   // build rather than its Node build with node-fetch-native. bench/package.ts measures the cold import.
   noExternal: BUNDLED_DEPENDENCIES,
-  esbuildPlugins: [ofetchCreateFetchOnly],
+  esbuildPlugins: [ofetchCreateFetchOnly, thirdPartyLicenses],
   // Source maps map stack traces back to src/ (node --enable-source-maps) without embedding the sources:
   // the sources are in the repository (bench/package.ts reports the tarball).
   esbuildOptions(options) {

@@ -75,6 +75,12 @@ describe('the packed tarball installed into an empty project', () => {
       expect(parsed.sources, map).toBeDefined();
       expect(parsed.sourcesContent, map).toBeUndefined();
     }
+    // The dependencies bundled into dist/ carry their licences with them.
+    const notices = readFileSync(join(installed, 'dist', 'THIRD-PARTY-LICENSES.md'), 'utf8');
+    for (const bundled of ['zod', 'libphonenumber-js', 'ofetch', 'p-retry']) {
+      expect(notices, bundled).toMatch(new RegExp(`^## ${bundled}@\\d+\\.\\d+\\.\\d+ \\(MIT\\)$`, 'm'));
+    }
+    expect(notices).toContain('Permission is hereby granted');
     expect(pkg.devDependencies[OFFICIAL_SDK]).toBeDefined();
     expect(existsSync(join(app, 'node_modules', OFFICIAL_SDK))).toBe(false);
 
