@@ -21,6 +21,7 @@ import { classifyNumber } from '../phone/normalize.js';
 import { maskPhone } from '../redact.js';
 import { type Region, recordUrl } from '../regions.js';
 import { searchDirectory } from './directory.js';
+import { createInterner } from './interner.js';
 import { createCoqlMemo, queryModule } from './module-query.js';
 import { createOrgKnowledge } from './org-knowledge.js';
 import { createPhoneFieldResolver } from './phone-fields.js';
@@ -113,9 +114,9 @@ interface CacheEntry {
   readonly id: string;
   readonly name: string;
   readonly field: string;
-  readonly account?: { id: string; name: string };
-  readonly ownerId?: string;
-  readonly alternatives?: CallerMatch[];
+  readonly account: { id: string; name: string } | undefined;
+  readonly ownerId: string | undefined;
+  readonly alternatives: CallerMatch[] | undefined;
 }
 type Cached = CacheEntry | typeof MISS;
 /** The memo's value for a caller ID that is not a public number (extension, anonymous). */
@@ -152,6 +153,7 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
   // ID must not pay it again. A plain Map with first-in-first-out eviction: the values never go stale.
   const classified = new Map<string, string>();
   const urlPrefixes = new Map<string, string>();
+  const owners = createInterner(lookup.cache.maxEntries);
   const inflight = new Map<string, Promise<QueryResult>>();
   const now = options.now ?? Date.now;
   const keeper = options.calibration;
@@ -194,7 +196,8 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
     const number = classifyNumber(raw, lookup.defaultCountry, {
       maxExtensionLength: lookup.maxExtensionLength,
     });
-    const value = number.kind === 'e164' ? number.e164 : NOT_PUBLIC;
+    // A caller ID sent as E.164 is its own key: one string kept, not two equal ones.
+    const value = number.kind === 'e164' ? (number.e164 === raw ? raw : number.e164) : NOT_PUBLIC;
     if (classified.size >= lookup.cache.maxEntries)
       classified.delete(classified.keys().next().value as string);
     classified.set(raw, value);
@@ -294,15 +297,17 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
 
   function store(e164: string, match: CallerMatch | null) {
     if (match && match.module !== 'PBX') {
-      const entry: { -readonly [K in keyof CacheEntry]: CacheEntry[K] } = {
+      // One shape for every entry (no property added later, so no second allocation), and each owner's
+      // id kept once: Zoho's JSON gives every record its own copy of the few users' ids.
+      const entry: CacheEntry = {
         module: match.module,
         id: match.id,
         name: match.name,
         field: match.field,
+        account: match.account,
+        ownerId: match.ownerId === undefined ? undefined : owners.intern(match.ownerId),
+        alternatives: match.alternatives,
       };
-      if (match.account) entry.account = match.account;
-      if (match.ownerId) entry.ownerId = match.ownerId;
-      if (match.alternatives) entry.alternatives = match.alternatives;
       cache.set(e164, entry);
     } else if (!match) {
       // A number this connector just wrote may not be searchable yet: its miss lives no longer than the lag.
