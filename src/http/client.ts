@@ -254,10 +254,12 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
         }
         const body = res.body;
         const ms = elapsed(started);
-        logger.debug(
-          { method, path: req.path, status: res.status, attempt: attemptNumber, ms },
-          'zoho request',
-        );
+        if (logger !== noopLogger) {
+          logger.debug(
+            { method, path: req.path, status: res.status, attempt: attemptNumber, ms },
+            'zoho request',
+          );
+        }
         options.onAttempt?.({
           method,
           path: req.path,

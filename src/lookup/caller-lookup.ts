@@ -411,7 +411,8 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
       }
     };
     try {
-      const pbx = await askPbx(e164);
+      // No provider consulted first: no await, the cache was read a moment ago in lookupCaller.
+      const pbx = options.pbxContacts && lookup.query === 'whenNotFoundInPbx' ? await askPbx(e164) : null;
       if (pbx) {
         report(pbx, 'pbx', []);
         return pbx;
@@ -574,17 +575,32 @@ function raceDeadline<T>(
   signal: AbortSignal | undefined,
 ): Promise<T | typeof TIMED_OUT> {
   if (signal?.aborted) return Promise.resolve(TIMED_OUT);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let onAbort: (() => void) | undefined;
-  const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(resolve, ms, TIMED_OUT);
-    if (signal) {
-      onAbort = () => resolve(TIMED_OUT);
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
-  });
-  return Promise.race([work, deadline]).finally(() => {
-    clearTimeout(timer);
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  // One promise settled by whichever comes first (no race and finally promises on the hot path).
+  return new Promise<T | typeof TIMED_OUT>((resolve, reject) => {
+    const stop = () => {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    };
+    const timer = setTimeout(() => {
+      stop();
+      resolve(TIMED_OUT);
+    }, ms);
+    const onAbort = signal
+      ? () => {
+          stop();
+          resolve(TIMED_OUT);
+        }
+      : undefined;
+    if (onAbort) signal?.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        stop();
+        resolve(value);
+      },
+      (error: unknown) => {
+        stop();
+        reject(error);
+      },
+    );
   });
 }
