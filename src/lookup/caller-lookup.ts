@@ -114,13 +114,15 @@ interface CacheEntry {
   readonly id: string;
   readonly name: string;
   readonly field: string;
-  readonly account: { id: string; name: string } | undefined;
-  readonly ownerId: string | undefined;
-  readonly alternatives: CallerMatch[] | undefined;
+  readonly account?: { id: string; name: string } | undefined;
+  readonly ownerId?: string | undefined;
+  readonly alternatives?: CallerMatch[] | undefined;
 }
 type Cached = CacheEntry | typeof MISS;
 /** The memo's value for a caller ID that is not a public number (extension, anonymous). */
 const NOT_PUBLIC = '';
+/** `+`, the first character of an E.164 caller ID. */
+const PLUS = 43;
 
 /** @internal */
 export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
@@ -196,8 +198,10 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
     const number = classifyNumber(raw, lookup.defaultCountry, {
       maxExtensionLength: lookup.maxExtensionLength,
     });
-    // A caller ID sent as E.164 is its own key: one string kept, not two equal ones.
-    const value = number.kind === 'e164' ? (number.e164 === raw ? raw : number.e164) : NOT_PUBLIC;
+    const value = number.kind === 'e164' ? number.e164 : NOT_PUBLIC;
+    // A caller ID sent as its own E.164 is found in the cache under itself once answered (above); it is
+    // memoised only while lookups bypass the cache (the PBX directory is asked first).
+    if (value === raw && lookup.query !== 'whenNotFoundInPbx') return raw;
     if (classified.size >= lookup.cache.maxEntries)
       classified.delete(classified.keys().next().value as string);
     classified.set(raw, value);
@@ -297,17 +301,20 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
 
   function store(e164: string, match: CallerMatch | null) {
     if (match && match.module !== 'PBX') {
-      // One shape for every entry (no property added later, so no second allocation), and each owner's
-      // id kept once: Zoho's JSON gives every record its own copy of the few users' ids.
-      const entry: CacheEntry = {
-        module: match.module,
-        id: match.id,
-        name: match.name,
-        field: match.field,
-        account: match.account,
-        ownerId: match.ownerId === undefined ? undefined : owners.intern(match.ownerId),
-        alternatives: match.alternatives,
-      };
+      // Every property in the literal (none added later, which would allocate a second store), and each
+      // owner's id kept once: Zoho's JSON gives every record its own copy of the few users' ids.
+      const entry: CacheEntry =
+        match.account || match.ownerId || match.alternatives
+          ? {
+              module: match.module,
+              id: match.id,
+              name: match.name,
+              field: match.field,
+              account: match.account,
+              ownerId: match.ownerId === undefined ? undefined : owners.intern(match.ownerId),
+              alternatives: match.alternatives,
+            }
+          : { module: match.module, id: match.id, name: match.name, field: match.field };
       cache.set(e164, entry);
     } else if (!match) {
       // A number this connector just wrote may not be searchable yet: its miss lives no longer than the lag.
@@ -364,7 +371,10 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
     let callOptions: LookupCallerOptions;
     try {
       callOptions = given === undefined ? NO_OPTIONS : checkLookupOptions(given);
-      e164 = classify(requireString(raw, 'lookupCaller', 'number'));
+      const text = requireString(raw, 'lookupCaller', 'number');
+      // A caller ID sent as an E.164 the cache holds is that key itself (keys are what classification
+      // gives back for them): no classification and no memo entry for it.
+      e164 = text.charCodeAt(0) === PLUS && cache.get(text) !== undefined ? text : classify(text);
     } catch (error) {
       return Promise.reject(error);
     }
