@@ -20,8 +20,8 @@ import type { LookupModule, PbxContactsProvider, ResolvedConnectorOptions } from
 import { classifyNumber } from '../phone/normalize.js';
 import { maskPhone } from '../redact.js';
 import { type Region, recordUrl } from '../regions.js';
+import { type CacheEntry, createCacheEntries } from './cache-entry.js';
 import { searchDirectory } from './directory.js';
-import { createInterner } from './interner.js';
 import { createCoqlMemo, queryModule } from './module-query.js';
 import { createOrgKnowledge } from './org-knowledge.js';
 import { createPhoneFieldResolver } from './phone-fields.js';
@@ -105,19 +105,6 @@ export interface CallerLookup extends CallerLookupEngine {
 }
 
 const MISS = Object.freeze({ miss: true as const });
-/**
- * What the cache keeps per number: only what cannot be derived. The number is the key and the record URL
- * is rebuilt on a hit, which keeps 100,000 cached callers well under 300 bytes each.
- */
-interface CacheEntry {
-  readonly module: LookupModule;
-  readonly id: string;
-  readonly name: string;
-  readonly field: string;
-  readonly account?: { id: string; name: string } | undefined;
-  readonly ownerId?: string | undefined;
-  readonly alternatives?: CallerMatch[] | undefined;
-}
 type Cached = CacheEntry | typeof MISS;
 /** The memo's value for a caller ID that is not a public number (extension, anonymous). */
 const NOT_PUBLIC = '';
@@ -155,7 +142,7 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
   // ID must not pay it again. A plain Map with first-in-first-out eviction: the values never go stale.
   const classified = new Map<string, string>();
   const urlPrefixes = new Map<string, string>();
-  const owners = createInterner(lookup.cache.maxEntries);
+  const cacheEntry = createCacheEntries(lookup.cache.maxEntries);
   const inflight = new Map<string, Promise<QueryResult>>();
   const now = options.now ?? Date.now;
   const keeper = options.calibration;
@@ -301,21 +288,7 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
 
   function store(e164: string, match: CallerMatch | null) {
     if (match && match.module !== 'PBX') {
-      // Every property in the literal (none added later, which would allocate a second store), and each
-      // owner's id kept once: Zoho's JSON gives every record its own copy of the few users' ids.
-      const entry: CacheEntry =
-        match.account || match.ownerId || match.alternatives
-          ? {
-              module: match.module,
-              id: match.id,
-              name: match.name,
-              field: match.field,
-              account: match.account,
-              ownerId: match.ownerId === undefined ? undefined : owners.intern(match.ownerId),
-              alternatives: match.alternatives,
-            }
-          : { module: match.module, id: match.id, name: match.name, field: match.field };
-      cache.set(e164, entry);
+      cache.set(e164, cacheEntry(match.module, match));
     } else if (!match) {
       // A number this connector just wrote may not be searchable yet: its miss lives no longer than the lag.
       const at = org.writtenAt(e164);
@@ -585,32 +558,17 @@ function raceDeadline<T>(
   signal: AbortSignal | undefined,
 ): Promise<T | typeof TIMED_OUT> {
   if (signal?.aborted) return Promise.resolve(TIMED_OUT);
-  // One promise settled by whichever comes first (no race and finally promises on the hot path).
-  return new Promise<T | typeof TIMED_OUT>((resolve, reject) => {
-    const stop = () => {
-      clearTimeout(timer);
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
-    };
-    const timer = setTimeout(() => {
-      stop();
-      resolve(TIMED_OUT);
-    }, ms);
-    const onAbort = signal
-      ? () => {
-          stop();
-          resolve(TIMED_OUT);
-        }
-      : undefined;
-    if (onAbort) signal?.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        stop();
-        resolve(value);
-      },
-      (error: unknown) => {
-        stop();
-        reject(error);
-      },
-    );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+  const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(resolve, ms, TIMED_OUT);
+    if (signal) {
+      onAbort = () => resolve(TIMED_OUT);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+  });
+  return Promise.race([work, deadline]).finally(() => {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
   });
 }
