@@ -67,27 +67,34 @@ const BUNDLED_DEPENDENCIES = Object.keys(
 ).filter((name) => name !== 'lru-cache');
 
 /**
- * `import { createFetch } from 'ofetch'` bundled without the rest of ofetch's entry module, whose body
- * builds a default instance from `globalThis.Headers`: reading it makes Node load undici, about 30 ms of
- * the core's cold import, which createZohoHttp() pays later (at construction) or never. The entry
- * re-exports createFetch from a hashed shared file; this finds that file from the entry itself, so an
- * ofetch release that changes the layout only falls back to the whole entry (the build stays correct).
+ * `import { createFetch, createFetchError } from 'ofetch'` bundled without the rest of ofetch's entry
+ * module, whose body builds a default instance from `globalThis.Headers`: reading it makes Node load
+ * undici, about 30 ms of the core's cold import, which createZohoHttp() pays later (at construction) or
+ * never. The entry re-exports both from a hashed shared file; this finds that file and the names' local
+ * aliases from the entry itself, so an ofetch release that changes the layout only falls back to the whole
+ * entry (the build stays correct).
  */
+const OFETCH_NAMES = ['createFetch', 'createFetchError', 'FetchError'];
 export const ofetchCreateFetchOnly: Plugin = {
   name: 'ofetch-create-fetch-only',
   setup(build) {
     build.onResolve({ filter: /^ofetch$/ }, (args) => {
       if (!args.importer.includes('/src/')) return undefined;
       const entry = join(dirname(createRequire(args.importer).resolve('ofetch')), 'index.mjs');
-      const shared = /import \{ c as createFetch \} from '(\.\/shared\/ofetch\.[\w-]+\.mjs)'/.exec(
-        readFileSync(entry, 'utf8'),
-      )?.[1];
-      return shared ? { path: join(dirname(entry), shared), namespace: 'ofetch-create-fetch' } : undefined;
+      const source = readFileSync(entry, 'utf8');
+      const shared = /from '(\.\/shared\/ofetch\.[\w-]+\.mjs)'/.exec(source)?.[1];
+      const aliases = new Map([...source.matchAll(/\b(\w+) as (\w+)\b/g)].map((m) => [m[2], m[1]]));
+      if (!shared || OFETCH_NAMES.some((name) => !aliases.has(name))) return undefined;
+      return { path: join(dirname(entry), shared), namespace: 'ofetch-create-fetch', pluginData: aliases };
     });
-    build.onLoad({ filter: /.*/, namespace: 'ofetch-create-fetch' }, (args) => ({
-      contents: `export { c as createFetch } from ${JSON.stringify(args.path)};`,
-      resolveDir: dirname(args.path),
-    }));
+    build.onLoad({ filter: /.*/, namespace: 'ofetch-create-fetch' }, (args) => {
+      const aliases = args.pluginData as Map<string, string>;
+      const names = OFETCH_NAMES.map((name) => `${aliases.get(name)} as ${name}`).join(', ');
+      return {
+        contents: `export { ${names} } from ${JSON.stringify(args.path)};`,
+        resolveDir: dirname(args.path),
+      };
+    });
   },
 };
 

@@ -52,6 +52,7 @@ for (const name of MODULES) {
   console.table(section.rows);
   for (const t of section.targets ?? [])
     console.log(`${t.met ? 'met   ' : 'MISSED'} ${t.target}: ${t.actual}`);
+  for (const note of section.notes ?? []) console.log(`- ${note}`);
 }
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';

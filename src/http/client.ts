@@ -6,13 +6,14 @@
  *
  * @module
  */
-import { createFetch } from 'ofetch';
+import { type $Fetch, createFetch, createFetchError } from 'ofetch';
 import type { ZodMiniType as ZodType } from 'zod/mini';
 import { ErrorCode, isZohoCrmError, RateLimitError, ZohoApiError, type ZohoCrmError } from '../errors.js';
 import { type Logger, noopLogger } from '../logger.js';
 import { redactText, urlPath } from '../redact.js';
 import { type CircuitBreaker, guardAttempt } from './circuit-breaker.js';
 import { createConcurrencyGate } from './gate.js';
+import { appendQuery, PLAIN_URL } from './query.js';
 import { withRetry } from './retry.js';
 import { attemptSignal, isTimeoutReason, raceDeadline } from './signals.js';
 import { type TransportFailureKind, toZohoError } from './to-zoho-error.js';
@@ -235,22 +236,32 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
       const signal = attempt.signal;
       const started = performance.now();
       try {
-        const res = await $fetch.raw<string>(url, {
-          method,
-          query: compactQuery(req.query),
-          headers: {
-            Authorization: `Zoho-oauthtoken ${current.accessToken}`,
-            Accept: 'application/json',
-          },
-          ...(req.body === undefined ? {} : { body: req.body as Record<string, unknown> }),
-          signal,
-        });
-        const body = typeof res._data === 'string' ? res._data : '';
+        const headers = {
+          Authorization: `Zoho-oauthtoken ${current.accessToken}`,
+          Accept: 'application/json',
+        };
+        let res: { status: number; headers: Headers; body: string };
+        if (req.body === undefined && PLAIN_URL.test(url)) {
+          res = await sendWithoutBody($fetch, method, url, compactQuery(req.query), headers, signal);
+        } else {
+          const answer = await $fetch.raw<string>(url, {
+            method,
+            query: compactQuery(req.query),
+            headers,
+            ...(req.body === undefined ? {} : { body: req.body as Record<string, unknown> }),
+            signal,
+          });
+          const text = typeof answer._data === 'string' ? answer._data : '';
+          res = { status: answer.status, headers: answer.headers, body: text };
+        }
+        const body = res.body;
         const ms = elapsed(started);
-        logger.debug(
-          { method, path: req.path, status: res.status, attempt: attemptNumber, ms },
-          'zoho request',
-        );
+        if (logger !== noopLogger) {
+          logger.debug(
+            { method, path: req.path, status: res.status, attempt: attemptNumber, ms },
+            'zoho request',
+          );
+        }
         options.onAttempt?.({
           method,
           path: req.path,
@@ -318,6 +329,33 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
 }
 
 // --- Internal helpers ---
+
+/** Statuses whose response has no body to read (ofetch's list). */
+const NULL_BODY = new Set([101, 204, 205, 304]);
+
+/**
+ * A request without a body (the lookup's search, metadata reads) on ofetch's plain fetch: the same URL,
+ * headers and answer as `$fetch.raw` gives, and a failure to fetch wrapped in the same `FetchError`,
+ * without the option merging, `Headers` copy and URL parsing it spends per call.
+ */
+async function sendWithoutBody(
+  $fetch: $Fetch,
+  method: string,
+  url: string,
+  query: Record<string, string> | undefined,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<{ status: number; headers: Headers; body: string }> {
+  const target = appendQuery(url, query);
+  let response: Response;
+  try {
+    response = await $fetch.native(target, { method, headers, signal });
+  } catch (error) {
+    throw createFetchError({ request: target, options: { method, headers, signal }, error } as never);
+  }
+  const hasBody = response.body !== null && !NULL_BODY.has(response.status) && method !== 'HEAD';
+  return { status: response.status, headers: response.headers, body: hasBody ? await response.text() : '' };
+}
 
 function elapsed(started: number): number {
   return Math.round((performance.now() - started) * 10) / 10;

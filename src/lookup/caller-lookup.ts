@@ -20,12 +20,13 @@ import type { LookupModule, PbxContactsProvider, ResolvedConnectorOptions } from
 import { classifyNumber } from '../phone/normalize.js';
 import { maskPhone } from '../redact.js';
 import { type Region, recordUrl } from '../regions.js';
+import { type CacheEntry, createCacheEntries } from './cache-entry.js';
 import { searchDirectory } from './directory.js';
 import { createCoqlMemo, queryModule } from './module-query.js';
 import { createOrgKnowledge } from './org-knowledge.js';
 import { createPhoneFieldResolver } from './phone-fields.js';
 import { createSharedCache } from './shared-cache.js';
-import type { CacheEntry, SharedHit } from './shared-cache-types.js';
+import type { SharedHit } from './shared-cache-types.js';
 import type { CallerLookupEngine, CallerMatch, LookupCallerOptions, MatchSource } from './types.js';
 
 /**
@@ -115,10 +116,11 @@ export interface CallerLookup extends CallerLookupEngine {
 }
 
 const MISS = Object.freeze({ miss: true as const });
-/** A CacheEntry per number keeps 100,000 cached callers well under 300 bytes each. */
 type Cached = CacheEntry | typeof MISS;
 /** The memo's value for a caller ID that is not a public number (extension, anonymous). */
 const NOT_PUBLIC = '';
+/** `+`, the first character of an E.164 caller ID. */
+const PLUS = 43;
 
 /** @internal */
 export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
@@ -151,6 +153,7 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
   // ID must not pay it again. A plain Map with first-in-first-out eviction: the values never go stale.
   const classified = new Map<string, string>();
   const urlPrefixes = new Map<string, string>();
+  const cacheEntry = createCacheEntries(lookup.cache.maxEntries);
   const inflight = new Map<string, Promise<QueryResult>>();
   const now = options.now ?? Date.now;
   const keeper = options.calibration;
@@ -209,6 +212,9 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
       maxExtensionLength: lookup.maxExtensionLength,
     });
     const value = number.kind === 'e164' ? number.e164 : NOT_PUBLIC;
+    // A caller ID sent as its own E.164 is found in the cache under itself once answered (above); it is
+    // memoised only while lookups bypass the cache (the PBX directory is asked first).
+    if (value === raw && lookup.query !== 'whenNotFoundInPbx') return raw;
     if (classified.size >= lookup.cache.maxEntries)
       classified.delete(classified.keys().next().value as string);
     classified.set(raw, value);
@@ -323,21 +329,14 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
   /** An answer from Redis into the local cache, for no longer than it has left there. */
   function fromShared(e164: string, { entry, ttlMs }: SharedHit): CallerMatch | null {
     const ttl = Math.min(entry ? lookup.cache.ttlMs : lookup.cache.negativeTtlMs, ttlMs);
-    if (ttl > 0) cache.set(e164, entry ?? MISS, { ttl });
-    return entry ? toMatch(e164, entry) : null;
+    const local = entry && cacheEntry(entry.module, entry);
+    if (ttl > 0) cache.set(e164, local ?? MISS, { ttl });
+    return local ? toMatch(e164, local) : null;
   }
 
   function store(e164: string, match: CallerMatch | null, announce = false) {
     if (match && match.module !== 'PBX') {
-      const entry: { -readonly [K in keyof CacheEntry]: CacheEntry[K] } = {
-        module: match.module,
-        id: match.id,
-        name: match.name,
-        field: match.field,
-      };
-      if (match.account) entry.account = match.account;
-      if (match.ownerId) entry.ownerId = match.ownerId;
-      if (match.alternatives) entry.alternatives = match.alternatives;
+      const entry = cacheEntry(match.module, match);
       cache.set(e164, entry);
       shared?.put(e164, entry, sharedTtl.hit, announce);
     } else if (!match) {
@@ -397,7 +396,10 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
     let callOptions: LookupCallerOptions;
     try {
       callOptions = given === undefined ? NO_OPTIONS : checkLookupOptions(given);
-      e164 = classify(requireString(raw, 'lookupCaller', 'number'));
+      const text = requireString(raw, 'lookupCaller', 'number');
+      // A caller ID sent as an E.164 the cache holds is that key itself (keys are what classification
+      // gives back for them): no classification and no memo entry for it.
+      e164 = text.charCodeAt(0) === PLUS && cache.get(text) !== undefined ? text : classify(text);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -444,7 +446,8 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
       }
     };
     try {
-      const pbx = await askPbx(e164);
+      // No provider consulted first: no await, the cache was read a moment ago in lookupCaller.
+      const pbx = options.pbxContacts && lookup.query === 'whenNotFoundInPbx' ? await askPbx(e164) : null;
       if (pbx) {
         report(pbx, 'pbx', []);
         return pbx;

@@ -20,7 +20,7 @@ import { ErrorCode, isZohoCrmError, ZohoApiError } from '../errors.js';
 import type { ZohoHttp } from '../http/client.js';
 import type { Logger } from '../logger.js';
 import type { LookupModule, ResolvedConnectorOptions } from '../options.js';
-import { phoneSearchTerms } from '../phone/normalize.js';
+import { leadingSearchTerms } from '../phone/normalize.js';
 import type { Region } from '../regions.js';
 import { likeFieldGroups, phoneEqualityQuery, phoneLikeQuery } from './coql.js';
 import { MODULE_FIELDS } from './modules.js';
@@ -113,7 +113,7 @@ export async function queryModule(
   let missed: { term: string; complete: boolean; ids: Set<string> } | undefined;
   const coqlFirst = lookup.escalate && isStrict(ctx.reading) && !memo.likeRefused.has(module);
   if (!coqlFirst) {
-    for (const term of phoneSearchTerms(e164).slice(0, lookup.searchTermsPerModule)) {
+    for (const term of leadingSearchTerms(e164, lookup.searchTermsPerModule)) {
       tried.push(term);
       const { page, match } = await search(term);
       if (match) {

@@ -5,8 +5,7 @@
  *
  * @module
  */
-import type { LookupModule } from '../options.js';
-import type { CallerMatch } from './types.js';
+import type { CacheEntry } from './cache-entry.js';
 
 /**
  * The Redis commands the shared caller-ID cache uses: an ioredis `Redis` or `Cluster` has them all.
@@ -72,20 +71,8 @@ export const SHARED_CACHE_COMMANDS = [
   'duplicate',
 ] as const;
 
-/**
- * What both cache levels keep per number: only what cannot be derived. The number is the key and the
- * record URL is rebuilt on a hit.
- * @internal
- */
-export interface CacheEntry {
-  readonly module: LookupModule;
-  readonly id: string;
-  readonly name: string;
-  readonly field: string;
-  readonly account?: { id: string; name: string };
-  readonly ownerId?: string;
-  readonly alternatives?: CallerMatch[];
-}
+/** What both cache levels keep per number (built by `createCacheEntries`). @internal */
+export type { CacheEntry };
 
 /** An entry read from Redis: the caller (`null` for a miss) and how long it has left, in ms. @internal */
 export interface SharedHit {

@@ -1,6 +1,7 @@
 /**
- * Phone numbers in, E.164 out. Pure: no I/O, no clock, and no state beyond a one-entry memo of the last
- * caller number {@link matchesNumber} parsed. This is the only module that imports libphonenumber-js;
+ * Phone numbers in, E.164 out. Pure: no I/O, no clock, and no state beyond one-entry memos of the last
+ * E.164 number parsed and of the last caller {@link matchesNumber} compared, and the calling code of each
+ * default country. This is the only module that imports libphonenumber-js;
  * everything else in the library works with the E.164 strings it returns.
  *
  * **Metadata set: `min`.** Measured with libphonenumber-js 1.13.16 on the inputs of `test/phone/fixtures.ts`
@@ -278,13 +279,25 @@ export function isSupportedCountry(code: string): boolean {
  * @group Phone numbers
  */
 export function phoneSearchTerms(e164: string): string[] {
+  return leadingSearchTerms(e164, 4);
+}
+
+/**
+ * The first `count` of {@link phoneSearchTerms}, computing only what they need: a lookup that sends one
+ * term (the default) never formats the number, and after {@link classifyNumber} read the caller's E.164
+ * it does not parse it again.
+ * @internal
+ */
+export function leadingSearchTerms(e164: string, count: number): string[] {
   const phone = _parseE164(e164);
   const terms = [phone.nationalNumber];
   const international = phone.number.slice(1);
-  if (international !== phone.nationalNumber) terms.push(international);
-  const national = phone.formatNational().replace(NON_DIGITS, '');
-  if (!terms.includes(national)) terms.push(national);
-  terms.push(phone.number);
+  if (terms.length < count && international !== phone.nationalNumber) terms.push(international);
+  if (terms.length < count) {
+    const national = phone.formatNational().replace(NON_DIGITS, '');
+    if (!terms.includes(national)) terms.push(national);
+  }
+  if (terms.length < count) terms.push(phone.number);
   return terms;
 }
 
@@ -330,7 +343,7 @@ export function matchesNumber(
   const fallback = options.callerCountryFallback !== false ? caller.country : undefined;
   // Plain national digits equal to the caller's national number, in an org that shares the caller's
   // calling code, are the caller: no parse needed (the common case of a lookup's verification).
-  const national = getCountryCallingCode(country) === caller.callingCode ? caller.national : undefined;
+  const national = _callingCode(country) === caller.callingCode ? caller.national : undefined;
   if (_matchValue(storedValue, caller.e164, country, fallback, national)) return true;
   if (!MULTIPLE.test(storedValue)) return false;
   for (const part of storedValue.split(MULTIPLE)) {
@@ -611,6 +624,9 @@ function _parse(text: string, country: CountryCode): Parsed | PhoneNumberProblem
     // Canada's 7-digit `3xxxxxx` is too short as `+1…`. A result that changes when re-read would split
     // cache keys and comparisons, so it is refused. Valid numbers always read back to themselves.
     if (!valid && !_readsBack(phone.number)) return 'INVALID';
+    // `+` and exactly the E.164 digits: parsing the E.164 alone is this very computation (the default
+    // country only tells national from international input), so the lookup's next steps reuse it.
+    if (phone.number === text) lastParsed = { input: text, phone };
     return { phone, valid };
   }
   switch (validatePhoneNumberLength(text, country)) {
@@ -675,7 +691,10 @@ function _maxExtension(options: ClassifyOptions | undefined): number {
   return max;
 }
 
-/** One-entry memo: a lookup asks for the same caller's terms and matches several times in a row. */
+/**
+ * One-entry memo: a lookup asks for the same caller's terms and matches several times in a row, right
+ * after classifying it (which seeds the memo when its input was the E.164 itself).
+ */
 let lastParsed: { input: string; phone: PhoneNumber } | undefined;
 
 function _parseE164(e164: string): PhoneNumber {
@@ -686,6 +705,18 @@ function _parseE164(e164: string): PhoneNumber {
   if (!phone) throw _notE164();
   lastParsed = { input: e164, phone };
   return phone;
+}
+
+/** Calling code of each default country met, e.g. `US` → `1`: libphonenumber builds metadata objects per call. */
+const callingCodes = new Map<CountryCode, string>();
+
+function _callingCode(country: CountryCode): string {
+  let code = callingCodes.get(country);
+  if (code === undefined) {
+    code = getCountryCallingCode(country);
+    callingCodes.set(country, code);
+  }
+  return code;
 }
 
 function _notE164(): PhoneNumberError {

@@ -5,7 +5,9 @@ import {
   DEFAULT_MAX_EXTENSION_LENGTH,
   formatForDisplay,
   isSupportedCountry,
+  leadingSearchTerms,
   matchesNumber,
+  numberWritings,
   type PhoneClassification,
   phoneSearchTerms,
   toE164,
@@ -550,6 +552,38 @@ describe('phoneSearchTerms', () => {
 
   it.each(['4155552671', '+1 415 555 2671', '+999123456', 'tel:+14155552671'])('rejects %j', (input) => {
     expect(phoneError(() => phoneSearchTerms(input)).problem).toBe('INVALID');
+    expect(phoneError(() => leadingSearchTerms(input, 1)).problem).toBe('INVALID');
+  });
+
+  it('leadingSearchTerms gives the first terms of phoneSearchTerms, however many are asked', () => {
+    for (const [, , expected] of PHONE_CASES) {
+      if (!expected.startsWith('+')) continue;
+      const e164 = expected.split(';')[0]!;
+      const all = phoneSearchTerms(e164);
+      for (let count = 1; count <= 4; count++)
+        expect(leadingSearchTerms(e164, count)).toEqual(all.slice(0, count));
+    }
+  });
+
+  it('answers the same right after a classification as after a fresh parse of the E.164', () => {
+    const answers = (e164: string) => ({
+      terms: phoneSearchTerms(e164),
+      writings: numberWritings(e164),
+      display: formatForDisplay(e164),
+      matches: MATCH_CASES.filter((c) => c[1] === e164).map(([stored, , country]) =>
+        matchesNumber(stored, e164, country),
+      ),
+    });
+    for (const [input, country, expected] of PHONE_CASES) {
+      if (!expected.startsWith('+')) continue;
+      const e164 = expected.split(';')[0]!;
+      phoneSearchTerms(e164 === '+442079460958' ? '+14155552671' : '+442079460958'); // another number in the memo
+      const fresh = answers(e164);
+      for (const raw of [input, e164]) {
+        expect(classifyNumber(raw, country)).toMatchObject({ e164 });
+        expect(answers(e164), `${raw} (${country})`).toEqual(fresh);
+      }
+    }
   });
 });
 

@@ -1,0 +1,119 @@
+/**
+ * A CPU profile of a stretch of work in this process (V8's sampling profiler through `node:inspector`,
+ * the same data as `node --cpu-prof`), summarised as self time grouped by where the code lives: a
+ * package of node_modules, a folder of src/, Node's internals, the garbage collector. Bench sections put
+ * the summary in their notes, so docs/performance.md says where the remaining microseconds go.
+ */
+import { Session } from 'node:inspector/promises';
+import { fileURLToPath } from 'node:url';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Self time of one group (a package, a source folder, Node's internals…) and its heaviest functions. */
+export interface ProfileGroup {
+  group: string;
+  /** Share of the sampled time, 0–1. */
+  share: number;
+  /** Microseconds per operation. */
+  usPerOp: number;
+  top: Array<{ name: string; usPerOp: number }>;
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The group a frame's script belongs to. */
+function groupOf(url: string, name: string): string {
+  if (url === '') {
+    if (name === '(garbage collector)') return 'V8: garbage collector';
+    if (name === '(program)' || name === '(root)') return 'V8/native: (program)';
+    if (name === '(idle)') return '(idle)';
+    return 'V8/native builtins';
+  }
+  const path = url.startsWith('file://') ? fileURLToPath(url) : url;
+  const modules = path.lastIndexOf('/node_modules/');
+  if (modules !== -1) {
+    const rest = path.slice(modules + '/node_modules/'.length).split('/');
+    return rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1]}` : (rest[0] ?? path);
+  }
+  if (path.startsWith('node:internal/deps/undici')) return 'node: undici (fetch)';
+  if (path.startsWith('node:')) {
+    const parts = path.slice(5).split('/');
+    return `node: ${parts[0] === 'internal' ? (parts[1] ?? 'internal').replace(/\.js$/, '') : parts[0]}`;
+  }
+  if (path.startsWith(ROOT)) {
+    const relative = path.slice(ROOT.length);
+    const parts = relative.split('/');
+    return parts[0] === 'src'
+      ? `src/${parts.length > 2 ? parts[1] : parts[1]?.replace(/\.ts$/, '')}`
+      : relative;
+  }
+  return path;
+}
+
+/** Runs `work` under the sampling profiler (100 µs interval) and returns the raw profile. */
+export async function profile(work: () => Promise<void>): Promise<Profile> {
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.start');
+    let failure: unknown;
+    try {
+      await work();
+    } catch (error) {
+      failure = error;
+    }
+    const { profile: result } = (await session.post('Profiler.stop')) as { profile: Profile };
+    await session.post('Profiler.disable');
+    if (failure) throw failure;
+    return result;
+  } finally {
+    session.disconnect();
+  }
+}
+
+/** Self time by group, heaviest first, per operation; idle time left out. */
+export function summarise(result: Profile, operations: number, topPerGroup = 3): ProfileGroup[] {
+  const byId = new Map(result.nodes.map((node) => [node.id, node]));
+  const selfUs = new Map<number, number>();
+  for (let i = 0; i < result.samples.length; i++) {
+    const id = result.samples[i] as number;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (result.timeDeltas[i] ?? 0));
+  }
+  const groups = new Map<string, { us: number; functions: Map<string, number> }>();
+  let total = 0;
+  for (const [id, us] of selfUs) {
+    const frame = byId.get(id)?.callFrame;
+    if (!frame) continue;
+    const group = groupOf(frame.url, frame.functionName);
+    if (group === '(idle)') continue;
+    total += us;
+    const entry = groups.get(group) ?? { us: 0, functions: new Map<string, number>() };
+    entry.us += us;
+    const file = frame.url.split('/').pop() ?? '';
+    const name = `${frame.functionName || '(anonymous)'}${file ? ` (${file})` : ''}`;
+    entry.functions.set(name, (entry.functions.get(name) ?? 0) + us);
+    groups.set(group, entry);
+  }
+  return [...groups.entries()]
+    .map(([group, { us, functions }]) => ({
+      group,
+      share: total ? us / total : 0,
+      usPerOp: us / operations,
+      top: [...functions.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, topPerGroup)
+        .map(([name, fnUs]) => ({ name, usPerOp: fnUs / operations })),
+    }))
+    .sort((a, b) => b.usPerOp - a.usPerOp);
+}
