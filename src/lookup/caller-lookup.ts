@@ -51,6 +51,12 @@ export interface LookupEvent {
    * number is simply unknown, so hosts can tell "not found" from "not authorized" or "Zoho down".
    */
   error?: ZohoCrmError;
+  /**
+   * Set (with `source: 'cache'`) when the answer came from the cluster's shared cache in Redis
+   * (`lookup.sharedCache`) rather than this process's own: count these beside `source: 'cache'` for the
+   * shared level's hit ratio.
+   */
+  sharedCache?: true;
   /** Zoho modules queried for this call (empty for cache hits). */
   modules: LookupModule[];
   /**
@@ -437,9 +443,11 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
       modules: LookupModule[],
       error?: ZohoCrmError,
       fieldsError?: ZohoCrmError,
+      fromSharedCache = false,
     ) => {
       if (options.events?.enabled()) {
         const event: LookupEvent = { number: e164, match, source, modules, ms: performance.now() - started };
+        if (fromSharedCache) event.sharedCache = true;
         if (error) event.error = error;
         if (fieldsError) event.fieldsError = fieldsError;
         options.events.emit(event);
@@ -477,7 +485,15 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
         report(null, 'timeout', [], deadlineError(timeoutMs, callOptions.signal));
         return null;
       }
-      report(result.match, result.source ?? 'zoho', result.modules, undefined, result.fieldsError);
+      const fromSharedCache = result.source === 'cache';
+      report(
+        result.match,
+        result.source ?? 'zoho',
+        result.modules,
+        undefined,
+        result.fieldsError,
+        fromSharedCache,
+      );
       return result.match;
     } catch (error) {
       if (closed) {

@@ -178,7 +178,11 @@ describe.skipIf(!REDIS_URL)(
       const shared = await b.engine.lookupCaller(ADA);
       expect(requests()).toBe(sent);
       expect(shared).toEqual({ ...found, source: 'cache' });
-      expect(b.events.at(-1)).toMatchObject({ source: 'cache', modules: [] });
+      expect(b.events.at(-1)).toMatchObject({ source: 'cache', sharedCache: true, modules: [] });
+      // The next ring is answered by B's own cache: no sharedCache flag.
+      await b.engine.lookupCaller(ADA);
+      expect(b.events.at(-1)?.source).toBe('cache');
+      expect(b.events.at(-1)?.sharedCache).toBeUndefined();
       expect(await admin.keys(`${tag}*`)).toEqual(
         expect.arrayContaining([`${tag}:caller:${ADA}`, `${tag}:record:${adaId}`]),
       );
