@@ -629,6 +629,14 @@ const positiveInt = (max: number) => z.number().check(z.int(), z.positive(), z.l
 const trimmed = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
 const fn = <T>(message: string) => z.custom<T>(isFunction, message);
 
+/** An ISO 3166-1 alpha-2 code libphonenumber has metadata for (either case). @internal */
+export const countryCode = z
+  .string()
+  .check(
+    z.regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code'),
+    z.refine(isSupportedCountry, 'is not a country with phone-number metadata (the United Kingdom is GB)'),
+  );
+
 const LookupCacheSchema = z.strictObject({
   maxEntries: z._default(positiveInt(10_000_000), 10_000),
   ttlMs: z._default(positiveInt(7 * 24 * 3_600_000), 300_000),
@@ -646,15 +654,7 @@ const LookupSchema = z.strictObject({
   query: z._default(z.enum(['always', 'whenNotFoundInPbx']), 'always'),
   defaultCountry: z._default(
     z.pipe(
-      z
-        .string()
-        .check(
-          z.regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code'),
-          z.refine(
-            isSupportedCountry,
-            'is not a country with phone-number metadata (the United Kingdom is GB)',
-          ),
-        ),
+      countryCode,
       z.transform((code: string) => code.toUpperCase()),
     ),
     'US',

@@ -8,8 +8,7 @@
 import * as z from 'zod/mini';
 import { EDITION_NAMES, type Edition } from '../editions.js';
 import { ConfigError } from '../errors.js';
-import { type ConnectorOptions, configErrorFromIssues, type LookupModule } from '../options.js';
-import { isSupportedCountry } from '../phone/normalize.js';
+import { type ConnectorOptions, configErrorFromIssues, countryCode, type LookupModule } from '../options.js';
 import { REGION_CODES, type RegionCode } from '../regions.js';
 
 /**
@@ -131,21 +130,7 @@ export const TenantSettingsSchema = z.strictObject({
         title: 'Query CRM',
         description: "'whenNotFoundInPbx': only when the PBX contacts have no match",
       }),
-      defaultCountry: titled(
-        z._default(
-          z
-            .string()
-            .check(
-              z.regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code'),
-              z.refine(
-                isSupportedCountry,
-                'is not a country with phone-number metadata (the United Kingdom is GB)',
-              ),
-            ),
-          'US',
-        ),
-        { title: 'Default country' },
-      ),
+      defaultCountry: titled(z._default(countryCode, 'US'), { title: 'Default country' }),
     }),
     {},
   ),
