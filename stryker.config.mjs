@@ -12,6 +12,8 @@ export default {
     'src/oauth/**/*.ts',
     'src/phone/**/*.ts',
     'src/http/retry.ts',
+    'src/notifications/notification.ts',
+    'src/notifications/handle-notification.ts',
   ],
   coverageAnalysis: 'perTest',
   // The machine this runs on is shared; raise it with `--concurrency N` on a free one.
