@@ -1,0 +1,73 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { ZohoHttp, ZohoRequest } from '../../src/http/client.js';
+import { noopLogger } from '../../src/logger.js';
+import { type ChangeWatchEvent, startChangeWatch } from '../../src/notifications/change-watch.js';
+import { zohoDateTime } from '../../src/notifications/watch-request.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** A Zoho that answers every enable with the expiry `expiry(now)` and counts the POSTs. */
+function stubZoho(expiry: (now: number) => number) {
+  const posts: ZohoRequest[] = [];
+  const http: ZohoHttp = {
+    queued: 0,
+    async request(request) {
+      if (request.method === 'POST') posts.push(request as ZohoRequest);
+      const data = {
+        watch: [
+          {
+            code: 'SUCCESS',
+            status: 'success',
+            details: { events: [{ channel_expiry: zohoDateTime(expiry(Date.now())) }] },
+          },
+        ],
+      };
+      return { status: 200, data, headers: new Headers() } as never;
+    },
+  };
+  return { http, posts };
+}
+
+const spec = {
+  notifyUrl: 'https://pbx.example.com/n',
+  channelToken: 'tok',
+  channelId: '42',
+  modules: ['Contacts'] as const,
+};
+
+describe('the renewal schedule', () => {
+  it("an expiry Zoho answers in the past (a clock ahead of Zoho's) is not renewed in a tight loop", async () => {
+    vi.useFakeTimers({ now: Date.parse('2026-12-03T08:00:00Z') });
+    // Zoho's clock is two hours behind this host's: every channel it enables "expires" an hour ago here.
+    const { http, posts } = stubZoho((now) => now - 3_600_000);
+    const events: ChangeWatchEvent[] = [];
+    const watch = await startChangeWatch({
+      connectionId: 't',
+      http,
+      spec,
+      logger: noopLogger,
+      emit: (e) => events.push(e),
+    });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(posts.length).toBeLessThanOrEqual(3);
+    await watch.close();
+  });
+
+  it('an expiry Zoho answers beyond what a timer can hold is renewed at a sane time, not at once', async () => {
+    vi.useFakeTimers({ now: Date.parse('2026-12-03T08:00:00Z') });
+    const { http, posts } = stubZoho((now) => now + 60 * 24 * 3_600_000); // 60 days: past setTimeout's 24.8
+    const watch = await startChangeWatch({
+      connectionId: 't',
+      http,
+      spec,
+      logger: noopLogger,
+      emit: () => {},
+    });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(posts).toHaveLength(1);
+    expect(watch.renewsAt!.getTime() - Date.now()).toBeLessThanOrEqual(2 ** 31 - 1);
+    await watch.close();
+  });
+});
