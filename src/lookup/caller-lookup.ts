@@ -189,7 +189,13 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
         now,
       })
     : undefined;
-  shared?.listen(dropLocally, dropMissesLocally, () => lru?.clear());
+  // Bumped by every forget (local or heard from another node): an answer read from Zoho or Redis before
+  // one may be stale, so it answers its ring but does not fill the caches.
+  let forgets = 0;
+  shared?.listen(dropLocally, dropMissesLocally, () => {
+    forgets++;
+    lru?.clear();
+  });
 
   async function settled(): Promise<void> {
     // Work started while waiting (another ring) is waited for too.
@@ -319,16 +325,18 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
   }
 
   function zoho(e164: string): Promise<QueryResult> {
+    const before = forgets;
     return startQuery(e164).then((result) => {
-      store(e164, result.match);
+      if (forgets === before) store(e164, result.match);
       return result;
     });
   }
 
   /** What another node (or this one, before) found in Redis, else Zoho. */
   async function sharedOrZoho(e164: string): Promise<QueryResult> {
+    const before = forgets;
     const found = await shared?.get(e164);
-    if (!found) return zoho(e164);
+    if (!found || forgets !== before) return zoho(e164);
     return { match: fromShared(e164, found), modules: [], source: 'cache' };
   }
 
@@ -520,8 +528,9 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
         if (cached !== undefined) return cached;
       }
       if (!findOptions.fresh) return (await resolveShared(e164)).match;
+      const before = forgets;
       const { match } = await startQuery(e164);
-      store(e164, match);
+      if (forgets === before) store(e164, match);
       return match;
     },
 
@@ -575,6 +584,7 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
 
   /** Drops every miss from this process's cache; says how many. */
   function dropMissesLocally(): number {
+    forgets++;
     const numbers: string[] = [];
     for (const [number, value] of lru?.entries() ?? []) if (value === MISS) numbers.push(number);
     for (const number of numbers) cache.delete(number);
@@ -583,6 +593,7 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
 
   /** Drops the numbers and the records with this id from this process's cache. */
   function dropLocally(numbers: readonly string[], id: string | undefined): void {
+    forgets++;
     // Collected first: the cache is not changed while it is iterated.
     const dropped = [...numbers];
     if (id !== undefined) {
