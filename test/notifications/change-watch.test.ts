@@ -10,11 +10,11 @@ afterEach(() => {
 
 /** A Zoho that answers every enable with the expiry `expiry(now)` and counts the POSTs. */
 function stubZoho(expiry: (now: number) => number) {
-  const posts: ZohoRequest[] = [];
+  const posts: ZohoRequest<unknown>[] = [];
   const http: ZohoHttp = {
     queued: 0,
     async request(request) {
-      if (request.method === 'POST') posts.push(request as ZohoRequest);
+      if (request.method === 'POST') posts.push(request as ZohoRequest<unknown>);
       const data = {
         watch: [
           {
