@@ -143,7 +143,7 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
   }
 
   /**
-   * Deletes the numbers and those listed in the set at `indexKey` (and the set), then publishes the
+   * Deletes the numbers and those `index` lists at `indexKey` (and the index), then publishes the
    * notice. Deleted first: a node that drops its own entry on the notice reads the fresh state.
    */
   async function deleteAndTell(
@@ -151,10 +151,11 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
     numbers: readonly string[],
     indexKey: string | undefined,
     notice: ForgetNotice,
+    index: (key: string) => Promise<string[]> = (key) => client.smembers(key),
   ): Promise<void> {
     const work = bounded(operation, SHARED_CACHE_WRITE_BOUND_MS, async () => {
       const all = new Set(numbers);
-      if (indexKey !== undefined) for (const number of await client.smembers(indexKey)) all.add(number);
+      if (indexKey !== undefined) for (const number of await index(indexKey)) all.add(number);
       const keys = [...all].map(numberKey);
       if (indexKey !== undefined) keys.push(indexKey);
       if (keys.length > 0) await client.del(...keys);
@@ -195,9 +196,13 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
       background(
         bounded('set', SHARED_CACHE_WRITE_BOUND_MS, async () => {
           if (entry === null) {
+            // Scored by expiry and trimmed of the lapsed ones: the index holds the live misses only, not
+            // every unknown number seen while misses keep coming (its own TTL never runs out then).
+            const at = now();
             await Promise.all([
               client.set(key, value, 'PX', ttlMs, 'NX'),
-              client.sadd(missesKey, e164),
+              client.zadd(missesKey, at + ttlMs, e164),
+              client.zremrangebyscore(missesKey, '-inf', at),
               client.pexpire(missesKey, options.missTtlMs),
             ]);
           } else {
@@ -220,7 +225,10 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
 
     forgetMisses() {
       // A number of the set that holds a caller by now is deleted too: one more Redis read, no harm.
-      return deleteAndTell('forgetMisses', [], missesKey, { from: self, numbers: [], misses: true });
+      const notice = { from: self, numbers: [], misses: true as const };
+      return deleteAndTell('forgetMisses', [], missesKey, notice, (key) =>
+        client.zrangebyscore(key, now(), '+inf'),
+      );
     },
 
     listen(onForget, onForgetMisses, onGap) {

@@ -300,7 +300,7 @@ describe.skipIf(!REDIS_URL)(
       const b = node();
       expect(await a.engine.lookupCaller(UNKNOWN)).toBeNull();
       await a.engine.settled();
-      expect(await admin.smembers(`${tag}:misses`)).toEqual([UNKNOWN]);
+      expect(await admin.zrange(`${tag}:misses`, 0, -1)).toEqual([UNKNOWN]);
       expect(await admin.pttl(`${tag}:misses`)).toBeLessThanOrEqual(30_000);
       expect(await b.engine.lookupCaller(UNKNOWN)).toBeNull(); // from Redis into B's cache
       await b.engine.lookupCaller(ADA);
@@ -315,6 +315,19 @@ describe.skipIf(!REDIS_URL)(
       expect(await b.engine.lookupCaller(UNKNOWN)).toBeNull();
       expect(b.events.at(-1)?.source).toBe('zoho');
       expect(requests()).toBeGreaterThan(sent);
+    });
+
+    it('the index of the misses keeps only the live ones (it does not grow with every unknown number ever seen)', async () => {
+      const a = node({ negativeTtlMs: 30_000 });
+      expect(await a.engine.lookupCaller(UNKNOWN)).toBeNull();
+      await a.engine.settled();
+      org.emu.advanceTime(31_000); // that miss has lapsed
+      expect(await a.engine.lookupCaller('+14155550198')).toBeNull();
+      await a.engine.settled();
+      const key = `${tag}:misses`;
+      const members =
+        (await admin.type(key)) === 'zset' ? await admin.zrange(key, 0, -1) : await admin.smembers(key);
+      expect(members).toEqual(['+14155550198']);
     });
 
     it('a record node A wrote reaches node B, which had the number as unknown', async () => {
@@ -410,6 +423,9 @@ function fakeClient(options: { hang?: boolean } = {}) {
     del: answer('del', 0),
     sadd: answer('sadd', 1),
     smembers: answer('smembers', [] as string[]),
+    zadd: answer('zadd', 1),
+    zremrangebyscore: answer('zremrangebyscore', 0),
+    zrangebyscore: answer('zrangebyscore', [] as string[]),
     pexpire: answer('pexpire', 1),
     publish: answer('publish', 0),
     duplicate: () => subscriber,
