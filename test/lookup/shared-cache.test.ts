@@ -42,6 +42,20 @@ describe('the stored forms', () => {
       '{"module":"Leads"}',
     ])
       expect(decodeEntry(foreign)).toBeUndefined();
+    const alternative = {
+      module: 'Contacts',
+      id: '2',
+      name: 'Bob',
+      phone: '+1',
+      field: 'Mobile',
+      recordUrl: 'https://crm.zoho.com/crm/tab/Contacts/2',
+      source: 'zoho',
+    };
+    const withAlternatives = { ...entry, alternatives: [alternative] };
+    expect(decodeEntry(encodeEntry(withAlternatives as never))).toEqual(withAlternatives);
+    // Alternatives of another shape (another version's, or a hand-written value) are not handed to the host.
+    for (const alternatives of [[{}], [{ ...alternative, id: 2 }], [{ ...alternative, module: 'Deals' }]])
+      expect(decodeEntry(JSON.stringify({ ...entry, alternatives }))).toBeUndefined();
     expect(decodeNotice('{"from":"a","numbers":[1]}')).toBeUndefined();
     expect(decodeNotice('{"from":"a","numbers":["+1"],"id":"7"}')).toEqual({
       from: 'a',
