@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { AuthError, ErrorCode } from '../errors.js';
+import { AuthError, ConfigError, ErrorCode } from '../errors.js';
 import type { ZohoHttp } from '../http/client.js';
 import type { Logger } from '../logger.js';
 import type { LookupModule } from '../options.js';
@@ -79,6 +79,9 @@ export interface ChangeWatches {
 export function createChangeWatches(options: ChangeWatchesOptions): ChangeWatches {
   const { connectionId, http, logger, emit } = options;
   const watches = new Set<WatchHandle>();
+  // Channel ids kept (or being enabled): a second watch of one would renew it twice, and its stop()
+  // would disable the channel the other still counts on.
+  const kept = new Set<string>();
 
   async function start(
     input: WatchChangesOptions,
@@ -94,17 +97,37 @@ export function createChangeWatches(options: ChangeWatchesOptions): ChangeWatche
       channelId: channelId ?? defaultChannelId(connectionId),
       modules: modules ?? [...options.lookupOrder],
     };
+    if (kept.has(spec.channelId)) {
+      throw new ConfigError(
+        [
+          {
+            path: 'channelId',
+            message: 'this channel is already watched by this connector: stop() it first',
+          },
+        ],
+        'watchChanges options',
+      );
+    }
+    kept.add(spec.channelId);
     let watch: WatchHandle;
     try {
       watch = await startChangeWatch({ connectionId, http, spec, logger, emit, signal });
     } catch (error) {
+      kept.delete(spec.channelId);
       throw explainScopeRefusal(error);
     }
     if (isClosed()) {
+      kept.delete(spec.channelId);
       await watch.close();
       throw closedError();
     }
     watches.add(watch);
+    // Aborting the signal stops the watch (change-watch.ts): the channel is free again once it has.
+    const free = () => {
+      watches.delete(watch);
+      kept.delete(spec.channelId);
+    };
+    signal?.addEventListener('abort', () => void watch.stop().then(free, free), { once: true });
     return {
       channelId: watch.channelId,
       get expiresAt() {
@@ -115,7 +138,7 @@ export function createChangeWatches(options: ChangeWatchesOptions): ChangeWatche
       },
       stop() {
         watches.delete(watch);
-        return watch.stop();
+        return watch.stop().finally(() => kept.delete(spec.channelId));
       },
     };
   }
@@ -123,6 +146,7 @@ export function createChangeWatches(options: ChangeWatchesOptions): ChangeWatche
   async function closeAll(): Promise<void> {
     const open = [...watches];
     watches.clear();
+    kept.clear();
     await Promise.all(open.map((watch) => watch.close()));
   }
 

@@ -1,8 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
 import type { ZohoHttp, ZohoRequest } from '../../src/http/client.js';
 import { noopLogger } from '../../src/logger.js';
-import { type ChangeWatchEvent, startChangeWatch } from '../../src/notifications/change-watch.js';
+import {
+  type ChangeWatch,
+  type ChangeWatchEvent,
+  startChangeWatch,
+} from '../../src/notifications/change-watch.js';
 import { zohoDateTime } from '../../src/notifications/watch-request.js';
+import { createChangeWatches } from '../../src/notifications/watches.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -69,5 +75,78 @@ describe('the renewal schedule', () => {
     expect(posts).toHaveLength(1);
     expect(watch.renewsAt!.getTime() - Date.now()).toBeLessThanOrEqual(2 ** 31 - 1);
     await watch.close();
+  });
+});
+
+describe('one channel, one watch', () => {
+  const options = { notifyUrl: 'https://pbx.example.com/n', channelToken: 'tok' };
+  const open = () => false;
+  const closedError = () => new Error('closed');
+
+  it('a second watchChanges of a channel this connector already keeps is refused (a ConfigError), not a second renewal loop', async () => {
+    vi.useFakeTimers({ now: Date.parse('2026-12-03T08:00:00Z') });
+    const { http, posts } = stubZoho((now) => now + 24 * 3_600_000);
+    const watches = createChangeWatches({
+      connectionId: 't',
+      http,
+      logger: noopLogger,
+      lookupOrder: ['Contacts'],
+      emit: () => {},
+    });
+    const [first, second] = await Promise.allSettled([
+      watches.start(options, open, closedError),
+      watches.start(options, open, closedError),
+    ]);
+    expect(first.status).toBe('fulfilled');
+    expect(second).toMatchObject({ status: 'rejected', reason: expect.any(ConfigError) });
+    expect(((second as PromiseRejectedResult).reason as ConfigError).issues).toEqual([
+      { path: 'channelId', message: expect.stringContaining('already watched') },
+    ]);
+    expect(posts).toHaveLength(1);
+    // Once stopped, the channel can be watched again.
+    await (first as PromiseFulfilledResult<ChangeWatch>).value.stop();
+    const again = await watches.start(options, open, closedError);
+    expect(posts).toHaveLength(2);
+    await watches.closeAll();
+    await again.stop();
+  });
+
+  it('a watch stopped through its signal leaves the channel free', async () => {
+    const { http, posts } = stubZoho((now) => now + 24 * 3_600_000);
+    const watches = createChangeWatches({
+      connectionId: 't',
+      http,
+      logger: noopLogger,
+      lookupOrder: ['Contacts'],
+      emit: () => {},
+    });
+    const controller = new AbortController();
+    await watches.start({ ...options, signal: controller.signal }, open, closedError);
+    controller.abort();
+    await vi.waitFor(async () => {
+      const again = await watches.start(options, open, closedError);
+      await again.stop();
+    });
+    expect(posts).toHaveLength(2);
+  });
+
+  it('a watch that failed to start leaves the channel free', async () => {
+    let fail = true;
+    const { http } = stubZoho((now) => now + 24 * 3_600_000);
+    const failing: ZohoHttp = {
+      queued: 0,
+      request: (request) => (fail ? Promise.reject(new Error('down')) : http.request(request)),
+    };
+    const watches = createChangeWatches({
+      connectionId: 't',
+      http: failing,
+      logger: noopLogger,
+      lookupOrder: ['Contacts'],
+      emit: () => {},
+    });
+    await expect(watches.start(options, open, closedError)).rejects.toThrow('down');
+    fail = false;
+    const watch = await watches.start(options, open, closedError);
+    await watch.stop();
   });
 });
