@@ -79,8 +79,11 @@ export async function handleChangeNotification(
   const { module, operation, ids, channel_id: channelId } = notification;
   const before = lookup.cacheSize;
   if (lookupModules.includes(module)) {
-    if (operation !== 'insert') for (const id of ids) await lookup.forget(id);
-    if (operation !== 'delete') await lookup.forgetMisses();
+    // Together: with a shared cache each forget waits for Redis (bounded), once for all, not per record.
+    await Promise.all([
+      ...(operation === 'insert' ? [] : ids.map((id) => lookup.forget(id))),
+      ...(operation === 'delete' ? [] : [lookup.forgetMisses()]),
+    ]);
   }
   return { channelId, module, operation, records: ids.length, invalidated: before - lookup.cacheSize };
 }
