@@ -107,6 +107,11 @@ export interface CallerLookup extends CallerLookupEngine {
    */
   forget(numberOrId: string): Promise<void>;
   /**
+   * Drops every cached number of these records (a change notification's ids) in one walk of the cache;
+   * with `lookup.sharedCache`, from Redis and every node's cache too (one notice). Never rejects.
+   */
+  forgetRecords(ids: readonly string[]): Promise<void>;
+  /**
    * Drops every number cached as unknown (a record created or renumbered in Zoho may own one now); with
    * `lookup.sharedCache`, from Redis and every node's cache too. The local cache forgets at once; resolves
    * with how many numbers it dropped once Redis did (never rejects).
@@ -552,8 +557,13 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
         // Not a phone number (a record id): only the ids.
       }
       const numbers = e164 ? [e164] : [];
-      dropLocally(numbers, numberOrId);
-      return shared ? shared.forget(numbers, numberOrId) : Promise.resolve();
+      dropLocally(numbers, [numberOrId]);
+      return shared ? shared.forget(numbers, [numberOrId]) : Promise.resolve();
+    },
+
+    forgetRecords(ids) {
+      dropLocally([], ids);
+      return shared ? shared.forget([], ids) : Promise.resolve();
     },
 
     async forgetMisses() {
@@ -591,14 +601,15 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
     return numbers.length;
   }
 
-  /** Drops the numbers and the records with this id from this process's cache. */
-  function dropLocally(numbers: readonly string[], id: string | undefined): void {
+  /** Drops the numbers and the records with these ids from this process's cache (one walk for all ids). */
+  function dropLocally(numbers: readonly string[], ids: readonly string[]): void {
     forgets++;
     // Collected first: the cache is not changed while it is iterated.
     const dropped = [...numbers];
-    if (id !== undefined) {
+    if (ids.length > 0) {
+      const wanted = new Set(ids);
       for (const [number, value] of lru?.entries() ?? []) {
-        if (value !== MISS && (value as CacheEntry).id === id) dropped.push(number);
+        if (value !== MISS && wanted.has((value as CacheEntry).id)) dropped.push(number);
       }
     }
     for (const number of dropped) cache.delete(number);

@@ -41,13 +41,13 @@ const EntrySchema = z.object({
 const NoticeSchema = z.object({
   from: z.string(),
   numbers: z.array(z.string()),
-  id: z.optional(z.string()),
+  ids: z.optional(z.array(z.string())),
   /** Every miss is to be forgotten. */
   misses: z.optional(z.literal(true)),
 });
 
 /**
- * A notice on the invalidation channel: which node sent it, the numbers, and the record id if any (or
+ * A notice on the invalidation channel: which node sent it, the numbers, and the record ids if any (or
  * `misses`: every miss).
  */
 export type ForgetNotice = z.infer<typeof NoticeSchema>;

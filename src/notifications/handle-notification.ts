@@ -1,6 +1,6 @@
 /**
- * What a change notification does to the caller-ID cache. Everything goes through the lookup's `forget`
- * and `forgetMisses`, so a shared cache behind them is kept in step the same way.
+ * What a change notification does to the caller-ID cache. Everything goes through the lookup's
+ * `forgetRecords` and `forgetMisses`, so a shared cache behind them is kept in step the same way.
  *
  * - `update`: the record's cached numbers are forgotten (its name or number may have changed), and so
  *   are the numbers cached as unknown (the record may have been given one of them).
@@ -79,9 +79,9 @@ export async function handleChangeNotification(
   const { module, operation, ids, channel_id: channelId } = notification;
   const before = lookup.cacheSize;
   if (lookupModules.includes(module)) {
-    // Together: with a shared cache each forget waits for Redis (bounded), once for all, not per record.
+    // Together, in one walk of the cache and (with a shared cache) one bounded Redis round and notice.
     await Promise.all([
-      ...(operation === 'insert' ? [] : ids.map((id) => lookup.forget(id))),
+      ...(operation === 'insert' ? [] : [lookup.forgetRecords(ids)]),
       ...(operation === 'delete' ? [] : [lookup.forgetMisses()]),
     ]);
   }

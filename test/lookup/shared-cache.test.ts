@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import type { CallerLookup } from '../../src/lookup/caller-lookup.js';
@@ -57,10 +58,10 @@ describe('the stored forms', () => {
     for (const alternatives of [[{}], [{ ...alternative, id: 2 }], [{ ...alternative, module: 'Deals' }]])
       expect(decodeEntry(JSON.stringify({ ...entry, alternatives }))).toBeUndefined();
     expect(decodeNotice('{"from":"a","numbers":[1]}')).toBeUndefined();
-    expect(decodeNotice('{"from":"a","numbers":["+1"],"id":"7"}')).toEqual({
+    expect(decodeNotice('{"from":"a","numbers":["+1"],"ids":["7","8"]}')).toEqual({
       from: 'a',
       numbers: ['+1'],
-      id: '7',
+      ids: ['7', '8'],
     });
   });
 });
@@ -308,6 +309,26 @@ describe.skipIf(!REDIS_URL)(
         expect(requests()).toBeGreaterThan(sent);
       });
     }
+
+    it("a notification's records, forgotten on node A: one notice; node B walks its cache once", async () => {
+      const [bobId] = org.emu.seed('Contacts', [
+        { First_Name: 'Bob', Last_Name: 'Babbage', Phone: '+1 415 555 0102' },
+      ]) as [string];
+      const a = node();
+      const b = node();
+      for (const engine of [a.engine, b.engine]) {
+        await engine.lookupCaller(ADA);
+        await engine.lookupCaller('+14155550102');
+        await engine.settled();
+      }
+      await listening(2);
+      const walks = vi.spyOn(LRUCache.prototype, 'entries');
+      await a.engine.forgetRecords([adaId, bobId]);
+      expect(await admin.exists(`${tag}:caller:${ADA}`, `${tag}:caller:+14155550102`)).toBe(0);
+      await vi.waitFor(() => expect(b.engine.cacheSize).toBe(0), { timeout: 5_000, interval: 5 });
+      expect(walks).toHaveBeenCalledTimes(2); // A's walk and B's, not one per record on each
+      walks.mockRestore();
+    });
 
     it("forgetting the misses on node A empties them from Redis and from node B's own cache", async () => {
       const a = node({ negativeTtlMs: 30_000 });

@@ -4,16 +4,19 @@ import { handleChangeNotification } from '../../src/notifications/handle-notific
 import { deferred } from '../helpers/time.js';
 
 describe('handleChangeNotification', () => {
-  it("forgets a notification's records together: a slow shared cache costs its bound once, not once per record", async () => {
+  it("forgets a notification's records and the misses together: a slow shared cache costs its bound once", async () => {
     const redis = deferred();
     const forgotten: string[] = [];
     const lookup = {
       cacheSize: 0,
-      forget(id: string) {
-        forgotten.push(id);
+      forgetRecords(ids: readonly string[]) {
+        forgotten.push(...ids);
         return redis.promise; // Redis answering late (each forget is bounded at 2 s)
       },
-      forgetMisses: async () => 0,
+      forgetMisses() {
+        forgotten.push('misses');
+        return redis.promise.then(() => 0);
+      },
     } as unknown as CallerLookup;
     const body = {
       module: 'Contacts',
@@ -24,7 +27,7 @@ describe('handleChangeNotification', () => {
     };
     const handled = handleChangeNotification(lookup, ['Contacts'], body, { channelToken: 'tok' });
     await new Promise((resolve) => setImmediate(resolve));
-    expect(forgotten).toEqual(['1', '2', '3']);
+    expect(forgotten).toEqual(['1', '2', '3', 'misses']);
     redis.resolve();
     expect(await handled).toMatchObject({ records: 3, operation: 'update' });
   });
