@@ -194,11 +194,26 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
         now,
       })
     : undefined;
-  // Bumped by every forget (local or heard from another node): an answer read from Zoho or Redis before
-  // one may be stale, so it answers its ring but does not fill the caches.
-  let forgets = 0;
+  // What was forgotten (locally or heard from another node) while answers were in flight: an answer read
+  // from Zoho or Redis before its number, its record or (a miss) the misses were forgotten may be stale,
+  // so it answers its ring but does not fill the caches. Kept only while something is in flight.
+  const forgotten = { seq: 0, misses: 0, all: 0, keys: new Map<string, number>() };
+  const noteForgotten = (keys: readonly string[], misses = false) => {
+    const seq = ++forgotten.seq;
+    if (background.size === 0) forgotten.keys.clear();
+    else if (forgotten.keys.size + keys.length > lookup.cache.maxEntries) {
+      forgotten.keys.clear();
+      forgotten.all = seq;
+    } else for (const key of keys) forgotten.keys.set(key, seq);
+    if (misses) forgotten.misses = seq;
+  };
+  /** Whether an answer for `e164` read since `since` was made stale by a forget. */
+  const staleSince = (since: number, e164: string, match: { readonly id: string } | null): boolean =>
+    forgotten.all > since ||
+    (forgotten.keys.get(e164) ?? 0) > since ||
+    (match ? (forgotten.keys.get(match.id) ?? 0) > since : forgotten.misses > since);
   shared?.listen(dropLocally, dropMissesLocally, () => {
-    forgets++;
+    forgotten.all = ++forgotten.seq;
     lru?.clear();
   });
 
@@ -330,18 +345,18 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
   }
 
   function zoho(e164: string): Promise<QueryResult> {
-    const before = forgets;
+    const since = forgotten.seq;
     return startQuery(e164).then((result) => {
-      if (forgets === before) store(e164, result.match);
+      if (!staleSince(since, e164, result.match)) store(e164, result.match);
       return result;
     });
   }
 
   /** What another node (or this one, before) found in Redis, else Zoho. */
   async function sharedOrZoho(e164: string): Promise<QueryResult> {
-    const before = forgets;
+    const since = forgotten.seq;
     const found = await shared?.get(e164);
-    if (!found || forgets !== before) return zoho(e164);
+    if (!found || staleSince(since, e164, found.entry)) return zoho(e164);
     return { match: fromShared(e164, found), modules: [], source: 'cache' };
   }
 
@@ -533,9 +548,9 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
         if (cached !== undefined) return cached;
       }
       if (!findOptions.fresh) return (await resolveShared(e164)).match;
-      const before = forgets;
+      const since = forgotten.seq;
       const { match } = await startQuery(e164);
-      if (forgets === before) store(e164, match);
+      if (!staleSince(since, e164, match)) store(e164, match);
       return match;
     },
 
@@ -594,7 +609,7 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
 
   /** Drops every miss from this process's cache; says how many. */
   function dropMissesLocally(): number {
-    forgets++;
+    noteForgotten([], true);
     const numbers: string[] = [];
     for (const [number, value] of lru?.entries() ?? []) if (value === MISS) numbers.push(number);
     for (const number of numbers) cache.delete(number);
@@ -603,7 +618,7 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
 
   /** Drops the numbers and the records with these ids from this process's cache (one walk for all ids). */
   function dropLocally(numbers: readonly string[], ids: readonly string[]): void {
-    forgets++;
+    noteForgotten([...numbers, ...ids]);
     // Collected first: the cache is not changed while it is iterated.
     const dropped = [...numbers];
     if (ids.length > 0) {

@@ -40,6 +40,21 @@ describe('forgetting while a search is in flight', () => {
     await engine.close();
   });
 
+  it("forgetting another record, or the misses, in flight does not keep a found caller's answer out (a busy org's notifications)", async () => {
+    const crm = stubCrm({ Contacts: [ADA] }, { hold: true });
+    const { engine } = engineOver(crm.http, { order: ['Contacts'], timeoutMs: 60_000 });
+    const ringing = engine.lookupCaller(ADA_NUMBER);
+    await vi.waitFor(() => expect(crm.heldCount()).toBe(1));
+    await engine.forget('999');
+    await engine.forget('+14155550000');
+    await engine.forgetMisses();
+    crm.release();
+    expect((await ringing)?.id).toBe('100');
+    await engine.lookupCaller(ADA_NUMBER);
+    expect(crm.calls()).toEqual(['Contacts']);
+    await engine.close();
+  });
+
   it('a forget before the search started does not stop its answer being cached', async () => {
     const crm = stubCrm({ Contacts: [ADA] });
     const { engine } = engineOver(crm.http, { order: ['Contacts'], timeoutMs: 60_000 });
