@@ -78,12 +78,16 @@ export async function handleChangeNotification(
   }
   const { module, operation, ids, channel_id: channelId } = notification;
   const before = lookup.cacheSize;
+  let invalidated = 0;
   if (lookupModules.includes(module)) {
     // Together, in one walk of the cache and (with a shared cache) one bounded Redis round and notice.
-    await Promise.all([
+    const told = Promise.all([
       ...(operation === 'insert' ? [] : [lookup.forgetRecords(ids)]),
       ...(operation === 'delete' ? [] : [lookup.forgetMisses()]),
     ]);
+    // Counted now: this process forgot at once, and rings may cache more while Redis is being told.
+    invalidated = before - lookup.cacheSize;
+    await told;
   }
-  return { channelId, module, operation, records: ids.length, invalidated: before - lookup.cacheSize };
+  return { channelId, module, operation, records: ids.length, invalidated };
 }

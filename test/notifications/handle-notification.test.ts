@@ -32,3 +32,29 @@ describe('handleChangeNotification', () => {
     expect(await handled).toMatchObject({ records: 3, operation: 'update' });
   });
 });
+
+describe('the invalidated count', () => {
+  it('counts what the notification dropped, not what rings cached while Redis was being told', async () => {
+    const redis = deferred();
+    let size = 10;
+    const lookup = {
+      get cacheSize() {
+        return size;
+      },
+      forgetRecords(ids: readonly string[]) {
+        size -= ids.length; // dropped from this process at once
+        return redis.promise;
+      },
+      forgetMisses() {
+        size -= 1;
+        return redis.promise.then(() => 1);
+      },
+    } as unknown as CallerLookup;
+    const body = { module: 'Contacts', ids: ['1', '2'], operation: 'update', channel_id: '42', token: 'tok' };
+    const handled = handleChangeNotification(lookup, ['Contacts'], body, { channelToken: 'tok' });
+    await new Promise((resolve) => setImmediate(resolve));
+    size += 5; // rings answered meanwhile
+    redis.resolve();
+    expect((await handled).invalidated).toBe(3);
+  });
+});
