@@ -165,6 +165,7 @@ export async function startChangeWatch(options: ChangeWatchOptions): Promise<Wat
   /** Stops renewing and waits for a renewal in flight (aborted when `abort`). */
   const halt = async (abort: boolean) => {
     stopped = true;
+    options.signal?.removeEventListener('abort', onAbort);
     renewsAt = undefined;
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
@@ -186,21 +187,19 @@ export async function startChangeWatch(options: ChangeWatchOptions): Promise<Wat
     },
     close: () => halt(true),
   };
-  options.signal?.addEventListener(
-    'abort',
-    () =>
-      void handle.stop().catch((error: unknown) =>
-        logger.warn(
-          {
-            connectionId,
-            channelId: spec.channelId,
-            code: isZohoCrmError(error) ? error.code : ErrorCode.UNEXPECTED,
-          },
-          'disabling the zoho change-notification channel failed',
-        ),
+  function onAbort(): void {
+    void handle.stop().catch((error: unknown) =>
+      logger.warn(
+        {
+          connectionId,
+          channelId: spec.channelId,
+          code: isZohoCrmError(error) ? error.code : ErrorCode.UNEXPECTED,
+        },
+        'disabling the zoho change-notification channel failed',
       ),
-    { once: true },
-  );
+    );
+  }
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) void handle.stop().catch(() => undefined);
   schedule();
   return handle;

@@ -78,7 +78,8 @@ export interface ChangeWatches {
 /** @internal */
 export function createChangeWatches(options: ChangeWatchesOptions): ChangeWatches {
   const { connectionId, http, logger, emit } = options;
-  const watches = new Set<WatchHandle>();
+  /** Each watch kept, with what removes its abort listener. */
+  const watches = new Map<WatchHandle, () => void>();
   // Channel ids kept (or being enabled): a second watch of one would renew it twice, and its stop()
   // would disable the channel the other still counts on.
   const kept = new Set<string>();
@@ -121,13 +122,14 @@ export function createChangeWatches(options: ChangeWatchesOptions): ChangeWatche
       await watch.close();
       throw closedError();
     }
-    watches.add(watch);
     // Aborting the signal stops the watch (change-watch.ts): the channel is free again once it has.
     const free = () => {
       watches.delete(watch);
       kept.delete(spec.channelId);
     };
-    signal?.addEventListener('abort', () => void watch.stop().then(free, free), { once: true });
+    const onAbort = () => void watch.stop().then(free, free);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    watches.set(watch, () => signal?.removeEventListener('abort', onAbort));
     return {
       channelId: watch.channelId,
       get expiresAt() {
@@ -137,6 +139,7 @@ export function createChangeWatches(options: ChangeWatchesOptions): ChangeWatche
         return watch.renewsAt;
       },
       stop() {
+        watches.get(watch)?.();
         watches.delete(watch);
         return watch.stop().finally(() => kept.delete(spec.channelId));
       },
@@ -147,7 +150,12 @@ export function createChangeWatches(options: ChangeWatchesOptions): ChangeWatche
     const open = [...watches];
     watches.clear();
     kept.clear();
-    await Promise.all(open.map((watch) => watch.close()));
+    await Promise.all(
+      open.map(([watch, unlisten]) => {
+        unlisten();
+        return watch.close();
+      }),
+    );
   }
 
   return { start, closeAll };

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import type { ZohoHttp, ZohoRequest } from '../../src/http/client.js';
@@ -128,6 +129,23 @@ describe('one channel, one watch', () => {
       await again.stop();
     });
     expect(posts).toHaveLength(2);
+  });
+
+  it('a watch stopped or closed leaves no listener on its signal (one signal shared by many watches)', async () => {
+    const { http } = stubZoho((now) => now + 24 * 3_600_000);
+    const watches = createChangeWatches({
+      connectionId: 't',
+      http,
+      logger: noopLogger,
+      lookupOrder: ['Contacts'],
+      emit: () => {},
+    });
+    const shutdown = new AbortController();
+    const watch = await watches.start({ ...options, signal: shutdown.signal }, open, closedError);
+    await watch.stop();
+    await watches.start({ ...options, signal: shutdown.signal }, open, closedError);
+    await watches.closeAll();
+    expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
   });
 
   it('a watch that failed to start leaves the channel free', async () => {
