@@ -107,6 +107,11 @@ export interface CallerLookup extends CallerLookupEngine {
    */
   forget(numberOrId: string): Promise<void>;
   /**
+   * Drops every cached number of these records (a change notification's ids) in one walk of the cache;
+   * with `lookup.sharedCache`, from Redis and every node's cache too (one notice). Never rejects.
+   */
+  forgetRecords(ids: readonly string[]): Promise<void>;
+  /**
    * Drops every number cached as unknown (a record created or renumbered in Zoho may own one now); with
    * `lookup.sharedCache`, from Redis and every node's cache too. The local cache forgets at once; resolves
    * with how many numbers it dropped once Redis did (never rejects).
@@ -189,7 +194,28 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
         now,
       })
     : undefined;
-  shared?.listen(dropLocally, dropMissesLocally, () => lru?.clear());
+  // What was forgotten (locally or heard from another node) while answers were in flight: an answer read
+  // from Zoho or Redis before its number, its record or (a miss) the misses were forgotten may be stale,
+  // so it answers its ring but does not fill the caches. Kept only while something is in flight.
+  const forgotten = { seq: 0, misses: 0, all: 0, keys: new Map<string, number>() };
+  const noteForgotten = (keys: readonly string[], misses = false) => {
+    const seq = ++forgotten.seq;
+    if (background.size === 0) forgotten.keys.clear();
+    else if (forgotten.keys.size + keys.length > lookup.cache.maxEntries) {
+      forgotten.keys.clear();
+      forgotten.all = seq;
+    } else for (const key of keys) forgotten.keys.set(key, seq);
+    if (misses) forgotten.misses = seq;
+  };
+  /** Whether an answer for `e164` read since `since` was made stale by a forget. */
+  const staleSince = (since: number, e164: string, match: { readonly id: string } | null): boolean =>
+    forgotten.all > since ||
+    (forgotten.keys.get(e164) ?? 0) > since ||
+    (match ? (forgotten.keys.get(match.id) ?? 0) > since : forgotten.misses > since);
+  shared?.listen(dropLocally, dropMissesLocally, () => {
+    forgotten.all = ++forgotten.seq;
+    lru?.clear();
+  });
 
   async function settled(): Promise<void> {
     // Work started while waiting (another ring) is waited for too.
@@ -319,16 +345,18 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
   }
 
   function zoho(e164: string): Promise<QueryResult> {
+    const since = forgotten.seq;
     return startQuery(e164).then((result) => {
-      store(e164, result.match);
+      if (!staleSince(since, e164, result.match)) store(e164, result.match);
       return result;
     });
   }
 
   /** What another node (or this one, before) found in Redis, else Zoho. */
   async function sharedOrZoho(e164: string): Promise<QueryResult> {
+    const since = forgotten.seq;
     const found = await shared?.get(e164);
-    if (!found) return zoho(e164);
+    if (!found || staleSince(since, e164, found.entry)) return zoho(e164);
     return { match: fromShared(e164, found), modules: [], source: 'cache' };
   }
 
@@ -520,8 +548,9 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
         if (cached !== undefined) return cached;
       }
       if (!findOptions.fresh) return (await resolveShared(e164)).match;
+      const since = forgotten.seq;
       const { match } = await startQuery(e164);
-      store(e164, match);
+      if (!staleSince(since, e164, match)) store(e164, match);
       return match;
     },
 
@@ -543,8 +572,13 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
         // Not a phone number (a record id): only the ids.
       }
       const numbers = e164 ? [e164] : [];
-      dropLocally(numbers, numberOrId);
-      return shared ? shared.forget(numbers, numberOrId) : Promise.resolve();
+      dropLocally(numbers, [numberOrId]);
+      return shared ? shared.forget(numbers, [numberOrId]) : Promise.resolve();
+    },
+
+    forgetRecords(ids) {
+      dropLocally([], ids);
+      return shared ? shared.forget([], ids) : Promise.resolve();
     },
 
     async forgetMisses() {
@@ -575,19 +609,22 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
 
   /** Drops every miss from this process's cache; says how many. */
   function dropMissesLocally(): number {
+    noteForgotten([], true);
     const numbers: string[] = [];
     for (const [number, value] of lru?.entries() ?? []) if (value === MISS) numbers.push(number);
     for (const number of numbers) cache.delete(number);
     return numbers.length;
   }
 
-  /** Drops the numbers and the records with this id from this process's cache. */
-  function dropLocally(numbers: readonly string[], id: string | undefined): void {
+  /** Drops the numbers and the records with these ids from this process's cache (one walk for all ids). */
+  function dropLocally(numbers: readonly string[], ids: readonly string[]): void {
+    noteForgotten([...numbers, ...ids]);
     // Collected first: the cache is not changed while it is iterated.
     const dropped = [...numbers];
-    if (id !== undefined) {
+    if (ids.length > 0) {
+      const wanted = new Set(ids);
       for (const [number, value] of lru?.entries() ?? []) {
-        if (value !== MISS && (value as CacheEntry).id === id) dropped.push(number);
+        if (value !== MISS && wanted.has((value as CacheEntry).id)) dropped.push(number);
       }
     }
     for (const number of dropped) cache.delete(number);

@@ -12,26 +12,42 @@ import type { CacheEntry } from './shared-cache-types.js';
 /** A miss ("no record has this number") as stored. */
 const MISS_VALUE = '-';
 
+const Module = z.enum(['Contacts', 'Leads', 'Accounts']);
+const Account = z.object({ id: z.string(), name: z.string() });
+
+/** An alternative is handed to the host as a `CallerMatch`: checked as one (another version's is refused). */
+const AlternativeSchema = z.object({
+  module: Module,
+  id: z.string(),
+  name: z.string(),
+  phone: z.string(),
+  field: z.string(),
+  account: z.optional(Account),
+  ownerId: z.optional(z.string()),
+  recordUrl: z.optional(z.string()),
+  source: z.enum(['zoho', 'pbx', 'cache']),
+});
+
 const EntrySchema = z.object({
-  module: z.enum(['Contacts', 'Leads', 'Accounts']),
+  module: Module,
   id: z.string(),
   name: z.string(),
   field: z.string(),
-  account: z.optional(z.object({ id: z.string(), name: z.string() })),
+  account: z.optional(Account),
   ownerId: z.optional(z.string()),
-  alternatives: z.optional(z.array(z.looseObject({}))),
+  alternatives: z.optional(z.array(AlternativeSchema)),
 });
 
 const NoticeSchema = z.object({
   from: z.string(),
   numbers: z.array(z.string()),
-  id: z.optional(z.string()),
+  ids: z.optional(z.array(z.string())),
   /** Every miss is to be forgotten. */
   misses: z.optional(z.literal(true)),
 });
 
 /**
- * A notice on the invalidation channel: which node sent it, the numbers, and the record id if any (or
+ * A notice on the invalidation channel: which node sent it, the numbers, and the record ids if any (or
  * `misses`: every miss).
  */
 export type ForgetNotice = z.infer<typeof NoticeSchema>;
@@ -45,7 +61,6 @@ export function encodeEntry(entry: CacheEntry | null): string {
 export function decodeEntry(text: string): CacheEntry | null | undefined {
   if (text === MISS_VALUE) return null;
   const parsed = EntrySchema.safeParse(parse(text));
-  // The alternatives are matches this library wrote: their shape is not checked field by field.
   return parsed.success ? (parsed.data as CacheEntry) : undefined;
 }
 

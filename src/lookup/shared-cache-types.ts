@@ -31,6 +31,12 @@ export interface SharedCacheClient {
   sadd(key: string, ...members: string[]): Promise<number>;
   /** `SMEMBERS`: the numbers cached for a record. */
   smembers(key: string): Promise<string[]>;
+  /** `ZADD`: a miss joins the index of the misses, scored by when it expires. */
+  zadd(key: string, score: number, member: string): Promise<unknown>;
+  /** `ZREMRANGEBYSCORE`: lapsed misses leave the index (it holds the live ones only). */
+  zremrangebyscore(key: string, min: number | string, max: number | string): Promise<number>;
+  /** `ZRANGEBYSCORE`: the live misses, to forget them. */
+  zrangebyscore(key: string, min: number | string, max: number | string): Promise<string[]>;
   /** `PEXPIRE`: a record's set expires with its numbers. */
   pexpire(key: string, ms: number): Promise<number>;
   /** `PUBLISH`: tells the other nodes what to forget. */
@@ -66,6 +72,9 @@ export const SHARED_CACHE_COMMANDS = [
   'del',
   'sadd',
   'smembers',
+  'zadd',
+  'zremrangebyscore',
+  'zrangebyscore',
   'pexpire',
   'publish',
   'duplicate',

@@ -33,16 +33,16 @@ export interface SharedCache {
    * `announce` tells the other nodes to drop the number from their LRU (a record this connector wrote).
    */
   put(e164: string, entry: CacheEntry | null, ttlMs: number, announce?: boolean): void;
-  /** Deletes the numbers and those cached for the record id, then tells the other nodes. Never rejects. */
-  forget(numbers: readonly string[], id: string | undefined): Promise<void>;
+  /** Deletes the numbers and those cached for the record ids, then tells the other nodes (one notice). Never rejects. */
+  forget(numbers: readonly string[], ids: readonly string[]): Promise<void>;
   /** Deletes every miss, then tells the other nodes. Never rejects. */
   forgetMisses(): Promise<void>;
   /**
-   * Hears what other nodes forget (numbers and a record id, or every miss), and `onGap` when notices may
+   * Hears what other nodes forget (numbers and record ids, or every miss), and `onGap` when notices may
    * have been missed (the subscriber reconnected). The subscription starts on first use.
    */
   listen(
-    onForget: (numbers: readonly string[], id: string | undefined) => void,
+    onForget: (numbers: readonly string[], ids: readonly string[]) => void,
     onForgetMisses: () => void,
     onGap: () => void,
   ): void;
@@ -143,22 +143,23 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
   }
 
   /**
-   * Deletes the numbers and those listed in the set at `indexKey` (and the set), then publishes the
+   * Deletes the numbers and those `index` lists at `indexKeys` (and the indexes), then publishes the
    * notice. Deleted first: a node that drops its own entry on the notice reads the fresh state.
    */
   async function deleteAndTell(
     operation: string,
     numbers: readonly string[],
-    indexKey: string | undefined,
+    indexKeys: readonly string[],
     notice: ForgetNotice,
+    index: (key: string) => Promise<string[]> = (key) => client.smembers(key),
   ): Promise<void> {
     const work = bounded(operation, SHARED_CACHE_WRITE_BOUND_MS, async () => {
       const all = new Set(numbers);
-      if (indexKey !== undefined) for (const number of await client.smembers(indexKey)) all.add(number);
+      for (const listed of await Promise.all(indexKeys.map(index))) for (const n of listed) all.add(n);
       const keys = [...all].map(numberKey);
-      if (indexKey !== undefined) keys.push(indexKey);
+      keys.push(...indexKeys);
       if (keys.length > 0) await client.del(...keys);
-      if (notice.id !== undefined) notice.numbers = [...all];
+      if (notice.ids !== undefined) notice.numbers = [...all];
       await client.publish(channel, encodeNotice(notice));
     });
     background(work);
@@ -195,9 +196,13 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
       background(
         bounded('set', SHARED_CACHE_WRITE_BOUND_MS, async () => {
           if (entry === null) {
+            // Scored by expiry and trimmed of the lapsed ones: the index holds the live misses only, not
+            // every unknown number seen while misses keep coming (its own TTL never runs out then).
+            const at = now();
             await Promise.all([
               client.set(key, value, 'PX', ttlMs, 'NX'),
-              client.sadd(missesKey, e164),
+              client.zadd(missesKey, at + ttlMs, e164),
+              client.zremrangebyscore(missesKey, '-inf', at),
               client.pexpire(missesKey, options.missTtlMs),
             ]);
           } else {
@@ -213,14 +218,17 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
       );
     },
 
-    forget(numbers, id) {
-      const notice = { from: self, numbers: [...numbers], ...(id === undefined ? {} : { id }) };
-      return deleteAndTell('forget', numbers, id === undefined ? undefined : recordKey(id), notice);
+    forget(numbers, ids) {
+      const notice = { from: self, numbers: [...numbers], ...(ids.length === 0 ? {} : { ids: [...ids] }) };
+      return deleteAndTell('forget', numbers, ids.map(recordKey), notice);
     },
 
     forgetMisses() {
       // A number of the set that holds a caller by now is deleted too: one more Redis read, no harm.
-      return deleteAndTell('forgetMisses', [], missesKey, { from: self, numbers: [], misses: true });
+      const notice = { from: self, numbers: [], misses: true as const };
+      return deleteAndTell('forgetMisses', [], [missesKey], notice, (key) =>
+        client.zrangebyscore(key, now(), '+inf'),
+      );
     },
 
     listen(onForget, onForgetMisses, onGap) {
@@ -229,7 +237,7 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
           const notice = decodeNotice(text);
           if (!notice || notice.from === self) return;
           if (notice.misses) onForgetMisses();
-          else onForget(notice.numbers, notice.id);
+          else onForget(notice.numbers, notice.ids ?? []);
         },
         gap: () => {
           subscriberFailing = false;

@@ -85,6 +85,12 @@ const FIRST_RETRY_MS = 30_000;
 const MAX_RETRY_MS = 15 * 60_000;
 /** How long before the expiry the renewal runs: an hour, or a quarter of a short channel's life. */
 const MAX_LEAD_MS = 3_600_000;
+/**
+ * Bounds of the wait before a renewal: an expiry in the past here (this host's clock ahead of Zoho's)
+ * must not renew in a tight loop, and one beyond what a timer holds (2^31 - 1 ms) must not fire at once.
+ */
+const MIN_RENEW_MS = FIRST_RETRY_MS;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Enables the channel and keeps it alive.
@@ -113,7 +119,8 @@ export async function startChangeWatch(options: ChangeWatchOptions): Promise<Wat
   };
   const schedule = () => {
     const left = expiresAt - Date.now();
-    arm(Math.max(0, left - Math.min(MAX_LEAD_MS, Math.floor(left / 4))));
+    const delay = left - Math.min(MAX_LEAD_MS, Math.floor(left / 4));
+    arm(Math.min(MAX_TIMER_MS, Math.max(MIN_RENEW_MS, delay)));
   };
 
   async function renew(): Promise<void> {
@@ -158,6 +165,7 @@ export async function startChangeWatch(options: ChangeWatchOptions): Promise<Wat
   /** Stops renewing and waits for a renewal in flight (aborted when `abort`). */
   const halt = async (abort: boolean) => {
     stopped = true;
+    options.signal?.removeEventListener('abort', onAbort);
     renewsAt = undefined;
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
@@ -179,21 +187,19 @@ export async function startChangeWatch(options: ChangeWatchOptions): Promise<Wat
     },
     close: () => halt(true),
   };
-  options.signal?.addEventListener(
-    'abort',
-    () =>
-      void handle.stop().catch((error: unknown) =>
-        logger.warn(
-          {
-            connectionId,
-            channelId: spec.channelId,
-            code: isZohoCrmError(error) ? error.code : ErrorCode.UNEXPECTED,
-          },
-          'disabling the zoho change-notification channel failed',
-        ),
+  function onAbort(): void {
+    void handle.stop().catch((error: unknown) =>
+      logger.warn(
+        {
+          connectionId,
+          channelId: spec.channelId,
+          code: isZohoCrmError(error) ? error.code : ErrorCode.UNEXPECTED,
+        },
+        'disabling the zoho change-notification channel failed',
       ),
-    { once: true },
-  );
+    );
+  }
+  options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) void handle.stop().catch(() => undefined);
   schedule();
   return handle;

@@ -1,6 +1,6 @@
 /**
- * What a change notification does to the caller-ID cache. Everything goes through the lookup's `forget`
- * and `forgetMisses`, so a shared cache behind them is kept in step the same way.
+ * What a change notification does to the caller-ID cache. Everything goes through the lookup's
+ * `forgetRecords` and `forgetMisses`, so a shared cache behind them is kept in step the same way.
  *
  * - `update`: the record's cached numbers are forgotten (its name or number may have changed), and so
  *   are the numbers cached as unknown (the record may have been given one of them).
@@ -78,9 +78,16 @@ export async function handleChangeNotification(
   }
   const { module, operation, ids, channel_id: channelId } = notification;
   const before = lookup.cacheSize;
+  let invalidated = 0;
   if (lookupModules.includes(module)) {
-    if (operation !== 'insert') for (const id of ids) await lookup.forget(id);
-    if (operation !== 'delete') await lookup.forgetMisses();
+    // Together, in one walk of the cache and (with a shared cache) one bounded Redis round and notice.
+    const told = Promise.all([
+      ...(operation === 'insert' ? [] : [lookup.forgetRecords(ids)]),
+      ...(operation === 'delete' ? [] : [lookup.forgetMisses()]),
+    ]);
+    // Counted now: this process forgot at once, and rings may cache more while Redis is being told.
+    invalidated = before - lookup.cacheSize;
+    await told;
   }
-  return { channelId, module, operation, records: ids.length, invalidated: before - lookup.cacheSize };
+  return { channelId, module, operation, records: ids.length, invalidated };
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { AuthError, ErrorCode } from '../errors.js';
+import { AuthError, ConfigError, ErrorCode } from '../errors.js';
 import type { ZohoHttp } from '../http/client.js';
 import type { Logger } from '../logger.js';
 import type { LookupModule } from '../options.js';
@@ -78,7 +78,11 @@ export interface ChangeWatches {
 /** @internal */
 export function createChangeWatches(options: ChangeWatchesOptions): ChangeWatches {
   const { connectionId, http, logger, emit } = options;
-  const watches = new Set<WatchHandle>();
+  /** Each watch kept, with what removes its abort listener. */
+  const watches = new Map<WatchHandle, () => void>();
+  // Channel ids kept (or being enabled): a second watch of one would renew it twice, and its stop()
+  // would disable the channel the other still counts on.
+  const kept = new Set<string>();
 
   async function start(
     input: WatchChangesOptions,
@@ -94,17 +98,38 @@ export function createChangeWatches(options: ChangeWatchesOptions): ChangeWatche
       channelId: channelId ?? defaultChannelId(connectionId),
       modules: modules ?? [...options.lookupOrder],
     };
+    if (kept.has(spec.channelId)) {
+      throw new ConfigError(
+        [
+          {
+            path: 'channelId',
+            message: 'this channel is already watched by this connector: stop() it first',
+          },
+        ],
+        'watchChanges options',
+      );
+    }
+    kept.add(spec.channelId);
     let watch: WatchHandle;
     try {
       watch = await startChangeWatch({ connectionId, http, spec, logger, emit, signal });
     } catch (error) {
+      kept.delete(spec.channelId);
       throw explainScopeRefusal(error);
     }
     if (isClosed()) {
+      kept.delete(spec.channelId);
       await watch.close();
       throw closedError();
     }
-    watches.add(watch);
+    // Aborting the signal stops the watch (change-watch.ts): the channel is free again once it has.
+    const free = () => {
+      watches.delete(watch);
+      kept.delete(spec.channelId);
+    };
+    const onAbort = () => void watch.stop().then(free, free);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    watches.set(watch, () => signal?.removeEventListener('abort', onAbort));
     return {
       channelId: watch.channelId,
       get expiresAt() {
@@ -114,8 +139,9 @@ export function createChangeWatches(options: ChangeWatchesOptions): ChangeWatche
         return watch.renewsAt;
       },
       stop() {
+        watches.get(watch)?.();
         watches.delete(watch);
-        return watch.stop();
+        return watch.stop().finally(() => kept.delete(spec.channelId));
       },
     };
   }
@@ -123,7 +149,13 @@ export function createChangeWatches(options: ChangeWatchesOptions): ChangeWatche
   async function closeAll(): Promise<void> {
     const open = [...watches];
     watches.clear();
-    await Promise.all(open.map((watch) => watch.close()));
+    kept.clear();
+    await Promise.all(
+      open.map(([watch, unlisten]) => {
+        unlisten();
+        return watch.close();
+      }),
+    );
   }
 
   return { start, closeAll };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import type { CallerLookup } from '../../src/lookup/caller-lookup.js';
@@ -42,11 +43,25 @@ describe('the stored forms', () => {
       '{"module":"Leads"}',
     ])
       expect(decodeEntry(foreign)).toBeUndefined();
+    const alternative = {
+      module: 'Contacts',
+      id: '2',
+      name: 'Bob',
+      phone: '+1',
+      field: 'Mobile',
+      recordUrl: 'https://crm.zoho.com/crm/tab/Contacts/2',
+      source: 'zoho',
+    };
+    const withAlternatives = { ...entry, alternatives: [alternative] };
+    expect(decodeEntry(encodeEntry(withAlternatives as never))).toEqual(withAlternatives);
+    // Alternatives of another shape (another version's, or a hand-written value) are not handed to the host.
+    for (const alternatives of [[{}], [{ ...alternative, id: 2 }], [{ ...alternative, module: 'Deals' }]])
+      expect(decodeEntry(JSON.stringify({ ...entry, alternatives }))).toBeUndefined();
     expect(decodeNotice('{"from":"a","numbers":[1]}')).toBeUndefined();
-    expect(decodeNotice('{"from":"a","numbers":["+1"],"id":"7"}')).toEqual({
+    expect(decodeNotice('{"from":"a","numbers":["+1"],"ids":["7","8"]}')).toEqual({
       from: 'a',
       numbers: ['+1'],
-      id: '7',
+      ids: ['7', '8'],
     });
   });
 });
@@ -295,12 +310,32 @@ describe.skipIf(!REDIS_URL)(
       });
     }
 
+    it("a notification's records, forgotten on node A: one notice; node B walks its cache once", async () => {
+      const [bobId] = org.emu.seed('Contacts', [
+        { First_Name: 'Bob', Last_Name: 'Babbage', Phone: '+1 415 555 0102' },
+      ]) as [string];
+      const a = node();
+      const b = node();
+      for (const engine of [a.engine, b.engine]) {
+        await engine.lookupCaller(ADA);
+        await engine.lookupCaller('+14155550102');
+        await engine.settled();
+      }
+      await listening(2);
+      const walks = vi.spyOn(LRUCache.prototype, 'entries');
+      await a.engine.forgetRecords([adaId, bobId]);
+      expect(await admin.exists(`${tag}:caller:${ADA}`, `${tag}:caller:+14155550102`)).toBe(0);
+      await vi.waitFor(() => expect(b.engine.cacheSize).toBe(0), { timeout: 5_000, interval: 5 });
+      expect(walks).toHaveBeenCalledTimes(2); // A's walk and B's, not one per record on each
+      walks.mockRestore();
+    });
+
     it("forgetting the misses on node A empties them from Redis and from node B's own cache", async () => {
       const a = node({ negativeTtlMs: 30_000 });
       const b = node();
       expect(await a.engine.lookupCaller(UNKNOWN)).toBeNull();
       await a.engine.settled();
-      expect(await admin.smembers(`${tag}:misses`)).toEqual([UNKNOWN]);
+      expect(await admin.zrange(`${tag}:misses`, 0, -1)).toEqual([UNKNOWN]);
       expect(await admin.pttl(`${tag}:misses`)).toBeLessThanOrEqual(30_000);
       expect(await b.engine.lookupCaller(UNKNOWN)).toBeNull(); // from Redis into B's cache
       await b.engine.lookupCaller(ADA);
@@ -315,6 +350,19 @@ describe.skipIf(!REDIS_URL)(
       expect(await b.engine.lookupCaller(UNKNOWN)).toBeNull();
       expect(b.events.at(-1)?.source).toBe('zoho');
       expect(requests()).toBeGreaterThan(sent);
+    });
+
+    it('the index of the misses keeps only the live ones (it does not grow with every unknown number ever seen)', async () => {
+      const a = node({ negativeTtlMs: 30_000 });
+      expect(await a.engine.lookupCaller(UNKNOWN)).toBeNull();
+      await a.engine.settled();
+      org.emu.advanceTime(31_000); // that miss has lapsed
+      expect(await a.engine.lookupCaller('+14155550198')).toBeNull();
+      await a.engine.settled();
+      const key = `${tag}:misses`;
+      const members =
+        (await admin.type(key)) === 'zset' ? await admin.zrange(key, 0, -1) : await admin.smembers(key);
+      expect(members).toEqual(['+14155550198']);
     });
 
     it('a record node A wrote reaches node B, which had the number as unknown', async () => {
@@ -410,6 +458,9 @@ function fakeClient(options: { hang?: boolean } = {}) {
     del: answer('del', 0),
     sadd: answer('sadd', 1),
     smembers: answer('smembers', [] as string[]),
+    zadd: answer('zadd', 1),
+    zremrangebyscore: answer('zremrangebyscore', 0),
+    zrangebyscore: answer('zrangebyscore', [] as string[]),
     pexpire: answer('pexpire', 1),
     publish: answer('publish', 0),
     duplicate: () => subscriber,

@@ -58,9 +58,12 @@ describe('the emulated Notifications API', () => {
       code: 'SUCCESS',
       status: 'success',
       details: {
-        events: [{ channel_expiry: expiry, resource_name: 'Contacts', channel_id: '1000000068001' }],
+        events: [
+          { channel_expiry: expect.any(String), resource_name: 'Contacts', channel_id: '1000000068001' },
+        ],
       },
     });
+    expect(Date.parse(body.watch[0].details.events[0].channel_expiry)).toBe(Date.parse(expiry));
     expect(body.watch[0].details.events[0].resource_uri).toBe('https://www.zohoapis.com/crm/v8/Contacts');
     expect(emu.notificationChannels()).toEqual([
       {
@@ -70,6 +73,26 @@ describe('the emulated Notifications API', () => {
         expiresAt: new Date(expiry).toISOString(),
       },
     ]);
+  });
+
+  it("answers the expiry in the org's time zone, as Zoho writes date-times (not always UTC)", async () => {
+    const asked = emu.now() + 24 * HOUR;
+    const { body } = await call('POST', channel({ channel_expiry: iso(asked) }));
+    const answered: string = body.watch[0].details.events[0].channel_expiry;
+    // The emulator's default org is in America/New_York.
+    expect(answered).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d-0[45]:00$/);
+    expect(Date.parse(answered)).toBe(Math.floor(asked / 1000) * 1000);
+  });
+
+  it("refuses an expiry that is not Zoho's date-time form (milliseconds, no offset) with INVALID_DATA", async () => {
+    const at = new Date(emu.now() + 24 * HOUR).toISOString();
+    for (const expiry of [at, at.replace(/\.\d{3}Z$/, '')]) {
+      expect((await call('POST', channel({ channel_expiry: expiry }))).body).toMatchObject({
+        code: 'INVALID_DATA',
+        details: { api_name: 'channel_expiry' },
+      });
+    }
+    expect(emu.notificationChannels()).toEqual([]);
   });
 
   it('falls back to one hour when the expiry is missing or more than a week ahead (documented)', async () => {

@@ -18,6 +18,7 @@ import { findModule } from './modules.js';
 import type { Org } from './org.js';
 import { json, MESSAGES, noContent, zohoError } from './responses.js';
 import { need, type ScopeRequirement } from './scopes.js';
+import { formatZohoDateTime, parseZohoDateTime } from './time.js';
 import type { EmulatorModule, EmulatorNotificationChannel, NotificationDelivery } from './types.js';
 
 /** What happened to a record. */
@@ -53,6 +54,8 @@ export class Notifications {
     private readonly org: Org,
     dataCenter: RegionCode,
     private readonly now: () => number,
+    /** Zoho writes date-times in the user's time zone (an answer's `channel_expiry` too). */
+    private readonly timeZone = 'UTC',
   ) {
     this.apiDomain = REGIONS[dataCenter].apiDomain;
   }
@@ -127,7 +130,10 @@ export class Notifications {
       answers.push({
         code: 'SUCCESS',
         details: {
-          events: this.resources(checked).map((r) => ({ channel_expiry: iso(checked.expiresAt), ...r })),
+          events: this.resources(checked).map((r) => ({
+            channel_expiry: formatZohoDateTime(checked.expiresAt, this.timeZone),
+            ...r,
+          })),
         },
         message: 'Successfully subscribed for actions-watch of the given module',
         status: 'success',
@@ -150,9 +156,9 @@ export class Notifications {
     const canonical = Array.isArray(events) ? events.map((e) => this.canonicalEvent(e)) : [];
     if (canonical.length === 0 || canonical.some((e) => e === undefined)) return invalid('events');
     const now = this.now();
-    const asked = typeof expiry === 'string' ? Date.parse(expiry) : Number.NaN;
-    if (typeof expiry === 'string' && (!Number.isFinite(asked) || asked <= now))
-      return invalid('channel_expiry');
+    // Zoho's date-time form (`yyyy-MM-ddTHH:mm:ss±HH:mm`): no milliseconds, an offset (docs/zoho-facts.md §4.2).
+    const asked = typeof expiry === 'string' ? (parseZohoDateTime(expiry) ?? Number.NaN) : Number.NaN;
+    if (expiry !== undefined && (!Number.isFinite(asked) || asked <= now)) return invalid('channel_expiry');
     const expiresAt = Number.isFinite(asked) && asked - now <= MAX_EXPIRY_MS ? asked : now + HOUR_MS;
     return {
       channelId: String(id),
@@ -189,7 +195,7 @@ export class Notifications {
       watch: live.map((c) => ({
         channel_id: c.channelId,
         events: this.resources(c).map(({ channel_id: _id, ...resource }) => resource),
-        channel_expiry: iso(c.expiresAt),
+        channel_expiry: formatZohoDateTime(c.expiresAt, this.timeZone),
         notify_url: c.notifyUrl,
       })),
     });

@@ -237,7 +237,7 @@ export class EmulatorStateImpl implements ZohoEmulatorState {
     const now = () => this.now();
     this.org = new Org(this.options, this.ids, this.metaIds);
     this.oauth = new OAuthStore(this.options, now);
-    const notifications = new Notifications(this.org, this.options.dataCenter, now);
+    const notifications = new Notifications(this.org, this.options.dataCenter, now, this.options.timeZone);
     this.notifications = notifications;
     this.store = new RecordStore(this.org, this.options, now, (module, change, id) =>
       notifications.recordChanged(module, change, id),
