@@ -22,7 +22,7 @@ function engine(client: Redis, keyPrefix: string): CallerLookup {
     clientSecret: 's',
     redirectUri: 'https://pbx.example.com/api/auth/callback/zoho',
     // A generous read budget: this measures Redis' latency, not the fallback past the default 50 ms.
-    lookup: { sharedCache: { client, keyPrefix, timeoutMs: 1_000 } },
+    lookup: { timeoutMs: 5_000, sharedCache: { client, keyPrefix, timeoutMs: 1_000 } },
   });
   const http = createZohoHttp({
     tokens: {

@@ -270,7 +270,8 @@ export interface LookupSharedCacheOptions {
   negativeTtlMs?: number;
   /**
    * How long a ring-time lookup waits for Redis before asking Zoho, in ms. A Redis that fails or is
-   * late is left alone for 5 s (one warning per outage); lookups go on without it.
+   * late is left alone for 5 s (one warning per outage); lookups go on without it. Must be below
+   * `lookup.timeoutMs`, so that a hung Redis leaves the ring time to ask Zoho.
    * @default 50
    */
   timeoutMs?: number;
@@ -850,6 +851,15 @@ export const ConnectorOptionsSchema = z
           code: 'custom',
           path: ['pbxContacts'],
           message: "is required when lookup.query is 'whenNotFoundInPbx'",
+        });
+      }
+      // A Redis read that may outlast the ring would cost the call its caller ID whenever Redis hangs.
+      const shared = options.lookup.sharedCache;
+      if (shared && shared.timeoutMs >= options.lookup.timeoutMs) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['lookup', 'sharedCache', 'timeoutMs'],
+          message: `must be below lookup.timeoutMs (${options.lookup.timeoutMs} ms): a hung Redis must leave time to ask Zoho`,
         });
       }
     }),

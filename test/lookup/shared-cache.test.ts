@@ -87,6 +87,17 @@ describe('lookup.sharedCache options', () => {
       parseConnectorOptions({ ...base, lookup: { sharedCache: { client, ttlMs: 0, keyPrefix: '' } } }),
     ).toThrow(/ttlMs[\s\S]*keyPrefix|keyPrefix[\s\S]*ttlMs/);
   });
+
+  it('refuses a Redis read budget that is not below the ring deadline', () => {
+    const client = fakeClient();
+    const parse = (timeoutMs: number) =>
+      parseConnectorOptions({ ...base, lookup: { timeoutMs: 800, sharedCache: { client, timeoutMs } } });
+    expect(() => parse(800)).toThrow(ConfigError);
+    expect(() => parse(800)).toThrow(
+      /lookup\.sharedCache\.timeoutMs: must be below lookup\.timeoutMs \(800 ms\)/,
+    );
+    expect(parse(799).lookup.sharedCache?.timeoutMs).toBe(799);
+  });
 });
 
 describe('a failing or slow Redis never fails or holds a lookup', () => {
