@@ -55,6 +55,13 @@ describe('parseChangeNotification', () => {
     expect(error).toMatchObject({ code: ErrorCode.NOTIFICATION_INVALID });
     expect((error as Error).message).toMatch(message);
   });
+
+  it('names at most five paths, comma-separated', () => {
+    const body = { ...SAMPLE, ids: ['a', 'b', 'c', 'd', 'e', 'f', 'g'] };
+    expect(() => parseChangeNotification(body)).toThrow(
+      'Not a Zoho change notification: unexpected shape at ids.0, ids.1, ids.2, ids.3, ids.4.',
+    );
+  });
 });
 
 describe('tokenMatches', () => {
@@ -64,6 +71,8 @@ describe('tokenMatches', () => {
     expect(await tokenMatches('s3cret-token-and-more', 's3cret-token')).toBe(false);
     expect(await tokenMatches('', 's3cret-token')).toBe(false);
     expect(await tokenMatches(undefined, 's3cret-token')).toBe(false);
+    // Even against an empty channel token (which handleNotification refuses before asking).
+    expect(await tokenMatches(undefined, '')).toBe(false);
   });
 });
 
