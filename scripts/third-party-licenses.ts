@@ -4,7 +4,7 @@
  * with every copy of the code). The list comes from the build's own metafile, so it always names
  * exactly the packages whose code is inside dist/, transitive ones included.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Plugin } from 'esbuild';
 
@@ -53,7 +53,10 @@ export const thirdPartyLicenses: Plugin = {
         ...sections.flatMap(({ title, text }) => [`## ${title}`, '', '```text', text, '```', '']),
       ];
       const outdir = build.initialOptions.outdir ?? dirname(build.initialOptions.outfile ?? 'dist/index.js');
-      writeFileSync(join(resolve(cwd, outdir), 'THIRD-PARTY-LICENSES.md'), lines.join('\n'));
+      // tsup writes the bundles itself after this hook: on a clean checkout dist/ does not exist yet.
+      const target = resolve(cwd, outdir);
+      mkdirSync(target, { recursive: true });
+      writeFileSync(join(target, 'THIRD-PARTY-LICENSES.md'), lines.join('\n'));
     });
   },
 };
