@@ -145,6 +145,7 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
   let lru: LRUCache<string, Cached> | undefined;
   const cache = {
     get: (e164: string): Cached | undefined => lru?.get(e164),
+    has: (e164: string): boolean => lru?.has(e164) ?? false,
     set(e164: string, value: Cached, setOptions?: { ttl: number }): void {
       lru ??= new LRUCache<string, Cached>({
         max: lookup.cache.maxEntries,
@@ -357,7 +358,7 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
     const since = forgotten.seq;
     const found = await shared?.get(e164);
     if (!found || staleSince(since, e164, found.entry)) return zoho(e164);
-    return { match: fromShared(e164, found), modules: [], source: 'cache' };
+    return { match: fromShared(e164, found), modules: [], sharedCache: true };
   }
 
   /** An answer from Redis into the local cache, for no longer than it has left there. */
@@ -433,7 +434,7 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
       const text = requireString(raw, 'lookupCaller', 'number');
       // A caller ID sent as an E.164 the cache holds is that key itself (keys are what classification
       // gives back for them): no classification and no memo entry for it.
-      e164 = text.charCodeAt(0) === PLUS && cache.get(text) !== undefined ? text : classify(text);
+      e164 = text.charCodeAt(0) === PLUS && cache.has(text) ? text : classify(text);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -471,11 +472,11 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
       modules: LookupModule[],
       error?: ZohoCrmError,
       fieldsError?: ZohoCrmError,
-      fromSharedCache = false,
+      sharedCache?: true,
     ) => {
       if (options.events?.enabled()) {
         const event: LookupEvent = { number: e164, match, source, modules, ms: performance.now() - started };
-        if (fromSharedCache) event.sharedCache = true;
+        if (sharedCache) event.sharedCache = true;
         if (error) event.error = error;
         if (fieldsError) event.fieldsError = fieldsError;
         options.events.emit(event);
@@ -513,15 +514,8 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
         report(null, 'timeout', [], deadlineError(timeoutMs, callOptions.signal));
         return null;
       }
-      const fromSharedCache = result.source === 'cache';
-      report(
-        result.match,
-        result.source ?? 'zoho',
-        result.modules,
-        undefined,
-        result.fieldsError,
-        fromSharedCache,
-      );
+      const source = result.sharedCache ? 'cache' : 'zoho';
+      report(result.match, source, result.modules, undefined, result.fieldsError, result.sharedCache);
       return result.match;
     } catch (error) {
       if (closed) {
@@ -637,7 +631,7 @@ interface QueryResult {
   modules: LookupModule[];
   fieldsError?: ZohoCrmError;
   /** Set when the answer came from the shared cache (Zoho was not asked). */
-  source?: 'cache';
+  sharedCache?: true;
 }
 
 /** What the modules of one query report beside their answers. */
