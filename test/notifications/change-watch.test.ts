@@ -15,13 +15,15 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** A Zoho that answers every enable with the expiry `expiry(now)` and counts the POSTs. */
+/** A Zoho that answers every enable with the expiry `expiry(now)` and keeps the POSTs and DELETEs. */
 function stubZoho(expiry: (now: number) => number) {
   const posts: ZohoRequest<unknown>[] = [];
+  const deletes: ZohoRequest<unknown>[] = [];
   const http: ZohoHttp = {
     queued: 0,
     async request(request) {
       if (request.method === 'POST') posts.push(request as ZohoRequest<unknown>);
+      if (request.method === 'DELETE') deletes.push(request as ZohoRequest<unknown>);
       const data = {
         watch: [
           {
@@ -34,7 +36,7 @@ function stubZoho(expiry: (now: number) => number) {
       return { status: 200, data, headers: new Headers() } as never;
     },
   };
-  return { http, posts };
+  return { http, posts, deletes };
 }
 
 const spec = {
@@ -83,17 +85,19 @@ describe('one channel, one watch', () => {
   const options = { notifyUrl: 'https://pbx.example.com/n', channelToken: 'tok' };
   const open = () => false;
   const closedError = () => new Error('closed');
-
-  it('a second watchChanges of a channel this connector already keeps is refused (a ConfigError), not a second renewal loop', async () => {
-    vi.useFakeTimers({ now: Date.parse('2026-12-03T08:00:00Z') });
-    const { http, posts } = stubZoho((now) => now + 24 * 3_600_000);
-    const watches = createChangeWatches({
+  const watchesOver = (http: ZohoHttp) =>
+    createChangeWatches({
       connectionId: 't',
       http,
       logger: noopLogger,
       lookupOrder: ['Contacts'],
       emit: () => {},
     });
+
+  it('a second watchChanges of a channel this connector already keeps is refused (a ConfigError), not a second renewal loop', async () => {
+    vi.useFakeTimers({ now: Date.parse('2026-12-03T08:00:00Z') });
+    const { http, posts } = stubZoho((now) => now + 24 * 3_600_000);
+    const watches = watchesOver(http);
     const [first, second] = await Promise.allSettled([
       watches.start(options, open, closedError),
       watches.start(options, open, closedError),
@@ -113,33 +117,23 @@ describe('one channel, one watch', () => {
   });
 
   it('a watch stopped through its signal leaves the channel free', async () => {
-    const { http, posts } = stubZoho((now) => now + 24 * 3_600_000);
-    const watches = createChangeWatches({
-      connectionId: 't',
-      http,
-      logger: noopLogger,
-      lookupOrder: ['Contacts'],
-      emit: () => {},
-    });
+    const { http, posts, deletes } = stubZoho((now) => now + 24 * 3_600_000);
+    const watches = watchesOver(http);
     const controller = new AbortController();
     await watches.start({ ...options, signal: controller.signal }, open, closedError);
     controller.abort();
-    await vi.waitFor(async () => {
-      const again = await watches.start(options, open, closedError);
-      await again.stop();
-    });
+    // The stub answers at once: by the next turn of the event loop the DELETE is answered and the
+    // channel freed.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(deletes).toHaveLength(1);
+    const again = await watches.start(options, open, closedError);
+    await again.stop();
     expect(posts).toHaveLength(2);
   });
 
   it('a watch stopped or closed leaves no listener on its signal (one signal shared by many watches)', async () => {
     const { http } = stubZoho((now) => now + 24 * 3_600_000);
-    const watches = createChangeWatches({
-      connectionId: 't',
-      http,
-      logger: noopLogger,
-      lookupOrder: ['Contacts'],
-      emit: () => {},
-    });
+    const watches = watchesOver(http);
     const shutdown = new AbortController();
     const watch = await watches.start({ ...options, signal: shutdown.signal }, open, closedError);
     await watch.stop();
@@ -155,13 +149,7 @@ describe('one channel, one watch', () => {
       queued: 0,
       request: (request) => (fail ? Promise.reject(new Error('down')) : http.request(request)),
     };
-    const watches = createChangeWatches({
-      connectionId: 't',
-      http: failing,
-      logger: noopLogger,
-      lookupOrder: ['Contacts'],
-      emit: () => {},
-    });
+    const watches = watchesOver(failing);
     await expect(watches.start(options, open, closedError)).rejects.toThrow('down');
     fail = false;
     const watch = await watches.start(options, open, closedError);
