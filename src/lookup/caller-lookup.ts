@@ -537,15 +537,10 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
     lookupCaller,
 
     async findByE164(e164, findOptions = {}) {
-      if (!findOptions.fresh) {
-        const cached = fromCache(e164);
-        if (cached !== undefined) return cached;
-      }
-      if (!findOptions.fresh) return (await resolveShared(e164)).match;
-      const since = forgotten.seq;
-      const { match } = await startQuery(e164);
-      if (!staleSince(since, e164, match)) store(e164, match);
-      return match;
+      // Fresh: Zoho itself (createRecord's check before it creates), its answer filling the caches.
+      if (findOptions.fresh) return (await zoho(e164)).match;
+      const cached = fromCache(e164);
+      return cached !== undefined ? cached : (await resolveShared(e164)).match;
     },
 
     remember(match) {
