@@ -114,9 +114,9 @@ export interface CallerLookup extends CallerLookupEngine {
   /**
    * Drops every number cached as unknown (a record created or renumbered in Zoho may own one now); with
    * `lookup.sharedCache`, from Redis and every node's cache too. The local cache forgets at once; resolves
-   * with how many numbers it dropped once Redis did (never rejects).
+   * once Redis did (never rejects).
    */
-  forgetMisses(): Promise<number>;
+  forgetMisses(): Promise<void>;
   /** Resolves once no Zoho search runs in the background any more (late answers have filled the cache). */
   settled(): Promise<void>;
   /**
@@ -570,10 +570,9 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
       return shared ? shared.forget([], ids) : Promise.resolve();
     },
 
-    async forgetMisses() {
-      const dropped = dropMissesLocally();
-      await shared?.forgetMisses();
-      return dropped;
+    forgetMisses() {
+      dropMissesLocally();
+      return shared ? shared.forgetMisses() : Promise.resolve();
     },
 
     searchDirectory(query, searchOptions = {}) {
@@ -596,13 +595,12 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
     },
   };
 
-  /** Drops every miss from this process's cache; says how many. */
-  function dropMissesLocally(): number {
+  /** Drops every miss from this process's cache. */
+  function dropMissesLocally(): void {
     noteForgotten([], true);
     const numbers: string[] = [];
     for (const [number, value] of lru?.entries() ?? []) if (value === MISS) numbers.push(number);
     for (const number of numbers) cache.delete(number);
-    return numbers.length;
   }
 
   /** Drops the numbers and the records with these ids from this process's cache (one walk for all ids). */
