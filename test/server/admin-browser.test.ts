@@ -97,7 +97,7 @@ describe.skipIf(!hasBrowser)('the admin page in Chromium', () => {
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL(/\/admin\?tenant=acme$/);
     await page.getByRole('button', { name: 'Open' }).click();
-    await page.getByLabel('Client ID').waitFor();
+    await page.locator('#settings:not([hidden]):not([aria-busy])').waitFor();
 
     await page.getByLabel('Client ID').fill('1000.ACME');
     await page.getByLabel('Client Secret').fill(SECRET);
@@ -141,6 +141,56 @@ describe.skipIf(!hasBrowser)('the admin page in Chromium', () => {
 
     await page.screenshot({ path: join(tmpdir(), 'zcc-admin.png'), fullPage: true });
     await page.close();
+  });
+
+  it('never lets a slower, earlier load wipe what the user typed since', { timeout: 60_000 }, async () => {
+    await settingsStore.set('beta', { clientId: '1000.BETA', clientSecret: SECRET, region: 'US' });
+    const context = await browser.newContext();
+    // Counts the tenant's answers the page has read, so the test knows when the page has handled one.
+    await context.addInitScript(() => {
+      const json = Response.prototype.json;
+      Response.prototype.json = function (this: Response) {
+        const { url } = this;
+        return json.call(this).then((value: unknown) => {
+          if (url.endsWith('/admin/api/tenants/beta')) {
+            const counted = window as unknown as { tenantReads?: number };
+            counted.tenantReads = (counted.tenantReads ?? 0) + 1;
+          }
+          return value;
+        });
+      };
+    });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/admin`);
+    await page.getByLabel('Admin password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(/\/admin$/);
+
+    // The first load's answer is held until the user has opened the tenant again and typed.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let requests = 0;
+    await page.route('**/admin/api/tenants/beta', async (route) => {
+      requests += 1;
+      if (requests === 1) await held;
+      await route.continue();
+    });
+    await page.getByLabel('Tenant', { exact: true }).fill('beta');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await expect.poll(() => requests).toBe(1);
+    expect(await page.locator('#settings').getAttribute('aria-busy')).toBe('true');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.locator('#settings:not([hidden]):not([aria-busy])').waitFor();
+    expect(await page.getByLabel('Client ID').inputValue()).toBe('1000.BETA');
+
+    await page.getByLabel('Client ID').fill('1000.TYPED');
+    release();
+    await page.waitForFunction(() => (window as unknown as { tenantReads?: number }).tenantReads === 2);
+    expect(await page.getByLabel('Client ID').inputValue()).toBe('1000.TYPED');
+    expect(await page.locator('#settings').getAttribute('aria-busy')).toBeNull();
+    await context.close();
   });
 
   it('has labelled controls and no serious accessibility violations (axe)', async () => {

@@ -142,15 +142,27 @@ function showStatus(status, hasSettings) {
   }
 }
 
+// Loads are numbered: only the latest one fills the form, so a slow earlier answer never wipes what the
+// user typed since. The form is aria-busy while a load is under way.
+let loads = 0;
 async function load() {
-  const { tenants } = await api('/tenants');
-  $('#tenants').replaceChildren(...tenants.map((id) => Object.assign(document.createElement('option'), { value: id })));
-  if (!tenant) return;
-  $('#tenant').value = tenant;
-  const { settings, status } = await api('/tenants/' + encodeURIComponent(tenant));
-  fill(settings);
-  form.hidden = false;
-  showStatus(status, Boolean(settings));
+  const mine = ++loads;
+  const current = () => mine === loads;
+  form.setAttribute('aria-busy', 'true');
+  try {
+    const { tenants } = await api('/tenants');
+    if (!current()) return;
+    $('#tenants').replaceChildren(...tenants.map((id) => Object.assign(document.createElement('option'), { value: id })));
+    if (!tenant) return;
+    $('#tenant').value = tenant;
+    const { settings, status } = await api('/tenants/' + encodeURIComponent(tenant));
+    if (!current()) return;
+    fill(settings);
+    form.hidden = false;
+    showStatus(status, Boolean(settings));
+  } finally {
+    if (current()) form.removeAttribute('aria-busy');
+  }
 }
 
 $('#pick').addEventListener('submit', (event) => {
