@@ -119,7 +119,7 @@ describe('findByE164', () => {
     const { engine } = engineOver(crm.http, { order: ['Contacts'], timeoutMs: 60_000 });
     const ringing = engine.lookupCaller('+14155552671');
     const journaling = engine.findByE164('+14155552671');
-    await vi.waitFor(() => expect(crm.heldCount()).toBe(1));
+    await vi.waitFor(() => expect(crm.heldCount()).toBe(1), { timeout: 15_000 });
     crm.release();
     expect((await ringing)?.id).toBe('100');
     expect((await journaling)?.id).toBe('100');
@@ -133,7 +133,7 @@ describe('findByE164', () => {
     const { engine } = engineOver(crm.http, { order: ['Contacts'], timeoutMs: 60_000 });
     const ringing = engine.lookupCaller('+14155552671');
     const fresh = engine.findByE164('+14155552671', { fresh: true });
-    await vi.waitFor(() => expect(crm.heldCount()).toBe(2));
+    await vi.waitFor(() => expect(crm.heldCount()).toBe(2), { timeout: 15_000 });
     crm.release();
     await Promise.all([ringing, fresh]);
     expect(crm.calls()).toEqual(['Contacts', 'Contacts']);
@@ -422,7 +422,7 @@ describe("the caller's signal", () => {
     const { engine } = engineOver(crm.http, { timeoutMs: 60_000 });
     const controller = new AbortController();
     const ringing = engine.lookupCaller('+14155552671', { signal: controller.signal });
-    await vi.waitFor(() => expect(crm.heldCount()).toBe(1));
+    await vi.waitFor(() => expect(crm.heldCount()).toBe(1), { timeout: 15_000 });
     controller.abort();
     expect(await ringing).toBeNull();
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);

@@ -18,7 +18,7 @@ describe('forgetting while a search is in flight', () => {
     const crm = stubCrm({ Contacts: [ADA] }, { hold: true });
     const { engine } = engineOver(crm.http, { order: ['Contacts'], timeoutMs: 60_000 });
     const ringing = engine.lookupCaller(ADA_NUMBER);
-    await vi.waitFor(() => expect(crm.heldCount()).toBe(1));
+    await vi.waitFor(() => expect(crm.heldCount()).toBe(1), { timeout: 15_000 });
     await forget(engine);
     crm.release();
     expect((await ringing)?.id).toBe('100');
@@ -31,7 +31,7 @@ describe('forgetting while a search is in flight', () => {
     const crm = stubCrm({ Contacts: [ADA] }, { hold: true });
     const { engine } = engineOver(crm.http, { order: ['Contacts'], timeoutMs: 60_000 });
     const ringing = engine.lookupCaller(UNKNOWN);
-    await vi.waitFor(() => expect(crm.heldCount()).toBe(1));
+    await vi.waitFor(() => expect(crm.heldCount()).toBe(1), { timeout: 15_000 });
     await engine.forgetMisses();
     crm.release();
     expect(await ringing).toBeNull();
@@ -44,7 +44,7 @@ describe('forgetting while a search is in flight', () => {
     const crm = stubCrm({ Contacts: [ADA] }, { hold: true });
     const { engine } = engineOver(crm.http, { order: ['Contacts'], timeoutMs: 60_000 });
     const ringing = engine.lookupCaller(ADA_NUMBER);
-    await vi.waitFor(() => expect(crm.heldCount()).toBe(1));
+    await vi.waitFor(() => expect(crm.heldCount()).toBe(1), { timeout: 15_000 });
     await engine.forget('999');
     await engine.forget('+14155550000');
     await engine.forgetMisses();

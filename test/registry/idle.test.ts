@@ -176,7 +176,7 @@ describe('connector registry: settings that change while a call is being journal
       await zohos.handleCallback(await consent((await zohos.authorizationUrl('a')).url));
       const old = await zohos.get('a');
       const inFlight = old.logCall(call(oldId));
-      await vi.waitFor(() => expect(held).toBe(1));
+      await vi.waitFor(() => expect(held).toBe(1), { timeout: 15_000 });
 
       settings = { ...TENANTS.a, journal: { recordingLink: 'none' } };
       const evicting = zohos.evict('a');

@@ -114,7 +114,7 @@ describe.skipIf(!REDIS_URL)(
         name === 'appendonly' ? 'no' : 'everysec',
       ]);
       createRedisJournalStore({ client: Object.assign(Object.create(client) as Redis, { config }), logger });
-      await vi.waitFor(() => expect(logger.warn).toHaveBeenCalledTimes(1));
+      await vi.waitFor(() => expect(logger.warn).toHaveBeenCalledTimes(1), { timeout: 15_000 });
       expect(logger.warn.mock.calls[0]?.[1]).toMatch(/without AOF persistence/);
 
       const refused = spyLogger();
@@ -125,7 +125,7 @@ describe.skipIf(!REDIS_URL)(
         client: Object.assign(Object.create(client) as Redis, { config: deny }),
         logger: refused,
       });
-      await vi.waitFor(() => expect(refused.warn).toHaveBeenCalledTimes(1));
+      await vi.waitFor(() => expect(refused.warn).toHaveBeenCalledTimes(1), { timeout: 15_000 });
       expect(refused.warn.mock.calls[0]?.[1]).toMatch(/could not check/);
 
       const durable = spyLogger();
@@ -137,7 +137,7 @@ describe.skipIf(!REDIS_URL)(
         client: Object.assign(Object.create(client) as Redis, { config: yes }),
         logger: durable,
       });
-      await vi.waitFor(() => expect(yes).toHaveBeenCalledTimes(2));
+      await vi.waitFor(() => expect(yes).toHaveBeenCalledTimes(2), { timeout: 15_000 });
       await Promise.resolve();
       expect(durable.warn).not.toHaveBeenCalled();
     });
