@@ -439,6 +439,19 @@ export async function run(): Promise<BenchSection> {
       const body = (await (await fetch(rawUrl(i), { headers })).json()) as { data?: unknown[] };
       if (!body.data?.length) throw new Error(`no record for ${term(i)}`);
     };
+    // The same fetch able to give up on a hung request, as any client with a timeout must be: an
+    // AbortController and a timer per request (undici then listens to the signal).
+    const rawFetchTimed = async (i: number) => {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), 30_000);
+      try {
+        const response = await fetch(rawUrl(i), { headers, signal: controller.signal });
+        const body = (await response.json()) as { data?: unknown[] };
+        if (!body.data?.length) throw new Error(`no record for ${term(i)}`);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
     // The same request over node:http with a keep-alive agent (the transport `got` uses).
     const agent = new Agent({ keepAlive: true });
     closers.push(() => agent.destroy());
@@ -486,10 +499,11 @@ export async function run(): Promise<BenchSection> {
     const lookupPath = searchPath('ours: lookupCaller', oursLookup);
     const httpPath = searchPath('ours: HTTP client', oursHttp);
     const fetchPath = searchPath('raw fetch', rawFetch);
+    const timedFetchPath = searchPath('raw fetch with a timeout signal', rawFetchTimed);
     const nodeHttpPath = searchPath('raw node:http', rawHttp);
     const officialPath = searchPath('official SDK', official);
     if (officialDown) officialPath.notMeasured = officialDown;
-    const paths = [lookupPath, httpPath, fetchPath, nodeHttpPath, officialPath];
+    const paths = [lookupPath, httpPath, fetchPath, timedFetchPath, nodeHttpPath, officialPath];
     for (let i = 0; i < WARMUP; i++)
       for (const path of paths) {
         if (path.notMeasured) continue;
@@ -692,12 +706,14 @@ export async function run(): Promise<BenchSection> {
       factor: number,
       rawFetchCell = '',
       rawHttpCell = '',
+      timedFetchCell = '',
     ) => ({
       measurement,
       'zoho-crm-connector': ours,
       'official SDK 3.0.0': theirs,
       'official ÷ ours': times(factor),
       'raw fetch': rawFetchCell,
+      'raw fetch, timeout signal': timedFetchCell,
       'raw node:http': rawHttpCell,
     });
     const stormCell = (r: StormResult | undefined, down?: string) =>
@@ -729,6 +745,7 @@ export async function run(): Promise<BenchSection> {
         ratio(median(officialPath.ms), median(lookupPath.ms)),
         cell(fetchPath, p50),
         cell(nodeHttpPath, p50),
+        cell(timedFetchPath, p50),
       ),
       row(
         'search p99, ms: same',
@@ -737,6 +754,7 @@ export async function run(): Promise<BenchSection> {
         ratio(percentile(officialPath.ms, 99), percentile(lookupPath.ms, 99)),
         cell(fetchPath, p99),
         cell(nodeHttpPath, p99),
+        cell(timedFetchPath, p99),
       ),
       row(
         'CPU per search p50, µs: same',
@@ -745,6 +763,7 @@ export async function run(): Promise<BenchSection> {
         ratio(cpuOfficial, cpuOurs),
         cell(fetchPath, cpu),
         cell(nodeHttpPath, cpu),
+        cell(timedFetchPath, cpu),
       ),
       row(
         'search p50, ms: ours HTTP client alone (the identical request)',
@@ -836,7 +855,7 @@ export async function run(): Promise<BenchSection> {
         `Per-search figures: ${lookupPath.ms.length.toLocaleString('en-US')} distinct seeded numbers after ${WARMUP} warm-up numbers, each searched once by every path in rotating order; every path sends the same request, \`GET /crm/v8/Contacts/search?phone=<national digits>&fields=<${FIELDS.length} fields>&per_page=200\`.`,
         "Ours: `zoho.lookupCaller(e164)` with `lookup.order: ['Contacts']` on a cache miss (E.164 parse, the search, verification of the returned phone fields, cache fill), and our HTTP client alone (`searchRecords()` over `createZohoHttp`, zod-checked), both with the token in an in-memory store.",
         "Theirs: `new RecordOperations('Contacts').searchRecords(params)` with PHONE, FIELDS and PER_PAGE, refresh-token flow, `findUser(false)`, logging OFF, a custom in-memory TokenStore (its default FileStore measured separately), field metadata cached in a temp resourcePath.",
-        'Floors: `fetch` + `response.json()` of the same URL with our token, and the same over `node:http` with a keep-alive agent + `JSON.parse`.',
+        'Floors: `fetch` + `response.json()` of the same URL with our token; the same with an AbortController and a 30 s timer per request, which any client that gives up on a hung request needs; and the same over `node:http` with a keep-alive agent + `JSON.parse`.',
         `Bursts: ${CONCURRENT} concurrent searches of distinct numbers; in the slow burst the emulator holds every CRM call ${SLOW_MS} ms (fault injection, counted toward its per-client limit of 25 concurrent calls, HTTP 429 beyond), so calls overlap as they do against Zoho: ours queues behind its edition gate, theirs has no gate and leaves 429s to got’s retries (twice, after about 1 s and 2 s).`,
         `Storms: ${STORM} concurrent searches of distinct numbers, token requests counted at the emulator’s token endpoint. Cold import: \`await import()\` timed inside each of 10 fresh \`node\` processes (Node start-up excluded), ours by package name (\`dist/index.js\` through the exports map), theirs \`${OFFICIAL_SDK}\`.`,
       ].join(' '),
@@ -847,7 +866,7 @@ export async function run(): Promise<BenchSection> {
           met: ratio(cpuOfficial, cpuOurs) >= 3,
           actual: officialPath.notMeasured
             ? `not measured: ${officialPath.notMeasured}`
-            : `${times(ratio(cpuOfficial, cpuOurs))} with lookupCaller (${us(cpuOurs)} µs vs ${us(cpuOfficial)} µs); ${times(ratio(cpuOfficial, cpuHttp))} with our HTTP client alone; ceiling for any client on Node's fetch: a raw fetch + JSON.parse of the same request costs ${us(median(fetchPath.cpu))} µs (${times(ratio(cpuOfficial, median(fetchPath.cpu)))})`,
+            : `${times(ratio(cpuOfficial, cpuOurs))} with lookupCaller (${us(cpuOurs)} µs vs ${us(cpuOfficial)} µs); ${times(ratio(cpuOfficial, cpuHttp))} with our HTTP client alone; ceiling for any client on Node's fetch: a raw fetch + JSON.parse of the same request costs ${us(median(fetchPath.cpu))} µs (${times(ratio(cpuOfficial, median(fetchPath.cpu)))}), ${us(median(timedFetchPath.cpu))} µs (${times(ratio(cpuOfficial, median(timedFetchPath.cpu)))}) when it can time out (an AbortController and a timer per request)`,
         },
         {
           target: 'cold import of the core entry ≥ 8× faster than the official SDK, and ≤ 100 ms',
