@@ -177,8 +177,9 @@ export function heal(
     return true;
   }
   if ((field === 'Who_Id' || field === 'What_Id' || field === '$se_module') && item.match) {
+    // The linked record is gone: none of its numbers may answer a ring or link a call any more.
+    if (item.external) ctx.lookup.invalidate?.(item.external, item.match.id);
     item.match = null;
-    if (item.external) ctx.lookup.invalidate?.(item.external);
     ctx.logger.warn(
       { callId: item.group.callId },
       'Zoho refused the record link (deleted record?); logging unlinked',

@@ -549,8 +549,11 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
       store(match.phone, { ...match, source: 'zoho' }, true);
     },
 
-    invalidate(e164) {
-      cache.delete(e164);
+    invalidate(e164, recordId) {
+      const ids = recordId === undefined ? [] : [recordId];
+      dropLocally([e164], ids);
+      // Never rejects; close() and settled() wait for it.
+      void shared?.forget([e164], ids);
     },
 
     forget(numberOrId) {

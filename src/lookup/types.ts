@@ -93,8 +93,11 @@ export interface CallerLookupEngine {
   findByE164(e164: string, options?: { signal?: AbortSignal; fresh?: boolean }): Promise<CallerMatch | null>;
   /** Teaches the cache a record just created or updated through the connector. */
   remember(match: CallerMatch): void;
-  /** Forgets what the cache knows about a number. */
-  invalidate(e164: string): void;
+  /**
+   * Forgets what the caches know about a number and, given its record id, every number of that record
+   * (the record turned out deleted): here, and with `lookup.sharedCache` in Redis and on every node.
+   */
+  invalidate(e164: string, recordId?: string): void;
   /** Directory search by name, part of a name, or email. */
   searchDirectory(
     query: string,

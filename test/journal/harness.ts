@@ -79,6 +79,8 @@ export function fakeLookup(entries: Record<string, CallerMatch> = {}) {
   const lookup = {
     calls: 0,
     invalidated: [] as string[],
+    /** Record ids given with an invalidated number (the linked record is gone). */
+    invalidatedRecords: [] as string[],
     remembered: [] as CallerMatch[],
     /** Options of the last findByE164 call. */
     lastOptions: undefined as { fresh?: boolean } | undefined,
@@ -94,8 +96,9 @@ export function fakeLookup(entries: Record<string, CallerMatch> = {}) {
       lookup.remembered.push(match);
       map.set(match.phone, match);
     },
-    invalidate(e164: string) {
+    invalidate(e164: string, recordId?: string) {
       lookup.invalidated.push(e164);
+      if (recordId !== undefined) lookup.invalidatedRecords.push(recordId);
       map.delete(e164);
     },
   };

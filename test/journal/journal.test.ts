@@ -687,13 +687,14 @@ describe('what goes into the activity', () => {
         );
       },
     });
-    contact(h);
+    const ada = contact(h);
     const result = await h.journal.logCall(
       pbxCall('c1', { recording: { url: 'https://pbx.example.com/rec/1' } }),
     );
     expect(result.status).toBe('logged');
     expect(refusals).toBe(2);
     expect(h.lookup.invalidated).toEqual(['+14155552671']);
+    expect(h.lookup.invalidatedRecords).toEqual([ada.id]); // every number of the gone record
     const [call] = h.emu.records('Calls');
     expect(call).not.toHaveProperty('Who_Id');
     expect(call?.Description).toContain('Recording: https://pbx.example.com/rec/1');

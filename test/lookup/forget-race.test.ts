@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import type { CallerLookup } from '../../src/lookup/caller-lookup.js';
 import { engineOver, stubCrm } from './stub-crm.js';
 
 const ADA = { id: '100', Full_Name: 'Ada Lovelace', Phone: '+1 (415) 555-2671' };
@@ -12,8 +13,10 @@ const UNKNOWN = '+14155550199';
  */
 describe('forgetting while a search is in flight', () => {
   it.each([
-    ['the record id', (engine: { forget(x: string): Promise<void> }) => engine.forget('100')],
-    ['the number', (engine: { forget(x: string): Promise<void> }) => engine.forget(ADA_NUMBER)],
+    ['the record id', (engine: CallerLookup) => engine.forget('100')],
+    ['the number', (engine: CallerLookup) => engine.forget(ADA_NUMBER)],
+    // The journal's invalidate (Zoho refused a link: the record is gone) goes the same way.
+    ['the number through invalidate', async (engine: CallerLookup) => engine.invalidate(ADA_NUMBER)],
   ])('forgetting %s: the answer in flight is not cached; the next ring asks Zoho', async (_what, forget) => {
     const crm = stubCrm({ Contacts: [ADA] }, { hold: true });
     const { engine } = engineOver(crm.http, { order: ['Contacts'], timeoutMs: 60_000 });

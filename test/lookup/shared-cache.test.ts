@@ -321,6 +321,21 @@ describe.skipIf(!REDIS_URL)(
       });
     }
 
+    it("the journal's invalidate on node A (a refused link: the record is gone) reaches Redis and node B", async () => {
+      const a = node();
+      const b = node();
+      await a.engine.lookupCaller(ADA);
+      await a.engine.settled();
+      await b.engine.lookupCaller(ADA);
+      expect(b.engine.cacheSize).toBe(1);
+      await listening(2);
+      a.engine.invalidate(ADA, adaId);
+      expect(a.engine.cacheSize).toBe(0);
+      await a.engine.settled(); // the Redis side of invalidate() is waited for here
+      expect(await admin.exists(`${tag}:caller:${ADA}`, `${tag}:record:${adaId}`)).toBe(0);
+      await dropped(b.engine, 1);
+    });
+
     it("a notification's records, forgotten on node A: one notice; node B walks its cache once", async () => {
       const [bobId] = org.emu.seed('Contacts', [
         { First_Name: 'Bob', Last_Name: 'Babbage', Phone: '+1 415 555 0102' },
