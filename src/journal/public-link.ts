@@ -92,8 +92,9 @@ export const PUBLIC_LINK_PARAMS = Object.freeze({
  * @param url - An absolute http(s) URL on the host, e.g. `https://pbx.example.com/recordings/7f3a.wav`.
  * @param options - Secret, lifetime, clock.
  * @returns The URL with `expires` and `signature` added.
- * @throws {@link ConfigError} for a URL that is not absolute http(s), a secret shorter than 16 bytes, or
- * a lifetime that is not a positive whole number of seconds (values are never echoed).
+ * @throws {@link ConfigError} for a URL that is not absolute http(s), a secret shorter than 16 bytes, a
+ * lifetime that is not a positive whole number of seconds, or a `now` that is neither epoch ms nor a
+ * valid Date (values are never echoed).
  * @example
  * ```ts
  * const link = await signPublicLink('https://pbx.example.com/recordings/7f3a.wav', {
@@ -117,9 +118,13 @@ export async function signPublicLink(url: string | URL, options: SignPublicLinkO
       message: 'must be a whole number of seconds from 1 to 10 years',
     });
   }
-  if (issues.length > 0 || !target || !secret) throw new ConfigError(issues, 'signPublicLink options');
+  const now = nowMs(options?.now);
+  if (now === undefined) issues.push(NOW_ISSUE);
+  if (issues.length > 0 || !target || !secret || now === undefined) {
+    throw new ConfigError(issues, 'signPublicLink options');
+  }
 
-  const expires = Math.floor(nowMs(options.now) / 1000) + (ttl as number);
+  const expires = Math.floor(now / 1000) + (ttl as number);
   target.searchParams.delete(PUBLIC_LINK_PARAMS.signature);
   target.searchParams.set(PUBLIC_LINK_PARAMS.expires, String(expires));
   const key = await hmacKey(secret, 'sign');
@@ -140,7 +145,8 @@ export async function signPublicLink(url: string | URL, options: SignPublicLinkO
  * @param url - The requested URL.
  * @param options - The secret and clock.
  * @returns `{ valid: true, expiresAt }` or `{ valid: false, reason }`.
- * @throws {@link ConfigError} when the secret is shorter than 16 bytes.
+ * @throws {@link ConfigError} when the secret is shorter than 16 bytes, or `now` is neither epoch ms nor
+ * a valid Date.
  * @example
  * ```ts
  * import { createServer } from 'node:http';
@@ -165,6 +171,8 @@ export async function verifyPublicLink(
       'verifyPublicLink options',
     );
   }
+  const now = nowMs(options.now);
+  if (now === undefined) throw new ConfigError([NOW_ISSUE], 'verifyPublicLink options');
   const target = linkTarget(url);
   if (!target) return { valid: false, reason: 'malformed' };
   const expiresText = target.searchParams.getAll(PUBLIC_LINK_PARAMS.expires);
@@ -186,7 +194,7 @@ export async function verifyPublicLink(
   const expected = base64url(new Uint8Array(await crypto.subtle.sign('HMAC', key, message(target))));
   if (!constantTimeEqual(expected, signature)) return { valid: false, reason: 'bad-signature' };
   const expiresAt = Number(expiresText[0]) * 1000;
-  if (nowMs(options.now) >= expiresAt) return { valid: false, reason: 'expired' };
+  if (now >= expiresAt) return { valid: false, reason: 'expired' };
   return { valid: true, expiresAt };
 }
 
@@ -247,9 +255,13 @@ function secretBytes(secret: unknown): Uint8Array | undefined {
   return bytes && bytes.byteLength >= MIN_SECRET_BYTES ? bytes : undefined;
 }
 
-function nowMs(now: number | Date | undefined): number {
+const NOW_ISSUE = { path: 'now', message: 'must be epoch milliseconds or a valid Date' };
+
+/** The clock option as epoch ms; `undefined` for anything but a finite number or a valid Date. */
+function nowMs(now: unknown): number | undefined {
   if (now === undefined) return Date.now();
-  return typeof now === 'number' ? now : now.getTime();
+  const ms = typeof now === 'number' ? now : now instanceof Date ? now.getTime() : Number.NaN;
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 function hmacKey(secret: Uint8Array, usage: 'sign' | 'verify'): ReturnType<typeof crypto.subtle.importKey> {

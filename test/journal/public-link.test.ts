@@ -115,6 +115,27 @@ describe('signPublicLink / verifyPublicLink', () => {
     );
     await expect(verifyPublicLink(URL_, { secret: new Uint8Array(4) })).rejects.toThrow(ConfigError);
   });
+
+  it.each([
+    ['a Set', new Set()],
+    ['an invalid Date', new Date(Number.NaN)],
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['a date string', '2026-12-03T00:00:00Z'],
+  ])('refuses %s as the clock with a ConfigError on "now", signing and verifying', async (_, now) => {
+    const clock = now as number;
+    const signing = await signPublicLink(URL_, { secret: SECRET, expiresInSeconds: 60, now: clock }).catch(
+      (error: unknown) => error,
+    );
+    expect(signing).toBeInstanceOf(ConfigError);
+    expect((signing as ConfigError).issues.map((i) => i.path)).toEqual(['now']);
+    const link = await signPublicLink(URL_, { secret: SECRET, expiresInSeconds: 60, now: NOW });
+    const verifying = await verifyPublicLink(link, { secret: SECRET, now: clock }).catch(
+      (error: unknown) => error,
+    );
+    expect(verifying).toBeInstanceOf(ConfigError);
+    expect((verifying as ConfigError).issues.map((i) => i.path)).toEqual(['now']);
+  });
 });
 
 describe('finding 2: a signed link verifies for its own path only, in exactly one form', () => {
