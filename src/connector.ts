@@ -420,7 +420,8 @@ export class ZohoCrmConnector {
    * @returns The channel: its id, expiry, next renewal, and `stop()`, which disables it at Zoho.
    *   `close()` stops renewing without disabling (the channel lapses at its expiry).
    * @throws {@link ConfigError} for an invalid option (`notifyUrl` not https, `channelToken` over 50
-   *   characters…) or a channel this connector already watches (`stop()` it first); {@link AuthError} `AUTH_SCOPE_MISMATCH` when the grant lacks the notifications scope;
+   *   characters…) or a channel this connector already watches (`stop()` it first, or abort its
+   *   signal); {@link AuthError} `AUTH_SCOPE_MISMATCH` when the grant lacks the notifications scope;
    *   {@link ZohoApiError} when Zoho refuses the channel.
    * @example
    * ```ts

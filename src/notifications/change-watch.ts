@@ -73,6 +73,8 @@ export interface ChangeWatchOptions {
   emit(event: ChangeWatchEvent): void;
   /** Aborting it stops the watch (as `stop()`). */
   signal?: AbortSignal | undefined;
+  /** Called once `stop()` has settled, whoever stopped the watch (the caller or the signal). */
+  onStopped?: (() => void) | undefined;
 }
 
 /** A watch as the connector holds it: `close()` stops renewing without disabling. @internal */
@@ -182,7 +184,9 @@ export async function startChangeWatch(options: ChangeWatchOptions): Promise<Wat
       return renewsAt === undefined ? undefined : new Date(renewsAt);
     },
     stop() {
-      stopping ??= halt(false).then(() => disableChannel(http, spec.channelId));
+      stopping ??= halt(false)
+        .then(() => disableChannel(http, spec.channelId))
+        .finally(() => options.onStopped?.());
       return stopping;
     },
     close: () => halt(true),

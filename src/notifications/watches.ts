@@ -78,8 +78,7 @@ export interface ChangeWatches {
 /** @internal */
 export function createChangeWatches(options: ChangeWatchesOptions): ChangeWatches {
   const { connectionId, http, logger, emit } = options;
-  /** Each watch kept, with what removes its abort listener. */
-  const watches = new Map<WatchHandle, () => void>();
+  const watches = new Set<WatchHandle>();
   // Channel ids kept (or being enabled): a second watch of one would renew it twice, and its stop()
   // would disable the channel the other still counts on.
   const kept = new Set<string>();
@@ -110,9 +109,17 @@ export function createChangeWatches(options: ChangeWatchesOptions): ChangeWatche
       );
     }
     kept.add(spec.channelId);
-    let watch: WatchHandle;
+    // However the watch stops (stop(), or its signal, even one aborted while the channel was being
+    // enabled), the channel is free again once it has.
+    let watch: WatchHandle | undefined;
+    let stopped = false;
+    const free = () => {
+      stopped = true;
+      if (watch) watches.delete(watch);
+      kept.delete(spec.channelId);
+    };
     try {
-      watch = await startChangeWatch({ connectionId, http, spec, logger, emit, signal });
+      watch = await startChangeWatch({ connectionId, http, spec, logger, emit, signal, onStopped: free });
     } catch (error) {
       kept.delete(spec.channelId);
       throw explainScopeRefusal(error);
@@ -122,27 +129,17 @@ export function createChangeWatches(options: ChangeWatchesOptions): ChangeWatche
       await watch.close();
       throw closedError();
     }
-    // Aborting the signal stops the watch (change-watch.ts): the channel is free again once it has.
-    const free = () => {
-      watches.delete(watch);
-      kept.delete(spec.channelId);
-    };
-    const onAbort = () => void watch.stop().then(free, free);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    watches.set(watch, () => signal?.removeEventListener('abort', onAbort));
+    if (!stopped) watches.add(watch);
+    const started = watch;
     return {
-      channelId: watch.channelId,
+      channelId: started.channelId,
       get expiresAt() {
-        return watch.expiresAt;
+        return started.expiresAt;
       },
       get renewsAt() {
-        return watch.renewsAt;
+        return started.renewsAt;
       },
-      stop() {
-        watches.get(watch)?.();
-        watches.delete(watch);
-        return watch.stop().finally(() => kept.delete(spec.channelId));
-      },
+      stop: () => started.stop(),
     };
   }
 
@@ -150,12 +147,7 @@ export function createChangeWatches(options: ChangeWatchesOptions): ChangeWatche
     const open = [...watches];
     watches.clear();
     kept.clear();
-    await Promise.all(
-      open.map(([watch, unlisten]) => {
-        unlisten();
-        return watch.close();
-      }),
-    );
+    await Promise.all(open.map((watch) => watch.close()));
   }
 
   return { start, closeAll };

@@ -131,6 +131,27 @@ describe('one channel, one watch', () => {
     expect(posts).toHaveLength(2);
   });
 
+  it('a watch whose signal aborts while the channel is being enabled leaves the channel free', async () => {
+    const { http, posts, deletes } = stubZoho((now) => now + 24 * 3_600_000);
+    const controller = new AbortController();
+    // The shutdown comes while Zoho is enabling the channel (the stub answers regardless).
+    const enabling: ZohoHttp = {
+      queued: 0,
+      request(request) {
+        if (request.method === 'POST' && posts.length === 0) controller.abort();
+        return http.request(request);
+      },
+    };
+    const watches = watchesOver(enabling);
+    await watches.start({ ...options, signal: controller.signal }, open, closedError);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(deletes).toHaveLength(1);
+    const again = await watches.start(options, open, closedError);
+    await again.stop();
+    expect(posts).toHaveLength(2);
+    expect(deletes).toHaveLength(2);
+  });
+
   it('a watch stopped or closed leaves no listener on its signal (one signal shared by many watches)', async () => {
     const { http } = stubZoho((now) => now + 24 * 3_600_000);
     const watches = watchesOver(http);
