@@ -4,12 +4,15 @@
  * package of node_modules, a folder of src/, Node's internals, the garbage collector. Bench sections put
  * the summary in their notes, so docs/performance.md says where the remaining microseconds go.
  */
+import { readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { SourceMap } from 'node:module';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
   children?: number[];
 }
 interface Profile {
@@ -29,6 +32,31 @@ export interface ProfileGroup {
 }
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+const DIST = resolve(ROOT, 'dist');
+const distMaps = new Map<string, SourceMap | null>();
+
+/**
+ * Where a frame of the built package (dist/, which bundles zod, ofetch, p-retry and libphonenumber-js
+ * into its chunks) comes from: the original file its source map names for that position, so a profile
+ * of what ships is still grouped by package and by src/ folder. Other frames keep their own URL.
+ */
+function originalUrl(frame: ProfileNode['callFrame']): string {
+  if (!frame.url.startsWith('file://')) return frame.url;
+  const path = fileURLToPath(frame.url);
+  if (!path.startsWith(`${DIST}/`)) return frame.url;
+  let map = distMaps.get(path);
+  if (map === undefined) {
+    try {
+      map = new SourceMap(JSON.parse(readFileSync(`${path}.map`, 'utf8')));
+    } catch {
+      map = null; // no map: the frame stays in its dist/ chunk
+    }
+    distMaps.set(path, map);
+  }
+  const entry = map?.findEntry(frame.lineNumber, frame.columnNumber);
+  return entry && 'originalSource' in entry ? resolve(dirname(path), entry.originalSource) : frame.url;
+}
 
 /** The group a frame's script belongs to. */
 function groupOf(url: string, name: string): string {
@@ -95,12 +123,13 @@ export function summarise(result: Profile, operations: number, topPerGroup = 3):
   for (const [id, us] of selfUs) {
     const frame = byId.get(id)?.callFrame;
     if (!frame) continue;
-    const group = groupOf(frame.url, frame.functionName);
+    const url = originalUrl(frame);
+    const group = groupOf(url, frame.functionName);
     if (group === '(idle)') continue;
     total += us;
     const entry = groups.get(group) ?? { us: 0, functions: new Map<string, number>() };
     entry.us += us;
-    const file = frame.url.split('/').pop() ?? '';
+    const file = url.split('/').pop() ?? '';
     const name = `${frame.functionName || '(anonymous)'}${file ? ` (${file})` : ''}`;
     entry.functions.set(name, (entry.functions.get(name) ?? 0) + us);
     groups.set(group, entry);

@@ -11,18 +11,17 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { Agent, get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as OfficialSdk from '@zohocrm/typescript-sdk-8.0';
-import { ZohoCrmConnector } from '../src/connector.js';
 import { searchRecords } from '../src/crm/records.js';
 import { EDITIONS } from '../src/editions.js';
 import { createZohoHttp } from '../src/http/client.js';
+import * as sourceCore from '../src/index.js';
 import { MODULE_FIELDS } from '../src/lookup/modules.js';
 import { createTokenManager } from '../src/oauth/token-manager.js';
 import { type ConnectorOptions, parseConnectorOptions } from '../src/options.js';
 import { phoneSearchTerms } from '../src/phone/normalize.js';
 import type { RegionCode } from '../src/regions.js';
-import { createMemoryStore } from '../src/stores/memory.js';
 import type { ZohoEmulatorControl, ZohoEmulatorOptions } from '../src/testing/emulator/types.js';
 import type { EmulatorEndpoints } from '../src/testing/server.js';
 import { type BenchSection, printWhenMain } from './types.js';
@@ -36,14 +35,26 @@ export const OFFICIAL_SDK = '@zohocrm/typescript-sdk-8.0';
 
 let distState: { entry: string } | { reason: string } | undefined;
 
+/** Modification time of the newest file under `dir`, in ms. */
+function newest(dir: string): number {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).reduce(
+    (latest, name) => Math.max(latest, statSync(join(dir, name)).mtimeMs),
+    0,
+  );
+}
+
 /**
- * The built core entry (`dist/index.js`). When it is missing, runs `npm run build` once; when that fails
- * too, returns the reason instead (callers report "not measured").
+ * The built core entry (`dist/index.js`). When it is missing or older than a file of src/ (or the build
+ * config), runs `npm run build` once, so the bench never measures a stale build; when that fails too,
+ * returns the reason instead (callers report "not measured").
  */
 export function coreDist(): { entry: string } | { reason: string } {
   if (distState) return distState;
   const entry = join(ROOT, 'dist', 'index.js');
-  if (!existsSync(entry)) {
+  const stale = () =>
+    statSync(entry).mtimeMs <
+    Math.max(newest(join(ROOT, 'src')), statSync(join(ROOT, 'tsup.config.ts')).mtimeMs);
+  if (!existsSync(entry) || stale()) {
     const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
     if (!existsSync(entry)) {
       const output = `${build.stdout ?? ''}\n${build.stderr ?? ''}`;
@@ -56,6 +67,20 @@ export function coreDist(): { entry: string } | { reason: string } {
   }
   distState = { entry };
   return distState;
+}
+
+/** The package as it ships: the module namespace of the built `dist/index.js` (see {@link coreDist}). */
+export type ShippedCore = typeof import('../src/index.js');
+
+/**
+ * Imports the built core entry, so that CPU figures measure the code users run: dist/ as tsup builds it,
+ * not src/ as transformed by tsx (which wraps every function in a `__name()` call, ≈ 4 % of a lookup).
+ * @throws when there is no build and `npm run build` fails.
+ */
+export async function shippedCore(): Promise<ShippedCore> {
+  const dist = coreDist();
+  if ('reason' in dist) throw new Error(dist.reason);
+  return (await import(pathToFileURL(dist.entry).href)) as ShippedCore;
 }
 
 /** Cold import figures of one specifier: milliseconds per fresh process, and their median. */
@@ -283,6 +308,7 @@ const FIELDS = [...MODULE_FIELDS.Contacts.phone, ...MODULE_FIELDS.Contacts.other
 const WARMUP = 200;
 const MEASURED = 1_000;
 const PER_SEARCH_BUDGET_MS = 15_000;
+const SHUFFLE_SEED = 17;
 const FILESTORE_MEASURED = 300;
 const CONCURRENT = 200;
 const CONCURRENT_ROUNDS = 3;
@@ -341,7 +367,11 @@ const searchPath = (name: string, call: (i: number) => Promise<void>): SearchPat
   failures: 0,
 });
 
-/** One call of a path, timed (wall and this process's CPU) when it succeeds, counted when it fails. */
+/**
+ * One call of a path, timed when it succeeds (wall time to the answer; this process's CPU until one
+ * event-loop turn later, so work the call left behind, such as a socket returned to its pool or a timer
+ * cleared, counts to this path and not to the next), counted when it fails.
+ */
 async function measure(path: SearchPath, i: number): Promise<void> {
   const cpu = process.cpuUsage();
   const t = performance.now();
@@ -352,8 +382,35 @@ async function measure(path: SearchPath, i: number): Promise<void> {
     path.firstFailure ??= message(error);
     return;
   }
-  path.ms.push(performance.now() - t);
+  const ms = performance.now() - t;
+  await new Promise((resolve) => setImmediate(resolve));
+  path.ms.push(ms);
   path.cpu.push(cpuMicros(cpu));
+}
+
+/**
+ * The paths in a new order for each number (Fisher–Yates over a fixed-seed PRNG, so runs are comparable):
+ * in a fixed rotation every path nearly always follows the same one, and whatever that one leaves for
+ * later (its garbage, its clean-up) lands on it; here each path follows every other equally often.
+ */
+function shuffler(seed: number): <T>(items: readonly T[]) => T[] {
+  let state = seed >>> 0;
+  const next = () => {
+    // mulberry32
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+  return (items) => {
+    const order = [...items];
+    for (let a = order.length - 1; a > 0; a--) {
+      const b = Math.floor(next() * (a + 1));
+      [order[a], order[b]] = [order[b] as (typeof order)[number], order[a] as (typeof order)[number]];
+    }
+    return order;
+  };
 }
 
 interface StormResult {
@@ -386,7 +443,13 @@ export async function run(): Promise<BenchSection> {
     const tokenRequests = (s: Awaited<ReturnType<typeof stats>>) => s.requests['POST /oauth/v2/token'] ?? 0;
 
     // Ours: a connector authorized through the real consent redirect and callback.
-    const store = createMemoryStore();
+    // Ours as it ships (dist/), unless there is no build: then src/ under tsx, said in a note.
+    const core = await shippedCore().catch((error: unknown) => {
+      notes.push(`Ours was measured from src/ under tsx: the build is missing (${message(error)}).`);
+      return sourceCore;
+    });
+    const { ZohoCrmConnector } = core;
+    const store = core.createMemoryStore();
     const options: ConnectorOptions = {
       connectionId: 'bench',
       ...OURS,
@@ -494,7 +557,7 @@ export async function run(): Promise<BenchSection> {
     const official = (i: number) =>
       Z ? officialSearch(Z, i) : Promise.reject(new Error(officialDown ?? 'not loaded'));
 
-    // (a) Sequential searches, interleaved per number in rotating order so every path sees the same noise.
+    // (a) Sequential searches, interleaved per number in shuffled order so every path sees the same noise.
     // Bounded by count and by time: past the budget the loop stops and the description gives the count.
     const lookupPath = searchPath('ours: lookupCaller', oursLookup);
     const httpPath = searchPath('ours: HTTP client', oursHttp);
@@ -517,8 +580,9 @@ export async function run(): Promise<BenchSection> {
     const live = paths.filter((p) => !p.notMeasured);
     const deadline = performance.now() + PER_SEARCH_BUDGET_MS;
     let measured = 0;
+    const shuffle = shuffler(SHUFFLE_SEED);
     for (let i = WARMUP; i < WARMUP + MEASURED && performance.now() < deadline; i++, measured++)
-      for (let k = 0; k < live.length; k++) await measure(live[(i + k) % live.length]!, i);
+      for (const path of shuffle(live)) await measure(path, i);
     if (measured < MEASURED)
       notes.push(
         `The per-search phase stopped at its ${PER_SEARCH_BUDGET_MS / 1000} s budget after ${measured} numbers.`,
@@ -832,7 +896,7 @@ export async function run(): Promise<BenchSection> {
         `The official SDK's field-metadata resource file here is ${(resourceBytes / 1024).toFixed(1)} KB (${resourceFiles.length} file(s), the emulator's Contacts fields); against a real org it holds far more (≈ 2.4 MB measured in ../shared/OFFICIAL-SDK.md) and it is read on every call, so its per-call CPU against Zoho is higher than here.`,
       );
     notes.push(
-      'Both sides run in this process under `--import tsx`; the official SDK calls `require()` on every request, which then passes through tsx’s resolver hook. A one-off check while writing this bench (not part of this run: the same searches from plain `node` vs `node --import tsx`) put that at ≈ 3% of its CPU per search, so its CPU here may be overstated by about that much.',
+      'This process runs under `--import tsx`. Our lookup comes from the build, which tsx does not transform; our HTTP client alone comes from src/, where tsx wraps every function in a `__name()` call (≈ 4 % of a lookup when measured against the build), so that row slightly overstates its CPU. The official SDK calls `require()` on every request, which then passes through tsx’s resolver hook: a one-off check while writing this bench (not part of this run: the same searches from plain `node` vs `node --import tsx`) put that at ≈ 3% of its CPU per search, so its CPU here may be overstated by about that much.',
       'Our storm figure assumes the access token really expired; in a long-running process our proactive refresh (5 minutes before expiry) normally renews it before any call sees it stale.',
       `Whole section took ${((performance.now() - started) / 1000).toFixed(1)} s.`,
     );
@@ -852,8 +916,8 @@ export async function run(): Promise<BenchSection> {
       title: 'Against the official Zoho CRM SDK (@zohocrm/typescript-sdk-8.0 3.0.0)',
       description: [
         'One run, one emulator (Ultimate edition, Zoho’s OAuth limits) in a child process on loopback, so `process.cpuUsage()` around each call counts the client’s work only. Ours goes through Node’s built-in `fetch` (undici), theirs through `got` over `node:http`.',
-        `Per-search figures: ${lookupPath.ms.length.toLocaleString('en-US')} distinct seeded numbers after ${WARMUP} warm-up numbers, each searched once by every path in rotating order; every path sends the same request, \`GET /crm/v8/Contacts/search?phone=<national digits>&fields=<${FIELDS.length} fields>&per_page=200\`.`,
-        "Ours: `zoho.lookupCaller(e164)` with `lookup.order: ['Contacts']` on a cache miss (E.164 parse, the search, verification of the returned phone fields, cache fill), and our HTTP client alone (`searchRecords()` over `createZohoHttp`, zod-checked), both with the token in an in-memory store.",
+        `Per-search figures: ${lookupPath.ms.length.toLocaleString('en-US')} distinct seeded numbers after ${WARMUP} warm-up numbers, each searched once by every path, the paths in a new shuffled order for each number (each path follows every other equally often, so none is always charged with what one other path leaves behind; fixed seed); a path's CPU is counted until one event-loop turn after its answer, so what it leaves behind counts to it; every path sends the same request, \`GET /crm/v8/Contacts/search?phone=<national digits>&fields=<${FIELDS.length} fields>&per_page=200\`.`,
+        "Ours: `zoho.lookupCaller(e164)` of the connector as built (dist/, what npm ships) with `lookup.order: ['Contacts']` on a cache miss (E.164 parse, the search, verification of the returned phone fields, cache fill), and our HTTP client alone (`searchRecords()` over `createZohoHttp`, zod-checked; from src/, as the build does not export it), both with the token in an in-memory store.",
         "Theirs: `new RecordOperations('Contacts').searchRecords(params)` with PHONE, FIELDS and PER_PAGE, refresh-token flow, `findUser(false)`, logging OFF, a custom in-memory TokenStore (its default FileStore measured separately), field metadata cached in a temp resourcePath.",
         'Floors: `fetch` + `response.json()` of the same URL with our token; the same with an AbortController and a 30 s timer per request, which any client that gives up on a hung request needs; and the same over `node:http` with a keep-alive agent + `JSON.parse`.',
         `Bursts: ${CONCURRENT} concurrent searches of distinct numbers; in the slow burst the emulator holds every CRM call ${SLOW_MS} ms (fault injection, counted toward its per-client limit of 25 concurrent calls, HTTP 429 beyond), so calls overlap as they do against Zoho: ours queues behind its edition gate, theirs has no gate and leaves 429s to got’s retries (twice, after about 1 s and 2 s).`,
