@@ -2,7 +2,8 @@
  * A CPU profile of a stretch of work in this process (V8's sampling profiler through `node:inspector`,
  * the same data as `node --cpu-prof`), summarised as self time grouped by where the code lives: a
  * package of node_modules, a folder of src/, Node's internals, the garbage collector. Bench sections put
- * the summary in their notes, so docs/performance.md says where the remaining microseconds go.
+ * the summary in their notes, so docs/performance.md says where the remaining microseconds go. Also the
+ * CPU window every per-search figure uses ({@link timedCall}).
  */
 import { readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -85,6 +86,21 @@ function groupOf(url: string, name: string): string {
       : relative;
   }
   return path;
+}
+
+/**
+ * Runs one call: its wall time to the answer, and this process's CPU until one event-loop turn later, so
+ * what the call left behind (a socket returned to its pool, a timer cleared, a cache fill) counts to it
+ * and not to whatever runs next.
+ */
+export async function timedCall(call: () => Promise<unknown>): Promise<{ ms: number; cpu: number }> {
+  const cpu = process.cpuUsage();
+  const t = performance.now();
+  await call();
+  const ms = performance.now() - t;
+  await new Promise((resolve) => setImmediate(resolve));
+  const used = process.cpuUsage(cpu);
+  return { ms, cpu: used.user + used.system };
 }
 
 /** Runs `work` under the sampling profiler (100 µs interval) and returns the raw profile. */

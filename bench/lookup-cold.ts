@@ -5,8 +5,7 @@
  * client only. Also the concurrent-lookup coalescing figure.
  * Run alone: `node --expose-gc --import tsx bench/lookup-cold.ts`.
  */
-import * as sourceCore from '../src/index.js';
-import { type ProfileGroup, profile, summarise } from './cpu-profile.js';
+import { type ProfileGroup, profile, summarise, timedCall } from './cpu-profile.js';
 import { shippedCore, startRemoteEmulator } from './official-sdk.js';
 import { type BenchSection, printWhenMain } from './types.js';
 
@@ -75,12 +74,7 @@ export async function run(): Promise<BenchSection> {
         Phone: `(${national(i).slice(0, 3)}) ${national(i).slice(3, 6)}-${national(i).slice(6)}`,
       })),
     );
-    // The connector as it ships (dist/), unless there is no build: then src/ under tsx, said in a note.
-    let built = '';
-    const core = await shippedCore().catch((error: unknown) => {
-      built = `Measured from src/ under tsx: the build is missing (${error instanceof Error ? error.message : String(error)}).`;
-      return sourceCore;
-    });
+    const { core, fallback } = await shippedCore();
     const { ZohoCrmConnector } = core;
     const store = core.createMemoryStore();
     const zoho = new ZohoCrmConnector({
@@ -117,16 +111,10 @@ export async function run(): Promise<BenchSection> {
     const sdk: number[] = [];
     const cpuRaw: number[] = [];
     const cpuSdk: number[] = [];
-    // Wall time to the answer; CPU until one event-loop turn later, so what a search leaves behind (a
-    // socket returned to its pool, a cache fill) counts to it and not to the other path, which runs next.
     const timed = async (search: (i: number) => Promise<void>, i: number, ms: number[], cpus: number[]) => {
-      const cpu = process.cpuUsage();
-      const t = performance.now();
-      await search(i);
-      ms.push(performance.now() - t);
-      await new Promise((resolve) => setImmediate(resolve));
-      const used = process.cpuUsage(cpu);
-      cpus.push(used.user + used.system);
+      const sample = await timedCall(() => search(i));
+      ms.push(sample.ms);
+      cpus.push(sample.cpu);
     };
     for (let i = WARMUP; i < WARMUP + MEASURED; i++) {
       await timed(rawSearch, i, raw, cpuRaw);
@@ -207,7 +195,7 @@ export async function run(): Promise<BenchSection> {
           actual: `${calls} calls`,
         },
       ],
-      notes: built ? [built, ...notes] : notes,
+      notes: fallback ? [fallback, ...notes] : notes,
     };
   } finally {
     await emu.close();
