@@ -10,12 +10,12 @@
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { startZohoEmulator } from '../src/testing/index.js';
-import { type BenchSection, printWhenMain } from './types.js';
+import { type BenchSection, printWhenMain, sized } from './types.js';
 
-const RECORDS = 5_000;
-const WARMUP = 1_000;
-const MAX_REQUESTS = 20_000;
-const MAX_MS = 8_000;
+const RECORDS = sized(5_000, 200);
+const WARMUP = sized(1_000, 50);
+const MAX_REQUESTS = sized(20_000, 200);
+const MAX_MS = sized(8_000, 1_000);
 const CONCURRENCY = [1, 8, 16];
 
 /**

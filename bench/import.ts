@@ -10,9 +10,9 @@ import { ZohoCrmConnector } from '../src/connector.js';
 import type { PbxCall } from '../src/journal/pbx-call.js';
 import type { RegionEndpoints } from '../src/options.js';
 import { startChild, stop } from './server.js';
-import { type BenchSection, printWhenMain } from './types.js';
+import { type BenchSection, printWhenMain, sized } from './types.js';
 
-const CALLS = Number(process.env.BENCH_IMPORT_CALLS ?? 100_000);
+const CALLS = Number(process.env.BENCH_IMPORT_CALLS ?? sized(100_000, 500));
 const NUMBERS = 200;
 
 function* cdrs(count: number): Generator<PbxCall> {

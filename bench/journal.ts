@@ -16,9 +16,9 @@ import { type JournalOptions, parseConnectorOptions } from '../src/options.js';
 import { REGIONS } from '../src/regions.js';
 import { createFileJournalStore } from '../src/stores/journal-file.js';
 import { startZohoEmulator, type ZohoEmulatorOptions } from '../src/testing/index.js';
-import { type BenchSection, printWhenMain } from './types.js';
+import { type BenchSection, printWhenMain, sized } from './types.js';
 
-const CALLS = 10_000;
+const CALLS = sized(10_000, 300);
 const NUMBERS = 200;
 
 type Scenario = 'live' | 'queued';

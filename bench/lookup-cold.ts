@@ -7,7 +7,7 @@
  */
 import { type ProfileGroup, profile, summarise, timedCall } from './cpu-profile.js';
 import { shippedCore, startRemoteEmulator } from './official-sdk.js';
-import { type BenchSection, printWhenMain } from './types.js';
+import { type BenchSection, printWhenMain, sized } from './types.js';
 
 const CLIENT = {
   clientId: '1000.BENCH',
@@ -16,10 +16,10 @@ const CLIENT = {
 };
 const FIELDS =
   'Phone,Mobile,Home_Phone,Other_Phone,Asst_Phone,Full_Name,First_Name,Last_Name,Account_Name,Email,Owner,Modified_Time';
-const WARMUP = 200;
-const MEASURED = 1_800;
+const WARMUP = sized(200, 20);
+const MEASURED = sized(1_800, 40);
 /** Distinct numbers searched under the profiler, per path (after the measured phase, so it disturbs nothing). */
-const PROFILED = 1_000;
+const PROFILED = sized(1_000, 20);
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / (values.length || 1);

@@ -6,7 +6,7 @@ import { createZohoHttp, type ZohoHttp, type ZohoRequest, type ZohoResponse } fr
 import { createCallerLookup } from '../src/lookup/caller-lookup.js';
 import { parseConnectorOptions } from '../src/options.js';
 import { REGIONS } from '../src/regions.js';
-import { type BenchSection, printWhenMain } from './types.js';
+import { type BenchSection, printWhenMain, sized } from './types.js';
 
 function engine(maxEntries = 200_000) {
   const options = parseConnectorOptions({
@@ -61,13 +61,13 @@ async function cacheHits(): Promise<Record<string, string | number>> {
   }
   // The caller IDs as the trunk sends them: E.164 for half, national format for the other half.
   const inputs = raws.map((raw, i) => (i % 2 === 0 ? number(i) : raw));
-  for (let i = 0; i < 50_000; i++) await lookup.lookupCaller(inputs[i % distinct] as string); // warm up
-  const total = 2_000_000;
+  for (let i = 0; i < sized(50_000, 1_000); i++) await lookup.lookupCaller(inputs[i % distinct] as string); // warm up
+  const total = sized(2_000_000, 10_000);
   const started = process.hrtime.bigint();
   for (let i = 0; i < total; i++) await lookup.lookupCaller(inputs[i % distinct] as string);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const samples: number[] = [];
-  for (let i = 0; i < 200_000; i++) {
+  for (let i = 0; i < sized(200_000, 1_000); i++) {
     const t = process.hrtime.bigint();
     await lookup.lookupCaller(inputs[i % distinct] as string);
     samples.push(Number(process.hrtime.bigint() - t));
@@ -121,7 +121,7 @@ function answeringHttp(): ZohoHttp {
 async function memoryPerNumber(): Promise<Record<string, string | number>> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) return { scenario: 'memory per cached number', note: 'run with node --expose-gc' };
-  const count = 100_000;
+  const count = sized(100_000, 1_000);
   gc();
   const before = process.memoryUsage().heapUsed;
   const options = parseConnectorOptions({
@@ -158,7 +158,7 @@ async function memoryPerNumber(): Promise<Record<string, string | number>> {
 function memoryPerWrittenNumber(): Record<string, string | number> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) return { scenario: 'memory per written number', note: 'run with node --expose-gc' };
-  const count = 100_000;
+  const count = sized(100_000, 1_000);
   gc();
   const before = process.memoryUsage().heapUsed;
   const lookup = engine(count);

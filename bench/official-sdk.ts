@@ -25,7 +25,7 @@ import type { RegionCode } from '../src/regions.js';
 import type { ZohoEmulatorControl, ZohoEmulatorOptions } from '../src/testing/emulator/types.js';
 import type { EmulatorEndpoints } from '../src/testing/server.js';
 import { timedCall } from './cpu-profile.js';
-import { type BenchSection, printWhenMain } from './types.js';
+import { type BenchSection, printWhenMain, sized } from './types.js';
 
 /** Repository root (the package directory). */
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -108,7 +108,7 @@ const coldImports = new Map<string, ColdImport>();
  * start-up is excluded. Memoised per specifier: a full `npm run bench` measures each once and every
  * section quotes the same figure.
  */
-export function coldImport(specifiers: readonly string[], runs = 10): Map<string, ColdImport> {
+export function coldImport(specifiers: readonly string[], runs = sized(10, 2)): Map<string, ColdImport> {
   const todo = specifiers.filter((s) => (coldImports.get(s)?.samples.length ?? 0) < runs);
   const { NODE_OPTIONS: _ignored, ...env } = process.env;
   const once = (specifier: string) =>
@@ -314,12 +314,12 @@ const OURS = { clientId: '1000.BENCHOURS', clientSecret: 'bench-ours-secret-0123
 const THEIRS = { clientId: '1000.BENCHOFFICIAL', clientSecret: 'bench-official-secret-0123456789' };
 const REDIRECT_URI = 'http://localhost/cb';
 const FIELDS = [...MODULE_FIELDS.Contacts.phone, ...MODULE_FIELDS.Contacts.other];
-const WARMUP = 200;
-const MEASURED = 1_000;
+const WARMUP = sized(200, 10);
+const MEASURED = sized(1_000, 20);
 const PER_SEARCH_BUDGET_MS = 15_000;
 const SHUFFLE_SEED = 17;
-const FILESTORE_MEASURED = 300;
-const CONCURRENT = 200;
+const FILESTORE_MEASURED = sized(300, 10);
+const CONCURRENT = sized(200, 20);
 const CONCURRENT_ROUNDS = 3;
 const STORM = 50;
 const SLOW_MS = 50;

@@ -8,9 +8,9 @@ import { createMemoryJournalStore } from '../src/journal/memory-store.js';
 import { createConnectorRegistry } from '../src/registry/registry.js';
 import type { TenantSettings } from '../src/registry/tenant-settings.js';
 import { createMemoryStore } from '../src/stores/memory.js';
-import { type BenchSection, printWhenMain } from './types.js';
+import { type BenchSection, printWhenMain, sized } from './types.js';
 
-const TENANTS = 1_000;
+const TENANTS = sized(1_000, 20);
 const TARGET_KB = 64;
 const REDIRECT_URI = 'https://pbx.example.com/api/auth/callback/zoho';
 
@@ -90,7 +90,7 @@ async function callbacksPerSecond(): Promise<{ accepted: number; refused: number
     settings: settingsOf,
   });
   try {
-    const count = 2_000;
+    const count = sized(2_000, 50);
     const states: string[] = [];
     for (let i = 0; i < count; i++) states.push((await registry.authorizationUrl(`tenant-${i % 100}`)).state);
     let start = performance.now();

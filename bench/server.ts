@@ -8,12 +8,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { type BenchSection, printWhenMain } from './types.js';
+import { type BenchSection, printWhenMain, sized } from './types.js';
 
 const KEY = 'bench-api-key-0123456789abcdefgh';
 const CONCURRENCY = 16;
-const MAX_REQUESTS = 20_000;
-const MAX_MS = 6_000;
+const MAX_REQUESTS = sized(20_000, 200);
+const MAX_MS = sized(6_000, 1_000);
 
 interface Load {
   requests: number;

@@ -9,10 +9,10 @@ import { createZohoHttp } from '../src/http/client.js';
 import { type CallerLookup, createCallerLookup } from '../src/lookup/caller-lookup.js';
 import { parseConnectorOptions } from '../src/options.js';
 import { REGIONS } from '../src/regions.js';
-import { type BenchSection, printWhenMain } from './types.js';
+import { type BenchSection, printWhenMain, sized } from './types.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const NUMBERS = 1_000;
+const NUMBERS = sized(1_000, 50);
 const TITLE = 'Caller ID: shared cache (Redis) hit next to the in-process hit';
 
 /** An engine over the shared cache; `localEntries` bounds its own in-process cache. */

@@ -14,6 +14,18 @@ export interface BenchSection {
   notes?: string[];
 }
 
+/**
+ * A smoke run (`npm run bench:smoke`, part of CI): every module runs end to end with tiny counts, so a
+ * bench that no longer works fails CI instead of the next `npm run bench`. Its figures mean nothing:
+ * nothing is written to docs/performance.md.
+ */
+export const SMOKE = process.env.BENCH_SMOKE === '1';
+
+/** A count or time budget: `full` in a real run, `smoke` in a smoke run. */
+export function sized(full: number, smoke: number): number {
+  return SMOKE ? smoke : full;
+}
+
 /** Runs a bench module standalone: `npx tsx bench/<topic>.ts` prints its section. */
 export async function printWhenMain(meta: ImportMeta, run: () => Promise<BenchSection>): Promise<void> {
   const { fileURLToPath } = await import('node:url');
