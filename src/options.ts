@@ -614,6 +614,8 @@ export interface ConnectorOptions {
 }
 
 // --- Schema ---
+// Every schema of the core is a z.lazy(), built on its first parse: building them at import was about a
+// fifth of the package's cold import. Helpers used inside one are functions. test/lazy-schemas.test.ts.
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
 const hasMethods =
@@ -623,247 +625,260 @@ const hasMethods =
     value !== null &&
     names.every((name) => typeof (value as Record<string, unknown>)[name] === 'function');
 
-const nonEmpty = z.string().check(z.trim(), z.minLength(1));
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const nonEmpty = () => z.string().check(z.trim(), z.minLength(1));
+const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const int = (min: number, max: number) => z.number().check(z.int(), z.gte(min), z.lte(max));
 const positiveInt = (max: number) => z.number().check(z.int(), z.positive(), z.lte(max));
 const trimmed = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
 const fn = <T>(message: string) => z.custom<T>(isFunction, message);
 
 /** An ISO 3166-1 alpha-2 code libphonenumber has metadata for (either case). @internal */
-export const countryCode = z
-  .string()
-  .check(
-    z.regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code'),
-    z.refine(isSupportedCountry, 'is not a country with phone-number metadata (the United Kingdom is GB)'),
-  );
-
-const LookupCacheSchema = z.strictObject({
-  maxEntries: z._default(positiveInt(10_000_000), 10_000),
-  ttlMs: z._default(positiveInt(7 * 24 * 3_600_000), 300_000),
-  negativeTtlMs: z._default(z.number().check(z.int(), z.nonnegative(), z.lte(24 * 3_600_000)), 60_000),
-});
-
-const LookupSchema = z.strictObject({
-  order: z._default(
-    z.array(z.enum(['Contacts', 'Leads', 'Accounts'])).check(
-      z.minLength(1),
-      z.refine((order) => new Set(order).size === order.length, 'each module may appear only once'),
+export const countryCode = z.lazy(() =>
+  z
+    .string()
+    .check(
+      z.regex(/^[A-Za-z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code'),
+      z.refine(isSupportedCountry, 'is not a country with phone-number metadata (the United Kingdom is GB)'),
     ),
-    ['Contacts', 'Leads', 'Accounts'],
-  ),
-  query: z._default(z.enum(['always', 'whenNotFoundInPbx']), 'always'),
-  defaultCountry: z._default(
-    z.pipe(
-      countryCode,
-      z.transform((code: string) => code.toUpperCase()),
-    ),
-    'US',
-  ),
-  maxExtensionLength: z._default(int(0, 15), 6),
-  timeoutMs: z._default(positiveInt(60_000), 1_500),
-  strategy: z._default(z.enum(['sequential', 'parallel']), 'sequential'),
-  method: z._default(z.enum(['search', 'coql']), 'search'),
-  searchTermsPerModule: z._default(int(1, 4), 1),
-  multipleMatches: z._default(z.enum(['mostRecentlyModified', 'firstReturned']), 'mostRecentlyModified'),
-  discoverPhoneFields: z._default(z.boolean(), true),
-  escalate: z._default(z.boolean(), true),
-  phoneSearch: z.optional(z.enum(['digits-contains', 'digits-suffix', 'digits-exact', 'exact'])),
-  cache: z.prefault(LookupCacheSchema, {}),
-  sharedCache: z.optional(
-    z.strictObject({
-      client: z.custom<SharedCacheClient>(
-        hasMethods(...SHARED_CACHE_COMMANDS),
-        `must be an ioredis Redis or Cluster client (with ${SHARED_CACHE_COMMANDS.join(', ')})`,
+);
+
+const LookupCacheSchema = z.lazy(() =>
+  z.strictObject({
+    maxEntries: z._default(positiveInt(10_000_000), 10_000),
+    ttlMs: z._default(positiveInt(7 * 24 * 3_600_000), 300_000),
+    negativeTtlMs: z._default(z.number().check(z.int(), z.nonnegative(), z.lte(24 * 3_600_000)), 60_000),
+  }),
+);
+
+const LookupSchema = z.lazy(() =>
+  z.strictObject({
+    order: z._default(
+      z.array(z.enum(['Contacts', 'Leads', 'Accounts'])).check(
+        z.minLength(1),
+        z.refine((order) => new Set(order).size === order.length, 'each module may appear only once'),
       ),
-      keyPrefix: z.optional(nonEmpty),
-      ttlMs: z.optional(positiveInt(7 * 24 * 3_600_000)),
-      negativeTtlMs: z.optional(positiveInt(24 * 3_600_000)),
-      timeoutMs: z._default(positiveInt(10_000), 50),
-    }),
-  ),
-  circuitBreaker: z.prefault(
-    z.union(
-      [
-        z.literal(false),
+      ['Contacts', 'Leads', 'Accounts'],
+    ),
+    query: z._default(z.enum(['always', 'whenNotFoundInPbx']), 'always'),
+    defaultCountry: z._default(
+      z.pipe(
+        countryCode,
+        z.transform((code: string) => code.toUpperCase()),
+      ),
+      'US',
+    ),
+    maxExtensionLength: z._default(int(0, 15), 6),
+    timeoutMs: z._default(positiveInt(60_000), 1_500),
+    strategy: z._default(z.enum(['sequential', 'parallel']), 'sequential'),
+    method: z._default(z.enum(['search', 'coql']), 'search'),
+    searchTermsPerModule: z._default(int(1, 4), 1),
+    multipleMatches: z._default(z.enum(['mostRecentlyModified', 'firstReturned']), 'mostRecentlyModified'),
+    discoverPhoneFields: z._default(z.boolean(), true),
+    escalate: z._default(z.boolean(), true),
+    phoneSearch: z.optional(z.enum(['digits-contains', 'digits-suffix', 'digits-exact', 'exact'])),
+    cache: z.prefault(LookupCacheSchema, {}),
+    sharedCache: z.optional(
+      z.strictObject({
+        client: z.custom<SharedCacheClient>(
+          hasMethods(...SHARED_CACHE_COMMANDS),
+          `must be an ioredis Redis or Cluster client (with ${SHARED_CACHE_COMMANDS.join(', ')})`,
+        ),
+        keyPrefix: z.optional(nonEmpty()),
+        ttlMs: z.optional(positiveInt(7 * 24 * 3_600_000)),
+        negativeTtlMs: z.optional(positiveInt(24 * 3_600_000)),
+        timeoutMs: z._default(positiveInt(10_000), 50),
+      }),
+    ),
+    circuitBreaker: z.prefault(
+      z.union(
+        [
+          z.literal(false),
+          z.strictObject({
+            failureThreshold: z._default(positiveInt(100), 3),
+            probeIntervalMs: z._default(int(100, 600_000), 5_000),
+          }),
+        ],
+        { error: 'must be false or { failureThreshold, probeIntervalMs }' },
+      ),
+      {},
+    ),
+  }),
+);
+
+const apiName = () =>
+  z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/, 'must be a Zoho field API name'));
+const linkPolicy = () => z.enum(['private', 'public', 'none']);
+
+const subjectTemplate = () =>
+  z.union([nonEmpty(), fn<(context: SubjectContext) => string>('must be a string or a function')]);
+
+const JournalSchema = z.lazy(() =>
+  z
+    .strictObject({
+      enabled: z._default(z.boolean(), true),
+      recordingLink: z._default(linkPolicy(), 'private'),
+      trunkCallsOnly: z._default(z.boolean(), true),
+      transcriptionLink: z._default(linkPolicy(), 'private'),
+      recordingTarget: z._default(z.enum(['field', 'description', 'both']), 'both'),
+      publicLinks: z.optional(
         z.strictObject({
-          failureThreshold: z._default(positiveInt(100), 3),
-          probeIntervalMs: z._default(int(100, 600_000), 5_000),
+          secret: z.union([
+            z.string().check(z.minLength(16, 'must be at least 16 characters')),
+            z.custom<Uint8Array>(
+              (value) => value instanceof Uint8Array && value.byteLength >= 16,
+              'must be at least 16 bytes',
+            ),
+          ]),
+          ttlSeconds: z._default(positiveInt(10 * 366 * 86_400), 2_592_000),
         }),
-      ],
-      { error: 'must be false or { failureThreshold, probeIntervalMs }' },
+      ),
+      subject: z.optional(subjectTemplate()),
+      durationFormat: z._default(z.enum(['auto', 'mm:ss', 'HH:mm', 'hh:mm:ss']), 'auto'),
+      timeZone: z.optional(
+        z.string().check(z.refine(isValidTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin')),
+      ),
+      dedupeField: z.optional(apiName()),
+      outboundStatusField: z.optional(z.union([apiName(), z.literal(false)])),
+      agents: z.optional(z.record(nonEmpty(), nonEmpty())),
+      userExtensionField: z.optional(apiName()),
+      fallbackOwnerId: z.optional(nonEmpty()),
+      noteTitle: z.optional(trimmed(120)),
+      includeCallId: z._default(z.boolean(), true),
+      store: z.optional(
+        z.custom<JournalStore>(isJournalStore, `must implement ${JOURNAL_STORE_METHODS.join(', ')}`),
+      ),
+      retry: z.prefault(
+        z.strictObject({
+          baseDelayMs: z._default(positiveInt(3_600_000), 5_000),
+          maxDelayMs: z._default(positiveInt(86_400_000), 900_000),
+        }),
+        {},
+      ),
+      batchSize: z._default(int(1, 100), 100),
+      holdUnknownCallsMs: z._default(positiveInt(30 * 86_400_000), 86_400_000),
+      fields: z.optional(fn<JournalFieldsFunction>('must be a function (call, draft) => fields')),
+      missedCallTask: z.prefault(
+        z.strictObject({
+          enabled: z._default(z.boolean(), false),
+          dueInMinutes: z._default(int(0, 366 * 1_440), 60),
+          subject: z.optional(subjectTemplate()),
+        }),
+        {},
+      ),
+    })
+    .check(
+      z.superRefine((journal, ctx) => {
+        const wantsPublic = journal.recordingLink === 'public' || journal.transcriptionLink === 'public';
+        if (journal.enabled && wantsPublic && !journal.publicLinks) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['publicLinks'],
+            message: 'is required when recordingLink or transcriptionLink asks for signed (no sign-in) links',
+          });
+        }
+        if (journal.retry.maxDelayMs < journal.retry.baseDelayMs) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['retry', 'maxDelayMs'],
+            message: 'must not be below baseDelayMs',
+          });
+        }
+      }),
     ),
-    {},
-  ),
-});
+);
 
-const apiName = z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/, 'must be a Zoho field API name'));
-const linkPolicy = z.enum(['private', 'public', 'none']);
-
-const subjectTemplate = z.union([
-  nonEmpty,
-  fn<(context: SubjectContext) => string>('must be a string or a function'),
-]);
-
-const JournalSchema = z
-  .strictObject({
+const CreateRecordsSchema = z.lazy(() =>
+  z.strictObject({
     enabled: z._default(z.boolean(), true),
-    recordingLink: z._default(linkPolicy, 'private'),
-    trunkCallsOnly: z._default(z.boolean(), true),
-    transcriptionLink: z._default(linkPolicy, 'private'),
-    recordingTarget: z._default(z.enum(['field', 'description', 'both']), 'both'),
-    publicLinks: z.optional(
-      z.strictObject({
-        secret: z.union([
-          z.string().check(z.minLength(16, 'must be at least 16 characters')),
-          z.custom<Uint8Array>(
-            (value) => value instanceof Uint8Array && value.byteLength >= 16,
-            'must be at least 16 bytes',
-          ),
-        ]),
-        ttlSeconds: z._default(positiveInt(10 * 366 * 86_400), 2_592_000),
-      }),
-    ),
-    subject: z.optional(subjectTemplate),
-    durationFormat: z._default(z.enum(['auto', 'mm:ss', 'HH:mm', 'hh:mm:ss']), 'auto'),
-    timeZone: z.optional(
-      z.string().check(z.refine(isValidTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin')),
-    ),
-    dedupeField: z.optional(apiName),
-    outboundStatusField: z.optional(z.union([apiName, z.literal(false)])),
-    agents: z.optional(z.record(nonEmpty, nonEmpty)),
-    userExtensionField: z.optional(apiName),
-    fallbackOwnerId: z.optional(nonEmpty),
-    noteTitle: z.optional(trimmed(120)),
-    includeCallId: z._default(z.boolean(), true),
-    store: z.optional(
-      z.custom<JournalStore>(isJournalStore, `must implement ${JOURNAL_STORE_METHODS.join(', ')}`),
-    ),
-    retry: z.prefault(
-      z.strictObject({
-        baseDelayMs: z._default(positiveInt(3_600_000), 5_000),
-        maxDelayMs: z._default(positiveInt(86_400_000), 900_000),
-      }),
-      {},
-    ),
-    batchSize: z._default(int(1, 100), 100),
-    holdUnknownCallsMs: z._default(positiveInt(30 * 86_400_000), 86_400_000),
-    fields: z.optional(fn<JournalFieldsFunction>('must be a function (call, draft) => fields')),
-    missedCallTask: z.prefault(
-      z.strictObject({
-        enabled: z._default(z.boolean(), false),
-        dueInMinutes: z._default(int(0, 366 * 1_440), 60),
-        subject: z.optional(subjectTemplate),
-      }),
-      {},
-    ),
-  })
-  .check(
-    z.superRefine((journal, ctx) => {
-      const wantsPublic = journal.recordingLink === 'public' || journal.transcriptionLink === 'public';
-      if (journal.enabled && wantsPublic && !journal.publicLinks) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['publicLinks'],
-          message: 'is required when recordingLink or transcriptionLink asks for signed (no sign-in) links',
-        });
-      }
-      if (journal.retry.maxDelayMs < journal.retry.baseDelayMs) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['retry', 'maxDelayMs'],
-          message: 'must not be below baseDelayMs',
-        });
-      }
-    }),
-  );
+    type: z._default(z.enum(['Contacts', 'Leads']), 'Contacts'),
+    lastNamePlaceholder: z._default(trimmed(80), 'Unknown caller {number}'),
+    companyPlaceholder: z._default(trimmed(200), 'Unknown'),
+    leadSource: z.optional(trimmed(120)),
+    fields: z.optional(fn<CreateRecordFieldsFunction>('must be a function (input) => fields')),
+  }),
+);
 
-const CreateRecordsSchema = z.strictObject({
-  enabled: z._default(z.boolean(), true),
-  type: z._default(z.enum(['Contacts', 'Leads']), 'Contacts'),
-  lastNamePlaceholder: z._default(trimmed(80), 'Unknown caller {number}'),
-  companyPlaceholder: z._default(trimmed(200), 'Unknown'),
-  leadSource: z.optional(trimmed(120)),
-  fields: z.optional(fn<CreateRecordFieldsFunction>('must be a function (input) => fields')),
-});
+const HttpSchema = z.lazy(() =>
+  z.strictObject({
+    timeoutMs: z._default(positiveInt(300_000), 10_000),
+    deadlineMs: z._default(positiveInt(3_600_000), 30_000),
+    retries: z._default(int(0, 10), 3),
+    maxConcurrency: z.optional(positiveInt(1_000)),
+  }),
+);
 
-const HttpSchema = z.strictObject({
-  timeoutMs: z._default(positiveInt(300_000), 10_000),
-  deadlineMs: z._default(positiveInt(3_600_000), 30_000),
-  retries: z._default(int(0, 10), 3),
-  maxConcurrency: z.optional(positiveInt(1_000)),
-});
-
-const regionCode = z.enum(REGION_CODES as [RegionCode, ...RegionCode[]]);
+const regionCode = () => z.enum(REGION_CODES as [RegionCode, ...RegionCode[]]);
 
 /** @internal */
-export const ConnectorOptionsSchema = z
-  .strictObject({
-    connectionId: z
-      .string()
-      .check(
-        z.maxLength(256),
-        z.regex(
-          /^[^\p{Cc}\s](?:[^\p{Cc}]*[^\p{Cc}\s])?$/u,
-          'must be non-empty, without control characters or surrounding spaces',
+export const ConnectorOptionsSchema = z.lazy(() =>
+  z
+    .strictObject({
+      connectionId: z
+        .string()
+        .check(
+          z.maxLength(256),
+          z.regex(
+            /^[^\p{Cc}\s](?:[^\p{Cc}]*[^\p{Cc}\s])?$/u,
+            'must be non-empty, without control characters or surrounding spaces',
+          ),
+        ),
+      clientId: nonEmpty(),
+      clientSecret: nonEmpty(),
+      redirectUri: httpUrl().check(
+        z.refine(isSecureRedirect, 'must use https (http is allowed for localhost only)'),
+      ),
+      region: z._default(regionCode(), 'US'),
+      edition: z._default(z.enum(EDITION_NAMES as [Edition, ...Edition[]]), 'Standard'),
+      tokenStore: z.optional(
+        z.custom<TokenStore>(hasMethods('get', 'set', 'delete'), 'must implement get, set and delete'),
+      ),
+      stateSecret: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
+      scopes: z.optional(z.array(nonEmpty()).check(z.minLength(1))),
+      endpoints: z.optional(
+        z.strictObject({
+          accountsUrl: z.optional(httpUrl()),
+          apiUrl: z.optional(httpUrl()),
+          regions: z.optional(
+            z.partialRecord(regionCode(), z.strictObject({ accountsUrl: httpUrl(), apiUrl: httpUrl() })),
+          ),
+        }),
+      ),
+      lookup: z.prefault(LookupSchema, {}),
+      pbxContacts: z.optional(
+        z.custom<PbxContactsProvider>(hasMethods('lookup'), 'must have a lookup(e164) function'),
+      ),
+      journal: z.prefault(JournalSchema, {}),
+      createRecords: z.prefault(CreateRecordsSchema, {}),
+      http: z.prefault(HttpSchema, {}),
+      logger: z.optional(
+        z.custom<Logger>(
+          hasMethods('debug', 'info', 'warn', 'error'),
+          'must have debug, info, warn and error methods',
         ),
       ),
-    clientId: nonEmpty,
-    clientSecret: nonEmpty,
-    redirectUri: httpUrl.check(
-      z.refine(isSecureRedirect, 'must use https (http is allowed for localhost only)'),
-    ),
-    region: z._default(regionCode, 'US'),
-    edition: z._default(z.enum(EDITION_NAMES as [Edition, ...Edition[]]), 'Standard'),
-    tokenStore: z.optional(
-      z.custom<TokenStore>(hasMethods('get', 'set', 'delete'), 'must implement get, set and delete'),
-    ),
-    stateSecret: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
-    scopes: z.optional(z.array(nonEmpty).check(z.minLength(1))),
-    endpoints: z.optional(
-      z.strictObject({
-        accountsUrl: z.optional(httpUrl),
-        apiUrl: z.optional(httpUrl),
-        regions: z.optional(
-          z.partialRecord(regionCode, z.strictObject({ accountsUrl: httpUrl, apiUrl: httpUrl })),
-        ),
+      fetch: z.optional(fn<typeof fetch>('must be a fetch function')),
+    })
+    .check(
+      z.superRefine((options, ctx) => {
+        if (options.lookup.query === 'whenNotFoundInPbx' && !options.pbxContacts) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['pbxContacts'],
+            message: "is required when lookup.query is 'whenNotFoundInPbx'",
+          });
+        }
+        // A Redis read that may outlast the ring would cost the call its caller ID whenever Redis hangs.
+        const shared = options.lookup.sharedCache;
+        if (shared && shared.timeoutMs >= options.lookup.timeoutMs) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['lookup', 'sharedCache', 'timeoutMs'],
+            message: `must be below lookup.timeoutMs (${options.lookup.timeoutMs} ms): a hung Redis must leave time to ask Zoho`,
+          });
+        }
       }),
     ),
-    lookup: z.prefault(LookupSchema, {}),
-    pbxContacts: z.optional(
-      z.custom<PbxContactsProvider>(hasMethods('lookup'), 'must have a lookup(e164) function'),
-    ),
-    journal: z.prefault(JournalSchema, {}),
-    createRecords: z.prefault(CreateRecordsSchema, {}),
-    http: z.prefault(HttpSchema, {}),
-    logger: z.optional(
-      z.custom<Logger>(
-        hasMethods('debug', 'info', 'warn', 'error'),
-        'must have debug, info, warn and error methods',
-      ),
-    ),
-    fetch: z.optional(fn<typeof fetch>('must be a fetch function')),
-  })
-  .check(
-    z.superRefine((options, ctx) => {
-      if (options.lookup.query === 'whenNotFoundInPbx' && !options.pbxContacts) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['pbxContacts'],
-          message: "is required when lookup.query is 'whenNotFoundInPbx'",
-        });
-      }
-      // A Redis read that may outlast the ring would cost the call its caller ID whenever Redis hangs.
-      const shared = options.lookup.sharedCache;
-      if (shared && shared.timeoutMs >= options.lookup.timeoutMs) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['lookup', 'sharedCache', 'timeoutMs'],
-          message: `must be below lookup.timeoutMs (${options.lookup.timeoutMs} ms): a hung Redis must leave time to ask Zoho`,
-        });
-      }
-    }),
-  );
+);
 
 /**
  * Options after validation, with every default filled in.
@@ -968,6 +983,8 @@ function namedBySchema(): ReadonlySet<string> {
         for (const value of Object.values(node)) walk(value); // an object schema's shape
         return;
       }
+      // A lazy schema (built on first use) keeps its schema behind a getter, not in its definition.
+      if (def.type === 'lazy') walk((node as { _zod: { innerType: unknown } })._zod.innerType);
       if (def.type === 'enum') for (const v of Object.values(def.entries as object)) found.add(String(v));
       if (def.type === 'literal') for (const v of def.values as unknown[]) found.add(String(v));
       for (const [key, value] of Object.entries(def)) if (key !== 'checks') walk(value);

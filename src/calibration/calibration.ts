@@ -55,33 +55,35 @@ export interface OrgCalibration {
   sources?: Partial<Record<'phoneSearch' | 'durationFormat' | 'indexLagMs', CalibrationSource>>;
 }
 
-const SOURCE = z.catch(z.optional(z.enum(['diagnose', 'traffic', 'option'])), undefined);
-const FIELD_NAMES = z.array(z.string().check(z.minLength(1), z.maxLength(100))).check(z.maxLength(200));
+const sourceOf = () => z.catch(z.optional(z.enum(['diagnose', 'traffic', 'option'])), undefined);
+const fieldNames = () => z.array(z.string().check(z.minLength(1), z.maxLength(100))).check(z.maxLength(200));
 
 /** The stored calibration's schema: a document written by another version is read, never trusted. @internal */
-export const OrgCalibrationSchema = z.object({
-  phoneSearch: z.catch(
-    z.enum(['digits-contains', 'digits-suffix', 'digits-exact', 'exact', 'unknown']),
-    'unknown',
-  ),
-  durationFormat: z.catch(z.enum(['mm:ss', 'HH:mm', 'unknown']), 'unknown'),
-  indexLagMs: z.catch(z.optional(z.number().check(z.int(), z.gte(0), z.lte(86_400_000))), undefined),
-  phoneFields: z.catch(
-    z.object({
-      Contacts: z.optional(FIELD_NAMES),
-      Leads: z.optional(FIELD_NAMES),
-      Accounts: z.optional(FIELD_NAMES),
-    }),
-    {},
-  ),
-  callsMandatoryFields: z.catch(FIELD_NAMES, []),
-  // z.number() rejects Infinity and NaN already (classic zod's .finite() was a no-op).
-  measuredAt: z.catch(z.number(), 0),
-  sources: z.catch(
-    z.optional(z.object({ phoneSearch: SOURCE, durationFormat: SOURCE, indexLagMs: SOURCE })),
-    undefined,
-  ),
-});
+export const OrgCalibrationSchema = z.lazy(() =>
+  z.object({
+    phoneSearch: z.catch(
+      z.enum(['digits-contains', 'digits-suffix', 'digits-exact', 'exact', 'unknown']),
+      'unknown',
+    ),
+    durationFormat: z.catch(z.enum(['mm:ss', 'HH:mm', 'unknown']), 'unknown'),
+    indexLagMs: z.catch(z.optional(z.number().check(z.int(), z.gte(0), z.lte(86_400_000))), undefined),
+    phoneFields: z.catch(
+      z.object({
+        Contacts: z.optional(fieldNames()),
+        Leads: z.optional(fieldNames()),
+        Accounts: z.optional(fieldNames()),
+      }),
+      {},
+    ),
+    callsMandatoryFields: z.catch(fieldNames(), []),
+    // z.number() rejects Infinity and NaN already (classic zod's .finite() was a no-op).
+    measuredAt: z.catch(z.number(), 0),
+    sources: z.catch(
+      z.optional(z.object({ phoneSearch: sourceOf(), durationFormat: sourceOf(), indexLagMs: sourceOf() })),
+      undefined,
+    ),
+  }),
+);
 
 /** A calibration that knows nothing yet. @internal */
 export function emptyCalibration(measuredAt = 0): OrgCalibration {

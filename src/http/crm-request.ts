@@ -73,21 +73,23 @@ const METHODS: readonly CrmMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 const CRM_PATH = /^\/crm(?:\/[A-Za-z0-9_~-][A-Za-z0-9_.~-]*)+$/;
 const CURRENT_VERSION = '/crm/v8/';
 
-const RequestSchema = z.strictObject({
-  method: z.string(),
-  path: z.string(),
-  query: z.optional(
-    z.record(
-      z.string().check(z.minLength(1, 'must not have an empty key')),
-      // z.number() rejects Infinity and NaN (classic zod's .finite() was a no-op).
-      z.union([z.string(), z.number(), z.boolean(), z.undefined()], {
-        error: 'values must be strings, finite numbers, booleans or undefined',
-      }),
+const RequestSchema = z.lazy(() =>
+  z.strictObject({
+    method: z.string(),
+    path: z.string(),
+    query: z.optional(
+      z.record(
+        z.string().check(z.minLength(1, 'must not have an empty key')),
+        // z.number() rejects Infinity and NaN (classic zod's .finite() was a no-op).
+        z.union([z.string(), z.number(), z.boolean(), z.undefined()], {
+          error: 'values must be strings, finite numbers, booleans or undefined',
+        }),
+      ),
     ),
-  ),
-  body: z.optional(z.unknown()),
-  signal: z.optional(z.instanceof(AbortSignal, { error: 'must be an AbortSignal' })),
-});
+    body: z.optional(z.unknown()),
+    signal: z.optional(z.instanceof(AbortSignal, { error: 'must be an AbortSignal' })),
+  }),
+);
 
 /**
  * Checks the request and sends it through the connector's client.

@@ -12,39 +12,45 @@ import type { CacheEntry } from './shared-cache-types.js';
 /** A miss ("no record has this number") as stored. */
 const MISS_VALUE = '-';
 
-const Module = z.enum(['Contacts', 'Leads', 'Accounts']);
-const Account = z.object({ id: z.string(), name: z.string() });
+const moduleName = () => z.enum(['Contacts', 'Leads', 'Accounts']);
+const account = () => z.object({ id: z.string(), name: z.string() });
 
 /** An alternative is handed to the host as a `CallerMatch`: checked as one (another version's is refused). */
-const AlternativeSchema = z.object({
-  module: Module,
-  id: z.string(),
-  name: z.string(),
-  phone: z.string(),
-  field: z.string(),
-  account: z.optional(Account),
-  ownerId: z.optional(z.string()),
-  recordUrl: z.optional(z.string()),
-  source: z.enum(['zoho', 'pbx', 'cache']),
-});
+const AlternativeSchema = z.lazy(() =>
+  z.object({
+    module: moduleName(),
+    id: z.string(),
+    name: z.string(),
+    phone: z.string(),
+    field: z.string(),
+    account: z.optional(account()),
+    ownerId: z.optional(z.string()),
+    recordUrl: z.optional(z.string()),
+    source: z.enum(['zoho', 'pbx', 'cache']),
+  }),
+);
 
-const EntrySchema = z.object({
-  module: Module,
-  id: z.string(),
-  name: z.string(),
-  field: z.string(),
-  account: z.optional(Account),
-  ownerId: z.optional(z.string()),
-  alternatives: z.optional(z.array(AlternativeSchema)),
-});
+const EntrySchema = z.lazy(() =>
+  z.object({
+    module: moduleName(),
+    id: z.string(),
+    name: z.string(),
+    field: z.string(),
+    account: z.optional(account()),
+    ownerId: z.optional(z.string()),
+    alternatives: z.optional(z.array(AlternativeSchema)),
+  }),
+);
 
-const NoticeSchema = z.object({
-  from: z.string(),
-  numbers: z.array(z.string()),
-  ids: z.optional(z.array(z.string())),
-  /** Every miss is to be forgotten. */
-  misses: z.optional(z.literal(true)),
-});
+const NoticeSchema = z.lazy(() =>
+  z.object({
+    from: z.string(),
+    numbers: z.array(z.string()),
+    ids: z.optional(z.array(z.string())),
+    /** Every miss is to be forgotten. */
+    misses: z.optional(z.literal(true)),
+  }),
+);
 
 /**
  * A notice on the invalidation channel: which node sent it, the numbers, and the record ids if any (or

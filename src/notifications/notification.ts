@@ -56,22 +56,25 @@ export interface ZohoChangeNotification {
 }
 
 /** Zoho's channel ids are longs; JSON may carry them as numbers or strings. */
-const Id = z.pipe(
-  z.union([z.string().check(z.regex(/^\d{1,20}$/)), z.number().check(z.int(), z.nonnegative())]),
-  z.transform((value) => String(value)),
-);
+const longId = () =>
+  z.pipe(
+    z.union([z.string().check(z.regex(/^\d{1,20}$/)), z.number().check(z.int(), z.nonnegative())]),
+    z.transform((value) => String(value)),
+  );
 
-const NotificationSchema = z.object({
-  server_time: z.optional(z.number()),
-  query_params: z.optional(z.record(z.string(), z.unknown())),
-  module: z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/)),
-  resource_uri: z.optional(z.string()),
-  ids: z.array(Id).check(z.maxLength(10_000)),
-  affected_fields: z.optional(z.array(z.unknown())),
-  operation: z.enum(['insert', 'update', 'delete']),
-  channel_id: Id,
-  token: z.optional(z.string()),
-});
+const NotificationSchema = z.lazy(() =>
+  z.object({
+    server_time: z.optional(z.number()),
+    query_params: z.optional(z.record(z.string(), z.unknown())),
+    module: z.string().check(z.regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/)),
+    resource_uri: z.optional(z.string()),
+    ids: z.array(longId()).check(z.maxLength(10_000)),
+    affected_fields: z.optional(z.array(z.unknown())),
+    operation: z.enum(['insert', 'update', 'delete']),
+    channel_id: longId(),
+    token: z.optional(z.string()),
+  }),
+);
 
 /**
  * The body a notify URL received, checked: a parsed object or the raw JSON text.

@@ -41,20 +41,24 @@ const isNotifyUrl = (value: string): boolean => {
 };
 
 /** The options of `watchChanges()` (zod/mini, strict: a typo is refused). @internal */
-export const WatchOptionsSchema = z.strictObject({
-  notifyUrl: z
-    .string()
-    .check(
-      z.maxLength(2_000),
-      z.refine(isNotifyUrl, 'must be an https URL (http is allowed on localhost / 127.0.0.1 / [::1] only)'),
+export const WatchOptionsSchema = z.lazy(() =>
+  z.strictObject({
+    notifyUrl: z
+      .string()
+      .check(
+        z.maxLength(2_000),
+        z.refine(isNotifyUrl, 'must be an https URL (http is allowed on localhost / 127.0.0.1 / [::1] only)'),
+      ),
+    channelToken: z.string().check(z.minLength(1), z.maxLength(50)),
+    channelId: z.optional(
+      z.string().check(z.regex(/^[1-9]\d{0,17}$/, 'must be 1 to 18 digits (a Zoho long)')),
     ),
-  channelToken: z.string().check(z.minLength(1), z.maxLength(50)),
-  channelId: z.optional(z.string().check(z.regex(/^[1-9]\d{0,17}$/, 'must be 1 to 18 digits (a Zoho long)'))),
-  modules: z.optional(z.array(z.enum(WATCHABLE_MODULES)).check(z.minLength(1))),
-  signal: z.optional(
-    z.custom<AbortSignal>((value) => value instanceof AbortSignal, 'must be an AbortSignal'),
-  ),
-});
+    modules: z.optional(z.array(z.enum(WATCHABLE_MODULES)).check(z.minLength(1))),
+    signal: z.optional(
+      z.custom<AbortSignal>((value) => value instanceof AbortSignal, 'must be an AbortSignal'),
+    ),
+  }),
+);
 
 /**
  * A channel id from the connection id (cyrb53, 15 digits): the same connection gets the same channel
@@ -95,22 +99,24 @@ export function watchBody(spec: WatchSpec, expiresAt: number): Record<string, un
   };
 }
 
-const WatchAnswerSchema = z.object({
-  watch: z
-    .array(
-      z.object({
-        code: z.string(),
-        status: z.optional(z.string()),
-        message: z.optional(z.string()),
-        details: z.optional(
-          z.object({
-            events: z.optional(z.array(z.object({ channel_expiry: z.optional(z.string()) }))),
-          }),
-        ),
-      }),
-    )
-    .check(z.minLength(1)),
-});
+const WatchAnswerSchema = z.lazy(() =>
+  z.object({
+    watch: z
+      .array(
+        z.object({
+          code: z.string(),
+          status: z.optional(z.string()),
+          message: z.optional(z.string()),
+          details: z.optional(
+            z.object({
+              events: z.optional(z.array(z.object({ channel_expiry: z.optional(z.string()) }))),
+            }),
+          ),
+        }),
+      )
+      .check(z.minLength(1)),
+  }),
+);
 
 /**
  * When the channel Zoho answered expires: the earliest `channel_expiry` of its events, or Zoho's one-hour

@@ -11,15 +11,17 @@ import * as z from 'zod/mini';
  * also carries `expires_in_sec`, where `expires_in` is milliseconds.
  * @internal
  */
-export const TokenResponseSchema = z.object({
-  access_token: z.string().check(z.minLength(1)),
-  refresh_token: z.optional(z.string().check(z.minLength(1))),
-  api_domain: z.optional(z.url()),
-  token_type: z.optional(z.string()),
-  expires_in: z.optional(z.number().check(z.positive())),
-  expires_in_sec: z.optional(z.number().check(z.positive())),
-  scope: z.optional(z.string()),
-});
+export const TokenResponseSchema = z.lazy(() =>
+  z.object({
+    access_token: z.string().check(z.minLength(1)),
+    refresh_token: z.optional(z.string().check(z.minLength(1))),
+    api_domain: z.optional(z.url()),
+    token_type: z.optional(z.string()),
+    expires_in: z.optional(z.number().check(z.positive())),
+    expires_in_sec: z.optional(z.number().check(z.positive())),
+    scope: z.optional(z.string()),
+  }),
+);
 
 /**
  * Tokens from one token-endpoint call.

@@ -295,18 +295,22 @@ const text = (max: number) =>
     );
 
 /** The input of `createRecord`, also the PBX service's request body. @internal */
-export const CreateRecordInputSchema = z.strictObject({
-  phone: z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(256)),
-  lastName: z.optional(text(80)),
-  firstName: z.optional(text(40)),
-  company: z.optional(text(200)),
-  email: z.optional(z.email('must be an e-mail address').check(z.maxLength(100))),
-  type: z.optional(z.enum(['Contacts', 'Leads'])),
-  leadSource: z.optional(text(120)),
-  callId: z.optional(
-    z.string().check(z.trim(), z.regex(/^[^\p{Cc}]{1,200}$/u, 'must be a PBX call id (1 to 200 characters)')),
-  ),
-});
+export const CreateRecordInputSchema = z.lazy(() =>
+  z.strictObject({
+    phone: z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(256)),
+    lastName: z.optional(text(80)),
+    firstName: z.optional(text(40)),
+    company: z.optional(text(200)),
+    email: z.optional(z.email('must be an e-mail address').check(z.maxLength(100))),
+    type: z.optional(z.enum(['Contacts', 'Leads'])),
+    leadSource: z.optional(text(120)),
+    callId: z.optional(
+      z
+        .string()
+        .check(z.trim(), z.regex(/^[^\p{Cc}]{1,200}$/u, 'must be a PBX call id (1 to 200 characters)')),
+    ),
+  }),
+);
 
 type Parsed = z.output<typeof CreateRecordInputSchema>;
 

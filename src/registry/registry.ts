@@ -169,45 +169,47 @@ interface Entry {
   readonly forwards: Map<keyof ConnectorEvents, () => void>;
 }
 
-const optionsSchema = z.object({
-  redirectUri: z.string().check(z.minLength(1)),
-  stateSecret: z.string().check(z.minLength(16, 'must be at least 16 characters')),
-  tokenStore: z.custom<TokenStore>(
-    (v) =>
-      typeof v === 'object' &&
-      v !== null &&
-      ['get', 'set', 'delete'].every((m) => typeof (v as never)[m] === 'function'),
-    'must implement get, set and delete',
-  ),
-  settings: z.custom<unknown>(
-    (v) => typeof v === 'function',
-    'must be a function (connectionId) => settings',
-  ),
-  idleMs: z.optional(z.number().check(z.int(), z.nonnegative(), z.lte(2_147_483_647))),
-  journalStore: z.optional(
-    z.custom<unknown>(
-      (v) => v === undefined || (typeof v === 'object' && v !== null),
-      'must be a JournalStore',
-    ),
-  ),
-  logger: z.optional(
-    z.custom<unknown>(
+const optionsSchema = z.lazy(() =>
+  z.object({
+    redirectUri: z.string().check(z.minLength(1)),
+    stateSecret: z.string().check(z.minLength(16, 'must be at least 16 characters')),
+    tokenStore: z.custom<TokenStore>(
       (v) =>
         typeof v === 'object' &&
         v !== null &&
-        ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as never)[m] === 'function'),
-      'must have debug, info, warn and error methods',
+        ['get', 'set', 'delete'].every((m) => typeof (v as never)[m] === 'function'),
+      'must implement get, set and delete',
     ),
-  ),
-  fetch: z.optional(z.custom<unknown>((v) => typeof v === 'function', 'must be a fetch function')),
-  endpoints: z.optional(z.custom<unknown>((v) => typeof v === 'object' && v !== null, 'must be an object')),
-  connectorOptions: z.optional(
-    z.custom<unknown>(
+    settings: z.custom<unknown>(
       (v) => typeof v === 'function',
-      'must be a function (connectionId, settings) => options',
+      'must be a function (connectionId) => settings',
     ),
-  ),
-});
+    idleMs: z.optional(z.number().check(z.int(), z.nonnegative(), z.lte(2_147_483_647))),
+    journalStore: z.optional(
+      z.custom<unknown>(
+        (v) => v === undefined || (typeof v === 'object' && v !== null),
+        'must be a JournalStore',
+      ),
+    ),
+    logger: z.optional(
+      z.custom<unknown>(
+        (v) =>
+          typeof v === 'object' &&
+          v !== null &&
+          ['debug', 'info', 'warn', 'error'].every((m) => typeof (v as never)[m] === 'function'),
+        'must have debug, info, warn and error methods',
+      ),
+    ),
+    fetch: z.optional(z.custom<unknown>((v) => typeof v === 'function', 'must be a fetch function')),
+    endpoints: z.optional(z.custom<unknown>((v) => typeof v === 'object' && v !== null, 'must be an object')),
+    connectorOptions: z.optional(
+      z.custom<unknown>(
+        (v) => typeof v === 'function',
+        'must be a function (connectionId, settings) => options',
+      ),
+    ),
+  }),
+);
 
 const NO_SUCH_TENANT = 'are missing: no such tenant (settings() returned undefined)';
 

@@ -93,7 +93,7 @@ export type ResolvedTenantSettings = {
     : never;
 };
 
-const linkPolicy = z.enum(['private', 'public', 'none']);
+const linkPolicy = () => z.enum(['private', 'public', 'none']);
 /** A schema with JSON Schema metadata (a title, say), as classic zod's `.meta()` attaches it. */
 const titled = <T extends z.ZodMiniType>(schema: T, meta: z.core.GlobalMeta): T => schema.check(z.meta(meta));
 const trimmed = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
@@ -103,53 +103,55 @@ const flag = (title: string) => titled(z._default(z.boolean(), true), { title })
  * The zod schema itself, for the type test that keeps {@link TenantSettings} equal to what it accepts.
  * @internal
  */
-export const TenantSettingsSchema = z.strictObject({
-  enabled: flag('CRM enabled for this tenant'),
-  clientId: titled(trimmed(200), { title: 'Client ID' }),
-  clientSecret: titled(trimmed(1_000), { title: 'Client Secret', writeOnly: true }),
-  region: titled(z._default(z.enum(REGION_CODES as [RegionCode, ...RegionCode[]]), 'US'), {
-    title: 'Zoho Region',
-  }),
-  edition: titled(z._default(z.enum(EDITION_NAMES as [Edition, ...Edition[]]), 'Standard'), {
-    title: 'Zoho CRM edition',
-  }),
-  lookup: z.prefault(
-    z.strictObject({
-      order: titled(
-        z._default(
-          z.array(z.enum(['Contacts', 'Leads', 'Accounts'])).check(
-            z.minLength(1),
-            z.maxLength(3),
-            z.refine((order) => new Set(order).size === order.length, 'each module may appear only once'),
+export const TenantSettingsSchema = z.lazy(() =>
+  z.strictObject({
+    enabled: flag('CRM enabled for this tenant'),
+    clientId: titled(trimmed(200), { title: 'Client ID' }),
+    clientSecret: titled(trimmed(1_000), { title: 'Client Secret', writeOnly: true }),
+    region: titled(z._default(z.enum(REGION_CODES as [RegionCode, ...RegionCode[]]), 'US'), {
+      title: 'Zoho Region',
+    }),
+    edition: titled(z._default(z.enum(EDITION_NAMES as [Edition, ...Edition[]]), 'Standard'), {
+      title: 'Zoho CRM edition',
+    }),
+    lookup: z.prefault(
+      z.strictObject({
+        order: titled(
+          z._default(
+            z.array(z.enum(['Contacts', 'Leads', 'Accounts'])).check(
+              z.minLength(1),
+              z.maxLength(3),
+              z.refine((order) => new Set(order).size === order.length, 'each module may appear only once'),
+            ),
+            ['Contacts', 'Leads', 'Accounts'],
           ),
-          ['Contacts', 'Leads', 'Accounts'],
+          { title: 'Contact Lookup Order', uniqueItems: true },
         ),
-        { title: 'Contact Lookup Order', uniqueItems: true },
-      ),
-      query: titled(z._default(z.enum(['always', 'whenNotFoundInPbx']), 'always'), {
-        title: 'Query CRM',
-        description: "'whenNotFoundInPbx': only when the PBX contacts have no match",
+        query: titled(z._default(z.enum(['always', 'whenNotFoundInPbx']), 'always'), {
+          title: 'Query CRM',
+          description: "'whenNotFoundInPbx': only when the PBX contacts have no match",
+        }),
+        defaultCountry: titled(z._default(countryCode, 'US'), { title: 'Default country' }),
       }),
-      defaultCountry: titled(z._default(countryCode, 'US'), { title: 'Default country' }),
-    }),
-    {},
-  ),
-  journal: z.prefault(
-    z.strictObject({
-      enabled: flag('Log Calls as Activities'),
-      recordingLink: titled(z._default(linkPolicy, 'private'), { title: 'Recording link' }),
-      transcriptionLink: titled(z._default(linkPolicy, 'private'), { title: 'Transcription link' }),
-    }),
-    {},
-  ),
-  createRecords: z.prefault(
-    z.strictObject({
-      enabled: flag('Create Contacts for New Numbers'),
-      type: titled(z._default(z.enum(['Contacts', 'Leads']), 'Contacts'), { title: 'Record type' }),
-    }),
-    {},
-  ),
-});
+      {},
+    ),
+    journal: z.prefault(
+      z.strictObject({
+        enabled: flag('Log Calls as Activities'),
+        recordingLink: titled(z._default(linkPolicy(), 'private'), { title: 'Recording link' }),
+        transcriptionLink: titled(z._default(linkPolicy(), 'private'), { title: 'Transcription link' }),
+      }),
+      {},
+    ),
+    createRecords: z.prefault(
+      z.strictObject({
+        enabled: flag('Create Contacts for New Numbers'),
+        type: titled(z._default(z.enum(['Contacts', 'Leads']), 'Contacts'), { title: 'Record type' }),
+      }),
+      {},
+    ),
+  }),
+);
 
 /**
  * The zod schema of {@link TenantSettings}: strict (unknown keys are errors), defaults filled in.
