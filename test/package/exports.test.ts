@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 // Runs after `npm run build` (`npm run test:package`): imports every subpath of the built package by name,
@@ -69,5 +71,28 @@ describe('the built package', () => {
     };
     visit('index.js');
     expect(seen.size).toBeGreaterThan(0);
+  });
+
+  it('importing the core and creating a connector leave undici (Node fetch) unloaded until a request', () => {
+    // A fresh process: this one has long loaded undici. Node loads it when a fetch global is first read.
+    const script = `
+      const { ZohoCrmConnector, createMemoryStore } = await import(${JSON.stringify(pkg.name)});
+      const tokenStore = createMemoryStore();
+      await tokenStore.set('c', { accessToken: 'a', refreshToken: 'r', expiresAt: Date.now() + 3_600_000,
+        apiDomain: 'https://www.zohoapis.com', accountsServer: 'https://accounts.zoho.com', region: 'US', authorizedAt: Date.now() });
+      const zoho = new ZohoCrmConnector({ connectionId: 'c', clientId: 'id', clientSecret: 'secret',
+        redirectUri: 'https://pbx.example.com/cb', tokenStore, endpoints: { apiUrl: 'http://127.0.0.1:9' },
+        http: { retries: 0 } });
+      const before = process.moduleLoadList.some((m) => m.includes('undici'));
+      // Port 9 refuses the connection: the request fails, but only after fetch was called.
+      await zoho.request({ method: 'GET', path: '/crm/v8/users' }).catch(() => undefined);
+      const after = process.moduleLoadList.some((m) => m.includes('undici'));
+      await zoho.close();
+      process.stdout.write(JSON.stringify({ before, after }));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(out)).toEqual({ before: false, after: true });
   });
 });
