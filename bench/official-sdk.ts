@@ -110,19 +110,7 @@ const coldImports = new Map<string, ColdImport>();
  */
 export function coldImport(specifiers: readonly string[], runs = sized(10, 2)): Map<string, ColdImport> {
   const todo = specifiers.filter((s) => (coldImports.get(s)?.samples.length ?? 0) < runs);
-  const { NODE_OPTIONS: _ignored, ...env } = process.env;
-  const once = (specifier: string) =>
-    Number(
-      execFileSync(
-        process.execPath,
-        [
-          '--input-type=module',
-          '-e',
-          `const t = performance.now(); await import(${JSON.stringify(specifier)}); process.stdout.write(String(performance.now() - t));`,
-        ],
-        { cwd: ROOT, env, encoding: 'utf8', timeout: 30_000 },
-      ),
-    );
+  const once = (specifier: string) => timedInFreshNode(`await import(${JSON.stringify(specifier)});`);
   const samples = new Map(todo.map((s) => [s, [] as number[]]));
   for (const specifier of todo) once(specifier);
   for (let run = 0; run < runs; run++)
@@ -132,7 +120,24 @@ export function coldImport(specifiers: readonly string[], runs = sized(10, 2)): 
   return new Map(specifiers.map((s) => [s, coldImports.get(s) as ColdImport]));
 }
 
-function median(values: readonly number[]): number {
+/**
+ * Milliseconds a fresh `node` process (from the repository root, no NODE_OPTIONS) spends on `code`, an ES
+ * module body: timed inside the process, so Node's own start-up is excluded.
+ */
+export function timedInFreshNode(code: string): number {
+  const { NODE_OPTIONS: _ignored, ...env } = process.env;
+  const script = `const t = performance.now(); ${code} process.stdout.write(String(performance.now() - t));`;
+  return Number(
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 30_000,
+    }),
+  );
+}
+
+export function median(values: readonly number[]): number {
   return percentile(values, 50);
 }
 
