@@ -257,23 +257,22 @@ const trimmed = (max: number) =>
 const id = z.lazy(() =>
   trimmed(200).check(z.refine((value) => !CONTROL.test(value), 'must not contain control characters')),
 );
-const party = z.lazy(() => trimmed(256));
-const httpUrl = z.lazy(() =>
+const party = () => trimmed(256);
+const httpUrl = () =>
   z
     .string()
     .check(
       z.trim(),
       z.maxLength(2048, 'must be at most 2048 characters'),
       z.refine(isHttpUrl, 'must be an absolute http(s) URL'),
-    ),
-);
+    );
 /**
  * Zoho takes datetimes as `yyyy-MM-ddTHH:mm:ss±HH:mm`: a four-digit year in any time zone. Calls
  * before 1970 or within 14 hours of the year 10000 would be dead-lettered, so they are refused here.
  */
 const EARLIEST_CALL_MS = Date.UTC(1970, 0, 1);
 const LATEST_CALL_MS = Date.UTC(9999, 11, 31) - 1000;
-const date = z.lazy(() =>
+const date = () =>
   z
     .union([z.date(), z.iso.datetime({ offset: true })], {
       error: 'must be a Date or an ISO 8601 date-time with Z or an offset',
@@ -284,8 +283,7 @@ const date = z.lazy(() =>
         // NaN: not a date at all, which the union above already reported.
         return Number.isNaN(ms) || (ms >= EARLIEST_CALL_MS && ms <= LATEST_CALL_MS);
       }, 'must be between 1970-01-01 and 9999-12-30 (UTC): Zoho takes four-digit years only'),
-    ),
-);
+    );
 
 /** Notes and the summary: Zoho's text areas hold 32,000 characters. */
 export const MAX_TEXT_LENGTH = 32_000;
@@ -293,14 +291,13 @@ const text = z.lazy(() => trimmed(MAX_TEXT_LENGTH));
 
 /** A trimmed string of at most `max` characters, zod's own message beyond. */
 const upTo = (max: number) => z.string().check(z.trim(), z.maxLength(max));
-const agent = z.lazy(() =>
+const agent = () =>
   z.strictObject({
     extension: z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(64)),
     email: z.optional(upTo(254)),
     name: z.optional(upTo(200)),
-  }),
-);
-const label = z.lazy(() => trimmed(255));
+  });
+const label = () => trimmed(255);
 
 /** @internal */
 export const PbxCallSchema = z.lazy(() =>
@@ -309,24 +306,26 @@ export const PbxCallSchema = z.lazy(() =>
       id,
       direction: z.enum(['inbound', 'outbound', 'internal']),
       trunk: z.boolean(),
-      from: party,
-      to: party,
-      agent: z.optional(agent),
-      startedAt: date,
-      answeredAt: z.optional(date),
-      endedAt: date,
+      from: party(),
+      to: party(),
+      agent: z.optional(agent()),
+      startedAt: date(),
+      answeredAt: z.optional(date()),
+      endedAt: date(),
       status: z.enum(['answered', 'missed', 'no-answer', 'busy', 'failed', 'voicemail']),
-      recording: z.optional(z.strictObject({ url: httpUrl })),
-      transcription: z.optional(z.strictObject({ url: httpUrl, summary: z.optional(upTo(MAX_TEXT_LENGTH)) })),
+      recording: z.optional(z.strictObject({ url: httpUrl() })),
+      transcription: z.optional(
+        z.strictObject({ url: httpUrl(), summary: z.optional(upTo(MAX_TEXT_LENGTH)) }),
+      ),
       notes: z.optional(z.array(text).check(z.maxLength(100, 'must hold at most 100 notes'))),
-      result: z.optional(label),
-      purpose: z.optional(label),
+      result: z.optional(label()),
+      purpose: z.optional(label()),
       transfers: z.optional(
         z
-          .array(z.strictObject({ at: date, to: agent }))
+          .array(z.strictObject({ at: date(), to: agent() }))
           .check(z.maxLength(50, 'must hold at most 50 transfers')),
       ),
-      rang: z.optional(z.array(agent).check(z.maxLength(100, 'must hold at most 100 agents'))),
+      rang: z.optional(z.array(agent()).check(z.maxLength(100, 'must hold at most 100 agents'))),
     })
     .check(
       z.superRefine((call, ctx) => {
@@ -408,7 +407,7 @@ export function parsePbxCall(input: unknown): NormalizedCall {
   return out;
 }
 
-function toAgent(input: z.output<typeof agent>): PbxAgent {
+function toAgent(input: z.output<ReturnType<typeof agent>>): PbxAgent {
   const out: PbxAgent = { extension: input.extension };
   if (input.email) out.email = input.email;
   if (input.name) out.name = input.name;
@@ -419,10 +418,10 @@ const AttachmentsSchema = z.lazy(() =>
   z
     .object(
       {
-        recording: z.optional(z.object({ url: httpUrl })),
+        recording: z.optional(z.object({ url: httpUrl() })),
         transcription: z.optional(
           z.object({
-            url: httpUrl,
+            url: httpUrl(),
             summary: z.optional(
               z
                 .string()

@@ -12,16 +12,16 @@ type NodeCrypto = typeof import('node:crypto');
 
 /**
  * node:crypto where the host has it (Node, Bun, Deno): a synchronous hash, ~2–10 µs against 75–90 µs for
- * `crypto.subtle` on Node 20. Loaded at the first check, not at import (loading it costs milliseconds,
- * and this module is part of the core entry). `null` once known to be missing.
+ * `crypto.subtle` on Node 20. Loaded by the first digest (a check being set up or used), not at import:
+ * loading it costs milliseconds, and this module is part of the core entry. `null` once known missing.
  */
 let nodeCrypto: NodeCrypto | null | undefined;
 
 function builtinCrypto(): NodeCrypto | null {
-  nodeCrypto ??=
-    ((globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.(
-      'node:crypto',
-    ) as NodeCrypto | undefined) ?? null;
+  if (nodeCrypto === undefined) {
+    const host = globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } };
+    nodeCrypto = (host.process?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined) ?? null;
+  }
   return nodeCrypto;
 }
 
