@@ -7,6 +7,7 @@
  */
 import { type ProfileGroup, profile, summarise, timedCall } from './cpu-profile.js';
 import { shippedCore, startRemoteEmulator } from './official-sdk.js';
+import { median, percentile } from './stats.js';
 import { type BenchSection, printWhenMain, sized } from './types.js';
 
 const CLIENT = {
@@ -21,9 +22,8 @@ const MEASURED = sized(1_800, 40);
 /** Distinct numbers searched under the profiler, per path (after the measured phase, so it disturbs nothing). */
 const PROFILED = sized(1_000, 20);
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / (values.length || 1);
-const p99 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.99)] ?? 0;
+const p99 = (values: number[]) => percentile(values, 99);
 
 /**
  * The profile of the lookup beside the raw fetch's, one note per group (a package, a folder of src/,

@@ -6,6 +6,7 @@ import { createZohoHttp, type ZohoHttp, type ZohoRequest, type ZohoResponse } fr
 import { createCallerLookup } from '../src/lookup/caller-lookup.js';
 import { parseConnectorOptions } from '../src/options.js';
 import { REGIONS } from '../src/regions.js';
+import { percentile } from './stats.js';
 import { type BenchSection, printWhenMain, sized } from './types.js';
 
 function engine(maxEntries = 200_000) {
@@ -45,10 +46,6 @@ function match(i: number) {
   };
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
 async function cacheHits(): Promise<Record<string, string | number>> {
   const lookup = engine();
   const distinct = 1_000;
@@ -74,7 +71,6 @@ async function cacheHits(): Promise<Record<string, string | number>> {
     await lookup.lookupCaller(inputs[i % distinct] as string);
     samples.push(Number(process.hrtime.bigint() - t));
   }
-  samples.sort((a, b) => a - b);
   return {
     scenario: 'cache hit (1,000 numbers, mixed raw formats)',
     'lookups/s': Math.round(total / seconds),

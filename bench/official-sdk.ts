@@ -25,6 +25,7 @@ import type { RegionCode } from '../src/regions.js';
 import type { ZohoEmulatorControl, ZohoEmulatorOptions } from '../src/testing/emulator/types.js';
 import type { EmulatorEndpoints } from '../src/testing/server.js';
 import { timedCall } from './cpu-profile.js';
+import { median, percentile } from './stats.js';
 import { type BenchSection, printWhenMain, sized } from './types.js';
 
 /** Repository root (the package directory). */
@@ -135,15 +136,6 @@ export function timedInFreshNode(code: string): number {
       timeout: 30_000,
     }),
   );
-}
-
-export function median(values: readonly number[]): number {
-  return percentile(values, 50);
-}
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
 // --- The emulator in a child process ---

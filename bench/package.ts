@@ -14,11 +14,11 @@ import {
   type ColdImport,
   coldImport,
   coreDist,
-  median,
   OFFICIAL_SDK,
   ROOT,
   timedInFreshNode,
 } from './official-sdk.js';
+import { median } from './stats.js';
 import { type BenchSection, printWhenMain } from './types.js';
 
 type Esbuild = typeof import('esbuild');

@@ -8,6 +8,7 @@ import { createMemoryJournalStore } from '../src/journal/memory-store.js';
 import { createConnectorRegistry } from '../src/registry/registry.js';
 import type { TenantSettings } from '../src/registry/tenant-settings.js';
 import { createMemoryStore } from '../src/stores/memory.js';
+import { median } from './stats.js';
 import { type BenchSection, printWhenMain, sized } from './types.js';
 
 const TENANTS = sized(1_000, 20);
@@ -44,7 +45,6 @@ function gc(): void {
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
 async function heapPerTenant(): Promise<{ kb: number; timers: number; buildUs: number }> {

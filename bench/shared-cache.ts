@@ -9,6 +9,7 @@ import { createZohoHttp } from '../src/http/client.js';
 import { type CallerLookup, createCallerLookup } from '../src/lookup/caller-lookup.js';
 import { parseConnectorOptions } from '../src/options.js';
 import { REGIONS } from '../src/regions.js';
+import { percentile } from './stats.js';
 import { type BenchSection, printWhenMain, sized } from './types.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -49,10 +50,6 @@ function engine(client: Redis, keyPrefix: string, localEntries = 10_000): Caller
 
 const number = (i: number) => `+1415${String(3_000_000 + i).padStart(7, '0')}`;
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
 /** Times `lookup` of each number `rounds` times, in order. */
 async function sample(lookup: CallerLookup, rounds: number) {
   const samples: number[] = [];
@@ -65,7 +62,6 @@ async function sample(lookup: CallerLookup, rounds: number) {
       if (match?.source !== 'cache') throw new Error(`expected a cache hit for ${e164}`);
     }
   }
-  samples.sort((a, b) => a - b);
   return {
     'p50 µs': (percentile(samples, 50) / 1000).toFixed(2),
     'p99 µs': (percentile(samples, 99) / 1000).toFixed(2),
