@@ -25,6 +25,7 @@ import type { RegionCode } from '../src/regions.js';
 import type { ZohoEmulatorControl, ZohoEmulatorOptions } from '../src/testing/emulator/types.js';
 import type { EmulatorEndpoints } from '../src/testing/server.js';
 import { timedCall } from './cpu-profile.js';
+import { createFloorLookup } from './lookup-floor.js';
 import { median, percentile } from './stats.js';
 import { type BenchSection, printWhenMain, sized } from './types.js';
 
@@ -369,6 +370,23 @@ const searchPath = (name: string, call: (i: number) => Promise<void>): SearchPat
   failures: 0,
 });
 
+/**
+ * The floor of a lookup against the CPU target: its cost, how far lookupCaller is above it, and whether
+ * even the floor reaches 3× on this machine (if not, no lookup with those steps does).
+ */
+function floorVerdict(
+  floor: { ratio: number; us: string },
+  oursOverFloor: number,
+  times: (r: number) => string,
+): string {
+  if (!Number.isFinite(floor.ratio)) return 'the floor of a lookup was not measured';
+  const reach =
+    floor.ratio < 3
+      ? 'not even the floor reaches 3× on this machine'
+      : 'the floor reaches 3×: the gap is our own layers';
+  return `the floor of a lookup (its necessary steps alone, inline) costs ${floor.us} µs (${times(floor.ratio)}) and lookupCaller ${oursOverFloor.toFixed(2)}× that: ${reach}`;
+}
+
 /** One call of a path, timed by {@link timedCall} when it succeeds, counted when it fails. */
 async function measure(path: SearchPath, i: number): Promise<void> {
   let sample: { ms: number; cpu: number };
@@ -388,7 +406,7 @@ async function measure(path: SearchPath, i: number): Promise<void> {
  * in a fixed rotation every path nearly always follows the same one, and whatever that one leaves for
  * later (its garbage, its clean-up) lands on it; here each path follows every other equally often.
  */
-function shuffler(seed: number): <T>(items: readonly T[]) => T[] {
+export function shuffler(seed: number): <T>(items: readonly T[]) => T[] {
   let state = seed >>> 0;
   const next = () => {
     // mulberry32
@@ -475,6 +493,21 @@ export async function run(): Promise<BenchSection> {
     });
     const accessToken = (await store.get('bench'))?.accessToken ?? '';
 
+    // The floor: a lookup's necessary steps alone, inline (bench/lookup-floor.ts), on the shipped phone code.
+    const floor = createFloorLookup({
+      core,
+      apiBase: `${emu.apiUrl}/crm/v8`,
+      accessToken,
+      module: 'Contacts',
+      phoneFields: MODULE_FIELDS.Contacts.phone,
+      fields: FIELDS,
+      defaultCountry: 'US',
+      ringTimeoutMs: 10_000,
+      attemptTimeoutMs: resolved.http.timeoutMs,
+    });
+    const floorLookup = async (i: number) => {
+      if (!(await floor(e164(i)))) throw new Error(`no match for ${e164(i)}`);
+    };
     const oursLookup = async (i: number) => {
       if (!(await zoho.lookupCaller(e164(i)))) throw new Error(`no match for ${e164(i)}`);
     };
@@ -553,12 +586,13 @@ export async function run(): Promise<BenchSection> {
     // Bounded by count and by time: past the budget the loop stops and the description gives the count.
     const lookupPath = searchPath('ours: lookupCaller', oursLookup);
     const httpPath = searchPath('ours: HTTP client', oursHttp);
+    const floorPath = searchPath('floor: necessary steps inline', floorLookup);
     const fetchPath = searchPath('raw fetch', rawFetch);
     const timedFetchPath = searchPath('raw fetch with a timeout signal', rawFetchTimed);
     const nodeHttpPath = searchPath('raw node:http', rawHttp);
     const officialPath = searchPath('official SDK', official);
     if (officialDown) officialPath.notMeasured = officialDown;
-    const paths = [lookupPath, httpPath, fetchPath, timedFetchPath, nodeHttpPath, officialPath];
+    const paths = [lookupPath, httpPath, floorPath, fetchPath, timedFetchPath, nodeHttpPath, officialPath];
     for (let i = 0; i < WARMUP; i++)
       for (const path of paths) {
         if (path.notMeasured) continue;
@@ -793,6 +827,7 @@ export async function run(): Promise<BenchSection> {
     const cpuOurs = median(lookupPath.cpu);
     const cpuOfficial = officialPath.notMeasured ? Number.NaN : median(officialPath.cpu);
     const cpuHttp = median(httpPath.cpu);
+    const cpuFloor = median(floorPath.cpu);
     const rows = [
       row(
         'search p50, ms: ours lookupCaller, theirs searchRecords (in-memory token store)',
@@ -832,6 +867,18 @@ export async function run(): Promise<BenchSection> {
         cell(httpPath, cpu),
         cell(officialPath, cpu),
         ratio(cpuOfficial, cpuHttp),
+      ),
+      row(
+        'search p50, ms: the floor, a lookup’s necessary steps inline (bench/lookup-floor.ts)',
+        cell(floorPath, p50),
+        cell(officialPath, p50),
+        ratio(median(officialPath.ms), median(floorPath.ms)),
+      ),
+      row(
+        'CPU per search p50, µs: the floor',
+        cell(floorPath, cpu),
+        cell(officialPath, cpu),
+        ratio(cpuOfficial, cpuFloor),
       ),
       row(
         `search p50 ms / CPU µs: theirs with its default FileStore (${fileStorePath.ms.length} calls)`,
@@ -911,7 +958,8 @@ export async function run(): Promise<BenchSection> {
         `Per-search figures: ${lookupPath.ms.length.toLocaleString('en-US')} distinct seeded numbers after ${WARMUP} warm-up numbers, each searched once by every path, the paths in a new shuffled order for each number (each path follows every other equally often, so none is always charged with what one other path leaves behind; fixed seed); a path's CPU is counted until one event-loop turn after its answer, so what it leaves behind counts to it; every path sends the same request, \`GET /crm/v8/Contacts/search?phone=<national digits>&fields=<${FIELDS.length} fields>&per_page=200\`.`,
         "Ours: `zoho.lookupCaller(e164)` of the connector as built (dist/, what npm ships) with `lookup.order: ['Contacts']` on a cache miss (E.164 parse, the search, verification of the returned phone fields, cache fill), and our HTTP client alone (`searchRecords()` over `createZohoHttp`, zod-checked; from src/, as the build does not export it), both with the token in an in-memory store.",
         "Theirs: `new RecordOperations('Contacts').searchRecords(params)` with PHONE, FIELDS and PER_PAGE, refresh-token flow, `findUser(false)`, logging OFF, a custom in-memory TokenStore (its default FileStore measured separately), field metadata cached in a temp resourcePath.",
-        'Floors: `fetch` + `response.json()` of the same URL with our token; the same with an AbortController and a 30 s timer per request, which any client that gives up on a hung request needs; and the same over `node:http` with a keep-alive agent + `JSON.parse`.',
+        'The floor of a lookup (bench/lookup-floor.ts): only the steps any lookup keeping our promises takes, inline, with none of our layers: the shipped `classifyNumber`, an lru-cache read, a race against the ring deadline, `fetch` with an AbortController and a per-attempt timer, our zod schema of a search page, the shipped `matchesNumber` over the phone fields, the cache fill. It leaves out the token provider, retries, circuit breaker, concurrency gate, operation deadline, coalescing, cancellation on close(), field metadata, the org calibration, events and logging, so it is a lower bound of any lookup with those promises.',
+        'Raw floors: `fetch` + `response.json()` of the same URL with our token; the same with an AbortController and a 30 s timer per request, which any client that gives up on a hung request needs; and the same over `node:http` with a keep-alive agent + `JSON.parse`.',
         `Bursts: ${CONCURRENT} concurrent searches of distinct numbers; in the slow burst the emulator holds every CRM call ${SLOW_MS} ms (fault injection, counted toward its per-client limit of 25 concurrent calls, HTTP 429 beyond), so calls overlap as they do against Zoho: ours queues behind its edition gate, theirs has no gate and leaves 429s to got’s retries (twice, after about 1 s and 2 s).`,
         `Storms: ${STORM} concurrent searches of distinct numbers, token requests counted at the emulator’s token endpoint. Cold import: \`await import()\` timed inside each of 10 fresh \`node\` processes (Node start-up excluded), ours by package name (\`dist/index.js\` through the exports map), theirs \`${OFFICIAL_SDK}\`.`,
       ].join(' '),
@@ -922,7 +970,7 @@ export async function run(): Promise<BenchSection> {
           met: ratio(cpuOfficial, cpuOurs) >= 3,
           actual: officialPath.notMeasured
             ? `not measured: ${officialPath.notMeasured}`
-            : `${times(ratio(cpuOfficial, cpuOurs))} with lookupCaller (${us(cpuOurs)} µs vs ${us(cpuOfficial)} µs); ${times(ratio(cpuOfficial, cpuHttp))} with our HTTP client alone; ceiling for any client on Node's fetch: a raw fetch + JSON.parse of the same request costs ${us(median(fetchPath.cpu))} µs (${times(ratio(cpuOfficial, median(fetchPath.cpu)))}), ${us(median(timedFetchPath.cpu))} µs (${times(ratio(cpuOfficial, median(timedFetchPath.cpu)))}) when it can time out (an AbortController and a timer per request)`,
+            : `${times(ratio(cpuOfficial, cpuOurs))} with lookupCaller (${us(cpuOurs)} µs vs ${us(cpuOfficial)} µs); ${times(ratio(cpuOfficial, cpuHttp))} with our HTTP client alone; ceiling for any client on Node's fetch: a raw fetch + JSON.parse of the same request costs ${us(median(fetchPath.cpu))} µs (${times(ratio(cpuOfficial, median(fetchPath.cpu)))}), ${us(median(timedFetchPath.cpu))} µs (${times(ratio(cpuOfficial, median(timedFetchPath.cpu)))}) when it can time out (an AbortController and a timer per request); ${floorVerdict({ ratio: ratio(cpuOfficial, cpuFloor), us: us(cpuFloor) }, cpuOurs / cpuFloor, times)}`,
         },
         {
           target: 'cold import of the core entry ≥ 8× faster than the official SDK, and ≤ 100 ms',
