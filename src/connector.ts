@@ -28,8 +28,8 @@ import {
 import type { JournalResult, PbxCall } from './journal/pbx-call.js';
 import type { DeadLetter, JournalQuarantineEvent } from './journal/store.js';
 import { createSafeLogger, type Logger } from './logger.js';
-import { type CallerLookup, createCallerLookup, type LookupEvent } from './lookup/caller-lookup.js';
-import type { CallerMatch, DirectoryEntry, LookupCallerOptions } from './lookup/types.js';
+import { type CallerLookup, createCallerLookup } from './lookup/caller-lookup.js';
+import type { CallerMatch, DirectoryEntry, LookupCallerOptions, LookupEvent } from './lookup/types.js';
 import type { ChangeWatch, ChangeWatchEvent } from './notifications/change-watch.js';
 import {
   type ChangeNotificationEvent,

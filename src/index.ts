@@ -99,13 +99,13 @@ export type {
   QuarantineReport,
 } from './journal/store.js';
 export { type Logger, noopLogger } from './logger.js';
-export type { LookupEvent } from './lookup/caller-lookup.js';
 export type { SharedCacheClient, SharedCacheSubscriber } from './lookup/shared-cache-types.js';
 export type { MultipleMatchPolicy } from './lookup/to-match.js';
 export type {
   CallerMatch,
   DirectoryEntry,
   LookupCallerOptions,
+  LookupEvent,
   MatchSource,
 } from './lookup/types.js';
 export type { ChangeWatch, ChangeWatchEvent } from './notifications/change-watch.js';

@@ -7,6 +7,7 @@
  * @module
  */
 import type { LookupModule } from '../options.js';
+import { type Region, recordUrl } from '../regions.js';
 import type { CallerMatch } from './types.js';
 
 /** @internal */
@@ -50,4 +51,38 @@ export function createCacheEntries(
           alternatives: match.alternatives,
         }
       : { module, id: match.id, name: match.name, field: match.field };
+}
+
+/**
+ * Reads an entry back as the match it was built from (`source: 'cache'`), its record URL rebuilt for the
+ * connection's current data centre (`region()`); the URL prefix of each region and module is kept.
+ * @internal
+ */
+export function createEntryReader(region: () => Region): (e164: string, entry: CacheEntry) => CallerMatch {
+  const urlPrefixes = new Map<string, string>();
+  const urlOf = (module: LookupModule, id: string): string => {
+    const current = region();
+    const key = `${current.code}:${module}`;
+    let prefix = urlPrefixes.get(key);
+    if (prefix === undefined) {
+      prefix = recordUrl(current, module, '');
+      urlPrefixes.set(key, prefix);
+    }
+    return prefix + encodeURIComponent(id);
+  };
+  return (e164, entry) => {
+    const match: CallerMatch = {
+      module: entry.module,
+      id: entry.id,
+      name: entry.name,
+      phone: e164,
+      field: entry.field,
+      recordUrl: urlOf(entry.module, entry.id),
+      source: 'cache',
+    };
+    if (entry.account) match.account = entry.account;
+    if (entry.ownerId) match.ownerId = entry.ownerId;
+    if (entry.alternatives) match.alternatives = entry.alternatives;
+    return match;
+  };
 }

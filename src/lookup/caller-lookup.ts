@@ -6,70 +6,35 @@
  * answer still fills the cache for the next ring. The engine keeps track of those background searches:
  * `close()` cancels them and resolves once they have stopped, `settled()` waits for them to finish.
  *
+ * This module coordinates; the parts live beside it: caller-classifier.ts (caller ID → E.164),
+ * local-cache.ts and forget-ledger.ts (this process's answers, and which in-flight answers went stale),
+ * zoho-query.ts (the modules in order), shared-cache.ts (Redis) and ring-deadline.ts.
+ *
  * @module
  */
 
-import { LRUCache } from 'lru-cache';
 import { optionalInteger, optionalSignal, optionsArgument, requireString } from '../args.js';
 import type { CalibrationKeeper } from '../calibration/keeper.js';
-import { ErrorCode, isZohoCrmError, TransportError, ZohoCrmError } from '../errors.js';
+import { ErrorCode, isZohoCrmError, ZohoCrmError } from '../errors.js';
 import { withCircuitBreaker } from '../http/circuit-breaker.js';
 import type { ZohoHttp } from '../http/client.js';
 import { type Logger, noopLogger } from '../logger.js';
 import type { LookupModule, PbxContactsProvider, ResolvedConnectorOptions } from '../options.js';
-import { classifyNumber } from '../phone/normalize.js';
 import { maskPhone } from '../redact.js';
-import { type Region, recordUrl } from '../regions.js';
-import { type CacheEntry, createCacheEntries } from './cache-entry.js';
+import type { Region } from '../regions.js';
+import { type CacheEntry, createCacheEntries, createEntryReader } from './cache-entry.js';
+import { createCallerClassifier, NOT_PUBLIC } from './caller-classifier.js';
 import { searchDirectory } from './directory.js';
-import { createCoqlMemo, queryModule } from './module-query.js';
+import { createForgetLedger } from './forget-ledger.js';
+import { createLocalCache, MISS } from './local-cache.js';
+import { createCoqlMemo } from './module-query.js';
 import { createOrgKnowledge } from './org-knowledge.js';
 import { createPhoneFieldResolver } from './phone-fields.js';
+import { raceRingDeadline, ringDeadlineError, TIMED_OUT } from './ring-deadline.js';
 import { createSharedCache } from './shared-cache.js';
 import type { SharedHit } from './shared-cache-types.js';
-import type { CallerLookupEngine, CallerMatch, LookupCallerOptions, MatchSource } from './types.js';
-
-/**
- * The `lookup` event: one per `lookupCaller` call.
- * @group Events
- */
-export interface LookupEvent {
-  /** The caller's number in E.164 (undefined for extensions and anonymous callers). */
-  number: string | undefined;
-  /** What was found, or null. */
-  match: CallerMatch | null;
-  /**
-   * Where the answer came from: `'none'` when nothing was asked (anonymous, extension), `'timeout'` past
-   * the deadline (or when the caller's signal aborted), `'error'` when Zoho (or the `pbxContacts` provider)
-   * failed.
-   */
-  source: MatchSource | 'none' | 'timeout' | 'error';
-  /**
-   * Why a lookup answered `null` without knowing: set for `'timeout'` (`DEADLINE_EXCEEDED`, or `ABORTED`
-   * for the caller's signal) and `'error'` (e.g. `AUTH_NOT_CONNECTED`, `ZOHO_API` for a Zoho 5xx,
-   * `ZOHO_RATE_LIMIT`, `NETWORK`; `UNEXPECTED` when the `pbxContacts` provider threw). Absent when the
-   * number is simply unknown, so hosts can tell "not found" from "not authorized" or "Zoho down".
-   */
-  error?: ZohoCrmError;
-  /**
-   * Set (with `source: 'cache'`) when the answer came from the cluster's shared cache in Redis
-   * (`lookup.sharedCache`) rather than this process's own: count these beside `source: 'cache'` for the
-   * shared level's hit ratio.
-   */
-  sharedCache?: true;
-  /** Zoho modules queried for this call (empty for cache hits). */
-  modules: LookupModule[];
-  /**
-   * Set when a module's field metadata (`GET /settings/fields`) could not be read, e.g.
-   * `AUTH_SCOPE_MISMATCH` (the grant lacks `ZohoCRM.settings.fields.READ`) or a `ZohoApiError` with
-   * `zohoCode` `NO_PERMISSION`: the lookup used the phone fields kept in the calibration, or else the
-   * standard ones, so a number held only in a custom phone field may not be found. Authorize again with
-   * the default scopes to fix it.
-   */
-  fieldsError?: ZohoCrmError;
-  /** Duration in ms. */
-  ms: number;
-}
+import type { CallerLookupEngine, CallerMatch, LookupCallerOptions, LookupEvent } from './types.js';
+import { createZohoQuery, type QueryResult } from './zoho-query.js';
 
 /** @internal */
 export interface CallerLookupOptions {
@@ -126,10 +91,6 @@ export interface CallerLookup extends CallerLookupEngine {
   close(): Promise<void>;
 }
 
-const MISS = Object.freeze({ miss: true as const });
-type Cached = CacheEntry | typeof MISS;
-/** The memo's value for a caller ID that is not a public number (extension, anonymous). */
-const NOT_PUBLIC = '';
 /** `+`, the first character of an E.164 caller ID. */
 const PLUS = 43;
 
@@ -139,33 +100,21 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
   // While Zoho is failing, lookups and directory searches cost one probe per interval (finding 9).
   const http = withCircuitBreaker(options.http, lookup.circuitBreaker, options.now);
   const logger = options.logger ?? noopLogger;
-  const clock = options.now ? { now: options.now } : undefined;
-  // Built on the first answer, not here: lru-cache preallocates its arrays for `maxEntries` (about 380 KB
-  // at the default 10,000), which an idle tenant of a registry must not pay (docs/multi-tenant.md).
-  let lru: LRUCache<string, Cached> | undefined;
-  const cache = {
-    get: (e164: string): Cached | undefined => lru?.get(e164),
-    has: (e164: string): boolean => lru?.has(e164) ?? false,
-    set(e164: string, value: Cached, setOptions?: { ttl: number }): void {
-      lru ??= new LRUCache<string, Cached>({
-        max: lookup.cache.maxEntries,
-        ttl: lookup.cache.ttlMs,
-        ttlAutopurge: false,
-        // An injected clock is read on every check: lru-cache otherwise reuses one reading for 1 ms of real time.
-        ...(clock ? { perf: clock, ttlResolution: 0 } : {}),
-      });
-      lru.set(e164, value, setOptions);
-    },
-    delete: (e164: string): boolean => lru?.delete(e164) ?? false,
-    get size(): number {
-      return lru?.size ?? 0;
-    },
-  };
-  // Raw caller ID → E.164 ('' when not public): libphonenumber costs ~10 µs a parse, and a repeated caller
-  // ID must not pay it again. A plain Map with first-in-first-out eviction: the values never go stale.
-  const classified = new Map<string, string>();
-  const urlPrefixes = new Map<string, string>();
+  const cache = createLocalCache({
+    maxEntries: lookup.cache.maxEntries,
+    ttlMs: lookup.cache.ttlMs,
+    now: options.now,
+  });
+  // A caller ID sent as its own E.164 is memoised only while lookups bypass the cache (the PBX directory
+  // is asked first); otherwise it is found in the cache under itself once answered.
+  const classify = createCallerClassifier({
+    defaultCountry: lookup.defaultCountry,
+    maxExtensionLength: lookup.maxExtensionLength,
+    maxEntries: lookup.cache.maxEntries,
+    memoiseOwnE164: lookup.query === 'whenNotFoundInPbx',
+  });
   const cacheEntry = createCacheEntries(lookup.cache.maxEntries);
+  const toMatch = createEntryReader(options.region);
   const inflight = new Map<string, Promise<QueryResult>>();
   const now = options.now ?? Date.now;
   const keeper = options.calibration;
@@ -176,8 +125,18 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
     logger,
     now,
   });
-  const memo = createCoqlMemo();
   const org = createOrgKnowledge({ lookup, calibration: keeper, logger, now });
+  const queryZoho = createZohoQuery({
+    http,
+    lookup,
+    region: options.region,
+    logger,
+    phoneFields,
+    org,
+    memo: createCoqlMemo(),
+    calibration: keeper,
+    track,
+  });
   // Every Zoho query of a number gets its own AbortController (one shared by all would collect a listener
   // per request in flight) and stays in `background` until it settles: close() aborts and awaits them.
   const background = new Map<Promise<unknown>, AbortController>();
@@ -195,27 +154,11 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
         now,
       })
     : undefined;
-  // What was forgotten (locally or heard from another node) while answers were in flight: an answer read
-  // from Zoho or Redis before its number, its record or (a miss) the misses were forgotten may be stale,
-  // so it answers its ring but does not fill the caches. Kept only while something is in flight.
-  const forgotten = { seq: 0, misses: 0, all: 0, keys: new Map<string, number>() };
-  const noteForgotten = (keys: readonly string[], misses = false) => {
-    const seq = ++forgotten.seq;
-    if (background.size === 0) forgotten.keys.clear();
-    else if (forgotten.keys.size + keys.length > lookup.cache.maxEntries) {
-      forgotten.keys.clear();
-      forgotten.all = seq;
-    } else for (const key of keys) forgotten.keys.set(key, seq);
-    if (misses) forgotten.misses = seq;
-  };
-  /** Whether an answer for `e164` read since `since` was made stale by a forget. */
-  const staleSince = (since: number, e164: string, match: { readonly id: string } | null): boolean =>
-    forgotten.all > since ||
-    (forgotten.keys.get(e164) ?? 0) > since ||
-    (match ? (forgotten.keys.get(match.id) ?? 0) > since : forgotten.misses > since);
+  // An answer read before a forget that concerns it answers its ring but fills no cache.
+  const forgotten = createForgetLedger(lookup.cache.maxEntries, () => background.size > 0);
   shared?.listen(dropLocally, dropMissesLocally, () => {
-    forgotten.all = ++forgotten.seq;
-    lru?.clear();
+    forgotten.noteAll();
+    cache.clear();
   });
 
   async function settled(): Promise<void> {
@@ -238,98 +181,6 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
     return track(queryZoho(e164, controller), controller);
   }
 
-  function classify(raw: string): string {
-    const known = classified.get(raw);
-    if (known !== undefined) return known;
-    const number = classifyNumber(raw, lookup.defaultCountry, {
-      maxExtensionLength: lookup.maxExtensionLength,
-    });
-    const value = number.kind === 'e164' ? number.e164 : NOT_PUBLIC;
-    // A caller ID sent as its own E.164 is found in the cache under itself once answered (above); it is
-    // memoised only while lookups bypass the cache (the PBX directory is asked first).
-    if (value === raw && lookup.query !== 'whenNotFoundInPbx') return raw;
-    if (classified.size >= lookup.cache.maxEntries)
-      classified.delete(classified.keys().next().value as string);
-    classified.set(raw, value);
-    return value;
-  }
-
-  function urlOf(module: LookupModule, id: string): string {
-    const region = options.region();
-    const key = `${region.code}:${module}`;
-    let prefix = urlPrefixes.get(key);
-    if (prefix === undefined) {
-      prefix = recordUrl(region, module, '');
-      urlPrefixes.set(key, prefix);
-    }
-    return prefix + encodeURIComponent(id);
-  }
-
-  async function askModule(
-    module: LookupModule,
-    e164: string,
-    notes: QueryNotes,
-    signal: AbortSignal,
-  ): Promise<CallerMatch | undefined> {
-    const phone = await phoneFields.of(module, signal);
-    if (phone.error) notes.fieldsError ??= phone.error;
-    return queryModule(module, e164, {
-      http,
-      lookup,
-      region: options.region(),
-      logger,
-      phone,
-      reading: org.reading(),
-      recentlyWritten: org.writtenAt(e164) !== undefined,
-      indexedBefore: org.indexedBefore(),
-      memo,
-      learn: org.learn,
-      signal,
-    });
-  }
-
-  async function queryZoho(e164: string, controller: AbortController): Promise<QueryResult> {
-    const modules: LookupModule[] = [];
-    const notes: QueryNotes = {};
-    const signal = controller.signal;
-    const done = (match: CallerMatch | null): QueryResult =>
-      notes.fieldsError ? { match, modules, fieldsError: notes.fieldsError } : { match, modules };
-    // Not awaited: a token store that hangs must not hold a ring beyond the HTTP deadlines. The stored
-    // calibration is in long before the first query is decided (after the field metadata call); until
-    // then the reading is 'unknown', which costs requests, never answers.
-    void keeper?.load();
-    if (lookup.strategy === 'parallel') {
-      // Tracked one by one: the lower-priority modules go on after a higher one has answered.
-      const pending = lookup.order.map((module) => {
-        modules.push(module);
-        return track(askModule(module, e164, notes, signal), controller);
-      });
-      // Highest priority first: a lower module's match counts only once every higher one said no.
-      let failure: unknown;
-      for (const result of pending) {
-        try {
-          const match = await result;
-          if (match) {
-            pending.forEach((p) => {
-              p.catch(() => undefined);
-            });
-            return done(match);
-          }
-        } catch (error) {
-          failure ??= error;
-        }
-      }
-      if (failure) throw failure;
-      return done(null);
-    }
-    for (const module of lookup.order) {
-      modules.push(module);
-      const match = await askModule(module, e164, notes, signal);
-      if (match) return done(match);
-    }
-    return done(null);
-  }
-
   /**
    * One shared query per number (the shared cache, else Zoho); the answer (hit or miss) fills the cache
    * whoever is still waiting.
@@ -348,7 +199,7 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
   function zoho(e164: string): Promise<QueryResult> {
     const since = forgotten.seq;
     return startQuery(e164).then((result) => {
-      if (!staleSince(since, e164, result.match)) store(e164, result.match);
+      if (!forgotten.staleSince(since, e164, result.match)) store(e164, result.match);
       return result;
     });
   }
@@ -357,7 +208,7 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
   async function sharedOrZoho(e164: string): Promise<QueryResult> {
     const since = forgotten.seq;
     const found = await shared?.get(e164);
-    if (!found || staleSince(since, e164, found.entry)) return zoho(e164);
+    if (!found || forgotten.staleSince(since, e164, found.entry)) return zoho(e164);
     return { match: fromShared(e164, found), modules: [], sharedCache: true };
   }
 
@@ -389,22 +240,6 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
     if (hit === undefined) return undefined;
     if (hit === MISS) return null;
     return toMatch(e164, hit as CacheEntry);
-  }
-
-  function toMatch(e164: string, entry: CacheEntry): CallerMatch {
-    const match: CallerMatch = {
-      module: entry.module,
-      id: entry.id,
-      name: entry.name,
-      phone: e164,
-      field: entry.field,
-      recordUrl: urlOf(entry.module, entry.id),
-      source: 'cache',
-    };
-    if (entry.account) match.account = entry.account;
-    if (entry.ownerId) match.ownerId = entry.ownerId;
-    if (entry.alternatives) match.alternatives = entry.alternatives;
-    return match;
   }
 
   async function askPbx(e164: string): Promise<CallerMatch | null> {
@@ -496,7 +331,7 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
       }
       const shared = resolveShared(e164);
       const timeoutMs = callOptions.timeoutMs ?? lookup.timeoutMs;
-      const result = await raceDeadline(shared, timeoutMs, callOptions.signal);
+      const result = await raceRingDeadline(shared, timeoutMs, callOptions.signal);
       if (result === TIMED_OUT) {
         // The search goes on so that the next ring is a cache hit; say when its late answer is in.
         shared.then(
@@ -511,7 +346,7 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
           { number: maskPhone(e164) },
           'caller lookup passed its deadline; answering without a name',
         );
-        report(null, 'timeout', [], deadlineError(timeoutMs, callOptions.signal));
+        report(null, 'timeout', [], ringDeadlineError(timeoutMs, callOptions.signal));
         return null;
       }
       const source = result.sharedCache ? 'cache' : 'zoho';
@@ -600,42 +435,17 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
 
   /** Drops every miss from this process's cache. */
   function dropMissesLocally(): void {
-    noteForgotten([], true);
-    const numbers: string[] = [];
-    for (const [number, value] of lru?.entries() ?? []) if (value === MISS) numbers.push(number);
-    for (const number of numbers) cache.delete(number);
+    forgotten.note([], true);
+    cache.dropMisses();
   }
 
-  /** Drops the numbers and the records with these ids from this process's cache (one walk for all ids). */
+  /** Drops the numbers and the records with these ids from this process's cache. */
   function dropLocally(numbers: readonly string[], ids: readonly string[]): void {
-    noteForgotten([...numbers, ...ids]);
-    // Collected first: the cache is not changed while it is iterated.
-    const dropped = [...numbers];
-    if (ids.length > 0) {
-      const wanted = new Set(ids);
-      for (const [number, value] of lru?.entries() ?? []) {
-        if (value !== MISS && wanted.has((value as CacheEntry).id)) dropped.push(number);
-      }
-    }
-    for (const number of dropped) cache.delete(number);
+    forgotten.note([...numbers, ...ids]);
+    cache.drop(numbers, ids);
   }
 }
 
-/** One Zoho query of a number: the answer, the modules asked, and why custom phone fields were not known. */
-interface QueryResult {
-  match: CallerMatch | null;
-  modules: LookupModule[];
-  fieldsError?: ZohoCrmError;
-  /** Set when the answer came from the shared cache (Zoho was not asked). */
-  sharedCache?: true;
-}
-
-/** What the modules of one query report beside their answers. */
-interface QueryNotes {
-  fieldsError?: ZohoCrmError;
-}
-
-const TIMED_OUT = Symbol('timed out');
 const NO_OPTIONS: LookupCallerOptions = Object.freeze({});
 
 /** The per-call options of `lookupCaller`, checked (a JavaScript caller can pass anything). */
@@ -649,16 +459,6 @@ function checkLookupOptions(given: unknown): LookupCallerOptions {
   return checked;
 }
 
-/** Why a lookup stopped waiting: the caller's signal, else the ring deadline. */
-function deadlineError(timeoutMs: number, signal: AbortSignal | undefined): TransportError {
-  return signal?.aborted
-    ? new TransportError(ErrorCode.ABORTED, 'The caller lookup was aborted by its signal.')
-    : new TransportError(
-        ErrorCode.DEADLINE_EXCEEDED,
-        `The caller lookup passed its ${timeoutMs} ms ring deadline; the answer still fills the cache.`,
-      );
-}
-
 /** A failure as the `lookup` event carries it: the library's own error, or `UNEXPECTED` around another. */
 function asLibraryError(error: unknown): ZohoCrmError {
   if (isZohoCrmError(error)) return error;
@@ -667,29 +467,4 @@ function asLibraryError(error: unknown): ZohoCrmError {
 
 function closedReason(): DOMException {
   return new DOMException('The caller lookup engine was closed.', 'AbortError');
-}
-
-/**
- * `work`, or TIMED_OUT once `ms` pass or `signal` aborts. A plain timer rather than an AbortController:
- * the work is shared with other callers and must go on, and Node's EventTarget is costly on a hot path.
- */
-function raceDeadline<T>(
-  work: Promise<T>,
-  ms: number,
-  signal: AbortSignal | undefined,
-): Promise<T | typeof TIMED_OUT> {
-  if (signal?.aborted) return Promise.resolve(TIMED_OUT);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let onAbort: (() => void) | undefined;
-  const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(resolve, ms, TIMED_OUT);
-    if (signal) {
-      onAbort = () => resolve(TIMED_OUT);
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
-  });
-  return Promise.race([work, deadline]).finally(() => {
-    clearTimeout(timer);
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
-  });
 }

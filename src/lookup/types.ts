@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { ZohoCrmError } from '../errors.js';
 import type { LookupModule } from '../options.js';
 
 /**
@@ -103,4 +104,46 @@ export interface CallerLookupEngine {
     query: string,
     options?: { signal?: AbortSignal; limit?: number },
   ): Promise<DirectoryEntry[]>;
+}
+
+/**
+ * The `lookup` event: one per `lookupCaller` call.
+ * @group Events
+ */
+export interface LookupEvent {
+  /** The caller's number in E.164 (undefined for extensions and anonymous callers). */
+  number: string | undefined;
+  /** What was found, or null. */
+  match: CallerMatch | null;
+  /**
+   * Where the answer came from: `'none'` when nothing was asked (anonymous, extension), `'timeout'` past
+   * the deadline (or when the caller's signal aborted), `'error'` when Zoho (or the `pbxContacts` provider)
+   * failed.
+   */
+  source: MatchSource | 'none' | 'timeout' | 'error';
+  /**
+   * Why a lookup answered `null` without knowing: set for `'timeout'` (`DEADLINE_EXCEEDED`, or `ABORTED`
+   * for the caller's signal) and `'error'` (e.g. `AUTH_NOT_CONNECTED`, `ZOHO_API` for a Zoho 5xx,
+   * `ZOHO_RATE_LIMIT`, `NETWORK`; `UNEXPECTED` when the `pbxContacts` provider threw). Absent when the
+   * number is simply unknown, so hosts can tell "not found" from "not authorized" or "Zoho down".
+   */
+  error?: ZohoCrmError;
+  /**
+   * Set (with `source: 'cache'`) when the answer came from the cluster's shared cache in Redis
+   * (`lookup.sharedCache`) rather than this process's own: count these beside `source: 'cache'` for the
+   * shared level's hit ratio.
+   */
+  sharedCache?: true;
+  /** Zoho modules queried for this call (empty for cache hits). */
+  modules: LookupModule[];
+  /**
+   * Set when a module's field metadata (`GET /settings/fields`) could not be read, e.g.
+   * `AUTH_SCOPE_MISMATCH` (the grant lacks `ZohoCRM.settings.fields.READ`) or a `ZohoApiError` with
+   * `zohoCode` `NO_PERMISSION`: the lookup used the phone fields kept in the calibration, or else the
+   * standard ones, so a number held only in a custom phone field may not be found. Authorize again with
+   * the default scopes to fix it.
+   */
+  fieldsError?: ZohoCrmError;
+  /** Duration in ms. */
+  ms: number;
 }

@@ -7,8 +7,7 @@
  */
 import type { ZohoCrmConnector } from '../connector.js';
 import { ConfigError } from '../errors.js';
-import type { LookupEvent } from '../lookup/caller-lookup.js';
-import type { CallerMatch } from '../lookup/types.js';
+import type { CallerMatch, LookupEvent } from '../lookup/types.js';
 import { toE164 } from '../phone/normalize.js';
 import type { ResolvedTenantSettings, TenantSettings } from '../registry/tenant-settings.js';
 import { json, readJson } from './http.js';

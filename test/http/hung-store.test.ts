@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ZohoCrmConnector } from '../../src/connector.js';
 import { ErrorCode, TransportError } from '../../src/errors.js';
-import type { LookupEvent } from '../../src/lookup/caller-lookup.js';
+import type { LookupEvent } from '../../src/lookup/types.js';
 import type { ConnectorOptions } from '../../src/options.js';
 import type { TokenStore } from '../../src/stores/types.js';
 import { endedCall, testConnector } from '../helpers/test-connector.js';

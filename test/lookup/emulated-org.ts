@@ -6,7 +6,8 @@
 import { type CalibrationKeeper, createCalibrationKeeper } from '../../src/calibration/keeper.js';
 import { createZohoHttp } from '../../src/http/client.js';
 import type { Logger } from '../../src/logger.js';
-import { type CallerLookup, createCallerLookup, type LookupEvent } from '../../src/lookup/caller-lookup.js';
+import { type CallerLookup, createCallerLookup } from '../../src/lookup/caller-lookup.js';
+import type { LookupEvent } from '../../src/lookup/types.js';
 import { type ConnectorOptions, parseConnectorOptions } from '../../src/options.js';
 import { REGIONS } from '../../src/regions.js';
 import { createMemoryStore } from '../../src/stores/memory.js';

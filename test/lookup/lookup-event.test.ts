@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ZohoCrmConnector } from '../../src/connector.js';
 import { ErrorCode, isZohoCrmError } from '../../src/errors.js';
-import type { LookupEvent } from '../../src/lookup/caller-lookup.js';
+import type { LookupEvent } from '../../src/lookup/types.js';
 import type { ConnectorOptions } from '../../src/options.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
 

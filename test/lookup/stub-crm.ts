@@ -1,7 +1,8 @@
 import type { ZohoHttp, ZohoRequest } from '../../src/http/client.js';
 import type { Logger } from '../../src/logger.js';
-import { createCallerLookup, type LookupEvent } from '../../src/lookup/caller-lookup.js';
+import { createCallerLookup } from '../../src/lookup/caller-lookup.js';
 import { MODULE_FIELDS } from '../../src/lookup/modules.js';
+import type { LookupEvent } from '../../src/lookup/types.js';
 import { type ConnectorOptions, type LookupModule, parseConnectorOptions } from '../../src/options.js';
 import { REGIONS, type Region } from '../../src/regions.js';
 
