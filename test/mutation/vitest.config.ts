@@ -18,9 +18,6 @@ export default defineConfig({
       'test/notifications/**/*.test.ts',
       'test/connector-limits-events.test.ts',
     ],
-    // Its deadline test depends on wall-clock speed (issue 10, item 2) and fails Stryker's initial run on a
-    // loaded machine; include it again once it runs on fake time.
-    exclude: [...(base.test?.exclude ?? []), 'test/lookup/caller-lookup.test.ts'],
     typecheck: { enabled: false },
   },
 });
