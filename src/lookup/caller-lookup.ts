@@ -113,6 +113,10 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
     maxEntries: lookup.cache.maxEntries,
     memoiseOwnE164: lookup.query === 'whenNotFoundInPbx',
   });
+  // Every Zoho query of a number gets its own AbortController (one shared by all would collect a listener
+  // per request in flight) and stays in `background` until it settles: close() aborts and awaits them.
+  const background = new Map<Promise<unknown>, AbortController>();
+  let closed = false;
   const cacheEntry = createCacheEntries(lookup.cache.maxEntries);
   const toMatch = createEntryReader(options.region);
   const inflight = new Map<string, Promise<QueryResult>>();
@@ -137,10 +141,6 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
     calibration: keeper,
     track,
   });
-  // Every Zoho query of a number gets its own AbortController (one shared by all would collect a listener
-  // per request in flight) and stays in `background` until it settles: close() aborts and awaits them.
-  const background = new Map<Promise<unknown>, AbortController>();
-  let closed = false;
   const sharedTtl = {
     hit: lookup.sharedCache?.ttlMs ?? lookup.cache.ttlMs,
     miss: lookup.sharedCache?.negativeTtlMs ?? lookup.cache.negativeTtlMs,

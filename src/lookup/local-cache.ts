@@ -43,7 +43,7 @@ export function createLocalCache(options: LocalCacheOptions): LocalCache {
   const clock = options.now ? { now: options.now } : undefined;
   let lru: LRUCache<string, Cached> | undefined;
 
-  /** Deletes after collecting: the cache is not changed while it is iterated. */
+  // Callers collect the numbers first: the cache is not changed while it is iterated.
   const deleteAll = (numbers: readonly string[]) => {
     for (const number of numbers) lru?.delete(number);
   };

@@ -6,7 +6,7 @@
  */
 import { ErrorCode, TransportError } from '../errors.js';
 
-/** What {@link raceRingDeadline} settles with when the deadline (or the caller's signal) came first. */
+/** What {@link raceRingDeadline} settles with when the deadline (or the caller's signal) came first. @internal */
 export const TIMED_OUT = Symbol('timed out');
 
 /**

@@ -17,7 +17,11 @@ import type { OrgKnowledge } from './org-knowledge.js';
 import type { PhoneFieldResolver } from './phone-fields.js';
 import type { CallerMatch } from './types.js';
 
-/** One Zoho query of a number: the answer, the modules asked, and why custom phone fields were not known. @internal */
+/**
+ * The answer to a lookup's query of a number: the match, the modules asked, and why custom phone fields
+ * were not known; `sharedCache` when the engine answered from Redis instead of asking Zoho.
+ * @internal
+ */
 export interface QueryResult {
   match: CallerMatch | null;
   modules: LookupModule[];

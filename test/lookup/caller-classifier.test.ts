@@ -60,11 +60,12 @@ describe('caller classifier', () => {
     expect(parses.count).toBe(1);
   });
 
-  it('keeps at most maxEntries caller IDs, the oldest evicted first', () => {
+  it('keeps at most maxEntries caller IDs, the first in evicted first (however recently it was used)', () => {
     const classify = createCallerClassifier({ ...options, maxEntries: 2 });
     classify('(415) 555-2671');
     classify('(415) 555-2672');
     classify('(415) 555-2672');
+    classify('(415) 555-2671'); // used last, yet still the first in
     expect(parses.count).toBe(2); // full, nothing evicted yet
     classify('(415) 555-2673'); // evicts the first
     expect(parses.count).toBe(3);

@@ -90,8 +90,14 @@ const base: ConnectorOptions = {
   redirectUri: 'https://pbx/cb',
 };
 
+// The longest ring deadline unless a test sets its own (on fake time): an answer must never depend on
+// how fast a loaded machine runs the mocked round trip.
 function engine(lookup: ConnectorOptions['lookup'] = {}, extra: Partial<ConnectorOptions> = {}) {
-  const options = parseConnectorOptions({ ...base, ...extra, lookup: { ...SEARCH_ONLY, ...lookup } });
+  const options = parseConnectorOptions({
+    ...base,
+    ...extra,
+    lookup: { ...SEARCH_ONLY, timeoutMs: 60_000, ...lookup },
+  });
   const events: LookupEvent[] = [];
   const httpClient = createZohoHttp({
     tokens: {

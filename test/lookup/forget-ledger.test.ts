@@ -47,6 +47,10 @@ describe('forget ledger', () => {
     busy = false;
     ledger.note(['+14155550101']);
     expect(ledger.staleSince(later, '+14155550100', MATCH)).toBe(false);
+    // Forgetting the misses is noted even then: it costs no key.
+    const quiet = ledger.seq;
+    ledger.note([], true);
+    expect(ledger.staleSince(quiet, '+14155550102', null)).toBe(true);
   });
 
   it('past maxKeys a forget counts as forgetting everything', () => {

@@ -49,6 +49,16 @@ describe('ring deadline', () => {
     );
   });
 
+  it("stops listening to the caller's signal once the deadline has passed", async () => {
+    vi.useFakeTimers();
+    const signal = new AbortController().signal;
+    const raced = raceRingDeadline(new Promise<string>(() => undefined), 1_000, signal);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await expect(raced).resolves.toBe(TIMED_OUT);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+  });
+
   it('a failure of the work before the deadline is the answer', async () => {
     vi.useFakeTimers();
     await expect(raceRingDeadline(Promise.reject(new Error('zoho down')), 1_000, undefined)).rejects.toThrow(
