@@ -115,3 +115,19 @@ export function createFloorLookup(
     }
   };
 }
+
+/**
+ * A target's report line about the floor: the floor's figure, how far `lookupCaller` is above it, and
+ * whether even the floor meets the target on this machine (when it does not, no lookup with these steps
+ * does; when it does, the gap is our own layers).
+ */
+export function floorVerdict(
+  floor: { figure: string; meets: boolean; goal: string },
+  oursOverFloor: number,
+): string {
+  if (!Number.isFinite(oursOverFloor)) return 'the floor of a lookup was not measured';
+  const reach = floor.meets
+    ? `the floor reaches ${floor.goal}: the gap is our own layers`
+    : `not even the floor reaches ${floor.goal} on this machine`;
+  return `the floor of a lookup (its necessary steps alone, inline) ${floor.figure}, and lookupCaller ${oursOverFloor.toFixed(2)}× that: ${reach}`;
+}
