@@ -609,7 +609,13 @@ export interface ConnectorOptions {
   http?: HttpOptions;
   /** pino-compatible logger; every line is redacted first. Silent by default. */
   logger?: Logger;
-  /** fetch implementation to use; defaults to the global `fetch` at call time. */
+  /**
+   * The fetch to send every request with. When it is not set, requests to Zoho's CRM API without a body
+   * (searches, record and metadata reads) go over `node:http(s)` on Node.js, on one keep-alive pool for
+   * the whole process (a fraction of fetch's CPU per request), and everything else over the global `fetch`
+   * at call time. Pass one to route every request through it: a proxy's dispatcher, instrumentation, a
+   * test double (for example `fetch: (input, init) => globalThis.fetch(input, init)`).
+   */
   fetch?: typeof fetch;
 }
 

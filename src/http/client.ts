@@ -13,9 +13,10 @@ import { type Logger, noopLogger } from '../logger.js';
 import { redactText, urlPath } from '../redact.js';
 import { type CircuitBreaker, guardAttempt } from './circuit-breaker.js';
 import { createConcurrencyGate } from './gate.js';
+import { type NodeTransport, type ResponseHeaders, sharedNodeTransport } from './node-transport.js';
 import { appendQuery, PLAIN_URL } from './query.js';
 import { withRetry } from './retry.js';
-import { attemptSignal, isTimeoutReason, raceDeadline } from './signals.js';
+import { type AttemptSignal, attemptSignal, isTimeoutReason, raceDeadline } from './signals.js';
 import { type TransportFailureKind, toZohoError } from './to-zoho-error.js';
 
 /**
@@ -125,7 +126,7 @@ export interface ZohoResponse<T> {
   status: number;
   /** Parsed body; undefined for 204 and empty bodies. */
   data: T | undefined;
-  headers: Headers;
+  headers: ResponseHeaders;
 }
 
 /** @internal */
@@ -153,6 +154,20 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
       defaults: { retry: false, ignoreResponseError: true, responseType: 'text' },
     }));
+  // Requests without a body go over node:http(s) on Node.js unless a fetch was injected (null: not here).
+  let nodeTransport: NodeTransport | null | undefined = options.fetch ? null : undefined;
+  const sendPlain = (
+    method: string,
+    url: string,
+    query: Record<string, string> | undefined,
+    headers: Record<string, string>,
+    attempt: AttemptSignal,
+  ) => {
+    if (nodeTransport === undefined) nodeTransport = sharedNodeTransport() ?? null;
+    return nodeTransport
+      ? nodeTransport.send(method, appendQuery(url, query), headers, attempt)
+      : sendWithoutBody($fetch(), method, url, query, headers, attempt.signal);
+  };
 
   async function request<T>(req: ZohoRequest<T>): Promise<ZohoResponse<T>> {
     const method = req.method;
@@ -236,23 +251,22 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
       url = `${base}${req.path}`;
       if (performance.now() >= deadlineAt) throw toZohoError({ kind: 'deadline', method, url }, secrets());
       const attempt = attemptSignal(callerSignal, options.timeoutMs, deadlineAt);
-      const signal = attempt.signal;
       const started = performance.now();
       try {
         const headers = {
           Authorization: `Zoho-oauthtoken ${current.accessToken}`,
           Accept: 'application/json',
         };
-        let res: { status: number; headers: Headers; body: string };
+        let res: { status: number; headers: ResponseHeaders; body: string };
         if (req.body === undefined && PLAIN_URL.test(url)) {
-          res = await sendWithoutBody($fetch(), method, url, compactQuery(req.query), headers, signal);
+          res = await sendPlain(method, url, compactQuery(req.query), headers, attempt);
         } else {
           const answer = await $fetch().raw<string>(url, {
             method,
             query: compactQuery(req.query),
             headers,
             ...(req.body === undefined ? {} : { body: req.body as Record<string, unknown> }),
-            signal,
+            signal: attempt.signal,
           });
           const text = typeof answer._data === 'string' ? answer._data : '';
           res = { status: answer.status, headers: answer.headers, body: text };

@@ -10,6 +10,7 @@ import * as z from 'zod/mini';
 import { argumentError, kindOf } from '../args.js';
 import { ConfigError } from '../errors.js';
 import type { ZohoHttp } from './client.js';
+import type { ResponseHeaders } from './node-transport.js';
 
 /**
  * The HTTP methods Zoho's CRM API uses.
@@ -135,5 +136,15 @@ export async function sendCrmRequest<T>(http: ZohoHttp, input: CrmRequest): Prom
     ...(body === undefined ? {} : { body }),
     ...(signal ? { signal } : {}),
   });
-  return { status: response.status, data: response.data, headers: response.headers };
+  return { status: response.status, data: response.data, headers: webHeaders(response.headers) };
+}
+
+/** The answer's headers as a `Headers` (the node transport reads Node's own). */
+function webHeaders(headers: ResponseHeaders): Headers {
+  if (headers instanceof Headers) return headers;
+  const copy = new Headers();
+  headers.forEach((value, name) => {
+    copy.append(name, value);
+  });
+  return copy;
 }

@@ -1,8 +1,9 @@
 /**
  * The abort signal of one HTTP attempt, built cheaply. `AbortSignal.any()` and listeners on Node's
  * EventTarget cost tens of microseconds per request on Node 20 (more than the rest of our request path),
- * so one controller per attempt carries a single timer set to whichever comes first, the per-attempt
- * timeout or the operation's deadline, and listens to the caller's signal only when there is one.
+ * so one attempt carries a single timer set to whichever comes first, the per-attempt timeout or the
+ * operation's deadline, and listens to the caller's signal only when there is one. The `AbortSignal`
+ * itself is built only for fetch; the node transport hears of the abort through a plain callback.
  *
  * @module
  */
@@ -10,8 +11,21 @@
 /** Why an attempt was aborted. @internal */
 export type AbortCause = 'timeout' | 'deadline' | 'aborted';
 
+/**
+ * An abort that a transport hears of without an `AbortSignal` (no EventTarget, no listener to remove).
+ * @internal
+ */
+export interface Abortable {
+  readonly aborted: boolean;
+  /** Why it aborted (a timeout's `TimeoutError`, the caller's reason); undefined while it has not. */
+  readonly reason: unknown;
+  /** Calls `listener` once, when it aborts (one listener; a later call replaces it). */
+  onAbort(listener: (reason: unknown) => void): void;
+}
+
 /** @internal */
-export interface AttemptSignal {
+export interface AttemptSignal extends Abortable {
+  /** The attempt as an `AbortSignal` (for fetch), built on first read. */
   readonly signal: AbortSignal;
   /** Why it aborted, or undefined while it has not. */
   readonly cause: AbortCause | undefined;
@@ -29,12 +43,16 @@ export function attemptSignal(
   timeoutMs: number,
   deadlineAt: number,
 ): AttemptSignal {
-  const controller = new AbortController();
+  let controller: AbortController | undefined;
+  let listener: ((reason: unknown) => void) | undefined;
   let cause: AbortCause | undefined;
+  let abortReason: unknown;
   const abort = (why: AbortCause, reason: unknown) => {
     if (cause) return;
     cause = why;
-    controller.abort(reason);
+    abortReason = reason;
+    controller?.abort(reason);
+    listener?.(reason);
   };
   const remaining = Math.max(0, deadlineAt - performance.now());
   const bound: AbortCause = remaining < timeoutMs ? 'deadline' : 'timeout';
@@ -50,9 +68,24 @@ export function attemptSignal(
     else callerSignal.addEventListener('abort', onCallerAbort, { once: true });
   }
   return {
-    signal: controller.signal,
+    get signal() {
+      if (!controller) {
+        controller = new AbortController();
+        if (cause) controller.abort(abortReason);
+      }
+      return controller.signal;
+    },
     get cause() {
       return cause;
+    },
+    get aborted() {
+      return cause !== undefined;
+    },
+    get reason() {
+      return abortReason;
+    },
+    onAbort(callback) {
+      listener = callback;
     },
     clear() {
       clearTimeout(timer);

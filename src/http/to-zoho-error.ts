@@ -15,6 +15,7 @@ import {
   type ZohoCrmError,
 } from '../errors.js';
 import { redactText, redactValue, urlPath } from '../redact.js';
+import type { ResponseHeaders } from './node-transport.js';
 
 /** Bodies longer than this are not quoted in errors. @internal */
 export const MAX_QUOTED_BODY = 200;
@@ -32,7 +33,7 @@ export type HttpFailure =
       method: string;
       url: string;
       status: number;
-      headers?: Headers;
+      headers?: ResponseHeaders;
       /** Raw body text; undefined or empty for 204 / no body. */
       body?: string;
     }

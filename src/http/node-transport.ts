@@ -1,0 +1,208 @@
+/**
+ * Requests without a body (the lookup's searches, record and metadata reads) over `node:http(s)` with
+ * keep-alive agents of their own, when the client runs on Node.js and no `fetch` was injected. Node's
+ * `fetch` (undici) costs two to three times the CPU of `node:http` for the same small request, and its
+ * first use loads undici (about 20 ms); a caller-ID lookup pays both on every call or on the first one.
+ * Requests with a body stay on ofetch.
+ *
+ * The answer is the same as the fetch path gives: the status, the headers (read through `get`, as on a
+ * `Headers`), and the body as text, decoded from gzip or brotli (both asked for) or deflate.
+ *
+ * @module
+ */
+import type * as NodeHttp from 'node:http';
+import type * as NodeZlib from 'node:zlib';
+import type { Abortable } from './signals.js';
+
+/** Response headers as the client reads them: a `Headers`, or the node transport's view of Node's. */
+export interface ResponseHeaders {
+  get(name: string): string | null;
+  forEach(callback: (value: string, name: string) => void): void;
+}
+
+/** What one request without a body answered. @internal */
+export interface PlainAnswer {
+  status: number;
+  headers: ResponseHeaders;
+  body: string;
+}
+
+/** Sends one request without a body; an abort ends it (and its connection) with the abort's reason. @internal */
+export type SendPlain = (
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  abort: Abortable,
+) => Promise<PlainAnswer>;
+
+/** @internal */
+export interface NodeTransport {
+  send: SendPlain;
+  /** Closes the idle connections; a later request opens a new one. */
+  close(): void;
+}
+
+type BuiltinModules = { getBuiltinModule?: (id: string) => unknown };
+
+/** How long a connection may sit idle before it is closed (undici's default for fetch). */
+const IDLE_MS = 4_000;
+
+let shared: NodeTransport | null | undefined;
+
+/**
+ * The process's node transport, shared by every connector as they shared the global fetch's pool: one
+ * keep-alive pool per Zoho host for all tenants. Undefined where `node:http` is not available.
+ * @internal
+ */
+export function sharedNodeTransport(): NodeTransport | undefined {
+  if (shared === undefined) shared = createNodeTransport() ?? null;
+  return shared ?? undefined;
+}
+
+/**
+ * A node transport with agents of its own, or undefined where `node:http` is not available (browsers,
+ * edge runtimes): the client then sends everything through fetch. Idle connections are closed after
+ * 4 s and never keep the process alive.
+ * @internal
+ */
+export function createNodeTransport(
+  load: ((id: string) => unknown) | undefined = builtinLoader(),
+): NodeTransport | undefined {
+  const http = load?.('node:http') as typeof NodeHttp | undefined;
+  const https = load?.('node:https') as typeof NodeHttp | undefined;
+  const zlib = load?.('node:zlib') as typeof NodeZlib | undefined;
+  if (!http?.request || !https?.request || !zlib) return undefined;
+  // LIFO hands out the most recently used connection: the one least likely to have been closed by
+  // the server while it sat idle.
+  const settings = { keepAlive: true, scheduling: 'lifo', timeout: IDLE_MS } as const;
+  const agents = { http: new http.Agent(settings), https: new https.Agent(settings) };
+
+  const send: SendPlain = (method, url, headers, abort) =>
+    new Promise((resolve, reject) => {
+      if (abort.aborted) {
+        reject(abort.reason);
+        return;
+      }
+      const target = requestTarget(url);
+      const secure = target.protocol === 'https:';
+      const request = (secure ? https : http).request({
+        ...target,
+        method,
+        headers: { ...headers, 'Accept-Encoding': 'gzip, br' },
+        agent: secure ? agents.https : agents.http,
+      });
+      let done = false;
+      // Destroying a finished request could end the connection the next request was handed.
+      abort.onAbort((reason) => done || request.destroy(reason as Error));
+      const fail = (error: unknown) => {
+        done = true;
+        reject(error);
+      };
+      request.on('error', fail);
+      request.on('response', (response) => {
+        const status = response.statusCode ?? 0;
+        const answerHeaders = nodeHeaders(response.headers);
+        const body = decoded(zlib, response, method, status);
+        const chunks: Buffer[] = [];
+        body.on('data', (chunk: Buffer) => chunks.push(chunk));
+        body.on('error', (error) => {
+          request.destroy();
+          fail(error);
+        });
+        body.on('end', () => {
+          done = true;
+          resolve({ status, headers: answerHeaders, body: Buffer.concat(chunks).toString('utf8') });
+        });
+      });
+      request.end();
+    });
+
+  return {
+    send,
+    close() {
+      agents.http.destroy();
+      agents.https.destroy();
+    },
+  };
+}
+
+// --- Internal helpers ---
+
+function builtinLoader(): ((id: string) => unknown) | undefined {
+  const host = (globalThis as { process?: BuiltinModules }).process;
+  return host?.getBuiltinModule?.bind(host);
+}
+
+/** Where a request goes, split from its URL without a URL parser (the URLs are the client's own). */
+interface RequestTarget {
+  protocol: string;
+  hostname: string;
+  port?: string;
+  path: string;
+}
+
+const URL_PARTS = /^(https?:)\/\/(\[[^\]/]+\]|[^:/?#@[\]]+)(?::(\d+))?([/?][^#]*)?$/i;
+
+/** The parts of an absolute http(s) URL; one with user info, a fragment or an odd host goes through URL. */
+export function requestTarget(url: string): RequestTarget {
+  const parts = URL_PARTS.exec(url);
+  if (!parts) {
+    const parsed = new URL(url);
+    return {
+      protocol: parsed.protocol,
+      hostname: parsed.hostname.replace(/^\[|\]$/g, ''),
+      ...(parsed.port ? { port: parsed.port } : {}),
+      path: `${parsed.pathname}${parsed.search}`,
+    };
+  }
+  const [, scheme = '', host = '', port, path = '/'] = parts;
+  const protocol = scheme.toLowerCase();
+  const usual = port === (protocol === 'https:' ? '443' : '80');
+  return {
+    protocol,
+    hostname: host.toLowerCase().replace(/^\[|\]$/g, ''),
+    ...(port && !usual ? { port } : {}),
+    path: path.startsWith('?') ? `/${path}` : path,
+  };
+}
+
+/** The body stream, decoded as fetch decodes `Content-Encoding` (none for a bodiless status). */
+function decoded(
+  zlib: typeof NodeZlib,
+  response: NodeHttp.IncomingMessage,
+  method: string,
+  status: number,
+): NodeJS.ReadableStream {
+  const encoding = response.headers['content-encoding']?.trim().toLowerCase();
+  if (!encoding || method === 'HEAD' || status === 204 || status === 304) return response;
+  const decoder =
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? zlib.createGunzip({ flush: zlib.constants.Z_SYNC_FLUSH, finishFlush: zlib.constants.Z_SYNC_FLUSH })
+      : encoding === 'deflate'
+        ? zlib.createInflate()
+        : encoding === 'br'
+          ? zlib.createBrotliDecompress()
+          : undefined;
+  if (!decoder) return response;
+  response.on('error', (error) => decoder.destroy(error));
+  return response.pipe(decoder);
+}
+
+/**
+ * Node's parsed headers read as a `Headers` reads them: names in any case, repeated values joined by
+ * `get` and given one by one to `forEach`, in name order.
+ */
+function nodeHeaders(raw: NodeHttp.IncomingHttpHeaders): ResponseHeaders {
+  const text = (value: string | string[] | undefined): string | null =>
+    value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
+  return {
+    get: (name) => text(raw[name.toLowerCase()]),
+    forEach(callback) {
+      for (const name of Object.keys(raw).sort()) {
+        const value = raw[name];
+        if (Array.isArray(value)) for (const one of value) callback(one, name);
+        else if (value !== undefined) callback(value, name);
+      }
+    },
+  };
+}

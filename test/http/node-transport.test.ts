@@ -1,0 +1,347 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createZohoHttp } from '../../src/http/client.js';
+import { createNodeTransport, type NodeTransport, requestTarget } from '../../src/http/node-transport.js';
+import { type AttemptSignal, attemptSignal } from '../../src/http/signals.js';
+import { deferred } from '../helpers/time.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+const open: { server: Server; sockets: Set<Socket> }[] = [];
+const transports: NodeTransport[] = [];
+const attempts: AttemptSignal[] = [];
+
+afterEach(async () => {
+  for (const attempt of attempts.splice(0)) attempt.clear();
+  for (const transport of transports.splice(0)) transport.close();
+  for (const { server, sockets } of open.splice(0)) {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+    await once(server, 'close');
+  }
+});
+
+/** A loopback server that records what it was sent and every connection it accepted. */
+async function serve(handler: Handler) {
+  const seen: { method: string; url: string; headers: IncomingMessage['headers'] }[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => {
+    seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    handler(req, res);
+  });
+  let connections = 0;
+  server.on('connection', (socket: Socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  open.push({ server, sockets });
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    base,
+    seen,
+    sockets,
+    get connections() {
+      return connections;
+    },
+  };
+}
+
+function transport(): NodeTransport {
+  const created = createNodeTransport();
+  if (!created) throw new Error('node:http is available on every Node.js this package supports');
+  transports.push(created);
+  return created;
+}
+
+/** An attempt as the client makes one (a minute's timeout, ended here by `signal` only). */
+function attempt(signal?: AbortSignal): AttemptSignal {
+  const made = attemptSignal(signal, 60_000, performance.now() + 60_000);
+  attempts.push(made);
+  return made;
+}
+
+/** Every way a Zoho answer can be shaped on the wire. */
+const ANSWERS: Record<string, Handler> = {
+  'JSON 200': (_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json;charset=UTF-8' });
+    res.end(JSON.stringify({ data: [{ id: '1', Full_Name: 'Zoë Ångström 😀' }] }));
+  },
+  'empty 204': (_req, res) => {
+    res.writeHead(204);
+    res.end();
+  },
+  '401 error body': (_req, res) => {
+    res.writeHead(401, { 'Content-Type': 'application/json' });
+    res.end('{"code":"INVALID_TOKEN","status":"error"}');
+  },
+  '429 with Retry-After': (_req, res) => {
+    res.writeHead(429, { 'Retry-After': '7', 'X-Api-Credits-Remaining': '0' });
+    res.end('{"code":"TOO_MANY_REQUESTS"}');
+  },
+  'gzip body': (_req, res) => {
+    res.writeHead(200, { 'Content-Encoding': 'gzip' });
+    res.end(gzipSync(JSON.stringify({ data: [{ Full_Name: 'gzip ü' }] })));
+  },
+  'brotli body': (_req, res) => {
+    res.writeHead(200, { 'Content-Encoding': 'br' });
+    res.end(brotliCompressSync(JSON.stringify({ data: [{ Full_Name: 'br ü' }] })));
+  },
+  'deflate body': (_req, res) => {
+    res.writeHead(200, { 'Content-Encoding': 'deflate' });
+    res.end(deflateSync('{"deflated":true}'));
+  },
+  'multibyte split across chunks': (_req, res) => {
+    const bytes = Buffer.from('{"name":"Zoë 😀"}');
+    res.writeHead(200);
+    res.write(bytes.subarray(0, 11)); // ends inside ë's two bytes
+    setImmediate(() => res.end(bytes.subarray(11)));
+  },
+  'repeated headers': (_req, res) => {
+    res.setHeader('X-Trace', ['a', 'b']);
+    res.setHeader('Set-Cookie', ['one=1', 'two=2']);
+    res.writeHead(200);
+    res.end('ok');
+  },
+  'non-JSON 502': (_req, res) => {
+    res.writeHead(502, { 'Content-Type': 'text/html' });
+    res.end('<html>Bad gateway</html>');
+  },
+};
+
+describe('node transport', () => {
+  it.each(Object.entries(ANSWERS))('answers a %s exactly as fetch reads it', async (_name, handler) => {
+    const { base } = await serve(handler);
+    const url = `${base}/crm/v8/Contacts/search?phone=%2B14155552671&fields=Full_Name,Phone`;
+    const viaNode = await transport().send('GET', url, { Accept: 'application/json' }, attempt());
+    const viaFetch = await fetch(url, { headers: { Accept: 'application/json' } });
+    expect(viaNode.status).toBe(viaFetch.status);
+    expect(viaNode.body).toBe(viaFetch.status === 204 ? '' : await viaFetch.text());
+    for (const name of ['content-type', 'Retry-After', 'x-api-credits-remaining', 'X-Trace', 'missing']) {
+      expect(viaNode.headers.get(name)).toBe(viaFetch.headers.get(name));
+    }
+    const given: [string, string][] = [];
+    viaNode.headers.forEach((value, name) => {
+      given.push([name, value]);
+    });
+    const expected: [string, string][] = [];
+    viaFetch.headers.forEach((value, name) => {
+      expected.push([name, value]);
+    });
+    const fetchCookies = viaFetch.headers.getSetCookie();
+    expect(given.filter(([name]) => name === 'set-cookie').map(([, value]) => value)).toEqual(fetchCookies);
+    const fetchOthers = expected.filter(([name]) => name !== 'set-cookie');
+    expect(given.filter(([name]) => name !== 'set-cookie')).toEqual(fetchOthers);
+  });
+
+  it('sends the method, the path and query bytes and the headers it was given, asking for compression', async () => {
+    const server = await serve(ANSWERS['JSON 200'] as Handler);
+    const path = '/crm/v8/Leads/search?criteria=(Phone:equals:%2B1%20415)&page=2';
+    await transport().send(
+      'DELETE',
+      `${server.base}${path}`,
+      { Authorization: 'Zoho-oauthtoken t' },
+      attempt(),
+    );
+    expect(server.seen).toEqual([
+      {
+        method: 'DELETE',
+        url: path,
+        headers: expect.objectContaining({
+          authorization: 'Zoho-oauthtoken t',
+          'accept-encoding': 'gzip, br',
+        }),
+      },
+    ]);
+  });
+
+  it('keeps the connection alive between requests, and close() ends it', async () => {
+    const server = await serve(ANSWERS['JSON 200'] as Handler);
+    const node = transport();
+    for (let i = 0; i < 3; i++) await node.send('GET', `${server.base}/a?i=${i}`, {}, attempt());
+    expect(server.connections).toBe(1);
+    const [socket] = server.sockets;
+    node.close();
+    await once(socket as Socket, 'close');
+    expect(server.sockets.size).toBe(0);
+    await node.send('GET', `${server.base}/after-close`, {}, attempt()); // a later request opens a new one
+    expect(server.connections).toBe(2);
+  });
+
+  it('sends nothing when the signal has already aborted, and fails with its reason', async () => {
+    const server = await serve(ANSWERS['JSON 200'] as Handler);
+    const reason = new DOMException('The operation timed out.', 'TimeoutError');
+    await expect(
+      transport().send('GET', `${server.base}/x`, {}, attempt(AbortSignal.abort(reason))),
+    ).rejects.toBe(reason);
+    expect(server.connections).toBe(0);
+  });
+
+  it('drops the connection when the signal aborts while Zoho has not answered', async () => {
+    const arrived = deferred<IncomingMessage>();
+    const server = await serve((req) => arrived.resolve(req)); // never answers
+    const controller = new AbortController();
+    const pending = transport().send('GET', `${server.base}/slow`, {}, attempt(controller.signal));
+    const req = await arrived.promise;
+    const gone = once(req.socket, 'close');
+    controller.abort(new Error('ring over'));
+    await expect(pending).rejects.toThrow('ring over');
+    await gone;
+    expect(server.sockets.size).toBe(0);
+  });
+
+  it('fails when the signal aborts in the middle of the body', async () => {
+    const wrote = deferred();
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write('{"data":[', () => wrote.resolve());
+    });
+    const controller = new AbortController();
+    const pending = transport().send('GET', `${server.base}/half`, {}, attempt(controller.signal));
+    await wrote.promise;
+    controller.abort(new Error('deadline'));
+    await expect(pending).rejects.toThrow('deadline');
+  });
+
+  it('fails when the server cuts the body short', async () => {
+    const server = await serve((req, res) => {
+      res.writeHead(200, { 'Content-Length': '100' });
+      res.write('{"data":', () => req.socket.destroy());
+    });
+    await expect(transport().send('GET', `${server.base}/cut`, {}, attempt())).rejects.toThrow();
+  });
+
+  it('fails with the system error code when nothing listens', async () => {
+    const server = await serve(ANSWERS['JSON 200'] as Handler);
+    const { base } = server;
+    open.pop()?.server.close();
+    await expect(transport().send('GET', `${base}/x`, {}, attempt())).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+    });
+  });
+
+  it('speaks TLS to an https URL', async () => {
+    const server = await serve(ANSWERS['JSON 200'] as Handler);
+    const secure = server.base.replace('http:', 'https:');
+    // A plain-HTTP server answers the TLS handshake with HTTP: the request fails in TLS, not in HTTP.
+    await expect(transport().send('GET', `${secure}/x`, {}, attempt())).rejects.toMatchObject({
+      code: expect.stringMatching(/SSL|EPROTO/),
+    });
+  });
+
+  it('is not there where node:http is not (a browser, an edge runtime)', () => {
+    expect(createNodeTransport(() => undefined)).toBeUndefined();
+    const httpOnly = (id: string) => (id === 'node:http' ? process.getBuiltinModule(id) : undefined);
+    expect(createNodeTransport(httpOnly)).toBeUndefined();
+  });
+});
+
+describe('the client on the node transport', () => {
+  const tokens = (apiDomain: string) => ({
+    getAccessToken: async () => ({ accessToken: 'tok', apiDomain }),
+    refreshAfterRejection: async () => ({ accessToken: 'tok2', apiDomain }),
+  });
+  const limits = { timeoutMs: 5_000, deadlineMs: 10_000, retries: 0, maxConcurrency: 5 };
+  const json: Handler = (_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end('{"data":[{"id":"1"}]}');
+  };
+
+  it('sends requests without a body over node:http and requests with one over fetch', async () => {
+    const server = await serve(json);
+    const http = createZohoHttp({ tokens: tokens(server.base), ...limits });
+    await http.request({ method: 'GET', path: '/Contacts/search', query: { phone: '4155552671' } });
+    await http.request({ method: 'POST', path: '/Calls', body: { data: [{}] } });
+    expect(server.seen.map((seen) => [seen.method, seen.headers['accept-encoding']])).toEqual([
+      ['GET', 'gzip, br'], // ours
+      ['POST', expect.stringContaining('deflate')], // undici's
+    ]);
+  });
+
+  it('sends everything through an injected fetch', async () => {
+    const server = await serve(json);
+    const urls: string[] = [];
+    const http = createZohoHttp({
+      tokens: tokens(server.base),
+      ...limits,
+      fetch: (input, init) => {
+        urls.push(String(input));
+        return fetch(input, init);
+      },
+    });
+    await http.request({ method: 'GET', path: '/Contacts/search', query: { phone: '4155552671' } });
+    expect(urls).toEqual([`${server.base}/crm/v8/Contacts/search?phone=4155552671`]);
+    expect(server.seen[0]?.headers['accept-encoding']).toContain('deflate');
+  });
+
+  it('reads a 429 the node transport answered like any other (Retry-After, credits)', async () => {
+    const server = await serve(ANSWERS['429 with Retry-After'] as Handler);
+    const http = createZohoHttp({ tokens: tokens(server.base), ...limits });
+    await expect(http.request({ method: 'GET', path: '/Contacts' })).rejects.toMatchObject({
+      code: 'ZOHO_RATE_LIMIT',
+      retryAfterMs: 7_000,
+    });
+  });
+
+  it('shares one keep-alive pool between clients (tenants), as they shared the global fetch', async () => {
+    const server = await serve(json);
+    for (const tenant of ['a', 'b', 'c']) {
+      const http = createZohoHttp({ tokens: tokens(server.base), ...limits });
+      await http.request({ method: 'GET', path: '/Contacts', query: { tenant } });
+    }
+    expect(server.seen).toHaveLength(3);
+    expect(server.connections).toBe(1);
+  });
+});
+
+describe('requestTarget', () => {
+  it.each([
+    'https://www.zohoapis.com/crm/v8/Contacts/search?phone=%2B1415&fields=Phone,Full_Name',
+    'http://127.0.0.1:4010/crm/v8/settings/fields?module=Leads',
+    'HTTPS://WWW.ZOHOAPIS.EU:443/crm/v8/Leads',
+    'http://[::1]:8080/crm/v8/Calls',
+    'https://zohoapis.com.au',
+    'https://zohoapis.in?x=1',
+    'https://user:secret@proxy.example/crm/v8/Deals', // user info: through URL
+    'http://localhost:3000/crm/v8/Contacts/search?criteria=(Phone:equals:1)#part', // fragment: through URL
+  ])('splits %s as the URL parser does', (url) => {
+    const parsed = new URL(url);
+    expect(requestTarget(url)).toEqual({
+      protocol: parsed.protocol,
+      hostname: parsed.hostname.replace(/^\[|\]$/g, ''),
+      ...(parsed.port ? { port: parsed.port } : {}),
+      path: `${parsed.pathname}${parsed.search}`,
+    });
+  });
+});
+
+describe('the attempt as a transport hears of it', () => {
+  it('calls the listener once, with the reason, and builds a signal only when asked', () => {
+    const controller = new AbortController();
+    const made = attempt(controller.signal);
+    const heard: unknown[] = [];
+    made.onAbort((reason) => heard.push(reason));
+    expect(made.aborted).toBe(false);
+    const reason = new Error('hung up');
+    controller.abort(reason);
+    controller.abort(new Error('again'));
+    expect(heard).toEqual([reason]);
+    expect(made).toMatchObject({ aborted: true, reason, cause: 'aborted' });
+    expect(made.signal.aborted).toBe(true); // built after the abort, already aborted
+    expect(made.signal.reason).toBe(reason);
+  });
+
+  it('aborts a signal read before the abort', () => {
+    const controller = new AbortController();
+    const made = attempt(controller.signal);
+    const { signal } = made;
+    expect(signal.aborted).toBe(false);
+    controller.abort(new Error('gone'));
+    expect(signal.aborted).toBe(true);
+  });
+});
