@@ -91,14 +91,9 @@ export function createNodeTransport(
         headers: { ...headers, 'Accept-Encoding': 'gzip, br' },
         agent: secure ? agents.https : agents.http,
       });
-      let done = false;
-      // Destroying a finished request could end the connection the next request was handed.
-      abort.onAbort((reason) => done || request.destroy(reason as Error));
-      const fail = (error: unknown) => {
-        done = true;
-        reject(error);
-      };
-      request.on('error', fail);
+      // Once answered, the request is marked destroyed and its connection handed back: this is a no-op.
+      abort.onAbort((reason) => request.destroy(reason as Error));
+      request.on('error', reject);
       request.on('response', (response) => {
         const status = response.statusCode ?? 0;
         const answerHeaders = nodeHeaders(response.headers);
@@ -107,10 +102,9 @@ export function createNodeTransport(
         body.on('data', (chunk: Buffer) => chunks.push(chunk));
         body.on('error', (error) => {
           request.destroy();
-          fail(error);
+          reject(error);
         });
         body.on('end', () => {
-          done = true;
           resolve({ status, headers: answerHeaders, body: Buffer.concat(chunks).toString('utf8') });
         });
       });

@@ -108,6 +108,10 @@ const ANSWERS: Record<string, Handler> = {
     res.writeHead(200);
     res.end('ok');
   },
+  '204 that names an encoding': (_req, res) => {
+    res.writeHead(204, { 'Content-Encoding': 'gzip' });
+    res.end();
+  },
   'non-JSON 502': (_req, res) => {
     res.writeHead(502, { 'Content-Type': 'text/html' });
     res.end('<html>Bad gateway</html>');
@@ -122,7 +126,14 @@ describe('node transport', () => {
     const viaFetch = await fetch(url, { headers: { Accept: 'application/json' } });
     expect(viaNode.status).toBe(viaFetch.status);
     expect(viaNode.body).toBe(viaFetch.status === 204 ? '' : await viaFetch.text());
-    for (const name of ['content-type', 'Retry-After', 'x-api-credits-remaining', 'X-Trace', 'missing']) {
+    for (const name of [
+      'content-type',
+      'Retry-After',
+      'x-api-credits-remaining',
+      'X-Trace',
+      'Set-Cookie',
+      'no',
+    ]) {
       expect(viaNode.headers.get(name)).toBe(viaFetch.headers.get(name));
     }
     const given: [string, string][] = [];
@@ -166,11 +177,32 @@ describe('node transport', () => {
     for (let i = 0; i < 3; i++) await node.send('GET', `${server.base}/a?i=${i}`, {}, attempt());
     expect(server.connections).toBe(1);
     const [socket] = server.sockets;
+    const closed = once(socket as Socket, 'close');
     node.close();
-    await once(socket as Socket, 'close');
-    expect(server.sockets.size).toBe(0);
     await node.send('GET', `${server.base}/after-close`, {}, attempt()); // a later request opens a new one
     expect(server.connections).toBe(2);
+    await closed;
+  });
+
+  it('an abort after the answer leaves the connection to the next request', async () => {
+    const server = await serve(ANSWERS['JSON 200'] as Handler);
+    const node = transport();
+    const caller = new AbortController();
+    const first = attempt(caller.signal);
+    await node.send('GET', `${server.base}/first`, {}, first);
+    caller.abort(new Error('ring over')); // the attempt hears of it, its request is already answered
+    expect(first.aborted).toBe(true);
+    await node.send('GET', `${server.base}/second`, {}, attempt());
+    expect(server.connections).toBe(1);
+  });
+
+  it('reads no body of an answer to HEAD, whatever encoding it names', async () => {
+    const server = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Encoding': 'gzip', 'Content-Length': '20' });
+      res.end();
+    });
+    const answer = await transport().send('HEAD', `${server.base}/x`, {}, attempt());
+    expect(answer).toMatchObject({ status: 200, body: '' });
   });
 
   it('sends nothing when the signal has already aborted, and fails with its reason', async () => {
@@ -236,8 +268,15 @@ describe('node transport', () => {
 
   it('is not there where node:http is not (a browser, an edge runtime)', () => {
     expect(createNodeTransport(() => undefined)).toBeUndefined();
-    const httpOnly = (id: string) => (id === 'node:http' ? process.getBuiltinModule(id) : undefined);
-    expect(createNodeTransport(httpOnly)).toBeUndefined();
+    const only =
+      (...ids: string[]) =>
+      (id: string) =>
+        ids.includes(id) ? process.getBuiltinModule(id) : undefined;
+    expect(createNodeTransport(only('node:http'))).toBeUndefined();
+    expect(createNodeTransport(only('node:http', 'node:https'))).toBeUndefined(); // no zlib
+    expect(createNodeTransport(only('node:https', 'node:zlib'))).toBeUndefined();
+    expect(createNodeTransport(only('node:http', 'node:zlib'))).toBeUndefined();
+    expect(createNodeTransport(only('node:http', 'node:https', 'node:zlib'))).toBeDefined();
   });
 });
 
@@ -307,7 +346,11 @@ describe('requestTarget', () => {
     'http://[::1]:8080/crm/v8/Calls',
     'https://zohoapis.com.au',
     'https://zohoapis.in?x=1',
+    'http://example.com:80/crm/v8/Leads',
+    'https://example.com:80/crm/v8/Leads',
+    'http://example.com:443/crm/v8/Leads',
     'https://user:secret@proxy.example/crm/v8/Deals', // user info: through URL
+    'http://user@[::1]:8080/crm/v8/Calls', // IPv6 with user info: through URL
     'http://localhost:3000/crm/v8/Contacts/search?criteria=(Phone:equals:1)#part', // fragment: through URL
   ])('splits %s as the URL parser does', (url) => {
     const parsed = new URL(url);
