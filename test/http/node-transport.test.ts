@@ -88,6 +88,10 @@ const ANSWERS: Record<string, Handler> = {
     res.writeHead(200, { 'Content-Encoding': 'gzip' });
     res.end(gzipSync(JSON.stringify({ data: [{ Full_Name: 'gzip ü' }] })));
   },
+  'x-gzip body': (_req, res) => {
+    res.writeHead(200, { 'Content-Encoding': 'x-gzip' });
+    res.end(gzipSync('{"legacy":"x-gzip"}'));
+  },
   'brotli body': (_req, res) => {
     res.writeHead(200, { 'Content-Encoding': 'br' });
     res.end(brotliCompressSync(JSON.stringify({ data: [{ Full_Name: 'br ü' }] })));
