@@ -281,9 +281,8 @@ function cleanCause(cause: unknown, secrets: readonly string[]): unknown {
   if (cause === undefined || secrets.length === 0) return cause;
   if (typeof cause === 'string') return redactText(cause, secrets);
   if (typeof cause !== 'object' || cause === null) return cause;
-  const source = cause as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown };
-  const inner = (source.cause as { code?: unknown } | undefined)?.code;
-  const code = typeof source.code === 'string' ? source.code : typeof inner === 'string' ? inner : undefined;
+  const source = cause as { name?: unknown; message?: unknown };
+  const code = systemCode(cause);
   return {
     name: typeof source.name === 'string' ? source.name : 'Error',
     message: redactText(String(source.message ?? ''), secrets),
@@ -292,8 +291,21 @@ function cleanCause(cause: unknown, secrets: readonly string[]): unknown {
 }
 
 function networkReason(cause: unknown): string {
-  const inner = (cause as { cause?: { code?: unknown } } | undefined)?.cause?.code;
-  const own = (cause as { code?: unknown } | undefined)?.code;
-  const code = typeof inner === 'string' ? inner : typeof own === 'string' ? own : undefined;
+  const code = systemCode(cause);
   return code ? ` (${code})` : '';
+}
+
+/**
+ * The system error code (`ECONNREFUSED`, `ENOTFOUND`…) of a failure to send, however deep its cause
+ * chain holds it: node:http's error has it itself, fetch's `TypeError` one level down, and ofetch's
+ * `FetchError` around that one level further.
+ * @internal
+ */
+export function systemCode(cause: unknown): string | undefined {
+  let current = cause as { code?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; depth < 4 && current && typeof current === 'object'; depth++) {
+    if (typeof current.code === 'string') return current.code;
+    current = current.cause as typeof current;
+  }
+  return undefined;
 }

@@ -1,3 +1,4 @@
+import { createFetchError } from 'ofetch';
 import { describe, expect, it } from 'vitest';
 import {
   AuthError,
@@ -234,6 +235,21 @@ const TABLE: Row[] = [
     },
     TransportError,
     { code: 'NETWORK', retryable: true },
+  ],
+  [
+    "network, as ofetch's FetchError wraps fetch's TypeError",
+    {
+      kind: 'network',
+      method: 'POST',
+      url: URL,
+      cause: createFetchError({
+        request: URL,
+        options: { method: 'POST' },
+        error: Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }),
+      } as never),
+    },
+    TransportError,
+    { code: 'NETWORK', retryable: true, message: expect.stringContaining('(ECONNREFUSED)') },
   ],
   [
     'network with own code',
