@@ -612,9 +612,11 @@ export interface ConnectorOptions {
   /**
    * The fetch to send every request with. When it is not set, requests to Zoho's CRM API without a body
    * (searches, record and metadata reads) go over `node:http(s)` on Node.js, on one keep-alive pool for
-   * the whole process (a fraction of fetch's CPU per request), and everything else over the global `fetch`
-   * at call time. Pass one to route every request through it: a proxy's dispatcher, instrumentation, a
-   * test double (for example `fetch: (input, init) => globalThis.fetch(input, init)`).
+   * the whole process (a fraction of fetch's CPU per request), as long as a plain fetch would go straight
+   * out through Node's own undici (the global `fetch` is Node's, and undici's global dispatcher is not a
+   * proxy or mock); everything else goes over the global `fetch` at call time. Pass one to route every
+   * request through it: an undici `Agent` of your own, instrumentation, a test double (for example
+   * `fetch: (input, init) => globalThis.fetch(input, init)`).
    */
   fetch?: typeof fetch;
 }

@@ -13,11 +13,16 @@ import { type Logger, noopLogger } from '../logger.js';
 import { redactText, urlPath } from '../redact.js';
 import { type CircuitBreaker, guardAttempt } from './circuit-breaker.js';
 import { createConcurrencyGate } from './gate.js';
-import { type NodeTransport, type ResponseHeaders, sharedNodeTransport } from './node-transport.js';
+import {
+  fetchGoesDirect,
+  type NodeTransport,
+  type ResponseHeaders,
+  sharedNodeTransport,
+} from './node-transport.js';
 import { appendQuery, PLAIN_URL } from './query.js';
 import { withRetry } from './retry.js';
 import { type AttemptSignal, attemptSignal, isTimeoutReason, raceDeadline } from './signals.js';
-import { type TransportFailureKind, toZohoError } from './to-zoho-error.js';
+import { systemCode, type TransportFailureKind, toZohoError } from './to-zoho-error.js';
 
 /**
  * An access token and the API domain it is valid for.
@@ -154,9 +159,10 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
       defaults: { retry: false, ignoreResponseError: true, responseType: 'text' },
     }));
-  // Requests without a body go over node:http(s) on Node.js unless a fetch was injected (null: not here).
+  // Requests without a body go over node:http(s) where fetch would go straight out through Node's own
+  // undici, unless a fetch was injected (null: never here). A redirect is left to fetch, which follows it.
   let nodeTransport: NodeTransport | null | undefined = options.fetch ? null : undefined;
-  const sendPlain = (
+  const sendPlain = async (
     method: string,
     url: string,
     query: Record<string, string> | undefined,
@@ -164,9 +170,12 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
     attempt: AttemptSignal,
   ) => {
     if (nodeTransport === undefined) nodeTransport = sharedNodeTransport() ?? null;
-    return nodeTransport
-      ? nodeTransport.send(method, appendQuery(url, query), headers, attempt)
-      : sendWithoutBody($fetch(), method, url, query, headers, attempt.signal);
+    const target = nodeTransport && appendQuery(url, query);
+    if (nodeTransport && target && ASCII_URL.test(target) && fetchGoesDirect()) {
+      const answer = await nodeTransport.send(method, target, headers, attempt);
+      if (!REDIRECT.has(answer.status)) return answer;
+    }
+    return sendWithoutBody($fetch(), method, url, query, headers, attempt.signal);
   };
 
   async function request<T>(req: ZohoRequest<T>): Promise<ZohoResponse<T>> {
@@ -347,6 +356,12 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
 
 // --- Internal helpers ---
 
+/** A URL whose every character fetch would send as it is (no encoding left to do): the node transport's. */
+const ASCII_URL = /^[\w\-.~:/?#[\]@!$&'()*+,;=%]*$/;
+
+/** Statuses fetch follows to the `Location` they name. */
+const REDIRECT = new Set([301, 302, 303, 307, 308]);
+
 /** Statuses whose response has no body to read (ofetch's list). */
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
@@ -405,7 +420,7 @@ function zohoCodeOf(body: string): string | undefined {
 
 /** A connection that was refused or a host that did not resolve never reached Zoho. @internal */
 export function neverSent(error: ZohoCrmError): boolean {
-  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  const code = systemCode(error.cause);
   return (
     error.code === ErrorCode.NETWORK &&
     (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN')

@@ -1,12 +1,13 @@
 /**
  * Requests without a body (the lookup's searches, record and metadata reads) over `node:http(s)` with
- * keep-alive agents of their own, when the client runs on Node.js and no `fetch` was injected. Node's
- * `fetch` (undici) costs two to three times the CPU of `node:http` for the same small request, and its
- * first use loads undici (about 20 ms); a caller-ID lookup pays both on every call or on the first one.
- * Requests with a body stay on ofetch.
+ * keep-alive agents of their own, where a plain `fetch` would go straight out through Node's own undici
+ * (see {@link fetchGoesDirect}) and no `fetch` was injected. Node's `fetch` costs two to three times the
+ * CPU of `node:http` for the same small request, and its first use loads undici (about 20 ms); a
+ * caller-ID lookup pays both on every call or on the first one. Requests with a body stay on ofetch.
  *
- * The answer is the same as the fetch path gives: the status, the headers (read through `get`, as on a
- * `Headers`), and the body as text, decoded from gzip or brotli (both asked for) or deflate.
+ * The answer is read as the fetch path reads it: the status, the headers (through `get`, as on a
+ * `Headers`), and the body as text, decoded from gzip or brotli (both asked for) or zlib deflate. What the
+ * transport does not do (follow a redirect, encode a path) the client leaves to fetch.
  *
  * @module
  */
@@ -51,12 +52,42 @@ let shared: NodeTransport | null | undefined;
 
 /**
  * The process's node transport, shared by every connector as they shared the global fetch's pool: one
- * keep-alive pool per Zoho host for all tenants. Undefined where `node:http` is not available.
+ * keep-alive pool per Zoho host for all tenants. Undefined where `node:http` is not available, or when
+ * Node is told to send its requests through the environment's proxy (`NODE_USE_ENV_PROXY`).
  * @internal
  */
 export function sharedNodeTransport(): NodeTransport | undefined {
-  if (shared === undefined) shared = createNodeTransport() ?? null;
+  if (shared === undefined) {
+    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+    shared = env?.NODE_USE_ENV_PROXY ? null : (createNodeTransport() ?? null);
+  }
   return shared ?? undefined;
+}
+
+const UNDICI_DISPATCHER = Symbol.for('undici.globalDispatcher.1');
+let checkedFetch: unknown;
+let nodeOwnFetch = false;
+
+/**
+ * Whether a plain `fetch` would go straight out through Node's own undici: the global `fetch` is still
+ * Node's (not a test double, msw, or another runtime's), and undici's global dispatcher is unset or its
+ * default `Agent` (not a proxy, `MockAgent` or `EnvHttpProxyAgent`). Only then may a request skip fetch
+ * without anyone noticing but the CPU. Read per request, as the global fetch is.
+ * @internal
+ */
+export function fetchGoesDirect(): boolean {
+  const current = globalThis.fetch;
+  if (current !== checkedFetch) {
+    checkedFetch = current;
+    // Node's global fetch is a small function that loads undici on its first call (Node 20 to 24).
+    nodeOwnFetch =
+      typeof current === 'function' && Function.prototype.toString.call(current).includes('fetchImpl');
+  }
+  if (!nodeOwnFetch) return false;
+  const dispatcher = (globalThis as Record<symbol, { constructor?: { name?: string } } | undefined>)[
+    UNDICI_DISPATCHER
+  ];
+  return dispatcher === undefined || dispatcher.constructor?.name === 'Agent';
 }
 
 /**
@@ -88,7 +119,8 @@ export function createNodeTransport(
       const request = (secure ? https : http).request({
         ...target,
         method,
-        headers: { ...headers, 'Accept-Encoding': 'gzip, br' },
+        // fetch's own User-Agent, so that a firewall in between sees the same client as before.
+        headers: { 'User-Agent': 'node', ...headers, 'Accept-Encoding': 'gzip, br' },
         agent: secure ? agents.https : agents.http,
       });
       // Once answered, the request is marked destroyed and its connection handed back: this is a no-op.

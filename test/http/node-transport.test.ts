@@ -2,9 +2,14 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createZohoHttp } from '../../src/http/client.js';
-import { createNodeTransport, type NodeTransport, requestTarget } from '../../src/http/node-transport.js';
+import {
+  createNodeTransport,
+  fetchGoesDirect,
+  type NodeTransport,
+  requestTarget,
+} from '../../src/http/node-transport.js';
 import { type AttemptSignal, attemptSignal } from '../../src/http/signals.js';
 import { deferred } from '../helpers/time.js';
 
@@ -249,13 +254,17 @@ describe('node transport', () => {
       res.writeHead(200, { 'Content-Length': '100' });
       res.write('{"data":', () => req.socket.destroy());
     });
-    await expect(transport().send('GET', `${server.base}/cut`, {}, attempt())).rejects.toThrow();
+    await expect(transport().send('GET', `${server.base}/cut`, {}, attempt())).rejects.toMatchObject({
+      code: 'ECONNRESET',
+    });
   });
 
   it('fails with the system error code when nothing listens', async () => {
     const server = await serve(ANSWERS['JSON 200'] as Handler);
     const { base } = server;
-    open.pop()?.server.close();
+    const closing = open.pop()?.server;
+    closing?.close();
+    if (closing) await once(closing, 'close');
     await expect(transport().send('GET', `${base}/x`, {}, attempt())).rejects.toMatchObject({
       code: 'ECONNREFUSED',
     });
@@ -329,6 +338,92 @@ describe('the client on the node transport', () => {
       code: 'ZOHO_RATE_LIMIT',
       retryAfterMs: 7_000,
     });
+  });
+
+  it('leaves a redirect to fetch, which follows it', async () => {
+    const server = await serve((req, res) => {
+      if (req.url?.startsWith('/crm/v8/Old')) {
+        res.writeHead(301, { Location: '/crm/v8/New' });
+        res.end();
+      } else json(req, res);
+    });
+    const http = createZohoHttp({ tokens: tokens(server.base), ...limits });
+    const answer = await http.request({ method: 'GET', path: '/Old' });
+    expect(answer).toMatchObject({ status: 200, data: { data: [{ id: '1' }] } });
+    expect(server.seen.map((seen) => [seen.url, seen.headers['user-agent']])).toEqual([
+      ['/crm/v8/Old', 'node'], // the node transport, with fetch's User-Agent
+      ['/crm/v8/Old', 'node'], // fetch, again from the start
+      ['/crm/v8/New', 'node'],
+    ]);
+  });
+
+  it('leaves a URL with characters to encode to fetch, which encodes them', async () => {
+    const server = await serve(json);
+    const http = createZohoHttp({ tokens: tokens(server.base), ...limits });
+    await http.request({ method: 'GET', path: '/Zoë/😀' });
+    expect(server.seen.map((seen) => seen.url)).toEqual(['/crm/v8/Zo%C3%AB/%F0%9F%98%80']);
+    expect(server.seen[0]?.headers['accept-encoding']).toContain('deflate'); // undici's
+  });
+
+  it('leaves requests to fetch while the global fetch is not Node’s own, or undici sends through a proxy', async () => {
+    const server = await serve(json);
+    const http = createZohoHttp({ tokens: tokens(server.base), ...limits });
+    const read = async () => {
+      await http.request({ method: 'GET', path: '/Contacts' });
+      return server.seen.at(-1)?.headers['accept-encoding'];
+    };
+    expect(fetchGoesDirect()).toBe(true);
+    expect(await read()).toBe('gzip, br');
+    const calls: string[] = [];
+    const nodeFetch = globalThis.fetch;
+    vi.stubGlobal('fetch', (...[input, init]: Parameters<typeof fetch>) => {
+      calls.push(String(input));
+      return nodeFetch(input, init);
+    });
+    try {
+      expect(fetchGoesDirect()).toBe(false);
+      expect(await read()).toContain('deflate');
+      expect(calls).toEqual([`${server.base}/crm/v8/Contacts`]);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    const dispatcher = Symbol.for('undici.globalDispatcher.1');
+    const host = globalThis as unknown as Record<symbol, unknown>;
+    const before = host[dispatcher];
+    class ProxyAgent {}
+    host[dispatcher] = new ProxyAgent();
+    try {
+      expect(fetchGoesDirect()).toBe(false);
+    } finally {
+      host[dispatcher] = before;
+    }
+    expect(fetchGoesDirect()).toBe(true);
+  });
+
+  it('resends a request that never reached Zoho, also one that may not be repeated (POST), on either path', async () => {
+    const server = await serve(json);
+    const { base } = server;
+    const closing = open.pop()?.server;
+    closing?.close();
+    if (closing) await once(closing, 'close');
+    for (const request of [
+      { method: 'POST' as const, path: '/Calls', body: { data: [{}] } }, // fetch
+      { method: 'POST' as const, path: '/Calls/actions/x' }, // no body: node:http
+    ]) {
+      const attempts: number[] = [];
+      const http = createZohoHttp({
+        tokens: tokens(base),
+        ...limits,
+        retries: 2,
+        backoff: { baseDelayMs: 0, maxDelayMs: 0 },
+        onAttempt: (a) => attempts.push(a.attempt),
+      });
+      await expect(http.request(request)).rejects.toMatchObject({
+        code: 'NETWORK',
+        message: expect.stringContaining('(ECONNREFUSED)'),
+      });
+      expect(attempts).toEqual([1, 2, 3]);
+    }
   });
 
   it('shares one keep-alive pool between clients (tenants), as they shared the global fetch', async () => {

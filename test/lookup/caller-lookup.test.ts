@@ -92,13 +92,6 @@ const base: ConnectorOptions = {
 
 // The longest ring deadline unless a test sets its own (on fake time): an answer must never depend on
 // how fast a loaded machine runs the mocked round trip.
-/**
- * For tests that watch a search being cancelled: msw tells a handler that the client went away only for
- * fetch (`request.signal`), not for node:http, so these send over fetch. That the node transport drops
- * the connection on abort is tested against a real server in test/http/node-transport.test.ts.
- */
-const OVER_FETCH: Partial<ConnectorOptions> = { fetch: (input, init) => globalThis.fetch(input, init) };
-
 function engine(lookup: ConnectorOptions['lookup'] = {}, extra: Partial<ConnectorOptions> = {}) {
   const options = parseConnectorOptions({
     ...base,
@@ -115,7 +108,6 @@ function engine(lookup: ConnectorOptions['lookup'] = {}, extra: Partial<Connecto
     deadlineMs: 10_000,
     retries: 0,
     maxConcurrency: 20,
-    fetch: extra.fetch,
   });
   const lookupEngine = createCallerLookup({
     http: httpClient,
@@ -260,7 +252,7 @@ describe('caller lookup', () => {
     vi.useFakeTimers(FAKE_TIME);
     const cancelled: string[] = [];
     const calls = fakeCrm({ Leads: [LEAD] }, { hold: deferred().promise, cancelled }); // never answers by itself
-    const { lookup } = engine({ timeoutMs: 50 }, OVER_FETCH);
+    const { lookup } = engine({ timeoutMs: 50 });
     const ring = lookup.lookupCaller('+14155550199');
     await vi.advanceTimersByTimeAsync(50);
     expect(await ring).toBeNull();
@@ -285,7 +277,7 @@ describe('caller lookup', () => {
         HttpResponse.json({ data: [ADA], info: { more_records: false } }),
       ),
     );
-    const { lookup } = engine({ strategy: 'parallel' }, OVER_FETCH);
+    const { lookup } = engine({ strategy: 'parallel' });
     expect((await lookup.lookupCaller('+14155552671'))?.name).toBe('Ada Lovelace');
     await lowerModules.promise; // Leads and Accounts are searching, and Zoho will never answer them
     await lookup.close();
