@@ -6,10 +6,10 @@
  * Run alone: `node --expose-gc --import tsx bench/lookup-cold.ts`.
  */
 
-import { Agent, get as httpGet } from 'node:http';
+import { Agent } from 'node:http';
 import { MODULE_FIELDS } from '../src/lookup/modules.js';
 import { type ProfileGroup, profile, summarise, timedCall } from './cpu-profile.js';
-import { createFloorLookup, floorVerdict } from './lookup-floor.js';
+import { createFloorLookup, floorVerdict, nodeHttpText } from './lookup-floor.js';
 import { shippedCore, shuffler, startRemoteEmulator } from './official-sdk.js';
 import { median, percentile } from './stats.js';
 import { type BenchSection, printWhenMain, sized } from './types.js';
@@ -100,19 +100,9 @@ export async function run(): Promise<BenchSection> {
     };
     // The same request over node:http on a keep-alive agent: the transport the connector searches over.
     const agent = new Agent({ keepAlive: true });
-    const rawHttpSearch = (i: number) =>
-      new Promise<void>((resolve, reject) => {
-        const request = httpGet(searchUrl(i), { agent, headers }, (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('error', reject);
-          response.on('end', () => {
-            JSON.parse(Buffer.concat(chunks).toString('utf8'));
-            resolve();
-          });
-        });
-        request.on('error', reject);
-      });
+    const rawHttpSearch = async (i: number) => {
+      JSON.parse(await nodeHttpText(agent, searchUrl(i), headers));
+    };
     const lookup = async (i: number) => {
       if (!(await zoho.lookupCaller(`+1${national(i)}`)))
         throw new Error(`bench: no match for ${national(i)}`);

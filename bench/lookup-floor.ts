@@ -69,23 +69,9 @@ export function createFloorLookup(options: FloorLookupOptions): FloorLookup {
   const fields = encodeURIComponent(options.fields.join(','));
   const agent = new Agent({ keepAlive: true });
 
-  const get = (url: string) =>
-    new Promise<string>((resolve, reject) => {
-      const request = httpGet(url, { agent, headers }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
-        response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-      });
-      request.on('error', reject);
-      const timer = setTimeout(() => request.destroy(new Error('timed out')), options.attemptTimeoutMs);
-      request.on('close', () => clearTimeout(timer));
-    });
-
   async function search(e164: string, national: string): Promise<FloorMatch | null> {
-    const text = await get(
-      `${searchUrl}?phone=${encodeURIComponent(national)}&fields=${fields}&per_page=200`,
-    );
+    const url = `${searchUrl}?phone=${encodeURIComponent(national)}&fields=${fields}&per_page=200`;
+    const text = await nodeHttpText(agent, url, headers, options.attemptTimeoutMs);
     const page = text === '' ? { data: [] } : RecordListSchema.parse(JSON.parse(text));
     for (const record of page.data) {
       for (const field of phoneFields) {
@@ -128,6 +114,30 @@ export function createFloorLookup(options: FloorLookupOptions): FloorLookup {
     }
   };
   return Object.assign(lookup, { close: () => agent.destroy() });
+}
+
+/**
+ * A bare `node:http` GET on a keep-alive agent, its body as text: the floor's search, and the raw
+ * node:http reference the bench modules measure beside it. `timeoutMs` destroys a hung request.
+ */
+export function nodeHttpText(
+  agent: Agent,
+  url: string,
+  headers: Record<string, string>,
+  timeoutMs?: number,
+): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const request = httpGet(url, { agent, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    });
+    request.on('error', reject);
+    if (timeoutMs === undefined) return;
+    const timer = setTimeout(() => request.destroy(new Error('timed out')), timeoutMs);
+    request.on('close', () => clearTimeout(timer));
+  });
 }
 
 /**

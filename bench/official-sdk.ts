@@ -8,7 +8,7 @@
  */
 import { type ChildProcess, execFileSync, fork, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { Agent, get as httpGet } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -25,7 +25,7 @@ import type { RegionCode } from '../src/regions.js';
 import type { ZohoEmulatorControl, ZohoEmulatorOptions } from '../src/testing/emulator/types.js';
 import type { EmulatorEndpoints } from '../src/testing/server.js';
 import { timedCall } from './cpu-profile.js';
-import { createFloorLookup, floorVerdict } from './lookup-floor.js';
+import { createFloorLookup, floorVerdict, nodeHttpText } from './lookup-floor.js';
 import { median, percentile } from './stats.js';
 import { type BenchSection, printWhenMain, sized } from './types.js';
 
@@ -527,20 +527,10 @@ export async function run(): Promise<BenchSection> {
     // The same request over node:http with a keep-alive agent (the transport `got` uses).
     const agent = new Agent({ keepAlive: true });
     closers.push(() => agent.destroy());
-    const rawHttp = (i: number) =>
-      new Promise<void>((resolve, reject) => {
-        const request = httpGet(rawUrl(i), { agent, headers }, (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('error', reject);
-          response.on('end', () => {
-            const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data?: unknown[] };
-            if (body.data?.length) resolve();
-            else reject(new Error(`no record for ${term(i)}`));
-          });
-        });
-        request.on('error', reject);
-      });
+    const rawHttp = async (i: number) => {
+      const body = JSON.parse(await nodeHttpText(agent, rawUrl(i), headers)) as { data?: unknown[] };
+      if (!body.data?.length) throw new Error(`no record for ${term(i)}`);
+    };
 
     // Theirs: the official SDK, imported here so that other bench modules never load it.
     let Z: Sdk | undefined;
