@@ -73,10 +73,10 @@ describe('the built package', () => {
     expect(seen.size).toBeGreaterThan(0);
   });
 
-  it('importing the core and creating a connector load neither undici (fetch) nor node:crypto before they are used', () => {
-    // A fresh process: this one has long loaded both. Node loads undici when a fetch global is first read,
+  it('importing the core and creating a connector load neither undici (fetch) nor node:crypto before they are used, and a read loads no undici', () => {
+    // A fresh process: this one has long loaded both. Node loads undici when fetch is first called,
     // node:crypto when asked for it; each costs milliseconds that a host which has not used them yet
-    // should not pay at start-up.
+    // should not pay at start-up. A read goes over node:http; a write with a body is what calls fetch.
     const script = `
       const { ZohoCrmConnector, createMemoryStore } = await import(${JSON.stringify(pkg.name)});
       const tokenStore = createMemoryStore();
@@ -87,15 +87,21 @@ describe('the built package', () => {
         http: { retries: 0 } });
       const loaded = (name) => process.moduleLoadList.some((m) => m.includes(name));
       const before = { undici: loaded('undici'), crypto: loaded('crypto') };
-      // Port 9 refuses the connection: the request fails, but only after fetch was called.
+      // Port 9 refuses the connection: each request fails, but only after it was sent.
       await zoho.request({ method: 'GET', path: '/crm/v8/users' }).catch(() => undefined);
-      const after = loaded('undici');
+      const afterRead = loaded('undici');
+      await zoho.request({ method: 'POST', path: '/crm/v8/Calls', body: { data: [] } }).catch(() => undefined);
+      const afterWrite = loaded('undici');
       await zoho.close();
-      process.stdout.write(JSON.stringify({ before, after }));`;
+      process.stdout.write(JSON.stringify({ before, afterRead, afterWrite }));`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
       cwd: fileURLToPath(new URL('../..', import.meta.url)),
       encoding: 'utf8',
     });
-    expect(JSON.parse(out)).toEqual({ before: { undici: false, crypto: false }, after: true });
+    expect(JSON.parse(out)).toEqual({
+      before: { undici: false, crypto: false },
+      afterRead: false,
+      afterWrite: true,
+    });
   });
 });
