@@ -170,10 +170,12 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
     attempt: AttemptSignal,
   ) => {
     if (nodeTransport === undefined) nodeTransport = sharedNodeTransport() ?? null;
-    const target = nodeTransport && appendQuery(url, query);
-    if (nodeTransport && target && ASCII_URL.test(target) && fetchGoesDirect()) {
-      const answer = await nodeTransport.send(method, target, headers, attempt);
-      if (!REDIRECT.has(answer.status)) return answer;
+    if (nodeTransport) {
+      const target = appendQuery(url, query);
+      if (ASCII_URL.test(target) && fetchGoesDirect()) {
+        const answer = await nodeTransport.send(method, target, headers, attempt);
+        if (!REDIRECT.has(answer.status)) return answer;
+      }
     }
     return sendWithoutBody($fetch(), method, url, query, headers, attempt.signal);
   };
