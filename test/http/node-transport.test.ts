@@ -279,6 +279,20 @@ describe('node transport', () => {
     });
   });
 
+  it('is not shared under NODE_USE_ENV_PROXY: Node sends through the proxy, so fetch must', async () => {
+    vi.resetModules();
+    vi.stubEnv('NODE_USE_ENV_PROXY', '1');
+    try {
+      const fresh = await import('../../src/http/node-transport.js');
+      expect(fresh.sharedNodeTransport()).toBeUndefined();
+    } finally {
+      vi.unstubAllEnvs();
+      vi.resetModules();
+    }
+    const fresh = await import('../../src/http/node-transport.js');
+    expect(fresh.sharedNodeTransport()).toBeDefined();
+  });
+
   it('is not there where node:http is not (a browser, an edge runtime)', () => {
     expect(createNodeTransport(() => undefined)).toBeUndefined();
     const only =
