@@ -15,6 +15,8 @@ import { deferred } from '../helpers/time.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
+const FIXED_DATE = 'Thu, 03 Dec 2026 21:11:37 GMT';
+
 const open: { server: Server; sockets: Set<Socket> }[] = [];
 const transports: NodeTransport[] = [];
 const attempts: AttemptSignal[] = [];
@@ -35,6 +37,8 @@ async function serve(handler: Handler) {
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    // A fixed Date: two answers a second apart must still compare equal header by header.
+    res.setHeader('Date', FIXED_DATE);
     handler(req, res);
   });
   let connections = 0;
