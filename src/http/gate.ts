@@ -28,13 +28,9 @@ export function createConcurrencyGate(limit: number): ConcurrencyGate {
     else active--;
   };
 
-  const acquire = (signal?: AbortSignal): Promise<void> => {
-    signal?.throwIfAborted();
-    if (active < limit) {
-      active++;
-      return Promise.resolve();
-    }
-    return new Promise<void>((resolve, reject) => {
+  /** Waits for a running task to hand its slot over (the gate is full). */
+  const nextSlot = (signal?: AbortSignal): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
       const grant = () => {
         signal?.removeEventListener('abort', onAbort);
         resolve();
@@ -47,16 +43,24 @@ export function createConcurrencyGate(limit: number): ConcurrencyGate {
       queue.push(grant);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+
+  const runHeld = async <T>(task: () => Promise<T>): Promise<T> => {
+    try {
+      return await task();
+    } finally {
+      release();
+    }
   };
 
   return {
-    async run(task, signal) {
-      await acquire(signal);
-      try {
-        return await task();
-      } finally {
-        release();
+    run(task, signal) {
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      // A free slot is taken at once: the task starts now, with no turn of the event loop in between.
+      if (active < limit) {
+        active++;
+        return runHeld(task);
       }
+      return nextSlot(signal).then(() => runHeld(task));
     },
     get active() {
       return active;
