@@ -41,6 +41,11 @@ export interface AccessTokenProvider {
   /** A token that is valid now. */
   getAccessToken(signal?: AbortSignal): Promise<AccessGrant>;
   /**
+   * The token held in memory when it is valid now, without waiting for anything; undefined when only
+   * {@link getAccessToken} can tell (a refresh, a store read). Optional: the client then always waits.
+   */
+  currentGrant?(): AccessGrant | undefined;
+  /**
    * Zoho rejected `rejectedToken` with `INVALID_TOKEN`: return a fresh grant (refreshing unless another
    * caller already replaced that token).
    */
@@ -180,6 +185,20 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
     return sendWithoutBody($fetch(), method, url, query, headers, attempt.signal);
   };
 
+  // The grant's API domain without trailing slashes, and the CRM API's base below it, kept for the
+  // last domain seen (a connection's grants share one).
+  let bases = { domain: '', origin: '', crm: '' };
+  const basesOf = (grant: AccessGrant) => {
+    const domain = options.apiUrl ?? grant.apiDomain;
+    if (domain !== bases.domain) {
+      const origin = domain.replace(/\/+$/, '');
+      bases = { domain, origin, crm: `${origin}/crm/${version}` };
+    }
+    return bases;
+  };
+  const origin = (grant: AccessGrant) => basesOf(grant).origin;
+  const crmBase = (grant: AccessGrant) => basesOf(grant).crm;
+
   async function request<T>(req: ZohoRequest<T>): Promise<ZohoResponse<T>> {
     const method = req.method;
     const idempotent = req.idempotent ?? method !== 'POST';
@@ -226,7 +245,9 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
     };
 
     const sendOnce = async (attemptNumber: number): Promise<ZohoResponse<T>> => {
-      grant ??= await withinDeadline(options.tokens.getAccessToken(callerSignal));
+      grant ??=
+        options.tokens.currentGrant?.() ??
+        (await withinDeadline(options.tokens.getAccessToken(callerSignal)));
       let response = await throughGate(() => send(grant as AccessGrant, attemptNumber));
       if (response.status === 401 && zohoCodeOf(response.body) === 'INVALID_TOKEN') {
         logger.debug({ method, path: req.path }, 'zoho rejected the access token; refreshing once');
@@ -238,7 +259,7 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
         return {
           status: response.status,
           headers: response.headers,
-          data: parseBody(response, req, url, secrets()),
+          data: parseBody(response, req, url, secrets),
         };
       }
       const error = toZohoError(
@@ -257,9 +278,7 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
     };
 
     const send = async (current: AccessGrant, attemptNumber: number) => {
-      const domain = (options.apiUrl ?? current.apiDomain).replace(/\/+$/, '');
-      const base = req.fromRoot ? domain : `${domain}/crm/${version}`;
-      url = `${base}${req.path}`;
+      url = `${req.fromRoot ? origin(current) : crmBase(current)}${req.path}`;
       if (performance.now() >= deadlineAt) throw toZohoError({ kind: 'deadline', method, url }, secrets());
       const attempt = attemptSignal(callerSignal, options.timeoutMs, deadlineAt);
       const started = performance.now();
@@ -398,7 +417,10 @@ function elapsed(started: number): number {
 function compactQuery(query: QueryParams | undefined): Record<string, string> | undefined {
   if (!query) return undefined;
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(query)) if (value !== undefined) out[key] = String(value);
+  for (const key in query) {
+    const value = query[key];
+    if (value !== undefined && Object.hasOwn(query, key)) out[key] = String(value);
+  }
   return out;
 }
 
@@ -433,7 +455,7 @@ function parseBody<T>(
   response: { status: number; body: string },
   req: ZohoRequest<T>,
   url: string,
-  secrets: readonly string[],
+  secretsOf: () => readonly string[],
 ): T | undefined {
   if (response.status === 204 || response.body.trim() === '') return undefined;
   let json: unknown;
@@ -454,6 +476,7 @@ function parseBody<T>(
   const parsed = req.schema.safeParse(json);
   if (parsed.success) return parsed.data;
   // Issue paths can hold keys of the response (record keys), which may echo what we sent.
+  const secrets = secretsOf();
   const pathOf = (issue: { path: PropertyKey[] }) => issue.path.map((p) => redactText(String(p), secrets));
   const paths = parsed.error.issues
     .slice(0, 5)

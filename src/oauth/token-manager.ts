@@ -121,10 +121,22 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   let closed = false;
   const grants = new Map<string, number[]>();
 
-  const toGrant = (tokens: StoredTokens): AccessGrant => ({
-    accessToken: tokens.accessToken,
-    apiDomain: trustedApiDomain(tokens.apiDomain, tokens.region, options.endpoints),
-  });
+  // The grant of the tokens held last, built once: every request asks for it.
+  let granted: { tokens: StoredTokens; grant: AccessGrant } | undefined;
+  const toGrant = (tokens: StoredTokens): AccessGrant => {
+    if (granted?.tokens !== tokens) {
+      const apiDomain = trustedApiDomain(tokens.apiDomain, tokens.region, options.endpoints);
+      granted = { tokens, grant: { accessToken: tokens.accessToken, apiDomain } };
+    }
+    return granted.grant;
+  };
+  /** The held grant while it is fresh enough for the hot path, else undefined (a refresh is due). */
+  const freshGrant = (): AccessGrant | undefined => {
+    const current = cached;
+    if (!current || isStale(current.expiresAt, now(), marginMs)) return undefined;
+    scheduleProactive(current);
+    return toGrant(current);
+  };
 
   const notConnected = () =>
     new AuthError(
@@ -313,12 +325,11 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   }
 
   return {
+    currentGrant: freshGrant,
+
     async getAccessToken() {
-      const current = cached;
-      if (current && !isStale(current.expiresAt, now(), marginMs)) {
-        scheduleProactive(current);
-        return toGrant(current);
-      }
+      const held = freshGrant();
+      if (held) return held;
       const fresh = await ensureFresh(marginMs);
       scheduleProactive(fresh);
       return toGrant(fresh);

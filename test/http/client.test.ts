@@ -108,6 +108,56 @@ describe('createZohoHttp', () => {
     expect((await zoho.request({ method: 'GET', path: '/org' })).data).toEqual({ org: [] });
   });
 
+  it('takes a token the provider holds now without waiting for getAccessToken, and waits when it holds none', async () => {
+    const seen: string[] = [];
+    server.use(
+      http.get(SEARCH, ({ request }) => {
+        seen.push(request.headers.get('authorization') ?? '');
+        return HttpResponse.json({ data: [] });
+      }),
+    );
+    let held: { accessToken: string; apiDomain: string } | undefined = {
+      accessToken: TOKEN_A,
+      apiDomain: API,
+    };
+    const getAccessToken = vi.fn(async () => ({ accessToken: TOKEN_B, apiDomain: API }));
+    const { http: zoho } = client({
+      tokens: { currentGrant: () => held, getAccessToken, refreshAfterRejection: getAccessToken },
+    });
+    await zoho.request({ method: 'GET', path: '/Contacts/search' });
+    expect(getAccessToken).not.toHaveBeenCalled();
+    held = undefined; // e.g. the token is within its refresh margin
+    await zoho.request({ method: 'GET', path: '/Contacts/search' });
+    expect(getAccessToken).toHaveBeenCalledTimes(1);
+    expect(seen).toEqual([`Zoho-oauthtoken ${TOKEN_A}`, `Zoho-oauthtoken ${TOKEN_B}`]);
+  });
+
+  it('follows the grant to another API domain (a connection moved data centre)', async () => {
+    const EU = 'https://www.zohoapis.eu';
+    const hosts: string[] = [];
+    server.use(
+      http.get(SEARCH, ({ request }) => {
+        hosts.push(new URL(request.url).host);
+        return HttpResponse.json({ data: [] });
+      }),
+      http.get(`${EU}/crm/v8/Contacts/search`, ({ request }) => {
+        hosts.push(new URL(request.url).host);
+        return HttpResponse.json({ data: [] });
+      }),
+    );
+    let apiDomain = `${API}/`;
+    const { http: zoho } = client({
+      tokens: {
+        getAccessToken: async () => ({ accessToken: TOKEN_A, apiDomain }),
+        refreshAfterRejection: async () => ({ accessToken: TOKEN_A, apiDomain }),
+      },
+    });
+    await zoho.request({ method: 'GET', path: '/Contacts/search' });
+    apiDomain = EU;
+    await zoho.request({ method: 'GET', path: '/Contacts/search' });
+    expect(hosts).toEqual(['www.zohoapis.com', 'www.zohoapis.eu']);
+  });
+
   it('returns undefined data for 204 No Content (empty search)', async () => {
     server.use(http.get(SEARCH, () => new HttpResponse(null, { status: 204 })));
     const { http: zoho } = client();

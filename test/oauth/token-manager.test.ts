@@ -79,6 +79,30 @@ describe('token manager', () => {
     expect(accounts.state.tokenRequests).toHaveLength(0);
   });
 
+  it('currentGrant() hands the held token over at once while it is fresh, and nothing before a read or past the margin', async () => {
+    const { manager, store, advance } = await setup(grant({ expiresAt: NOW + 3_600_000 }));
+    expect(manager.currentGrant?.()).toBeUndefined(); // nothing read from the store yet: only getAccessToken can tell
+    const read = await manager.getAccessToken();
+    const get = vi.spyOn(store, 'get');
+    const held = manager.currentGrant?.();
+    expect(held).toEqual({ accessToken: grant().accessToken, apiDomain: 'https://www.zohoapis.com' });
+    // One grant object per token: the API domain is checked once, not on every request.
+    expect(manager.currentGrant?.()).toBe(held);
+    expect(await manager.getAccessToken()).toBe(read);
+    expect(get).not.toHaveBeenCalled();
+    advance(3_600_000 - 60_000); // inside the refresh margin: the hot path must refresh first
+    expect(manager.currentGrant?.()).toBeUndefined();
+  });
+
+  it('currentGrant() gives the new token after a refresh', async () => {
+    const { manager, advance } = await setup(grant({ expiresAt: NOW + 3_600_000 }));
+    const before = await manager.getAccessToken();
+    advance(3_600_000);
+    const after = await manager.getAccessToken();
+    expect(after.accessToken).not.toBe(before.accessToken);
+    expect(manager.currentGrant?.()).toBe(after);
+  });
+
   it('refreshes when less than the safety margin is left', async () => {
     const { manager, accounts, advance } = await setup(grant({ expiresAt: NOW + 120_000 }), {
       refreshMarginMs: 60_000,
