@@ -76,9 +76,13 @@ export async function queryModule(
   ctx: ModuleQueryContext,
 ): Promise<CallerMatch | undefined> {
   const { lookup, memo } = ctx;
-  const absent = () => memo.absent.get(module) ?? new Set<string>();
-  const phoneFields = () => ctx.phone.fields.filter((field) => !absent().has(field));
-  const selected = () => [...phoneFields(), ...MODULE_FIELDS[module].other.filter((f) => !absent().has(f))];
+  // Fields Zoho said the module lacks are left out; almost always there are none, and nothing is copied.
+  const present = (fields: readonly string[]) => {
+    const absent = memo.absent.get(module);
+    return absent ? fields.filter((field) => !absent.has(field)) : fields;
+  };
+  const phoneFields = () => present(ctx.phone.fields);
+  const selected = () => [...phoneFields(), ...present(MODULE_FIELDS[module].other)];
   const context = {
     e164,
     phoneFields: ctx.phone.fields,
@@ -157,7 +161,7 @@ async function likeStep(
   e164: string,
   ctx: ModuleQueryContext,
   selected: () => string[],
-  phoneFields: () => string[],
+  phoneFields: () => readonly string[],
   verify: (records: readonly ZohoRecord[]) => CallerMatch | undefined,
 ): Promise<{ match: CallerMatch | undefined; records: ZohoRecord[] } | typeof REFUSED> {
   if (ctx.memo.likeRefused.has(module)) return REFUSED;
