@@ -94,6 +94,22 @@ export function attemptSignal(
   };
 }
 
+type SetMaxListeners = (n: number, ...targets: EventTarget[]) => void;
+
+/**
+ * An `AbortController` whose signal any number of requests may listen to at once (a lookup engine's,
+ * which `close()` aborts). Node warns of a leak past ten listeners on one signal, so the limit is lifted
+ * where Node has one; other runtimes have none.
+ * @internal
+ */
+export function abortControllerForMany(): AbortController {
+  const controller = new AbortController();
+  const host = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const events = host?.getBuiltinModule?.('node:events') as { setMaxListeners?: SetMaxListeners } | undefined;
+  events?.setMaxListeners?.(0, controller.signal);
+  return controller;
+}
+
 /** Whether an abort reason is a timeout (e.g. from `AbortSignal.timeout()`). @internal */
 export function isTimeoutReason(reason: unknown): boolean {
   return (reason as { name?: unknown } | undefined)?.name === 'TimeoutError';

@@ -50,17 +50,17 @@ export interface ZohoQueryOptions {
    * Keeps a module's search in the engine's background work until it settles (the parallel strategy
    * leaves lower-priority modules running after a higher one answered).
    */
-  track<T>(work: Promise<T>, controller: AbortController): Promise<T>;
+  track<T>(work: Promise<T>): Promise<T>;
 }
 
 /**
- * Creates the query: `(e164, controller)` asks Zoho with `controller`'s signal, which the engine aborts on
+ * Creates the query: `(e164, signal)` asks Zoho with the engine's `signal`, which it aborts on
  * `close()`.
  * @internal
  */
 export function createZohoQuery(
   options: ZohoQueryOptions,
-): (e164: string, controller: AbortController) => Promise<QueryResult> {
+): (e164: string, signal: AbortSignal) => Promise<QueryResult> {
   const { http, lookup, logger, phoneFields, org, memo, track } = options;
   const keeper = options.calibration;
 
@@ -87,10 +87,9 @@ export function createZohoQuery(
     });
   }
 
-  return async function queryZoho(e164, controller) {
+  return async function queryZoho(e164, signal) {
     const modules: LookupModule[] = [];
     const notes: QueryNotes = {};
-    const signal = controller.signal;
     const done = (match: CallerMatch | null): QueryResult =>
       notes.fieldsError ? { match, modules, fieldsError: notes.fieldsError } : { match, modules };
     // Not awaited: a token store that hangs must not hold a ring beyond the HTTP deadlines. The stored
@@ -101,7 +100,7 @@ export function createZohoQuery(
       // Tracked one by one: the lower-priority modules go on after a higher one has answered.
       const pending = lookup.order.map((module) => {
         modules.push(module);
-        return track(askModule(module, e164, notes, signal), controller);
+        return track(askModule(module, e164, notes, signal));
       });
       // Highest priority first: a lower module's match counts only once every higher one said no.
       let failure: unknown;

@@ -266,6 +266,31 @@ describe('caller lookup', () => {
     expect(calls).toEqual(['Contacts']);
   });
 
+  it('close() cancels thirty searches at once, in flight or queued, and Node warns of no listener leak', async () => {
+    vi.useFakeTimers(FAKE_TIME);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const cancelled: string[] = [];
+      const calls = fakeCrm({}, { hold: deferred().promise, cancelled });
+      const { lookup } = engine({ timeoutMs: 50 }); // 20 requests at a time: 10 wait at the gate
+      const numbers = Array.from({ length: 30 }, (_, i) => `+1415555${String(1000 + i)}`);
+      const rings = numbers.map((number) => lookup.lookupCaller(number));
+      await vi.advanceTimersByTimeAsync(50);
+      expect(await Promise.all(rings)).toEqual(numbers.map(() => null));
+      expect(calls).toHaveLength(20);
+      await lookup.close();
+      expect(cancelled).toHaveLength(20);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(calls).toHaveLength(20); // the queued ten never reached Zoho
+      await new Promise((resolve) => setImmediate(resolve)); // a warning is emitted on the next tick
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('close() also stops the lower-priority modules a parallel lookup no longer waits for', async () => {
     const cancelled: string[] = [];
     const lowerModules = deferred();
