@@ -133,7 +133,7 @@ export async function run(): Promise<BenchSection> {
     ],
     notes: [
       'Before the caller-ID cache was built on first use, an idle connector cost about 350 KB: lru-cache preallocates its arrays for `lookup.cache.maxEntries` (10,000 by default).',
-      "HTTP: every connector calls the global `fetch` (or the injected one), so all tenants share the one keep-alive pool of the process (undici's global dispatcher); nothing is pooled per connector.",
+      "HTTP: all tenants share the process's keep-alive pools, nothing is pooled per connector: searches and reads go over the one node transport of the process (one `node:http(s)` agent pair), writes and OAuth over the global `fetch` (undici's global dispatcher); an injected `fetch` takes everything.",
       'Timers: an idle connector holds none (its journal timer only runs while work is queued, the token refresh timer only once tokens are loaded); the registry has one idle-sweep timer for all tenants.',
     ],
   };
