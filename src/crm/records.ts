@@ -32,6 +32,18 @@ export interface RecordPage {
   more: boolean;
 }
 
+const joined = new WeakMap<readonly string[], string>();
+
+/** `fields` as Zoho's comma-separated list, joined once per list (a lookup asks with the same one each time). */
+function fieldList(fields: readonly string[]): string {
+  let list = joined.get(fields);
+  if (list === undefined) {
+    list = fields.join(',');
+    joined.set(fields, list);
+  }
+  return list;
+}
+
 /**
  * `GET /{module}/search`. 204 (no match) is an empty page.
  * @internal
@@ -47,7 +59,7 @@ export async function searchRecords(
     path: `/${module}/search`,
     query: {
       ...by,
-      fields: options.fields?.join(','),
+      fields: options.fields && fieldList(options.fields),
       page: options.page,
       per_page: options.perPage,
     },

@@ -69,6 +69,26 @@ export interface ModuleQueryContext {
 
 const REFUSED = Symbol('refused');
 
+const combined = new WeakMap<readonly string[], Map<LookupModule, readonly string[]>>();
+
+/**
+ * A module's phone fields and its other fields, as one list built once per phone-field list: the same
+ * array for every search, so the request's field list is joined once too.
+ */
+function allFields(module: LookupModule, phoneFields: readonly string[]): readonly string[] {
+  let byModule = combined.get(phoneFields);
+  if (!byModule) {
+    byModule = new Map();
+    combined.set(phoneFields, byModule);
+  }
+  let fields = byModule.get(module);
+  if (!fields) {
+    fields = [...phoneFields, ...MODULE_FIELDS[module].other];
+    byModule.set(module, fields);
+  }
+  return fields;
+}
+
 /** @internal */
 export async function queryModule(
   module: LookupModule,
@@ -82,7 +102,10 @@ export async function queryModule(
     return absent ? fields.filter((field) => !absent.has(field)) : fields;
   };
   const phoneFields = () => present(ctx.phone.fields);
-  const selected = () => [...phoneFields(), ...present(MODULE_FIELDS[module].other)];
+  const selected = () =>
+    memo.absent.has(module)
+      ? [...phoneFields(), ...present(MODULE_FIELDS[module].other)]
+      : allFields(module, ctx.phone.fields);
   const context = {
     e164,
     phoneFields: ctx.phone.fields,
@@ -160,7 +183,7 @@ async function likeStep(
   module: LookupModule,
   e164: string,
   ctx: ModuleQueryContext,
-  selected: () => string[],
+  selected: () => readonly string[],
   phoneFields: () => readonly string[],
   verify: (records: readonly ZohoRecord[]) => CallerMatch | undefined,
 ): Promise<{ match: CallerMatch | undefined; records: ZohoRecord[] } | typeof REFUSED> {
