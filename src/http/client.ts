@@ -187,10 +187,10 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
 
   // The grant's API domain without trailing slashes, and the CRM API's base below it, kept for the
   // last domain seen (a connection's grants share one).
-  let bases = { domain: '', origin: '', crm: '' };
+  let bases: { domain: string; origin: string; crm: string } | undefined;
   const basesOf = (grant: AccessGrant) => {
     const domain = options.apiUrl ?? grant.apiDomain;
-    if (domain !== bases.domain) {
+    if (bases?.domain !== domain) {
       const origin = domain.replace(/\/+$/, '');
       bases = { domain, origin, crm: `${origin}/crm/${version}` };
     }

@@ -83,7 +83,7 @@ function allFields(module: LookupModule, phoneFields: readonly string[]): readon
   }
   let fields = byModule.get(module);
   if (!fields) {
-    fields = [...phoneFields, ...MODULE_FIELDS[module].other];
+    fields = Object.freeze([...phoneFields, ...MODULE_FIELDS[module].other]);
     byModule.set(module, fields);
   }
   return fields;

@@ -102,6 +102,12 @@ export interface TokenManager extends AccessTokenProvider {
 
 const WINDOW_MS = 10 * 60_000;
 
+/** What a grant is built from. */
+type GrantSource = Pick<StoredTokens, 'accessToken' | 'apiDomain' | 'region'>;
+
+const sameSource = (a: GrantSource, b: GrantSource) =>
+  a.accessToken === b.accessToken && a.apiDomain === b.apiDomain && a.region === b.region;
+
 /** @internal */
 export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const now = options.now ?? Date.now;
@@ -121,12 +127,14 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   let closed = false;
   const grants = new Map<string, number[]>();
 
-  // The grant of the tokens held last, built once: every request asks for it.
-  let granted: { tokens: StoredTokens; grant: AccessGrant } | undefined;
+  // The grant of the tokens held last, built once: every request asks for it. Compared by value, not by
+  // object: a store may hand out a row it later updates in place.
+  let granted: { from: GrantSource; grant: AccessGrant } | undefined;
   const toGrant = (tokens: StoredTokens): AccessGrant => {
-    if (granted?.tokens !== tokens) {
-      const apiDomain = trustedApiDomain(tokens.apiDomain, tokens.region, options.endpoints);
-      granted = { tokens, grant: { accessToken: tokens.accessToken, apiDomain } };
+    if (!granted || !sameSource(granted.from, tokens)) {
+      const { accessToken, apiDomain, region } = tokens;
+      const trusted = trustedApiDomain(apiDomain, region, options.endpoints);
+      granted = { from: { accessToken, apiDomain, region }, grant: { accessToken, apiDomain: trusted } };
     }
     return granted.grant;
   };
@@ -165,6 +173,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
     const known = grant ?? cached;
     lost = { at: now(), error, refreshToken: known?.refreshToken };
     cached = undefined;
+    granted = undefined;
     cancelProactive();
     if (hadGrant) {
       hadGrant = false;
@@ -358,6 +367,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         return current;
       });
       cached = undefined;
+      granted = undefined;
       hadGrant = false;
       cancelProactive();
       return stored;

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -289,6 +290,73 @@ describe('caller lookup', () => {
     } finally {
       process.off('warning', onWarning);
     }
+  });
+
+  it('leaves no listener on its abort signal once searches settle: answers, retried 500s, attempt timeouts, gate waits, COQL retries', async () => {
+    vi.useFakeTimers(FAKE_TIME);
+    let searches = 0;
+    server.use(
+      http.get(`${API}/:module/search`, async ({ request }) => {
+        const kind = searches++ % 4;
+        if (kind === 0) return HttpResponse.json({ code: 'INTERNAL_ERROR' }, { status: 500 });
+        if (kind === 1) return untilAborted(request); // never answers: the attempt times out
+        return new HttpResponse(null, { status: 204 });
+      }),
+      http.post(`${API}/coql`, async ({ request }) => {
+        const query = ((await request.json()) as { select_query: string }).select_query;
+        return query.includes('Mobile')
+          ? HttpResponse.json(
+              { code: 'INVALID_QUERY', details: { column_name: 'Mobile' }, message: 'm', status: 'error' },
+              { status: 400 },
+            )
+          : new HttpResponse(null, { status: 204 });
+      }),
+    );
+    const options = parseConnectorOptions({
+      ...base,
+      lookup: { discoverPhoneFields: false, strategy: 'parallel', escalate: true, timeoutMs: 60_000 },
+    });
+    const grant = { accessToken: 'tok', apiDomain: 'https://www.zohoapis.com' };
+    const client = createZohoHttp({
+      tokens: { getAccessToken: async () => grant, refreshAfterRejection: async () => grant },
+      timeoutMs: 200,
+      deadlineMs: 5_000,
+      retries: 2,
+      maxConcurrency: 3,
+      backoff: { baseDelayMs: 5, maxDelayMs: 10 },
+    });
+    const signals = new Set<AbortSignal>();
+    const lookup = createCallerLookup({
+      http: {
+        request: (request) => {
+          if (request.signal) signals.add(request.signal);
+          return client.request(request);
+        },
+        get queued() {
+          return client.queued;
+        },
+      },
+      lookup: options.lookup,
+      region: () => REGIONS.US,
+    });
+    engines.push(lookup);
+    let settled = false;
+    const answers = Promise.all(
+      Array.from({ length: 25 }, (_, i) => lookup.lookupCaller(`+1415555${2000 + i}`)),
+    ).then((found) => {
+      settled = true;
+      return found;
+    });
+    await vi.advanceTimersByTimeAsync(1);
+    const [signal] = [...signals];
+    if (!signal) throw new Error('the engine sent no request');
+    expect(signals.size).toBe(1); // one signal for every query of the engine
+    expect(getEventListeners(signal, 'abort').length).toBeGreaterThan(10); // in flight and queued at the gate
+    while (!settled) await vi.advanceTimersByTimeAsync(100);
+    expect(await answers).toEqual(Array.from({ length: 25 }, () => null));
+    await lookup.settled();
+    expect(searches).toBeGreaterThan(75); // the 500s and timeouts were retried
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   });
 
   it('close() also stops the lower-priority modules a parallel lookup no longer waits for', async () => {

@@ -103,6 +103,42 @@ describe('token manager', () => {
     expect(manager.currentGrant?.()).toBe(after);
   });
 
+  it('hands out the new token when a store updates in place the row another manager holds', async () => {
+    const accounts = fakeAccounts();
+    server.use(...accounts.handlers);
+    let row: StoredTokens | undefined = grant({ expiresAt: NOW + 120_000 });
+    // A host's store that keeps one row object and writes into it (other managers hold that object).
+    const store: TokenStore = {
+      get: async () => row,
+      set: async (_id, tokens) => {
+        row = row ? Object.assign(row, tokens) : { ...tokens };
+      },
+      delete: async () => {
+        row = undefined;
+      },
+    };
+    let now = NOW;
+    const manager = () =>
+      createTokenManager({
+        connectionId: 't1',
+        store,
+        clientId: 'cid',
+        clientSecret: 'client-secret-value',
+        now: () => now,
+        proactiveRefreshMs: 0,
+      });
+    const refresher = manager();
+    const holder = manager();
+    const first = await holder.getAccessToken();
+    now += 90_000; // within both managers' refresh margin
+    const fresh = await refresher.getAccessToken(); // refreshes, and the store rewrites the row holder holds
+    expect(fresh.accessToken).not.toBe(first.accessToken);
+    expect(holder.currentGrant?.()?.accessToken ?? (await holder.getAccessToken()).accessToken).toBe(
+      fresh.accessToken,
+    );
+    expect((await holder.refreshAfterRejection(first.accessToken)).accessToken).toBe(fresh.accessToken);
+  });
+
   it('refreshes when less than the safety margin is left', async () => {
     const { manager, accounts, advance } = await setup(grant({ expiresAt: NOW + 120_000 }), {
       refreshMarginMs: 60_000,
