@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { createConcurrencyGate } from '../../src/http/gate.js';
 import { deferred } from '../helpers/time.js';
@@ -73,5 +74,25 @@ describe('concurrency gate', () => {
     expect(await next).toBe('next');
     expect(ran).toBe(false);
     expect(gate.active).toBe(0);
+  });
+
+  it('drops the right waiter when one behind another aborts, and a granted waiter stops listening to its signal', async () => {
+    const gate = createConcurrencyGate(1);
+    const hold = deferred();
+    const first = gate.run(() => hold.promise);
+    const signals = [new AbortController(), new AbortController(), new AbortController()];
+    const order: number[] = [];
+    const waiting = signals.map((controller, i) =>
+      gate.run(async () => {
+        order.push(i);
+      }, controller.signal),
+    );
+    signals[1]?.abort(new Error('second caller gave up'));
+    await expect(waiting[1]).rejects.toThrow('second caller gave up');
+    expect(gate.waiting).toBe(2);
+    hold.resolve();
+    await Promise.all([first, waiting[0], waiting[2]]);
+    expect(order).toEqual([0, 2]);
+    for (const controller of signals) expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 });
