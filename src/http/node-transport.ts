@@ -13,6 +13,7 @@
  */
 import type * as NodeHttp from 'node:http';
 import type * as NodeZlib from 'node:zlib';
+import { nodeBuiltin } from '../builtin.js';
 import type { Abortable } from './signals.js';
 
 /** Response headers as the client reads them: a `Headers`, or the node transport's view of Node's. */
@@ -42,8 +43,6 @@ export interface NodeTransport {
   /** Closes the idle connections; a later request opens a new one. */
   close(): void;
 }
-
-type BuiltinModules = { getBuiltinModule?: (id: string) => unknown };
 
 /** How long a connection may sit idle before it is closed (undici's default for fetch). */
 const IDLE_MS = 4_000;
@@ -96,12 +95,10 @@ export function fetchGoesDirect(): boolean {
  * 4 s and never keep the process alive.
  * @internal
  */
-export function createNodeTransport(
-  load: ((id: string) => unknown) | undefined = builtinLoader(),
-): NodeTransport | undefined {
-  const http = load?.('node:http') as typeof NodeHttp | undefined;
-  const https = load?.('node:https') as typeof NodeHttp | undefined;
-  const zlib = load?.('node:zlib') as typeof NodeZlib | undefined;
+export function createNodeTransport(load: (id: string) => unknown = nodeBuiltin): NodeTransport | undefined {
+  const http = load('node:http') as typeof NodeHttp | undefined;
+  const https = load('node:https') as typeof NodeHttp | undefined;
+  const zlib = load('node:zlib') as typeof NodeZlib | undefined;
   if (!http?.request || !https?.request || !zlib) return undefined;
   // LIFO hands out the most recently used connection: the one least likely to have been closed by
   // the server while it sat idle.
@@ -153,11 +150,6 @@ export function createNodeTransport(
 }
 
 // --- Internal helpers ---
-
-function builtinLoader(): ((id: string) => unknown) | undefined {
-  const host = (globalThis as { process?: BuiltinModules }).process;
-  return host?.getBuiltinModule?.bind(host);
-}
 
 /** Where a request goes, split from its URL without a URL parser (the URLs are the client's own). */
 interface RequestTarget {

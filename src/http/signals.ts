@@ -8,6 +8,8 @@
  * @module
  */
 
+import { nodeBuiltin } from '../builtin.js';
+
 /** Why an attempt was aborted. @internal */
 export type AbortCause = 'timeout' | 'deadline' | 'aborted';
 
@@ -104,8 +106,7 @@ type SetMaxListeners = (n: number, ...targets: EventTarget[]) => void;
  */
 export function abortControllerForMany(): AbortController {
   const controller = new AbortController();
-  const host = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const events = host?.getBuiltinModule?.('node:events') as { setMaxListeners?: SetMaxListeners } | undefined;
+  const events = nodeBuiltin('node:events') as { setMaxListeners?: SetMaxListeners } | undefined;
   events?.setMaxListeners?.(0, controller.signal);
   return controller;
 }

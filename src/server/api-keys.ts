@@ -6,6 +6,8 @@
  * @module
  */
 
+import { nodeBuiltin } from '../builtin.js';
+
 const encoder = new TextEncoder();
 
 type NodeCrypto = typeof import('node:crypto');
@@ -19,8 +21,7 @@ let nodeCrypto: NodeCrypto | null | undefined;
 
 function builtinCrypto(): NodeCrypto | null {
   if (nodeCrypto === undefined) {
-    const host = globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } };
-    nodeCrypto = (host.process?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined) ?? null;
+    nodeCrypto = (nodeBuiltin('node:crypto') as NodeCrypto | undefined) ?? null;
   }
   return nodeCrypto;
 }
