@@ -196,8 +196,6 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
     }
     return bases;
   };
-  const origin = (grant: AccessGrant) => basesOf(grant).origin;
-  const crmBase = (grant: AccessGrant) => basesOf(grant).crm;
 
   async function request<T>(req: ZohoRequest<T>): Promise<ZohoResponse<T>> {
     const method = req.method;
@@ -278,7 +276,8 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
     };
 
     const send = async (current: AccessGrant, attemptNumber: number) => {
-      url = `${req.fromRoot ? origin(current) : crmBase(current)}${req.path}`;
+      const base = basesOf(current);
+      url = `${req.fromRoot ? base.origin : base.crm}${req.path}`;
       if (performance.now() >= deadlineAt) throw toZohoError({ kind: 'deadline', method, url }, secrets());
       const attempt = attemptSignal(callerSignal, options.timeoutMs, deadlineAt);
       const started = performance.now();
