@@ -242,9 +242,9 @@ function report(checks: Map<DiagnoseCheckId, DiagnoseCheck>, calibration: OrgCal
 /** Notes `X-API-CREDITS-REMAINING` from every answer (and every 429) of this run. */
 function observeCredits(http: ZohoHttp, seen: { remaining: number | undefined }): ZohoHttp {
   return {
-    async request(req) {
+    async request(req, circuit) {
       try {
-        const response = await http.request(req);
+        const response = await http.request(req, circuit);
         const value = response.headers.get('x-api-credits-remaining')?.trim();
         if (value && /^\d+$/.test(value)) seen.remaining = Number(value);
         return response;

@@ -154,7 +154,7 @@ export function withCircuitBreaker(
   if (!settings) return http;
   const breaker = new CircuitBreaker(settings, now);
   return {
-    request: (request) => http.request({ ...request, circuit: breaker }),
+    request: (request) => http.request(request, breaker),
     get queued() {
       return http.queued;
     },

@@ -19,7 +19,7 @@ import {
   type ResponseHeaders,
   sharedNodeTransport,
 } from './node-transport.js';
-import { appendQuery, PLAIN_URL } from './query.js';
+import { appendQuery, PLAIN_URL, type QueryParams } from './query.js';
 import { withRetry } from './retry.js';
 import { type AttemptSignal, attemptSignal, isTimeoutReason, raceDeadline } from './signals.js';
 import { systemCode, type TransportFailureKind, toZohoError } from './to-zoho-error.js';
@@ -100,8 +100,7 @@ export interface ZohoAttempt {
   ms: number;
 }
 
-/** Query values; undefined entries are left out. @internal */
-export type QueryParams = Record<string, string | number | boolean | undefined>;
+export type { QueryParams } from './query.js';
 
 /** @internal */
 export interface ZohoRequest<T> {
@@ -127,8 +126,6 @@ export interface ZohoRequest<T> {
    * answers 400 with `data[]`): returned like a success when the body has a `data` array.
    */
   recordResultStatuses?: readonly number[];
-  /** Guards every attempt (lookups and directory search): refused while Zoho is failing. */
-  circuit?: CircuitBreaker | undefined;
 }
 
 /** @internal */
@@ -141,7 +138,11 @@ export interface ZohoResponse<T> {
 
 /** @internal */
 export interface ZohoHttp {
-  request<T = unknown>(request: ZohoRequest<T>): Promise<ZohoResponse<T>>;
+  /**
+   * Sends one operation. `circuit` guards every attempt (lookups and directory search): refused while
+   * Zoho is failing.
+   */
+  request<T = unknown>(request: ZohoRequest<T>, circuit?: CircuitBreaker): Promise<ZohoResponse<T>>;
   /** Requests queued behind the concurrency gate right now. */
   readonly queued: number;
 }
@@ -170,7 +171,7 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
   const sendPlain = async (
     method: string,
     url: string,
-    query: Record<string, string> | undefined,
+    query: QueryParams | undefined,
     headers: Record<string, string>,
     attempt: AttemptSignal,
   ) => {
@@ -197,7 +198,7 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
     return bases;
   };
 
-  async function request<T>(req: ZohoRequest<T>): Promise<ZohoResponse<T>> {
+  async function request<T>(req: ZohoRequest<T>, circuit?: CircuitBreaker): Promise<ZohoResponse<T>> {
     const method = req.method;
     const idempotent = req.idempotent ?? method !== 'POST';
     const deadlineAt = performance.now() + (req.deadlineMs ?? options.deadlineMs);
@@ -288,7 +289,7 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
         };
         let res: { status: number; headers: ResponseHeaders; body: string };
         if (req.body === undefined && PLAIN_URL.test(url)) {
-          res = await sendPlain(method, url, compactQuery(req.query), headers, attempt);
+          res = await sendPlain(method, url, req.query, headers, attempt);
         } else {
           const answer = await $fetch().raw<string>(url, {
             method,
@@ -336,9 +337,7 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
     };
 
     try {
-      const attempt = req.circuit
-        ? guardAttempt(req.circuit, sendOnce, { method, path: req.path })
-        : sendOnce;
+      const attempt = circuit ? guardAttempt(circuit, sendOnce, { method, path: req.path }) : sendOnce;
       return await withRetry(attempt, {
         retries: options.retries,
         baseDelayMs: options.backoff?.baseDelayMs ?? 250,
@@ -394,7 +393,7 @@ async function sendWithoutBody(
   $fetch: $Fetch,
   method: string,
   url: string,
-  query: Record<string, string> | undefined,
+  query: QueryParams | undefined,
   headers: Record<string, string>,
   signal: AbortSignal,
 ): Promise<{ status: number; headers: Headers; body: string }> {

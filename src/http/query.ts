@@ -9,6 +9,9 @@
 
 const UNTOUCHED = /^[\w.,~-]*$/;
 
+/** Query values; undefined entries are left out (as ufo leaves them out). @internal */
+export type QueryParams = Record<string, string | number | boolean | undefined>;
+
 /** ufo's `encodeQueryValue` for a string. */
 function encodeValue(value: string): string {
   if (UNTOUCHED.test(value)) return value;
@@ -29,14 +32,17 @@ function encodeKey(key: string): string {
 }
 
 /**
- * `key=value` pairs joined with `&`, in the object's key order, as ufo's `stringifyQuery` writes them
- * for string values: an empty value leaves the bare key; an empty key with an empty value is left out.
+ * `key=value` pairs joined with `&`, in the object's key order, as ufo's `stringifyQuery` writes them:
+ * an undefined value is left out, a number or boolean is written as `String()` writes it, an empty value
+ * leaves the bare key, an empty key with an empty value is left out.
  * @internal
  */
-export function queryString(query: Readonly<Record<string, string>>): string {
+export function queryString(query: Readonly<QueryParams>): string {
   let out = '';
   for (const key of Object.keys(query)) {
-    const value = query[key] as string;
+    const given = query[key];
+    if (given === undefined) continue;
+    const value = typeof given === 'string' ? given : String(given);
     const item = value ? `${encodeKey(key)}=${encodeValue(value)}` : encodeKey(key);
     if (item) out += out ? `&${item}` : item;
   }
@@ -48,7 +54,7 @@ export function queryString(query: Readonly<Record<string, string>>): string {
  * before a query that starts with one (a key `?`).
  * @internal
  */
-export function appendQuery(url: string, query: Readonly<Record<string, string>> | undefined): string {
+export function appendQuery(url: string, query: Readonly<QueryParams> | undefined): string {
   const search = query ? queryString(query) : '';
   if (search === '') return url;
   return search.startsWith('?') ? url + search : `${url}?${search}`;

@@ -21,6 +21,21 @@ describe('appendQuery', () => {
     expect(withQuery('https://x.test/p', { a: '', '': '', b: '1' })).toBe('https://x.test/p?a&b=1');
   });
 
+  it('leaves out undefined values and writes numbers and booleans as ufo does', () => {
+    const query = { phone: '4155552671', page: undefined, per_page: 200, approved: true, x: 0, y: false };
+    const url = 'https://www.zohoapis.com/crm/v8/Contacts/search';
+    expect(withOurQuery(url, query)).toBe(`${url}?phone=4155552671&per_page=200&approved=true&x=0&y=false`);
+    expect(withOurQuery(url, query)).toBe(withQuery(url, query));
+    expect(withOurQuery(url, { page: undefined })).toBe(url);
+    const value = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(undefined));
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), value, { maxKeys: 5 }), (mixed) => {
+        expect(withOurQuery(url, mixed)).toBe(withQuery(url, mixed));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('encodes every key and value exactly as ufo does', () => {
     const text = fc.string({ unit: fc.constantFrom(...'aZ09_.,~- +&=#/?%|`^{}"\'<>é€😀:;@$!*()[]\\') });
     fc.assert(
