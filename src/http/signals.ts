@@ -45,55 +45,82 @@ export function attemptSignal(
   timeoutMs: number,
   deadlineAt: number,
 ): AttemptSignal {
-  let controller: AbortController | undefined;
-  let listener: ((reason: unknown) => void) | undefined;
-  let cause: AbortCause | undefined;
-  let abortReason: unknown;
-  const abort = (why: AbortCause, reason: unknown) => {
-    if (cause) return;
-    cause = why;
-    abortReason = reason;
-    controller?.abort(reason);
-    listener?.(reason);
-  };
-  const remaining = Math.max(0, deadlineAt - performance.now());
-  const bound: AbortCause = remaining < timeoutMs ? 'deadline' : 'timeout';
-  const timer = setTimeout(
-    () => abort(bound, new DOMException('The operation timed out.', 'TimeoutError')),
-    Math.min(timeoutMs, remaining),
-  );
-  (timer as { unref?: () => void }).unref?.();
-  const onCallerAbort = () =>
-    abort(isTimeoutReason(callerSignal?.reason) ? 'deadline' : 'aborted', callerSignal?.reason);
-  if (callerSignal) {
-    if (callerSignal.aborted) onCallerAbort();
-    else callerSignal.addEventListener('abort', onCallerAbort, { once: true });
+  return new Attempt(callerSignal, timeoutMs, deadlineAt);
+}
+
+/**
+ * One attempt's abort. A class, so that an attempt allocates its fields and one timer and nothing else:
+ * its accessors and methods live on the prototype, the timer calls a module function, and the caller's
+ * signal calls the attempt itself (`handleEvent`), where an object literal with getters and closures
+ * built all of them again for every request.
+ */
+class Attempt implements AttemptSignal {
+  #controller: AbortController | undefined;
+  #listener: ((reason: unknown) => void) | undefined;
+  #cause: AbortCause | undefined;
+  #reason: unknown;
+  readonly #callerSignal: AbortSignal | undefined;
+  readonly #timer: ReturnType<typeof setTimeout>;
+
+  constructor(callerSignal: AbortSignal | undefined, timeoutMs: number, deadlineAt: number) {
+    this.#callerSignal = callerSignal;
+    const remaining = Math.max(0, deadlineAt - performance.now());
+    const bound: AbortCause = remaining < timeoutMs ? 'deadline' : 'timeout';
+    this.#timer = setTimeout(timedOut, Math.min(timeoutMs, remaining), this, bound);
+    (this.#timer as { unref?: () => void }).unref?.();
+    if (callerSignal) {
+      if (callerSignal.aborted) this.handleEvent();
+      else callerSignal.addEventListener('abort', this, { once: true });
+    }
   }
-  return {
-    get signal() {
-      if (!controller) {
-        controller = new AbortController();
-        if (cause) controller.abort(abortReason);
-      }
-      return controller.signal;
-    },
-    get cause() {
-      return cause;
-    },
-    get aborted() {
-      return cause !== undefined;
-    },
-    get reason() {
-      return abortReason;
-    },
-    onAbort(callback) {
-      listener = callback;
-    },
-    clear() {
-      clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', onCallerAbort);
-    },
-  };
+
+  /** The caller's signal aborted (its `abort` event, or already aborted at the start). */
+  handleEvent(): void {
+    const reason = this.#callerSignal?.reason;
+    this.abort(isTimeoutReason(reason) ? 'deadline' : 'aborted', reason);
+  }
+
+  /** Aborts once, with the first cause. */
+  abort(why: AbortCause, reason: unknown): void {
+    if (this.#cause) return;
+    this.#cause = why;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+    this.#listener?.(reason);
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.#cause) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  get cause(): AbortCause | undefined {
+    return this.#cause;
+  }
+
+  get aborted(): boolean {
+    return this.#cause !== undefined;
+  }
+
+  get reason(): unknown {
+    return this.#reason;
+  }
+
+  onAbort(listener: (reason: unknown) => void): void {
+    this.#listener = listener;
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+    this.#callerSignal?.removeEventListener('abort', this);
+  }
+}
+
+function timedOut(attempt: Attempt, bound: AbortCause): void {
+  attempt.abort(bound, new DOMException('The operation timed out.', 'TimeoutError'));
 }
 
 type SetMaxListeners = (n: number, ...targets: EventTarget[]) => void;
