@@ -42,6 +42,15 @@ describe('attemptSignal', () => {
     expect(even.cause).toBe('timeout');
   });
 
+  it('counts the deadline from now, whenever the attempt starts on the clock', async () => {
+    await vi.advanceTimersByTimeAsync(5_000);
+    const late = attempt(undefined, 100, 40);
+    await vi.advanceTimersByTimeAsync(39);
+    expect(late.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(late.cause).toBe('deadline');
+  });
+
   it("takes the caller's abort and its reason; a caller's timeout is the deadline", () => {
     const caller = new AbortController();
     const a = attempt(caller.signal, 100, 1_000);
