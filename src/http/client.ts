@@ -337,7 +337,7 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
     };
 
     try {
-      const attempt = circuit ? guardAttempt(circuit, sendOnce, { method, path: req.path }) : sendOnce;
+      const attempt = circuit ? guardAttempt(circuit, sendOnce, req) : sendOnce;
       return await withRetry(attempt, {
         retries: options.retries,
         baseDelayMs: options.backoff?.baseDelayMs ?? 250,
