@@ -30,6 +30,7 @@ import { createForgetLedger } from './forget-ledger.js';
 import { createLocalCache, MISS } from './local-cache.js';
 import { createCoqlMemo } from './module-query.js';
 import { createOrgKnowledge } from './org-knowledge.js';
+import { createPendingWork } from './pending-work.js';
 import { createPhoneFieldResolver } from './phone-fields.js';
 import { raceRingDeadline, ringDeadlineError, TIMED_OUT } from './ring-deadline.js';
 import { createSharedCache } from './shared-cache.js';
@@ -118,7 +119,8 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
   // 4 % of a cold lookup's CPU); each request in flight listens to it, so it allows any number of
   // listeners. Queries stay in `background` until they settle: close() awaits them.
   const cancel = abortControllerForMany();
-  const background = new Set<Promise<unknown>>();
+  const background = createPendingWork();
+  const track = background.track;
   let closed = false;
   const cacheEntry = createCacheEntries(lookup.cache.maxEntries);
   const toMatch = createEntryReader(options.region);
@@ -166,15 +168,8 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
 
   async function settled(): Promise<void> {
     // Work started while waiting (another ring) is waited for too.
-    while (background.size > 0) await Promise.allSettled([...background]);
+    await background.settled();
     await shared?.settled();
-  }
-
-  function track<T>(work: Promise<T>): Promise<T> {
-    background.add(work);
-    const forget = () => background.delete(work);
-    work.then(forget, forget);
-    return work;
   }
 
   /** A cancellable Zoho query of one number; the parallel modules it leaves running are tracked too. */

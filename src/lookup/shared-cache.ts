@@ -14,6 +14,7 @@
  */
 import type { Logger } from '../logger.js';
 import { connectionTag, DEFAULT_PREFIX, escapePrefix } from '../stores/redis-keys.js';
+import { createPendingWork } from './pending-work.js';
 import {
   decodeEntry,
   decodeNotice,
@@ -80,7 +81,7 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
   const missesKey = `${tag}:misses`;
   const channel = `${tag}:forget`;
   const self = globalThis.crypto.randomUUID();
-  const pending = new Set<Promise<unknown>>();
+  const pending = createPendingWork();
   let downUntil = 0;
   let failing = false;
   // The subscriber's errors come once per reconnection attempt: one warning until it is back.
@@ -167,12 +168,7 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
   }
 
   function background(work: Promise<unknown>): void {
-    pending.add(work);
-    work.finally(() => pending.delete(work));
-  }
-
-  async function settled(): Promise<void> {
-    while (pending.size > 0) await Promise.allSettled([...pending]);
+    pending.track(work);
   }
 
   return {
@@ -246,10 +242,10 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
       };
     },
 
-    settled,
+    settled: () => pending.settled(),
 
     async close() {
-      await settled();
+      await pending.settled();
       const leaving = membership;
       listener = undefined;
       membership = undefined;
