@@ -5,7 +5,7 @@
  */
 
 import type * as z from 'zod/mini';
-import type { ZohoHttp } from '../http/client.js';
+import type { ZohoHttp, ZohoRequest } from '../http/client.js';
 import {
   RecordListSchema,
   RecordSchema,
@@ -54,7 +54,7 @@ export async function searchRecords(
   by: SearchBy,
   options: SearchOptions = {},
 ): Promise<RecordPage> {
-  const { data } = await http.request({
+  const request: ZohoRequest<z.infer<typeof RecordListSchema>> = {
     method: 'GET',
     path: `/${module}/search`,
     query: {
@@ -64,8 +64,9 @@ export async function searchRecords(
       per_page: options.perPage,
     },
     schema: RecordListSchema,
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  };
+  if (options.signal) request.signal = options.signal;
+  const { data } = await http.request(request);
   return { records: data?.data ?? [], more: data?.info?.more_records ?? false };
 }
 

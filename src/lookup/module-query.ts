@@ -14,7 +14,7 @@
  * @module
  */
 import { missIsTrusted, type PhoneSearchReading } from '../calibration/calibration.js';
-import { coqlQuery, searchRecords } from '../crm/records.js';
+import { coqlQuery, type SearchOptions, searchRecords } from '../crm/records.js';
 import type { ZohoRecord } from '../crm/schemas.js';
 import { ErrorCode, isZohoCrmError, ZohoApiError } from '../errors.js';
 import type { ZohoHttp } from '../http/client.js';
@@ -114,7 +114,6 @@ export async function queryModule(
     policy: lookup.multipleMatches,
   };
   const verify = (records: readonly ZohoRecord[]) => toCallerMatch(module, records, context);
-  const signal = ctx.signal ? { signal: ctx.signal } : {};
 
   if (lookup.method === 'coql') {
     // Exact equality with the usual writings; a refused query falls back to the search below.
@@ -127,12 +126,9 @@ export async function queryModule(
   }
 
   const search = async (term: string) => {
-    const page = await searchRecords(
-      ctx.http,
-      module,
-      { phone: term },
-      { fields: selected(), perPage: 200, ...signal },
-    );
+    const options: SearchOptions = { fields: selected(), perPage: 200 };
+    if (ctx.signal) options.signal = ctx.signal;
+    const page = await searchRecords(ctx.http, module, { phone: term }, options);
     return { page, match: verify(page.records) };
   };
 
