@@ -125,11 +125,10 @@ export async function queryModule(
     if (page !== REFUSED) return verify(page.records);
   }
 
-  const search = async (term: string) => {
+  const search = (term: string) => {
     const options: SearchOptions = { fields: selected(), perPage: 200 };
     if (ctx.signal) options.signal = ctx.signal;
-    const page = await searchRecords(ctx.http, module, { phone: term }, options);
-    return { page, match: verify(page.records) };
+    return searchRecords(ctx.http, module, { phone: term }, options);
   };
 
   const tried: string[] = [];
@@ -138,7 +137,8 @@ export async function queryModule(
   if (!coqlFirst) {
     for (const term of leadingSearchTerms(e164, lookup.searchTermsPerModule)) {
       tried.push(term);
-      const { page, match } = await search(term);
+      const page = await search(term);
+      const match = verify(page.records);
       if (match) {
         const record = page.records.find((r) => r.id === match.id);
         const evidence =
@@ -168,7 +168,7 @@ export async function queryModule(
   }
 
   for (const term of fallbackSearchTerms(e164, ctx.reading, tried)) {
-    const { match } = await search(term);
+    const match = verify((await search(term)).records);
     if (match) return match;
   }
   return undefined;
