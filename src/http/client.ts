@@ -21,7 +21,7 @@ import {
 } from './node-transport.js';
 import { appendQuery, PLAIN_URL, type QueryParams } from './query.js';
 import { withRetry } from './retry.js';
-import { type AttemptSignal, attemptSignal, isTimeoutReason, raceDeadline } from './signals.js';
+import { attemptSignal, isTimeoutReason, raceDeadline } from './signals.js';
 import { systemCode, type TransportFailureKind, toZohoError } from './to-zoho-error.js';
 
 /**
@@ -168,22 +168,10 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
   // Requests without a body go over node:http(s) where fetch would go straight out through Node's own
   // undici, unless a fetch was injected (null: never here). A redirect is left to fetch, which follows it.
   let nodeTransport: NodeTransport | null | undefined = options.fetch ? null : undefined;
-  const sendPlain = async (
-    method: string,
-    url: string,
-    query: QueryParams | undefined,
-    headers: Record<string, string>,
-    attempt: AttemptSignal,
-  ) => {
+  /** The node transport for this request's URL with its query, when it may skip fetch. */
+  const directTransport = (target: string): NodeTransport | undefined => {
     if (nodeTransport === undefined) nodeTransport = sharedNodeTransport() ?? null;
-    if (nodeTransport) {
-      const target = appendQuery(url, query);
-      if (ASCII_URL.test(target) && fetchGoesDirect()) {
-        const answer = await nodeTransport.send(method, target, headers, attempt);
-        if (!REDIRECT.has(answer.status)) return answer;
-      }
-    }
-    return sendWithoutBody($fetch(), method, url, query, headers, attempt.signal);
+    return nodeTransport && ASCII_URL.test(target) && fetchGoesDirect() ? nodeTransport : undefined;
   };
 
   // The grant's API domain without trailing slashes, and the CRM API's base below it, kept for the
@@ -290,7 +278,13 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
         };
         let res: { status: number; headers: ResponseHeaders; body: string };
         if (req.body === undefined && PLAIN_URL.test(url)) {
-          res = await sendPlain(method, url, req.query, headers, attempt);
+          const target = appendQuery(url, req.query);
+          const direct = directTransport(target);
+          const answer = direct && (await direct.send(method, target, headers, attempt));
+          res =
+            answer && !REDIRECT.has(answer.status)
+              ? answer
+              : await sendWithoutBody($fetch(), method, target, headers, attempt.signal);
         } else {
           const answer = await $fetch().raw<string>(url, {
             method,
@@ -393,12 +387,10 @@ const NULL_BODY = new Set([101, 204, 205, 304]);
 async function sendWithoutBody(
   $fetch: $Fetch,
   method: string,
-  url: string,
-  query: QueryParams | undefined,
+  target: string,
   headers: Record<string, string>,
   signal: AbortSignal,
 ): Promise<{ status: number; headers: Headers; body: string }> {
-  const target = appendQuery(url, query);
   let response: Response;
   try {
     response = await $fetch.native(target, { method, headers, signal });
