@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type AttemptSignal, attemptSignal, isTimeoutReason, raceDeadline } from '../../src/http/signals.js';
 import { deferred, FAKE_TIME } from '../helpers/time.js';
@@ -117,9 +118,11 @@ describe('raceDeadline', () => {
     const caller = new AbortController();
     const raced = raceDeadline(work.promise, performance.now() + 100, caller.signal);
     await vi.advanceTimersByTimeAsync(99);
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(1);
     work.resolve('token');
     expect(await raced).toEqual({ value: 'token' });
     expect(vi.getTimerCount()).toBe(0);
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
   });
 
   it('ends the wait at the deadline; the work goes on, and its later failure is not unhandled', async () => {
