@@ -37,8 +37,9 @@ export function createPendingWork(): PendingWork {
     get size() {
       return size;
     },
-    settled() {
-      return size === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiting.push(resolve));
+    async settled() {
+      // Checked again after each wake: what settled last may have started more work on its way out.
+      while (size > 0) await new Promise<void>((resolve) => waiting.push(resolve));
     },
   };
 }

@@ -63,4 +63,19 @@ describe('createPendingWork', () => {
     expect(await isSettled(alsoIdle)).toBe(true);
     await expect(idle).resolves.toBeUndefined();
   });
+
+  it('waits for work that the last settled work starts on its way out', async () => {
+    const pending = createPendingWork();
+    const first = deferred<void>();
+    const next = deferred<void>();
+    pending.track(first.promise);
+    // Attached after track(): runs after the count has dropped to zero.
+    void first.promise.then(() => pending.track(next.promise));
+    const idle = pending.settled();
+    first.resolve();
+    expect(await isSettled(idle)).toBe(false);
+    expect(pending.size).toBe(1);
+    next.resolve();
+    expect(await isSettled(idle)).toBe(true);
+  });
 });
