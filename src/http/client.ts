@@ -217,19 +217,20 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
      * A free slot costs nothing; a full gate (the edition's concurrency) is waited for only until the
      * operation's deadline, like the token wait.
      */
-    const throughGate = <R>(task: () => Promise<R>): Promise<R> =>
-      gate.full ? throughFullGate(task) : gate.run(task, callerSignal);
-    const throughFullGate = async <R>(task: () => Promise<R>): Promise<R> => {
-      const wait = attemptSignal(callerSignal, Number.POSITIVE_INFINITY, deadlineAt);
-      try {
-        return await gate.run(task, wait.signal);
-      } catch (error) {
-        if (!wait.cause || isZohoCrmError(error)) throw error;
-        const kind: TransportFailureKind = wait.cause === 'aborted' ? 'aborted' : 'deadline';
-        throw toZohoError({ kind, method, url: url || req.path }, secrets());
-      } finally {
-        wait.clear();
-      }
+    const throughGate = <R>(task: () => Promise<R>): Promise<R> => {
+      if (!gate.full) return gate.run(task, callerSignal);
+      return (async () => {
+        const wait = attemptSignal(callerSignal, Number.POSITIVE_INFINITY, deadlineAt);
+        try {
+          return await gate.run(task, wait.signal);
+        } catch (error) {
+          if (!wait.cause || isZohoCrmError(error)) throw error;
+          const kind: TransportFailureKind = wait.cause === 'aborted' ? 'aborted' : 'deadline';
+          throw toZohoError({ kind, method, url: url || req.path }, secrets());
+        } finally {
+          wait.clear();
+        }
+      })();
     };
 
     const sendOnce = async (attemptNumber: number): Promise<ZohoResponse<T>> => {
