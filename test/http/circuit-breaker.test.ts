@@ -154,7 +154,13 @@ describe('finding 9: no request storm while Zoho is down (circuit breaker)', () 
         await Promise.all(numbers.map((number) => engine.lookupCaller(number)));
         expect(sent()).toBe(opened + interval);
       }
-      await expect(engine.searchDirectory('Lovelace')).rejects.toMatchObject({ code: 'CIRCUIT_OPEN' });
+      // Refused without a request, the error still names the request it refused (the directory
+      // search's first, its field metadata).
+      await expect(engine.searchDirectory('Lovelace')).rejects.toMatchObject({
+        code: 'CIRCUIT_OPEN',
+        method: 'GET',
+        path: '/settings/fields',
+      });
       expect(sent()).toBe(opened + 3);
 
       // Zoho is back: the next probe closes the circuit and names resolve again.

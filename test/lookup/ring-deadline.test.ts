@@ -59,12 +59,18 @@ describe('ring deadline', () => {
     expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   });
 
-  it('a failure of the work before the deadline is the answer', async () => {
+  it('a failure of the work before the deadline is the answer, and leaves no timer or listener behind', async () => {
     vi.useFakeTimers();
     await expect(raceRingDeadline(Promise.reject(new Error('zoho down')), 1_000, undefined)).rejects.toThrow(
       'zoho down',
     );
     expect(vi.getTimerCount()).toBe(0);
+    const signal = new AbortController().signal;
+    await expect(raceRingDeadline(Promise.reject(new Error('zoho down')), 1_000, signal)).rejects.toThrow(
+      'zoho down',
+    );
+    expect(vi.getTimerCount()).toBe(0);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   });
 
   it("says why the wait ended: the caller's signal, else the ring deadline", () => {
