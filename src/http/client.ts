@@ -100,8 +100,6 @@ export interface ZohoAttempt {
   ms: number;
 }
 
-export type { QueryParams } from './query.js';
-
 /** @internal */
 export interface ZohoRequest<T> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
