@@ -1,8 +1,8 @@
 /**
  * Work in flight that someone may wait for (`settled()`): the lookup engine's searches that outlive a
- * ring, the shared cache's writes. Counted rather than kept in a set: a set gained and lost a member on
- * every cold lookup, and V8 reallocates an insertion-ordered table as it empties (about 140 bytes a
- * lookup).
+ * ring, the shared cache's writes, the journal's deliveries, the emulator's notifications. Counted rather
+ * than kept in a set: a set gained and lost a member on every cold lookup, and V8 reallocates an
+ * insertion-ordered table as it empties (about 140 bytes a lookup).
  *
  * @module
  */

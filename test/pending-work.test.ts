@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPendingWork } from '../../src/lookup/pending-work.js';
+import { createPendingWork } from '../src/pending-work.js';
 
 /** A promise with its resolve and reject at hand. */
 function deferred<T = void>() {

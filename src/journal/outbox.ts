@@ -9,6 +9,8 @@
  *
  * @module
  */
+
+import { createPendingWork } from '../pending-work.js';
 import { defer, type Scheduler } from './batch.js';
 import { type Claimed, claimCalls, claimDue, trusted } from './claims.js';
 import type { Group, JournalContext, Outcome } from './context.js';
@@ -44,7 +46,7 @@ export interface Outbox {
 export function createOutbox(ctx: JournalContext, timing: OutboxTiming): Outbox {
   const { store, cid, logger, now, leaseMs } = ctx;
   const { scheduler, pollMs, coalesceMs, passLimit } = timing;
-  const active = new Set<Promise<unknown>>();
+  const active = createPendingWork();
   let inline: Array<{ opId: string; callId: string }> = [];
   let inlineScheduled = false;
   /** Resolves once the writes queued in this tick have started (close waits for them too). */
@@ -56,11 +58,7 @@ export function createOutbox(ctx: JournalContext, timing: OutboxTiming): Outbox 
   let flushing: Promise<void> | undefined;
   let closed = false;
 
-  const track = <T>(promise: Promise<T>): Promise<T> => {
-    active.add(promise);
-    void promise.finally(() => active.delete(promise)).catch(() => undefined);
-    return promise;
-  };
+  const track = active.track;
 
   const wake = (delayMs: number): void => {
     if (closed) return;
@@ -184,7 +182,7 @@ export function createOutbox(ctx: JournalContext, timing: OutboxTiming): Outbox 
       if (slice.ops.length === 0) break;
       await track(processOps(ctx, slice));
     }
-    await settleActive(active);
+    await active.settled();
   };
 
   return {
@@ -212,7 +210,7 @@ export function createOutbox(ctx: JournalContext, timing: OutboxTiming): Outbox 
     },
 
     async flush() {
-      await settleActive(active);
+      await active.settled();
       if (closed) return;
       if (flushing) return flushing; // one drain at a time; a second caller waits for it
       flushing = drain().finally(() => {
@@ -227,7 +225,7 @@ export function createOutbox(ctx: JournalContext, timing: OutboxTiming): Outbox 
       if (timer) scheduler.clearTimeout(timer.handle);
       timer = undefined;
       await inlineStarted;
-      await settleActive(active);
+      await active.settled();
       for (const opId of ctx.waiters.ids()) {
         ctx.waiters.settle(opId, { status: 'queued', reason: 'the journal closed; the write stays queued' });
       }
@@ -294,8 +292,4 @@ export async function processOps(ctx: JournalContext, claimed: Claimed): Promise
     for (const group of groups.values())
       if (group.logged) ctx.waiters.settle(group.logged.opId, group.logged.outcome);
   }
-}
-
-async function settleActive(active: Set<Promise<unknown>>): Promise<void> {
-  while (active.size > 0) await Promise.allSettled([...active]);
 }

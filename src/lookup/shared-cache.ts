@@ -13,8 +13,8 @@
  * @module
  */
 import type { Logger } from '../logger.js';
+import { createPendingWork } from '../pending-work.js';
 import { connectionTag, DEFAULT_PREFIX, escapePrefix } from '../stores/redis-keys.js';
-import { createPendingWork } from './pending-work.js';
 import {
   decodeEntry,
   decodeNotice,
@@ -163,12 +163,8 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
       if (notice.ids !== undefined) notice.numbers = [...all];
       await client.publish(channel, encodeNotice(notice));
     });
-    background(work);
-    await work;
-  }
-
-  function background(work: Promise<unknown>): void {
     pending.track(work);
+    await work;
   }
 
   return {
@@ -189,7 +185,7 @@ export function createSharedCache(options: SharedCacheOptions): SharedCache {
       if (ttlMs <= 0 || (now() < downUntil && !announce)) return;
       const key = numberKey(e164);
       const value = encodeEntry(entry);
-      background(
+      pending.track(
         bounded('set', SHARED_CACHE_WRITE_BOUND_MS, async () => {
           if (entry === null) {
             // Scored by expiry and trimmed of the lapsed ones: the index holds the live misses only, not

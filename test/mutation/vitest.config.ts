@@ -17,6 +17,7 @@ export default defineConfig({
       'test/journal/map-call*.test.ts',
       'test/notifications/**/*.test.ts',
       'test/connector-limits-events.test.ts',
+      'test/pending-work.test.ts',
     ],
     typecheck: { enabled: false },
   },

@@ -12,6 +12,7 @@
  * @internal
  * @module
  */
+import { createPendingWork } from '../../pending-work.js';
 import { REGIONS, type RegionCode } from '../../regions.js';
 import type { ApiContext } from './crm.js';
 import { findModule } from './modules.js';
@@ -44,7 +45,7 @@ export class Notifications {
     string,
     { module: EmulatorModule; operation: RecordChange; ids: string[] }
   >();
-  private readonly inflight = new Set<Promise<void>>();
+  private readonly inflight = createPendingWork();
   private readonly log: NotificationDelivery[] = [];
   private flushQueued = false;
 
@@ -76,7 +77,7 @@ export class Notifications {
   /** Waits until every notification sent so far was answered or failed; returns the delivery log. */
   async delivered(): Promise<NotificationDelivery[]> {
     this.flush();
-    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    await this.inflight.settled();
     return this.log.map((entry) => ({ ...entry, ids: [...entry.ids] }));
   }
 
@@ -283,8 +284,7 @@ export class Notifications {
       this.log.push(entry);
       if (this.log.length > LOG_SIZE) this.log.shift();
     })();
-    this.inflight.add(work);
-    void work.finally(() => this.inflight.delete(work));
+    this.inflight.track(work);
   }
 }
 
