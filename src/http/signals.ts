@@ -2,8 +2,10 @@
  * The abort signal of one HTTP attempt, built cheaply. `AbortSignal.any()` and listeners on Node's
  * EventTarget cost tens of microseconds per request on Node 20 (more than the rest of our request path),
  * so one attempt carries a single timer set to whichever comes first, the per-attempt timeout or the
- * operation's deadline, and listens to the caller's signal only when there is one. The `AbortSignal`
- * itself is built only for fetch; the node transport hears of the abort through a plain callback.
+ * operation's deadline, and hears of the caller's signal through one listener per signal, shared by every
+ * attempt on it (a lookup engine's signal, which `close()` aborts, is on every search). The
+ * `AbortSignal` itself is built only for fetch; the node transport hears of the abort through a plain
+ * callback.
  *
  * @module
  */
@@ -51,7 +53,7 @@ export function attemptSignal(
 /**
  * One attempt's abort. A class, so that an attempt allocates its fields and one timer and nothing else:
  * its accessors and methods live on the prototype, the timer calls a module function, and the caller's
- * signal calls the attempt itself (`handleEvent`), where an object literal with getters and closures
+ * signal reaches it through its {@link SignalWatch}, where an object literal with getters and closures
  * built all of them again for every request.
  */
 class Attempt implements AttemptSignal {
@@ -61,6 +63,10 @@ class Attempt implements AttemptSignal {
   #reason: unknown;
   readonly #callerSignal: AbortSignal | undefined;
   readonly #timer: ReturnType<typeof setTimeout>;
+  /** The watch of the caller's signal this attempt is listed in, while it is; and its neighbours there. */
+  watch: SignalWatch | undefined;
+  previous: Attempt | undefined;
+  next: Attempt | undefined;
 
   constructor(callerSignal: AbortSignal | undefined, timeoutMs: number, deadlineAt: number) {
     this.#callerSignal = callerSignal;
@@ -69,13 +75,13 @@ class Attempt implements AttemptSignal {
     this.#timer = setTimeout(timedOut, Math.min(timeoutMs, remaining), this, bound);
     (this.#timer as { unref?: () => void }).unref?.();
     if (callerSignal) {
-      if (callerSignal.aborted) this.handleEvent();
-      else callerSignal.addEventListener('abort', this, { once: true });
+      if (callerSignal.aborted) this.callerAborted();
+      else watchOf(callerSignal).add(this);
     }
   }
 
   /** The caller's signal aborted (its `abort` event, or already aborted at the start). */
-  handleEvent(): void {
+  callerAborted(): void {
     const reason = this.#callerSignal?.reason;
     this.abort(isTimeoutReason(reason) ? 'deadline' : 'aborted', reason);
   }
@@ -115,8 +121,60 @@ class Attempt implements AttemptSignal {
 
   clear(): void {
     clearTimeout(this.#timer);
-    this.#callerSignal?.removeEventListener('abort', this);
+    this.watch?.remove(this);
   }
+}
+
+/**
+ * The attempts waiting on one caller signal, behind a single `abort` listener of the watch's own: an
+ * attempt joins and leaves a linked list (two pointer writes, nothing allocated) where an
+ * `addEventListener` and a `removeEventListener` on Node's EventTarget cost more than the rest of its
+ * set-up. A signal that is never aborted keeps its one listener; the watch goes with the signal.
+ */
+class SignalWatch {
+  #first: Attempt | undefined;
+  readonly #signal: AbortSignal;
+
+  constructor(signal: AbortSignal) {
+    this.#signal = signal;
+    signal.addEventListener('abort', this, { once: true });
+  }
+
+  add(attempt: Attempt): void {
+    attempt.watch = this;
+    attempt.next = this.#first;
+    if (this.#first) this.#first.previous = attempt;
+    this.#first = attempt;
+  }
+
+  remove(attempt: Attempt): void {
+    if (attempt.watch !== this) return;
+    const { previous, next } = attempt;
+    if (previous) previous.next = next;
+    else this.#first = next;
+    if (next) next.previous = previous;
+    attempt.watch = attempt.previous = attempt.next = undefined;
+  }
+
+  /** The signal aborted: every attempt still listed hears it once (one cleared meanwhile does not). */
+  handleEvent(): void {
+    for (let attempt = this.#first; attempt; attempt = this.#first) {
+      this.remove(attempt);
+      attempt.callerAborted();
+    }
+  }
+}
+
+const watches = new WeakMap<AbortSignal, SignalWatch>();
+
+/** The watch of `signal`, made (with its one listener) the first time an attempt waits on it. */
+function watchOf(signal: AbortSignal): SignalWatch {
+  let watch = watches.get(signal);
+  if (!watch) {
+    watch = new SignalWatch(signal);
+    watches.set(signal, watch);
+  }
+  return watch;
 }
 
 function timedOut(attempt: Attempt, bound: AbortCause): void {

@@ -96,6 +96,47 @@ describe('attemptSignal', () => {
     expect(early.aborted).toBe(true);
   });
 
+  it('puts one listener on a caller signal however many attempts wait on it', () => {
+    const caller = new AbortController();
+    for (let i = 0; i < 5; i++) attempt(caller.signal, 100, 1_000);
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(1);
+    for (const a of made) a.clear();
+    for (let i = 0; i < 3; i++) attempt(caller.signal, 100, 1_000);
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(1);
+    expect(getEventListeners(new AbortController().signal, 'abort')).toHaveLength(0);
+  });
+
+  it("aborts every attempt still waiting on the caller's signal, first, middle or last cleared or not", () => {
+    for (const cleared of [[0], [1], [2], [0, 2], [0, 1, 2], []]) {
+      const caller = new AbortController();
+      const attempts = [0, 1, 2].map(() => attempt(caller.signal, 100, 1_000));
+      const heard = attempts.map(() => 0);
+      attempts.forEach((a, i) => {
+        a.onAbort(() => heard[i]++);
+      });
+      for (const i of cleared) attempts[i]?.clear();
+      caller.abort('hung up');
+      expect(heard).toEqual([0, 1, 2].map((i) => (cleared.includes(i) ? 0 : 1)));
+      attempts.forEach((a, i) => {
+        expect(a.aborted).toBe(!cleared.includes(i));
+      });
+      for (const a of attempts) a.clear(); // after the abort: nothing left to detach, nothing thrown
+      caller.abort('again');
+      expect(heard).toEqual([0, 1, 2].map((i) => (cleared.includes(i) ? 0 : 1)));
+    }
+  });
+
+  it('an attempt whose abort clears another waiting on the same signal leaves that one unaborted', () => {
+    const caller = new AbortController();
+    const first = attempt(caller.signal, 100, 1_000);
+    const second = attempt(caller.signal, 100, 1_000);
+    // The newest is heard first: its listener clears the older one, as a finished request would.
+    second.onAbort(() => first.clear());
+    caller.abort('gone');
+    expect(second.aborted).toBe(true);
+    expect(first.aborted).toBe(false);
+  });
+
   it("clear() stops the timer and detaches from the caller's signal", async () => {
     const caller = new AbortController();
     const a = attempt(caller.signal, 100, 1_000);
