@@ -133,10 +133,8 @@ class Attempt implements AttemptSignal {
  */
 class SignalWatch {
   #first: Attempt | undefined;
-  readonly #signal: AbortSignal;
 
   constructor(signal: AbortSignal) {
-    this.#signal = signal;
     signal.addEventListener('abort', this, { once: true });
   }
 

@@ -110,9 +110,11 @@ describe('attemptSignal', () => {
     for (const cleared of [[0], [1], [2], [0, 2], [0, 1, 2], []]) {
       const caller = new AbortController();
       const attempts = [0, 1, 2].map(() => attempt(caller.signal, 100, 1_000));
-      const heard = attempts.map(() => 0);
+      const heard = [0, 0, 0];
       attempts.forEach((a, i) => {
-        a.onAbort(() => heard[i]++);
+        a.onAbort(() => {
+          heard[i] = (heard[i] ?? 0) + 1;
+        });
       });
       for (const i of cleared) attempts[i]?.clear();
       caller.abort('hung up');
