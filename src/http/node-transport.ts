@@ -114,7 +114,10 @@ export function createNodeTransport(load: (id: string) => unknown = nodeBuiltin)
       const target = requestTarget(url);
       const secure = target.protocol === 'https:';
       const request = (secure ? https : http).request({
-        ...target,
+        protocol: target.protocol,
+        hostname: target.hostname,
+        port: target.port,
+        path: target.path,
         method,
         // fetch's own User-Agent, so that a firewall in between sees the same client as before.
         headers: { 'User-Agent': 'node', ...headers, 'Accept-Encoding': 'gzip, br' },
@@ -155,14 +158,28 @@ export function createNodeTransport(load: (id: string) => unknown = nodeBuiltin)
 interface RequestTarget {
   protocol: string;
   hostname: string;
-  port?: string;
+  port?: string | undefined;
   path: string;
 }
 
 const URL_PARTS = /^(https?:)\/\/(\[[^\]/]+\]|[^:/?#@[\]]+)(?::(\d+))?([/?][^#]*)?$/i;
 
-/** The parts of an absolute http(s) URL; one with user info, a fragment or an odd host goes through URL. */
+/** The origin (`scheme://host[:port]`) of the last URL split, and its parts: the next URL likely shares it. */
+let lastOrigin = '';
+let lastTarget: RequestTarget = { protocol: '', hostname: '', path: '' };
+
+/**
+ * The parts of an absolute http(s) URL; one with user info, a fragment or an odd host goes through URL.
+ * A URL on the same origin as the last one (a connector sends all its requests to one API domain) takes
+ * that one's parts and only splits off its path.
+ */
 export function requestTarget(url: string): RequestTarget {
+  const rest = lastOrigin !== '' && url.startsWith(lastOrigin) ? url.slice(lastOrigin.length) : undefined;
+  const next = rest?.charCodeAt(0);
+  if (rest !== undefined && (next === SLASH || next === QUESTION) && !rest.includes('#')) {
+    const { protocol, hostname, port } = lastTarget;
+    return { protocol, hostname, port, path: next === QUESTION ? `/${rest}` : rest };
+  }
   const parts = URL_PARTS.exec(url);
   if (!parts) {
     const parsed = new URL(url);
@@ -176,13 +193,19 @@ export function requestTarget(url: string): RequestTarget {
   const [, scheme = '', host = '', port, path = '/'] = parts;
   const protocol = scheme.toLowerCase();
   const usual = port === (protocol === 'https:' ? '443' : '80');
-  return {
+  const target: RequestTarget = {
     protocol,
     hostname: host.toLowerCase().replace(/^\[|\]$/g, ''),
-    ...(port && !usual ? { port } : {}),
+    port: port && !usual ? port : undefined,
     path: path.startsWith('?') ? `/${path}` : path,
   };
+  lastOrigin = parts[4] === undefined ? url : url.slice(0, -parts[4].length);
+  lastTarget = target;
+  return target;
 }
+
+const SLASH = 47;
+const QUESTION = 63;
 
 /** The body stream, decoded as fetch decodes `Content-Encoding` (none for a bodiless status). */
 function decoded(

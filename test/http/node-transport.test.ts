@@ -470,15 +470,37 @@ describe('requestTarget', () => {
     'http://user@[::1]:8080/crm/v8/Calls', // IPv6 with user info: through URL
     'http://localhost:3000/crm/v8/Contacts/search?criteria=(Phone:equals:1)#part', // fragment: through URL
   ])('splits %s as the URL parser does', (url) => {
-    const parsed = new URL(url);
-    expect(requestTarget(url)).toEqual({
-      protocol: parsed.protocol,
-      hostname: parsed.hostname.replace(/^\[|\]$/g, ''),
-      ...(parsed.port ? { port: parsed.port } : {}),
-      path: `${parsed.pathname}${parsed.search}`,
-    });
+    expect(requestTarget(url)).toEqual(asUrlParserSplits(url));
+  });
+
+  it.each([
+    ['https://www.zohoapis.com/crm/v8/Leads', 'https://www.zohoapis.com/crm/v8/Contacts/search?phone=1'],
+    ['https://www.zohoapis.com/crm/v8/Leads', 'https://www.zohoapis.com?per_page=2'],
+    ['https://www.zohoapis.com', 'https://www.zohoapis.com'],
+    ['https://www.zohoapis.com/a', 'https://www.zohoapis.com.evil.example/crm/v8/Leads'],
+    ['http://127.0.0.1:4010/crm/v8/Leads', 'http://127.0.0.1:40100/crm/v8/Leads'],
+    ['http://127.0.0.1:4010/crm/v8/Leads', 'http://127.0.0.1:4010/crm/v8/Leads?q=1#part'],
+    ['http://127.0.0.1:4010/crm/v8/Leads', 'http://127.0.0.1:4010@other.example/crm/v8/Leads'],
+    ['https://example.com:443/crm', 'https://example.com:443/crm/v8/Calls'],
+    ['http://[::1]:8080/crm', 'http://[::1]:8080?x=1'],
+    ['HTTPS://WWW.ZOHOAPIS.EU/crm', 'https://www.zohoapis.eu/crm/v8/Leads'],
+  ])('after %s, splits %s as the URL parser does', (before, url) => {
+    requestTarget(before);
+    expect(requestTarget(url)).toEqual(asUrlParserSplits(url));
+    expect(requestTarget(url)).toEqual(asUrlParserSplits(url));
   });
 });
+
+/** What `requestTarget` must give for a URL: the WHATWG URL parser's split of it. */
+function asUrlParserSplits(url: string) {
+  const parsed = new URL(url);
+  return {
+    protocol: parsed.protocol,
+    hostname: parsed.hostname.replace(/^\[|\]$/g, ''),
+    ...(parsed.port ? { port: parsed.port } : {}),
+    path: `${parsed.pathname}${parsed.search}`,
+  };
+}
 
 describe('the attempt as a transport hears of it', () => {
   it('calls the listener once, with the reason, and builds a signal only when asked', () => {
