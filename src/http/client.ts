@@ -332,7 +332,7 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
 
     try {
       const attempt = circuit ? guardAttempt(circuit, sendOnce, req) : sendOnce;
-      return await withRetry(attempt, {
+      return await withRetry(attempt, () => ({
         retries: options.retries,
         baseDelayMs: options.backoff?.baseDelayMs ?? 250,
         maxDelayMs: options.backoff?.maxDelayMs ?? 8_000,
@@ -351,7 +351,7 @@ export function createZohoHttp(options: ZohoHttpOptions): ZohoHttp {
             { method, path: req.path, code: error.code, attempt: attemptNumber, delayMs },
             'retrying zoho request',
           ),
-      });
+      }));
     } catch (error) {
       if (isZohoCrmError(error)) throw error;
       // The loop itself was aborted (deadline or caller) between attempts.

@@ -45,16 +45,19 @@ export function backoffDelay(
 
 /**
  * Runs `attempt` until it succeeds, a non-retryable error is thrown, retries run out, the deadline
- * would be passed, or the signal aborts. `attempt` throws typed errors; `isRetryable` decides.
+ * would be passed, or the signal aborts. `attempt` throws typed errors; `isRetryable` decides. A policy
+ * given as a function is built only once the first attempt has failed.
  * @internal
  */
 export async function withRetry<T>(
   attempt: (attemptNumber: number) => Promise<T>,
-  policy: RetryPolicy,
+  given: RetryPolicy | (() => RetryPolicy),
 ): Promise<T> {
+  let policy: RetryPolicy;
   try {
     return await attempt(1);
   } catch (error) {
+    policy = typeof given === 'function' ? given() : given;
     if (policy.retries < 1 || !(await waitBeforeRetry(error, 1, policy))) throw error;
   }
   return pRetry(

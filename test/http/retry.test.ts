@@ -61,6 +61,21 @@ describe('withRetry', () => {
     expect(attempts).toEqual([1]);
   });
 
+  it('builds a policy given as a function only once the first attempt failed, and only once', async () => {
+    const builds: number[] = [];
+    const lazily = () => {
+      builds.push(builds.length);
+      return { ...POLICY, retries: 2 };
+    };
+    const first = script();
+    expect((await settle(withRetry(first.attempt, lazily))).value).toBe('ok');
+    expect(builds).toEqual([]);
+    const later = script(network(), network());
+    expect((await settle(withRetry(later.attempt, lazily))).value).toBe('ok');
+    expect(later.attempts).toEqual([1, 2, 3]);
+    expect(builds).toEqual([0]);
+  });
+
   it('retries retryable errors with numbered attempts and the backoff waits in between', async () => {
     const { attempt, attempts } = script(network(), network());
     const delays: Array<[number, number]> = [];
