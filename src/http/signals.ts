@@ -133,6 +133,8 @@ class Attempt implements AttemptSignal {
  */
 class SignalWatch {
   #first: Attempt | undefined;
+  /** Attempts listed. */
+  size = 0;
 
   constructor(signal: AbortSignal) {
     signal.addEventListener('abort', this, { once: true });
@@ -143,6 +145,7 @@ class SignalWatch {
     attempt.next = this.#first;
     if (this.#first) this.#first.previous = attempt;
     this.#first = attempt;
+    this.size++;
   }
 
   remove(attempt: Attempt): void {
@@ -152,6 +155,7 @@ class SignalWatch {
     else this.#first = next;
     if (next) next.previous = previous;
     attempt.watch = attempt.previous = attempt.next = undefined;
+    this.size--;
   }
 
   /** The signal aborted: every attempt still listed hears it once (one cleared meanwhile does not). */
@@ -164,6 +168,11 @@ class SignalWatch {
 }
 
 const watches = new WeakMap<AbortSignal, SignalWatch>();
+
+/** How many attempts wait on `signal` now (through its watch): a leak check for tests. @internal */
+export function attemptsWaitingOn(signal: AbortSignal): number {
+  return watches.get(signal)?.size ?? 0;
+}
 
 /** The watch of `signal`, made (with its one listener) the first time an attempt waits on it. */
 function watchOf(signal: AbortSignal): SignalWatch {

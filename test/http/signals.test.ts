@@ -1,6 +1,12 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type AttemptSignal, attemptSignal, isTimeoutReason, raceDeadline } from '../../src/http/signals.js';
+import {
+  type AttemptSignal,
+  attemptSignal,
+  attemptsWaitingOn,
+  isTimeoutReason,
+  raceDeadline,
+} from '../../src/http/signals.js';
 import { deferred, FAKE_TIME } from '../helpers/time.js';
 
 const made: AttemptSignal[] = [];
@@ -100,9 +106,14 @@ describe('attemptSignal', () => {
     const caller = new AbortController();
     for (let i = 0; i < 5; i++) attempt(caller.signal, 100, 1_000);
     expect(getEventListeners(caller.signal, 'abort')).toHaveLength(1);
+    expect(attemptsWaitingOn(caller.signal)).toBe(5);
     for (const a of made) a.clear();
+    expect(attemptsWaitingOn(caller.signal)).toBe(0);
     for (let i = 0; i < 3; i++) attempt(caller.signal, 100, 1_000);
     expect(getEventListeners(caller.signal, 'abort')).toHaveLength(1);
+    expect(attemptsWaitingOn(caller.signal)).toBe(3);
+    caller.abort('gone');
+    expect(attemptsWaitingOn(caller.signal)).toBe(0);
     expect(getEventListeners(new AbortController().signal, 'abort')).toHaveLength(0);
   });
 
