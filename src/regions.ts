@@ -266,6 +266,16 @@ export function recordUrl(
       : [{ path: 'orgId', message: 'must be a string' }]),
   ];
   if (issues.length > 0) throw new ConfigError(issues, 'recordUrl arguments');
+  return recordWebUrl(region, module, id, orgId);
+}
+
+/** {@link recordUrl} for arguments the library made itself (no checks: a lookup builds one per match). @internal */
+export function recordWebUrl(
+  region: Pick<Region, 'crmWebUrl'>,
+  module: string,
+  id: string,
+  orgId?: string,
+): string {
   const org = orgId ? `org${encodeURIComponent(orgId)}/` : '';
   return `${region.crmWebUrl}/crm/${org}tab/${encodeURIComponent(module)}/${encodeURIComponent(id)}`;
 }

@@ -7,7 +7,7 @@
 import type { ZohoRecord } from '../crm/schemas.js';
 import type { LookupModule } from '../options.js';
 import { classifyNumber, matchesNumber } from '../phone/normalize.js';
-import { type Region, recordUrl } from '../regions.js';
+import { type Region, recordWebUrl } from '../regions.js';
 import type { CallerMatch, DirectoryEntry } from './types.js';
 
 /**
@@ -60,7 +60,7 @@ export function toCallerMatch(
     policy: MultipleMatchPolicy;
   },
 ): CallerMatch | undefined {
-  const matches: Array<{ match: CallerMatch; modified: number }> = [];
+  const matches: Array<{ match: CallerMatch; record: ZohoRecord }> = [];
   for (const record of records) {
     const field = verifiedField(record, context.phoneFields, context.e164, context.defaultCountry);
     if (!field) continue;
@@ -72,19 +72,30 @@ export function toCallerMatch(
       name: recordName(module, record),
       phone: context.e164,
       field,
-      recordUrl: recordUrl(context.region, module, record.id),
+      recordUrl: recordWebUrl(context.region, module, record.id),
       source: 'zoho',
     };
     if (account) match.account = account;
     if (owner) match.ownerId = owner.id;
-    // Stryker disable next-line ConditionalExpression: equivalent, Date.parse of a missing or null value is NaN too
-    const modified = typeof record.Modified_Time === 'string' ? Date.parse(record.Modified_Time) : Number.NaN;
-    matches.push({ match, modified: Number.isNaN(modified) ? 0 : modified });
+    matches.push({ match, record });
   }
-  if (matches.length === 0) return undefined;
-  if (context.policy === 'mostRecentlyModified') matches.sort((a, b) => b.modified - a.modified);
-  const [best, ...rest] = matches.map((m) => m.match) as [CallerMatch, ...CallerMatch[]];
-  return rest.length > 0 ? { ...best, alternatives: rest } : best;
+  // One record holds the number (the usual answer): nothing to choose between.
+  if (matches.length < 2) return matches[0]?.match;
+  const ranked =
+    context.policy === 'mostRecentlyModified'
+      ? matches
+          .map(({ match, record }) => ({ match, modified: modifiedAt(record) }))
+          .sort((a, b) => b.modified - a.modified)
+      : matches;
+  const [best, ...rest] = ranked.map((m) => m.match) as [CallerMatch, ...CallerMatch[]];
+  return { ...best, alternatives: rest };
+}
+
+/** When a record was last modified, in epoch ms; 0 when Zoho did not say. */
+function modifiedAt(record: ZohoRecord): number {
+  // Stryker disable next-line ConditionalExpression: equivalent, Date.parse of a missing or null value is NaN too
+  const modified = typeof record.Modified_Time === 'string' ? Date.parse(record.Modified_Time) : Number.NaN;
+  return Number.isNaN(modified) ? 0 : modified;
 }
 
 /** A search result as a directory entry, with every usable phone number in E.164. @internal */
@@ -110,7 +121,7 @@ export function toDirectoryEntry(
     id: record.id,
     name: recordName(module, record),
     phones,
-    recordUrl: recordUrl(context.region, module, record.id),
+    recordUrl: recordWebUrl(context.region, module, record.id),
   };
   if (typeof record.Email === 'string' && record.Email) entry.email = record.Email;
   const company =
