@@ -29,6 +29,8 @@ export interface ModulePhoneFields {
 export interface PhoneFieldResolver {
   /** The module's phone fields; never rejects except when `signal` aborted. */
   of(module: LookupModule, signal?: AbortSignal): Promise<ModulePhoneFields>;
+  /** What {@link of} would answer at once, when it has the answer in hand already (no wait). */
+  ready(module: LookupModule): ModulePhoneFields | undefined;
 }
 
 /** @internal */
@@ -45,6 +47,8 @@ export interface PhoneFieldResolverOptions {
 export function createPhoneFieldResolver(options: PhoneFieldResolverOptions): PhoneFieldResolver {
   const { http, calibration, logger } = options;
   const read = new Map<LookupModule, Promise<ModulePhoneFields>>();
+  // What a read settled with, while `read` still holds it.
+  const settled = new Map<LookupModule, ModulePhoneFields>();
   const refused = new Map<LookupModule, { until: number; error: ZohoCrmError }>();
 
   function fallback(module: LookupModule, error: ZohoCrmError): ModulePhoneFields {
@@ -92,17 +96,33 @@ export function createPhoneFieldResolver(options: PhoneFieldResolverOptions): Ph
 
   return {
     of(module, signal) {
-      if (!options.discover) return Promise.resolve({ fields: MODULE_FIELDS[module].phone, complete: false });
+      if (!options.discover) return Promise.resolve(STANDARD[module]);
       const known = read.get(module);
       if (known) return known;
       const refusal = refused.get(module);
       if (refusal && options.now() < refusal.until) return Promise.resolve(fallback(module, refusal.error));
       const pending = discover(module, signal);
       read.set(module, pending);
+      pending.then(
+        (found) => {
+          if (read.get(module) === pending) settled.set(module, found);
+        },
+        () => undefined, // the caller of `of` hears of it
+      );
       return pending;
+    },
+    ready(module) {
+      return options.discover ? settled.get(module) : STANDARD[module];
     },
   };
 }
+
+/** A module's standard phone fields, for a connector that does not read the metadata. */
+const STANDARD: Readonly<Record<LookupModule, ModulePhoneFields>> = {
+  Contacts: { fields: MODULE_FIELDS.Contacts.phone, complete: false },
+  Leads: { fields: MODULE_FIELDS.Leads.phone, complete: false },
+  Accounts: { fields: MODULE_FIELDS.Accounts.phone, complete: false },
+};
 
 /** The standard fields the metadata lists, in their usual order, then the others as Zoho lists them. */
 function ordered(module: LookupModule, found: readonly string[]): string[] {

@@ -14,7 +14,7 @@ import type { LookupModule, ResolvedConnectorOptions } from '../options.js';
 import type { Region } from '../regions.js';
 import { type CoqlMemo, queryModule } from './module-query.js';
 import type { OrgKnowledge } from './org-knowledge.js';
-import type { PhoneFieldResolver } from './phone-fields.js';
+import type { ModulePhoneFields, PhoneFieldResolver } from './phone-fields.js';
 import type { CallerMatch } from './types.js';
 
 /**
@@ -64,13 +64,25 @@ export function createZohoQuery(
   const { http, lookup, logger, phoneFields, org, memo, track } = options;
   const keeper = options.calibration;
 
-  async function askModule(
+  /** Asks one module; with its phone fields in hand already (every query after the first), at once. */
+  function askModule(
     module: LookupModule,
     e164: string,
     notes: QueryNotes,
     signal: AbortSignal,
   ): Promise<CallerMatch | undefined> {
-    const phone = await phoneFields.of(module, signal);
+    const phone = phoneFields.ready(module);
+    if (phone) return askWith(phone, module, e164, notes, signal);
+    return phoneFields.of(module, signal).then((read) => askWith(read, module, e164, notes, signal));
+  }
+
+  function askWith(
+    phone: ModulePhoneFields,
+    module: LookupModule,
+    e164: string,
+    notes: QueryNotes,
+    signal: AbortSignal,
+  ): Promise<CallerMatch | undefined> {
     if (phone.error) notes.fieldsError ??= phone.error;
     return queryModule(module, e164, {
       http,
