@@ -185,7 +185,17 @@ export function createCallerLookup(options: CallerLookupOptions): CallerLookup {
   function resolveShared(e164: string): Promise<QueryResult> {
     let pending = inflight.get(e164);
     if (!pending) {
-      pending = (shared ? track(sharedOrZoho(e164)) : zoho(e164)).finally(() => inflight.delete(e164));
+      // then(done, failed) rather than finally(): one promise and one turn fewer per lookup.
+      pending = (shared ? track(sharedOrZoho(e164)) : zoho(e164)).then(
+        (result) => {
+          inflight.delete(e164);
+          return result;
+        },
+        (error: unknown) => {
+          inflight.delete(e164);
+          throw error;
+        },
+      );
       inflight.set(e164, pending);
     }
     return pending;
