@@ -133,6 +133,7 @@ class Attempt implements AttemptSignal {
  */
 class SignalWatch {
   #first: Attempt | undefined;
+  #last: Attempt | undefined;
   /** Attempts listed. */
   size = 0;
 
@@ -140,11 +141,13 @@ class SignalWatch {
     signal.addEventListener('abort', this, { once: true });
   }
 
+  /** Lists `attempt` last: attempts hear an abort in the order they started, as their listeners did. */
   add(attempt: Attempt): void {
     attempt.watch = this;
-    attempt.next = this.#first;
-    if (this.#first) this.#first.previous = attempt;
-    this.#first = attempt;
+    attempt.previous = this.#last;
+    if (this.#last) this.#last.next = attempt;
+    else this.#first = attempt;
+    this.#last = attempt;
     this.size++;
   }
 
@@ -154,15 +157,27 @@ class SignalWatch {
     if (previous) previous.next = next;
     else this.#first = next;
     if (next) next.previous = previous;
+    else this.#last = previous;
     attempt.watch = attempt.previous = attempt.next = undefined;
     this.size--;
   }
 
-  /** The signal aborted: every attempt still listed hears it once (one cleared meanwhile does not). */
-  handleEvent(): void {
+  /**
+   * The signal's `abort` event: every attempt still listed hears it once (one cleared meanwhile does
+   * not), even when one of them throws (rethrown afterwards, as EventTarget reports a listener's error).
+   * Its one listener is spent: the next attempt on the signal gets a new watch.
+   */
+  handleEvent(event: Event): void {
+    watches.delete(event.target as AbortSignal);
     for (let attempt = this.#first; attempt; attempt = this.#first) {
       this.remove(attempt);
-      attempt.callerAborted();
+      try {
+        attempt.callerAborted();
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
     }
   }
 }

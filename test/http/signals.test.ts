@@ -139,15 +139,54 @@ describe('attemptSignal', () => {
     }
   });
 
-  it('an attempt whose abort clears another waiting on the same signal leaves that one unaborted', () => {
+  it('attempts hear the abort in the order they started; one cleared by an earlier one does not', () => {
     const caller = new AbortController();
-    const first = attempt(caller.signal, 100, 1_000);
-    const second = attempt(caller.signal, 100, 1_000);
-    // The newest is heard first: its listener clears the older one, as a finished request would.
-    second.onAbort(() => first.clear());
+    const heard: string[] = [];
+    const [first, second, third] = ['first', 'second', 'third'].map((name) => {
+      const a = attempt(caller.signal, 100, 1_000);
+      a.onAbort(() => heard.push(name));
+      return a;
+    });
+    // The first one's listener clears the third, as a request finishing at that moment would.
+    first?.onAbort(() => {
+      heard.push('first');
+      third?.clear();
+    });
     caller.abort('gone');
-    expect(second.aborted).toBe(true);
-    expect(first.aborted).toBe(false);
+    expect(heard).toEqual(['first', 'second']);
+    expect([first?.aborted, second?.aborted, third?.aborted]).toEqual([true, true, false]);
+  });
+
+  it('one attempt that throws on the abort does not keep the others from hearing it; the error is rethrown', () => {
+    const rethrown: Array<() => void> = [];
+    const queued = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((task) => {
+      rethrown.push(task);
+    });
+    try {
+      const caller = new AbortController();
+      const first = attempt(caller.signal, 100, 1_000);
+      const second = attempt(caller.signal, 100, 1_000);
+      first.onAbort(() => {
+        throw new Error('listener bug');
+      });
+      caller.abort('gone');
+      expect(second).toMatchObject({ aborted: true, reason: 'gone' });
+      expect(rethrown).toHaveLength(1);
+      expect(() => rethrown[0]?.()).toThrow('listener bug');
+    } finally {
+      queued.mockRestore();
+    }
+  });
+
+  it('an abort event dispatched by hand aborts the attempts listed, and later attempts still hear the real abort', () => {
+    const caller = new AbortController();
+    const early = attempt(caller.signal, 100, 1_000);
+    caller.signal.dispatchEvent(new Event('abort'));
+    expect(early.cause).toBe('aborted');
+    const late = attempt(caller.signal, 100, 1_000);
+    expect(getEventListeners(caller.signal, 'abort')).toHaveLength(1);
+    caller.abort('gone');
+    expect(late).toMatchObject({ aborted: true, reason: 'gone' });
   });
 
   it("clear() stops the timer and detaches from the caller's signal", async () => {
