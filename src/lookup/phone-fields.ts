@@ -118,10 +118,10 @@ export function createPhoneFieldResolver(options: PhoneFieldResolverOptions): Ph
 }
 
 /** A module's standard phone fields, for a connector that does not read the metadata. */
-const STANDARD: Readonly<Record<LookupModule, ModulePhoneFields>> = {
-  Contacts: { fields: MODULE_FIELDS.Contacts.phone, complete: false },
-  Leads: { fields: MODULE_FIELDS.Leads.phone, complete: false },
-  Accounts: { fields: MODULE_FIELDS.Accounts.phone, complete: false },
+const STANDARD: Readonly<Record<LookupModule, Readonly<ModulePhoneFields>>> = {
+  Contacts: Object.freeze({ fields: MODULE_FIELDS.Contacts.phone, complete: false }),
+  Leads: Object.freeze({ fields: MODULE_FIELDS.Leads.phone, complete: false }),
+  Accounts: Object.freeze({ fields: MODULE_FIELDS.Accounts.phone, complete: false }),
 };
 
 /** The standard fields the metadata lists, in their usual order, then the others as Zoho lists them. */

@@ -3,7 +3,7 @@
  * of the event loop when the answer is in hand; it must never answer something `of()` would not.
  */
 import { describe, expect, it } from 'vitest';
-import { TransportError } from '../../src/errors.js';
+import { TransportError, ZohoApiError } from '../../src/errors.js';
 import type { ZohoHttp, ZohoRequest } from '../../src/http/client.js';
 import { noopLogger } from '../../src/logger.js';
 import { MODULE_FIELDS } from '../../src/lookup/modules.js';
@@ -56,6 +56,24 @@ describe('PhoneFieldResolver.ready', () => {
     expect(resolver.ready('Leads')).toBeUndefined();
     await again;
     expect(resolver.ready('Leads')).toEqual({ fields: ['Phone'], complete: true });
+  });
+
+  it('has nothing after an error answer (the fallback fields): the next lookup reads again', async () => {
+    const { http, answers } = metadataClient();
+    const resolver = resolverOn(http);
+    const pending = resolver.of('Contacts');
+    answers[0]?.reject(
+      new ZohoApiError('bad request', {
+        status: 400,
+        method: 'GET',
+        path: '/settings/fields',
+        zohoCode: 'INVALID_DATA',
+      }),
+    );
+    expect(await pending).toMatchObject({ fields: MODULE_FIELDS.Contacts.phone, complete: false });
+    expect(resolver.ready('Contacts')).toBeUndefined();
+    void resolver.of('Contacts');
+    expect(answers).toHaveLength(2);
   });
 
   it('without discovery, has the standard fields at once and reads nothing', async () => {
