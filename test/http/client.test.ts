@@ -76,6 +76,12 @@ async function failure(promise: Promise<unknown>): Promise<ZohoCrmError> {
 }
 
 describe('createZohoHttp', () => {
+  it('rejects (never throws) for a request that cannot even start', async () => {
+    const { http: zoho } = client();
+    const sent = zoho.request(undefined as never);
+    await expect(sent).rejects.toBeInstanceOf(TypeError);
+  });
+
   it('sends the Zoho-oauthtoken header, query and JSON body; parses JSON with the schema', async () => {
     let seen: { auth: string | null; url: string; body: unknown } | undefined;
     server.use(
