@@ -151,8 +151,8 @@ class SignalWatch {
     this.size++;
   }
 
+  /** Unlists `attempt`, which this watch lists (its `watch`). */
   remove(attempt: Attempt): void {
-    if (attempt.watch !== this) return;
     const { previous, next } = attempt;
     if (previous) previous.next = next;
     else this.#first = next;
