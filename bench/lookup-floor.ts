@@ -11,8 +11,9 @@
  * 3. Race the search against the ring deadline (a timer): the ring gets its answer in time while a late
  *    search still fills the cache.
  * 4. Search: a `node:http` GET on a keep-alive agent (the cheapest transport Node has, and the one the
- *    connector uses for searches) with a per-attempt timer that destroys a hung request, then the body's
- *    chunks joined and `JSON.parse`.
+ *    connector uses for searches), its headers given as a list of lines with `Host` (Node writes those
+ *    as they are; the connector does the same), with a per-attempt timer that destroys a hung request,
+ *    then the body's chunks joined and `JSON.parse`.
  * 5. Check the page with the library's own zod schema (a Zoho response is checked at the edge).
  * 6. Verify a returned record with the shipped `matchesNumber` (Zoho's phone search is not documented to be
  *    exact, so a hit is verified against its phone fields).
@@ -64,7 +65,14 @@ export interface FloorLookup {
 export function createFloorLookup(options: FloorLookupOptions): FloorLookup {
   const { core, module, phoneFields, defaultCountry } = options;
   const cache = new LRUCache<string, FloorMatch | typeof MISS>({ max: 10_000, ttl: 3_600_000 });
-  const headers = { Authorization: `Zoho-oauthtoken ${options.accessToken}`, Accept: 'application/json' };
+  const headers = [
+    'Host',
+    new URL(options.apiBase).host,
+    'Authorization',
+    `Zoho-oauthtoken ${options.accessToken}`,
+    'Accept',
+    'application/json',
+  ];
   const searchUrl = `${options.apiBase}/${module}/search`;
   const fields = encodeURIComponent(options.fields.join(','));
   const agent = new Agent({ keepAlive: true });
@@ -123,7 +131,8 @@ export function createFloorLookup(options: FloorLookupOptions): FloorLookup {
 export function nodeHttpText(
   agent: Agent,
   url: string,
-  headers: Record<string, string>,
+  /** An object, or a flat list of header lines that Node writes as given (the list must name `Host`). */
+  headers: Record<string, string> | string[],
   timeoutMs?: number,
 ): Promise<string> {
   return new Promise<string>((resolve, reject) => {

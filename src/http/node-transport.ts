@@ -119,8 +119,7 @@ export function createNodeTransport(load: (id: string) => unknown = nodeBuiltin)
         port: target.port,
         path: target.path,
         method,
-        // fetch's own User-Agent, so that a firewall in between sees the same client as before.
-        headers: { 'User-Agent': 'node', ...headers, 'Accept-Encoding': 'gzip, br' },
+        headers: headerLines(method, target, headers),
         agent: secure ? agents.https : agents.http,
       });
       // Once answered, the request is marked destroyed and its connection handed back: this is a no-op.
@@ -160,13 +159,43 @@ interface RequestTarget {
   hostname: string;
   port?: string | undefined;
   path: string;
+  /** The `Host` header: the host as the URL writes it (IPv6 in brackets), with a port that is not the scheme's. */
+  host: string;
+}
+
+/** Methods Node sends without a body framing when none is given; the others get `Content-Length: 0`. */
+const BODILESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
+
+/**
+ * The request's header lines as a flat `[name, value, …]` list, which Node writes as given (still
+ * checking each name and value), where an object costs a `setHeader` per entry, a `Host` Node works out
+ * itself and the framing decided at `end()`. The lines an object gave: `Host`; fetch's own `User-Agent`
+ * (so that a firewall in between sees the same client as with fetch) unless the caller names one; the
+ * caller's headers; `Accept-Encoding` for the encodings this transport decodes, whatever the caller
+ * said; and `Content-Length: 0` for a method that has a body by default (`POST`, `PUT`, `PATCH`), where
+ * Node would otherwise announce a chunked body.
+ */
+function headerLines(method: string, target: RequestTarget, headers: Record<string, string>): string[] {
+  const lines = ['Host', target.host, 'User-Agent', 'node'];
+  for (const name of Object.keys(headers)) {
+    const lower = name.toLowerCase();
+    if (lower === 'accept-encoding') continue;
+    const value = headers[name] as string;
+    // A name Node would have replaced: the caller's value wins, in the first line's place.
+    if (lower === 'host') lines[1] = value;
+    else if (lower === 'user-agent') lines[3] = value;
+    else lines.push(name, value);
+  }
+  lines.push('Accept-Encoding', 'gzip, br');
+  if (!BODILESS.has(method)) lines.push('Content-Length', '0');
+  return lines;
 }
 
 const URL_PARTS = /^(https?:)\/\/(\[[^\]/]+\]|[^:/?#@[\]]+)(?::(\d+))?([/?][^#]*)?$/i;
 
 /** The origin (`scheme://host[:port]`) of the last URL split, and its parts: the next URL likely shares it. */
 let lastOrigin = '';
-let lastTarget: RequestTarget = { protocol: '', hostname: '', path: '' };
+let lastTarget: RequestTarget = { protocol: '', hostname: '', path: '', host: '' };
 
 /**
  * The parts of an absolute http(s) URL; one with user info, a fragment or an odd host goes through URL.
@@ -179,8 +208,8 @@ export function requestTarget(url: string): RequestTarget {
   const next = rest?.charCodeAt(0);
   // Stryker disable next-line all: equivalent, as above
   if (rest !== undefined && (next === SLASH || next === QUESTION) && !rest.includes('#')) {
-    const { protocol, hostname, port } = lastTarget;
-    return { protocol, hostname, port, path: next === QUESTION ? `/${rest}` : rest };
+    const { protocol, hostname, port, host } = lastTarget;
+    return { protocol, hostname, port, path: next === QUESTION ? `/${rest}` : rest, host };
   }
   const parts = URL_PARTS.exec(url);
   if (!parts) {
@@ -190,16 +219,19 @@ export function requestTarget(url: string): RequestTarget {
       hostname: parsed.hostname.replace(/^\[|\]$/g, ''),
       ...(parsed.port ? { port: parsed.port } : {}),
       path: `${parsed.pathname}${parsed.search}`,
+      host: parsed.host,
     };
   }
   const [, scheme = '', host = '', port, path = '/'] = parts;
   const protocol = scheme.toLowerCase();
   const usual = port === (protocol === 'https:' ? '443' : '80');
+  const name = host.toLowerCase();
   const target: RequestTarget = {
     protocol,
-    hostname: host.toLowerCase().replace(/^\[|\]$/g, ''),
+    hostname: name.replace(/^\[|\]$/g, ''),
     port: port && !usual ? port : undefined,
     path: path.startsWith('?') ? `/${path}` : path,
+    host: port && !usual ? `${name}:${port}` : name,
   };
   lastOrigin = parts[4] === undefined ? url : url.slice(0, -parts[4].length);
   lastTarget = target;

@@ -1,5 +1,12 @@
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  createServer,
+  type IncomingMessage,
+  request as nodeRequest,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -59,6 +66,23 @@ async function serve(handler: Handler) {
       return connections;
     },
   };
+}
+
+/** One request through `node:http` with its headers as an object, on a keep-alive agent (the oracle). */
+async function sentAsObject(method: string, url: string, headers: Record<string, string>): Promise<void> {
+  const agent = new Agent({ keepAlive: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const request = nodeRequest(url, { method, headers, agent }, (response) => {
+        response.resume();
+        response.on('end', resolve);
+      });
+      request.on('error', reject);
+      request.end();
+    });
+  } finally {
+    agent.destroy();
+  }
 }
 
 function transport(): NodeTransport {
@@ -183,6 +207,34 @@ describe('node transport', () => {
       },
     ]);
   });
+
+  // The lines are handed to Node as a list (cheaper than an object); the oracle is what Node writes for
+  // the same headers as the object the transport used to give it.
+  it.each([
+    ['GET', { Authorization: 'Zoho-oauthtoken t', Accept: 'application/json' }],
+    ['DELETE', { Authorization: 'Zoho-oauthtoken t' }],
+    ['HEAD', {}],
+    ['POST', { Authorization: 'Zoho-oauthtoken t' }],
+    ['PUT', {}],
+    ['PATCH', { Accept: 'application/json' }],
+    ['GET', { 'user-agent': 'pbx/1.0', 'accept-encoding': 'identity', Host: 'api.example:8443' }],
+    ['POST', { 'User-Agent': 'pbx/1.0', 'ACCEPT-ENCODING': 'identity', 'X-Trace': 'a' }],
+  ] as const)(
+    'sends a %s with %o under the very headers and framing Node writes for them as an object',
+    async (method, given) => {
+      const server = await serve(ANSWERS['JSON 200'] as Handler);
+      await transport().send(method, `${server.base}/crm/v8/Calls?x=1`, { ...given }, attempt());
+      await sentAsObject(method, `${server.base}/crm/v8/Calls?x=1`, {
+        'User-Agent': 'node',
+        ...given,
+        'Accept-Encoding': 'gzip, br',
+      });
+      const [viaTransport, viaObject] = server.seen;
+      expect(viaTransport?.headers).toEqual(viaObject?.headers);
+      const host = (given as Record<string, string>).Host ?? server.base.slice('http://'.length);
+      expect(viaTransport?.headers.host).toBe(host);
+    },
+  );
 
   it('keeps the connection alive between requests, and close() ends it', async () => {
     const server = await serve(ANSWERS['JSON 200'] as Handler);
@@ -499,6 +551,7 @@ function asUrlParserSplits(url: string) {
     hostname: parsed.hostname.replace(/^\[|\]$/g, ''),
     ...(parsed.port ? { port: parsed.port } : {}),
     path: `${parsed.pathname}${parsed.search}`,
+    host: parsed.host, // the Host header
   };
 }
 
