@@ -11,9 +11,11 @@
  *
  * @module
  */
+import type * as NodeDiagnostics from 'node:diagnostics_channel';
 import type * as NodeHttp from 'node:http';
 import type * as NodeZlib from 'node:zlib';
 import { nodeBuiltin } from '../builtin.js';
+import { createHeaderForm, type RequestHeaders } from './header-lines.js';
 import type { Abortable } from './signals.js';
 
 /** Response headers as the client reads them: a `Headers`, or the node transport's view of Node's. */
@@ -33,7 +35,7 @@ export interface PlainAnswer {
 export type SendPlain = (
   method: string,
   url: string,
-  headers: Record<string, string>,
+  headers: RequestHeaders,
   abort: Abortable,
 ) => Promise<PlainAnswer>;
 
@@ -100,6 +102,11 @@ export function createNodeTransport(load: (id: string) => unknown = nodeBuiltin)
   const https = load('node:https') as typeof NodeHttp | undefined;
   const zlib = load('node:zlib') as typeof NodeZlib | undefined;
   if (!http?.request || !https?.request || !zlib) return undefined;
+  const headerForm = createHeaderForm(
+    http,
+    https,
+    load('node:diagnostics_channel') as typeof NodeDiagnostics | undefined,
+  );
   // LIFO hands out the most recently used connection: the one least likely to have been closed by
   // the server while it sat idle.
   const settings = { keepAlive: true, scheduling: 'lifo', timeout: IDLE_MS } as const;
@@ -119,7 +126,9 @@ export function createNodeTransport(load: (id: string) => unknown = nodeBuiltin)
         port: target.port,
         path: target.path,
         method,
-        headers: headerLines(method, target, headers),
+        // fetch's own User-Agent (a firewall in between sees the same client as before) and the
+        // encodings this transport decodes; a list of lines where that is safe (header-lines.ts).
+        headers: headerForm(method, target.host, secure, headers),
         agent: secure ? agents.https : agents.http,
       });
       // Once answered, the request is marked destroyed and its connection handed back: this is a no-op.
@@ -163,34 +172,6 @@ interface RequestTarget {
   host: string;
 }
 
-/** Methods Node sends without a body framing when none is given; the others get `Content-Length: 0`. */
-const BODILESS = new Set(['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
-
-/**
- * The request's header lines as a flat `[name, value, …]` list, which Node writes as given (still
- * checking each name and value), where an object costs a `setHeader` per entry, a `Host` Node works out
- * itself and the framing decided at `end()`. The lines an object gave: `Host`; fetch's own `User-Agent`
- * (so that a firewall in between sees the same client as with fetch) unless the caller names one; the
- * caller's headers; `Accept-Encoding` for the encodings this transport decodes, whatever the caller
- * said; and `Content-Length: 0` for a method that has a body by default (`POST`, `PUT`, `PATCH`), where
- * Node would otherwise announce a chunked body.
- */
-function headerLines(method: string, target: RequestTarget, headers: Record<string, string>): string[] {
-  const lines = ['Host', target.host, 'User-Agent', 'node'];
-  for (const name of Object.keys(headers)) {
-    const lower = name.toLowerCase();
-    if (lower === 'accept-encoding') continue;
-    const value = headers[name] as string;
-    // A name Node would have replaced: the caller's value wins, in the first line's place.
-    if (lower === 'host') lines[1] = value;
-    else if (lower === 'user-agent') lines[3] = value;
-    else lines.push(name, value);
-  }
-  lines.push('Accept-Encoding', 'gzip, br');
-  if (!BODILESS.has(method)) lines.push('Content-Length', '0');
-  return lines;
-}
-
 const URL_PARTS = /^(https?:)\/\/(\[[^\]/]+\]|[^:/?#@[\]]+)(?::(\d+))?([/?][^#]*)?$/i;
 
 /** The origin (`scheme://host[:port]`) of the last URL split, and its parts: the next URL likely shares it. */
@@ -224,20 +205,23 @@ export function requestTarget(url: string): RequestTarget {
   }
   const [, scheme = '', host = '', port, path = '/'] = parts;
   const protocol = scheme.toLowerCase();
-  const usual = port === (protocol === 'https:' ? '443' : '80');
+  // `:080` is port 80, as the URL parser and Node read it.
+  const number = port?.replace(LEADING_ZEROS, '');
+  const usual = number === (protocol === 'https:' ? '443' : '80');
   const name = host.toLowerCase();
   const target: RequestTarget = {
     protocol,
     hostname: name.replace(/^\[|\]$/g, ''),
-    port: port && !usual ? port : undefined,
+    port: number && !usual ? number : undefined,
     path: path.startsWith('?') ? `/${path}` : path,
-    host: port && !usual ? `${name}:${port}` : name,
+    host: number && !usual ? `${name}:${number}` : name,
   };
   lastOrigin = parts[4] === undefined ? url : url.slice(0, -parts[4].length);
   lastTarget = target;
   return target;
 }
 
+const LEADING_ZEROS = /^0+(?=\d)/;
 const SLASH = 47;
 const QUESTION = 63;
 

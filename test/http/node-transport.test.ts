@@ -1,15 +1,19 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import {
   Agent,
+  type ClientRequest,
   createServer,
   type IncomingMessage,
   request as nodeRequest,
+  type RequestOptions,
   type Server,
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { nodeBuiltin } from '../../src/builtin.js';
 import { createZohoHttp } from '../../src/http/client.js';
 import {
   createNodeTransport,
@@ -41,9 +45,12 @@ afterEach(async () => {
 /** A loopback server that records what it was sent and every connection it accepted. */
 async function serve(handler: Handler) {
   const seen: { method: string; url: string; headers: IncomingMessage['headers'] }[] = [];
+  /** Each request's header lines as sent: names in their case, in their order, repeats kept. */
+  const lines: string[][] = [];
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    lines.push(req.rawHeaders);
     // A fixed Date: two answers a second apart must still compare equal header by header.
     res.setHeader('Date', FIXED_DATE);
     handler(req, res);
@@ -61,6 +68,7 @@ async function serve(handler: Handler) {
   return {
     base,
     seen,
+    lines,
     sockets,
     get connections() {
       return connections;
@@ -208,8 +216,8 @@ describe('node transport', () => {
     ]);
   });
 
-  // The lines are handed to Node as a list (cheaper than an object); the oracle is what Node writes for
-  // the same headers as the object the transport used to give it.
+  // The client's own headers go to Node as a list of lines (cheaper than an object, header-lines.ts);
+  // anything else as the object. The oracle is what Node writes for that object.
   it.each([
     ['GET', { Authorization: 'Zoho-oauthtoken t', Accept: 'application/json' }],
     ['DELETE', { Authorization: 'Zoho-oauthtoken t' }],
@@ -219,8 +227,11 @@ describe('node transport', () => {
     ['PATCH', { Accept: 'application/json' }],
     ['GET', { 'user-agent': 'pbx/1.0', 'accept-encoding': 'identity', Host: 'api.example:8443' }],
     ['POST', { 'User-Agent': 'pbx/1.0', 'ACCEPT-ENCODING': 'identity', 'X-Trace': 'a' }],
+    ['POST', { Authorization: 'Zoho-oauthtoken t', authorization: 'Zoho-oauthtoken u' }],
+    ['POST', { 'Content-Length': '0' }],
+    ['get', { Accept: 'application/json' }],
   ] as const)(
-    'sends a %s with %o under the very headers and framing Node writes for them as an object',
+    'sends a %s with %o under the very header lines and framing Node writes for them as an object',
     async (method, given) => {
       const server = await serve(ANSWERS['JSON 200'] as Handler);
       await transport().send(method, `${server.base}/crm/v8/Calls?x=1`, { ...given }, attempt());
@@ -229,12 +240,67 @@ describe('node transport', () => {
         ...given,
         'Accept-Encoding': 'gzip, br',
       });
-      const [viaTransport, viaObject] = server.seen;
-      expect(viaTransport?.headers).toEqual(viaObject?.headers);
+      const [viaTransport, viaObject] = server.lines;
+      // Node adds `Content-Length: 0` at the end for a bodiless POST, a list carries it before
+      // `Connection`: the same lines, in another order only there.
+      const pairs = (raw: string[] | undefined) =>
+        (raw ?? []).flatMap((name, i) => (i % 2 === 0 ? [`${name}: ${raw?.[i + 1]}`] : []));
+      if (pairs(viaObject).includes('Content-Length: 0'))
+        expect(pairs(viaTransport).sort()).toEqual(pairs(viaObject).sort());
+      else expect(viaTransport).toEqual(viaObject);
       const host = (given as Record<string, string>).Host ?? server.base.slice('http://'.length);
-      expect(viaTransport?.headers.host).toBe(host);
+      expect(server.seen[0]?.headers.host).toBe(host);
     },
   );
+
+  it("keeps the headers of an instrumented http.request (an APM agent's wrapper that copies them as an object)", async () => {
+    const server = await serve(ANSWERS['JSON 200'] as Handler);
+    const http = await import('node:http');
+    // What OpenTelemetry's HTTP instrumentation does: copy the options and headers, add its own.
+    const instrumented = {
+      ...http,
+      request(options: RequestOptions, callback?: (response: IncomingMessage) => void) {
+        const headers = { ...(options.headers as Record<string, string>), traceparent: '00-trace' };
+        return http.request({ ...options, headers }, callback);
+      },
+    };
+    const node = createNodeTransport((id) => (id === 'node:http' ? instrumented : nodeBuiltin(id)));
+    transports.push(node as NodeTransport);
+    const given = { Authorization: 'Zoho-oauthtoken t', Accept: 'application/json' };
+    await node?.send('GET', `${server.base}/crm/v8/Leads`, given, attempt());
+    expect(server.seen[0]?.headers).toMatchObject({
+      authorization: 'Zoho-oauthtoken t',
+      accept: 'application/json',
+      traceparent: '00-trace',
+    });
+    expect(server.lines[0]?.filter((_, i) => i % 2 === 0)).not.toContain('0');
+  });
+
+  it('lets a diagnostics_channel listener add a header to the request it is told of', async () => {
+    const server = await serve(ANSWERS['JSON 200'] as Handler);
+    const failures: unknown[] = [];
+    // Node 22 and later tell of a request as it is built; Node 20 only once it is sent, when no
+    // header can be added either way (the listener's failure is then Node's, not ours).
+    const name = 'http.client.request.created';
+    const listener = (message: unknown) => {
+      try {
+        (message as { request: ClientRequest }).request.setHeader('traceparent', '00-trace');
+      } catch (error) {
+        failures.push(error);
+      }
+    };
+    subscribe(name, listener);
+    try {
+      const given = { Authorization: 'Zoho-oauthtoken t', Accept: 'application/json' };
+      await transport().send('GET', `${server.base}/crm/v8/Leads`, given, attempt());
+    } finally {
+      unsubscribe(name, listener);
+    }
+    expect(failures).toEqual([]);
+    expect(server.seen[0]?.headers.authorization).toBe('Zoho-oauthtoken t');
+    if (Number(process.versions.node.split('.')[0]) >= 22)
+      expect(server.seen[0]?.headers.traceparent).toBe('00-trace');
+  });
 
   it('keeps the connection alive between requests, and close() ends it', async () => {
     const server = await serve(ANSWERS['JSON 200'] as Handler);
@@ -518,6 +584,9 @@ describe('requestTarget', () => {
     'http://example.com:80/crm/v8/Leads',
     'https://example.com:80/crm/v8/Leads',
     'http://example.com:443/crm/v8/Leads',
+    'http://example.com:080/crm/v8/Leads', // port 80, written with a leading zero
+    'https://example.com:0443/crm/v8/Leads',
+    'http://example.com:008080/crm/v8/Leads',
     'https://user:secret@proxy.example/crm/v8/Deals', // user info: through URL
     'http://user@[::1]:8080/crm/v8/Calls', // IPv6 with user info: through URL
     'http://localhost:3000/crm/v8/Contacts/search?criteria=(Phone:equals:1)#part', // fragment: through URL

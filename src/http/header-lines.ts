@@ -1,0 +1,114 @@
+/**
+ * The headers of a node transport request, in the form Node takes them fastest when that is safe. Node
+ * writes a flat `[name, value, …]` list in one pass (still checking each name and value), where an object
+ * costs a `setHeader` call per header and a `Host` and a framing Node works out itself: about 3 % of a
+ * cold lookup's CPU. A list is given only when it reaches the wire as the object would have:
+ * - the client's own headers (`Authorization`, `Accept`) and nothing else, so no name needs replacing
+ *   and none is sent twice;
+ * - a method whose framing Node decides the same either way (`Content-Length: 0` is written for `POST`,
+ *   `PUT` and `PATCH`, where a list would otherwise announce a chunked body);
+ * - a Node nobody watches: `http.request` is Node's own (an APM agent such as OpenTelemetry's, nock or
+ *   msw wraps it, and may copy the headers as an object, which a list does not survive) and nobody
+ *   listens to the request channels of `node:diagnostics_channel` (a listener may add a header after
+ *   the request is built, which a list has already written).
+ * Everything else gets the object, as before. Either form carries the same lines in the same order.
+ *
+ * @module
+ */
+import type * as NodeDiagnostics from 'node:diagnostics_channel';
+import type * as NodeHttp from 'node:http';
+
+/** `node:http` or `node:https`, whose `request` may have been replaced since it was loaded. @internal */
+export type RequestModule = Pick<typeof NodeHttp, 'request'>;
+
+/** What the caller asks to send; the transport adds `User-Agent`, `Accept-Encoding` and `Host`. @internal */
+export type RequestHeaders = Record<string, string>;
+
+/** The headers as `http.request()` takes them. @internal */
+export type HeaderForm = string[] | Record<string, string>;
+
+/** Chooses the form of one request's headers. @internal */
+export type ChooseHeaderForm = (
+  method: string,
+  host: string,
+  secure: boolean,
+  headers: RequestHeaders,
+) => HeaderForm;
+
+/** The caller's headers a list may carry, named as the client names them. */
+const OWN_HEADERS = new Set(['Authorization', 'Accept']);
+
+/** Whether Node gives a method a body by default (then a list needs `Content-Length: 0`). */
+const BODY_BY_DEFAULT = new Map([
+  ['GET', false],
+  ['HEAD', false],
+  ['DELETE', false],
+  ['OPTIONS', false],
+  ['POST', true],
+  ['PUT', true],
+  ['PATCH', true],
+]);
+
+/** The `node:diagnostics_channel` channels whose listeners see a client request as it is built. */
+const REQUEST_CHANNELS = ['http.client.request.created', 'http.client.request.start'];
+
+/**
+ * The chooser for a transport on these modules (`diagnostics` undefined: always the object).
+ * @internal
+ */
+export function createHeaderForm(
+  http: RequestModule,
+  https: RequestModule,
+  diagnostics: typeof NodeDiagnostics | undefined,
+): ChooseHeaderForm {
+  const [created, started] = REQUEST_CHANNELS.map((name) => diagnostics?.channel(name));
+  const httpIsNodes = nodesOwnRequest(http);
+  const httpsIsNodes = nodesOwnRequest(https);
+  return (method, host, secure, headers) => {
+    const lines = created && started && plainLines(method, host, headers);
+    const unwatched =
+      lines !== undefined &&
+      !created?.hasSubscribers &&
+      !started?.hasSubscribers &&
+      (secure ? httpsIsNodes() : httpIsNodes());
+    return unwatched ? lines : { 'User-Agent': 'node', ...headers, 'Accept-Encoding': 'gzip, br' };
+  };
+}
+
+/**
+ * The lines the object `{ 'User-Agent': 'node', ...headers, 'Accept-Encoding': 'gzip, br' }` gives, in
+ * its order, `Host` where Node adds it; undefined for headers or a method a list cannot take as they are.
+ */
+function plainLines(method: string, host: string, headers: RequestHeaders): string[] | undefined {
+  const body = BODY_BY_DEFAULT.get(method);
+  if (body === undefined) return undefined;
+  const lines = ['User-Agent', 'node'];
+  for (const name of Object.keys(headers)) {
+    if (!OWN_HEADERS.has(name)) return undefined;
+    lines.push(name, headers[name] as string);
+  }
+  lines.push('Accept-Encoding', 'gzip, br', 'Host', host);
+  if (body) lines.push('Content-Length', '0');
+  return lines;
+}
+
+/**
+ * Whether the module's `request` is still Node's own: named `request`, its source building a
+ * `ClientRequest` (a wrapper or a `Proxy` reads otherwise). Read per request, checked again only when
+ * the function changes.
+ */
+function nodesOwnRequest(module: RequestModule): () => boolean {
+  let checked: unknown;
+  let own = false;
+  return () => {
+    const current: unknown = module.request;
+    if (current !== checked) {
+      checked = current;
+      own =
+        typeof current === 'function' &&
+        current.name === 'request' &&
+        Function.prototype.toString.call(current).includes('ClientRequest');
+    }
+    return own;
+  };
+}
