@@ -61,19 +61,18 @@ export function createHeaderForm(
   https: RequestModule,
   diagnostics: typeof NodeDiagnostics | undefined,
 ): ChooseHeaderForm {
-  const [created, started] = REQUEST_CHANNELS.map((name) => diagnostics?.channel(name));
+  const channels = diagnostics && REQUEST_CHANNELS.map((name) => diagnostics.channel(name));
   const httpIsNodes = nodesOwnRequest(http);
   const httpsIsNodes = nodesOwnRequest(https);
   return (method, host, secure, headers) => {
-    const lines = created && started && plainLines(method, host, headers);
+    const lines = plainLines(method, host, headers);
     const unwatched =
-      lines !== undefined &&
-      !created?.hasSubscribers &&
-      !started?.hasSubscribers &&
-      (secure ? httpsIsNodes() : httpIsNodes());
-    return unwatched ? lines : { 'User-Agent': 'node', ...headers, 'Accept-Encoding': 'gzip, br' };
+      channels !== undefined && !channels.some(hasSubscribers) && (secure ? httpsIsNodes() : httpIsNodes());
+    return lines && unwatched ? lines : { 'User-Agent': 'node', ...headers, 'Accept-Encoding': 'gzip, br' };
   };
 }
+
+const hasSubscribers = (channel: NodeDiagnostics.Channel) => channel.hasSubscribers;
 
 /**
  * The lines the object `{ 'User-Agent': 'node', ...headers, 'Accept-Encoding': 'gzip, br' }` gives, in
@@ -99,9 +98,11 @@ function plainLines(method: string, host: string, headers: RequestHeaders): stri
  */
 function nodesOwnRequest(module: RequestModule): () => boolean {
   let checked: unknown;
+  // Stryker disable next-line BooleanLiteral: equivalent, the first call checks (nothing was checked yet)
   let own = false;
   return () => {
     const current: unknown = module.request;
+    // Stryker disable next-line ConditionalExpression: equivalent, it only checks again (a memo for speed)
     if (current !== checked) {
       checked = current;
       own =

@@ -62,6 +62,15 @@ describe('the form of a node transport request’s headers', () => {
     expect(Array.isArray(form('GET', 'h', true, OWN))).toBe(true); // https is still Node's
     secure.request = new Proxy(own.https, {});
     expect(form('GET', 'h', true, OWN)).toEqual(AS_OBJECT);
+    // A wrapper whose source names ClientRequest is still not Node's `request`.
+    plain.request = function tracedRequest(...args: unknown[]) {
+      const kind = 'ClientRequest';
+      return (own.http as (...a: unknown[]) => http.ClientRequest)(kind && args[0], ...args.slice(1));
+    } as typeof http.request;
+    expect(form('GET', 'h', false, OWN)).toEqual(AS_OBJECT);
+    // And a module whose request is gone (a mock that deleted it) gets the object too.
+    plain.request = undefined as never;
+    expect(form('GET', 'h', false, OWN)).toEqual(AS_OBJECT);
     plain.request = own.http;
     secure.request = own.https;
     expect(Array.isArray(form('GET', 'h', false, OWN))).toBe(true);
