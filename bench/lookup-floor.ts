@@ -12,8 +12,8 @@
  *    search still fills the cache.
  * 4. Search: a `node:http` GET on a keep-alive agent (the cheapest transport Node has, and the one the
  *    connector uses for searches), its headers given as a list of lines with `Host` (Node writes those
- *    as they are; the connector does the same wherever nobody watches `http.request`), with a per-attempt timer that destroys a hung request,
- *    then the body's chunks joined and `JSON.parse`.
+ *    as they are; the connector does the same wherever nobody watches `http.request`), with a
+ *    per-attempt timer that destroys a hung request, then the body's chunks joined and `JSON.parse`.
  * 5. Check the page with the library's own zod schema (a Zoho response is checked at the edge).
  * 6. Verify a returned record with the shipped `matchesNumber` (Zoho's phone search is not documented to be
  *    exact, so a hit is verified against its phone fields).
