@@ -7,19 +7,24 @@
  *   and none is sent twice;
  * - a method whose framing Node decides the same either way (`Content-Length: 0` is written for `POST`,
  *   `PUT` and `PATCH`, where a list would otherwise announce a chunked body);
- * - a Node nobody watches: `http.request` is Node's own (an APM agent such as OpenTelemetry's, nock or
- *   msw wraps it, and may copy the headers as an object, which a list does not survive) and nobody
- *   listens to the request channels of `node:diagnostics_channel` (a listener may add a header after
- *   the request is built, which a list has already written).
- * Everything else gets the object, as before. Either form carries the same lines in the same order.
+ * - a Node nobody watches. APM agents and mock libraries (OpenTelemetry, Sentry, Datadog, New Relic,
+ *   nock, msw…) wrap `http.request`, a request's `setHeader` or `_storeHeader`, or an agent's
+ *   `addRequest`, or listen to the request channels of `node:diagnostics_channel`; they may copy the
+ *   headers as an object or add one once the request is built, which a list does not survive. While any
+ *   of those functions is not Node's own, or anyone listens, the object is given.
+ * Everything else gets the object, as before. Either form carries the same lines, in the same order for
+ * a bodiless method (`Content-Length: 0` comes before `Connection` in a list, after it in an object).
  *
  * @module
  */
 import type * as NodeDiagnostics from 'node:diagnostics_channel';
 import type * as NodeHttp from 'node:http';
 
-/** `node:http` or `node:https`, whose `request` may have been replaced since it was loaded. @internal */
-export type RequestModule = Pick<typeof NodeHttp, 'request'>;
+/** `node:http` or `node:https` as loaded: the functions a list skips or goes through, which may be replaced. @internal */
+export type RequestModule = Pick<typeof NodeHttp, 'request' | 'Agent'> & {
+  /** `node:http`'s only. */
+  ClientRequest?: typeof NodeHttp.ClientRequest;
+};
 
 /** What the caller asks to send; the transport adds `User-Agent`, `Accept-Encoding` and `Host`. @internal */
 export type RequestHeaders = Record<string, string>;
@@ -28,12 +33,7 @@ export type RequestHeaders = Record<string, string>;
 export type HeaderForm = string[] | Record<string, string>;
 
 /** Chooses the form of one request's headers. @internal */
-export type ChooseHeaderForm = (
-  method: string,
-  host: string,
-  secure: boolean,
-  headers: RequestHeaders,
-) => HeaderForm;
+export type ChooseHeaderForm = (method: string, host: string, headers: RequestHeaders) => HeaderForm;
 
 /** The caller's headers a list may carry, named as the client names them. */
 const OWN_HEADERS = new Set(['Authorization', 'Accept']);
@@ -62,17 +62,29 @@ export function createHeaderForm(
   diagnostics: typeof NodeDiagnostics | undefined,
 ): ChooseHeaderForm {
   const channels = diagnostics && REQUEST_CHANNELS.map((name) => diagnostics.channel(name));
-  const httpIsNodes = nodesOwnRequest(http);
-  const httpsIsNodes = nodesOwnRequest(https);
-  return (method, host, secure, headers) => {
+  const request = () => methodsOf(http.ClientRequest);
+  // Each with a word of Node's own source (Node 20 to 24): a wrapper reads otherwise, even one that
+  // copies the name, and so does a `Proxy`.
+  const nodes = [
+    nodesOwn(() => http.request, 'request', 'ClientRequest'),
+    nodesOwn(() => https.request, 'request', 'ClientRequest'),
+    nodesOwn(() => request().setHeader, 'setHeader', 'ERR_HTTP_HEADERS_SENT'),
+    nodesOwn(() => request()._storeHeader, '_storeHeader', 'firstLine'),
+    nodesOwn(() => methodsOf(http.Agent).addRequest, 'addRequest', 'freeSockets'),
+    nodesOwn(() => methodsOf(https.Agent).addRequest, 'addRequest', 'freeSockets'),
+  ];
+  return (method, host, headers) => {
     const lines = plainLines(method, host, headers);
-    const unwatched =
-      channels !== undefined && !channels.some(hasSubscribers) && (secure ? httpsIsNodes() : httpIsNodes());
+    const unwatched = channels !== undefined && !channels.some(hasSubscribers) && nodes.every(isTrue);
     return lines && unwatched ? lines : { 'User-Agent': 'node', ...headers, 'Accept-Encoding': 'gzip, br' };
   };
 }
 
 const hasSubscribers = (channel: NodeDiagnostics.Channel) => channel.hasSubscribers;
+/** A class's prototype, read by method name (`_storeHeader` and `addRequest` are not in Node's types). */
+const methodsOf = (type: { prototype: object } | undefined) =>
+  (type?.prototype ?? {}) as Record<string, unknown>;
+const isTrue = (check: () => boolean) => check();
 
 /**
  * The lines the object `{ 'User-Agent': 'node', ...headers, 'Accept-Encoding': 'gzip, br' }` gives, in
@@ -92,23 +104,22 @@ function plainLines(method: string, host: string, headers: RequestHeaders): stri
 }
 
 /**
- * Whether the module's `request` is still Node's own: named `request`, its source building a
- * `ClientRequest` (a wrapper or a `Proxy` reads otherwise). Read per request, checked again only when
- * the function changes.
+ * Whether the function `read()` gives now is still Node's own: named `name`, its source holding `word`.
+ * Read per request, checked again only when the function changes.
  */
-function nodesOwnRequest(module: RequestModule): () => boolean {
+function nodesOwn(read: () => unknown, name: string, word: string): () => boolean {
   let checked: unknown;
   // Stryker disable next-line BooleanLiteral: equivalent, the first call checks (nothing was checked yet)
   let own = false;
   return () => {
-    const current: unknown = module.request;
+    const current = read();
     // Stryker disable next-line ConditionalExpression: equivalent, it only checks again (a memo for speed)
     if (current !== checked) {
       checked = current;
       own =
         typeof current === 'function' &&
-        current.name === 'request' &&
-        Function.prototype.toString.call(current).includes('ClientRequest');
+        current.name === name &&
+        Function.prototype.toString.call(current).includes(word);
     }
     return own;
   };

@@ -128,7 +128,7 @@ export function createNodeTransport(load: (id: string) => unknown = nodeBuiltin)
         method,
         // fetch's own User-Agent (a firewall in between sees the same client as before) and the
         // encodings this transport decodes; a list of lines where that is safe (header-lines.ts).
-        headers: headerForm(method, target.host, secure, headers),
+        headers: headerForm(method, target.host, headers),
         agent: secure ? agents.https : agents.http,
       });
       // Once answered, the request is marked destroyed and its connection handed back: this is a no-op.

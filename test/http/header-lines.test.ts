@@ -6,18 +6,24 @@ import { createHeaderForm, type RequestModule } from '../../src/http/header-line
 
 const OWN = { Authorization: 'Zoho-oauthtoken t', Accept: 'application/json' };
 const AS_OBJECT = { 'User-Agent': 'node', ...OWN, 'Accept-Encoding': 'gzip, br' };
+const diagnostics = { channel } as never;
 
-/** A module as the transport loads it, whose `request` a test may replace. */
-const module = (from: RequestModule): RequestModule => ({ request: from.request });
+/** A module as the transport loads it, whose functions a test may replace without touching Node's. */
+const module = (from: typeof http | typeof https): RequestModule => ({
+  request: from.request,
+  Agent: from.Agent,
+  ...('ClientRequest' in from ? { ClientRequest: from.ClientRequest } : {}),
+});
+const isList = (form: unknown) => Array.isArray(form);
 
 describe('the form of a node transport request’s headers', () => {
   it('gives the client’s own headers as lines, in the object’s order, Host last and Content-Length: 0 where Node would chunk', () => {
-    const form = createHeaderForm(module(http), module(https), { channel } as never);
-    expect(form('GET', 'www.zohoapis.com', true, OWN)).toEqual([
+    const form = createHeaderForm(module(http), module(https), diagnostics);
+    expect(form('GET', 'www.zohoapis.com', OWN)).toEqual([
       ...['User-Agent', 'node', 'Authorization', 'Zoho-oauthtoken t', 'Accept', 'application/json'],
       ...['Accept-Encoding', 'gzip, br', 'Host', 'www.zohoapis.com'],
     ]);
-    expect(form('DELETE', 'h', false, {})).toEqual([
+    expect(form('DELETE', 'h', {})).toEqual([
       'User-Agent',
       'node',
       'Accept-Encoding',
@@ -26,12 +32,9 @@ describe('the form of a node transport request’s headers', () => {
       'h',
     ]);
     for (const method of ['POST', 'PUT', 'PATCH'])
-      expect((form(method, 'h', false, { Accept: 'a' }) as string[]).slice(-2)).toEqual([
-        'Content-Length',
-        '0',
-      ]);
+      expect((form(method, 'h', { Accept: 'a' }) as string[]).slice(-2)).toEqual(['Content-Length', '0']);
     for (const method of ['GET', 'HEAD', 'DELETE', 'OPTIONS'])
-      expect(form(method, 'h', false, { Accept: 'a' })).not.toContain('Content-Length');
+      expect(form(method, 'h', { Accept: 'a' })).not.toContain('Content-Length');
   });
 
   it.each([
@@ -40,9 +43,10 @@ describe('the form of a node transport request’s headers', () => {
     ['a Host of the caller’s', 'GET', { Host: 'api.example' }],
     ['a method Node has no framing rule for here', 'PROPFIND', OWN],
     ['a method in lower case', 'get', OWN],
+    ['a method named like a property of every object', 'constructor', OWN],
   ])('gives the object for %s', (_, method, headers) => {
-    const form = createHeaderForm(module(http), module(https), { channel } as never);
-    expect(form(method, 'h', false, headers)).toEqual({
+    const form = createHeaderForm(module(http), module(https), diagnostics);
+    expect(form(method, 'h', headers)).toEqual({
       'User-Agent': 'node',
       ...headers,
       'Accept-Encoding': 'gzip, br',
@@ -52,48 +56,87 @@ describe('the form of a node transport request’s headers', () => {
   it('gives the object while http.request or https.request is wrapped, and lines again once it is Node’s own', () => {
     const plain = module(http);
     const secure = module(https);
-    const form = createHeaderForm(plain, secure, { channel } as never);
+    const form = createHeaderForm(plain, secure, diagnostics);
     const own = { http: plain.request, https: secure.request };
-    // An APM agent's wrapper, then a mock library's Proxy.
-    plain.request = function outgoingRequest(...args: unknown[]) {
-      return (own.http as (...a: unknown[]) => http.ClientRequest)(...args);
-    } as typeof http.request;
-    expect(form('GET', 'h', false, OWN)).toEqual(AS_OBJECT);
-    expect(Array.isArray(form('GET', 'h', true, OWN))).toBe(true); // https is still Node's
-    secure.request = new Proxy(own.https, {});
-    expect(form('GET', 'h', true, OWN)).toEqual(AS_OBJECT);
-    // A wrapper whose source names ClientRequest is still not Node's `request`.
-    plain.request = function tracedRequest(...args: unknown[]) {
-      const kind = 'ClientRequest';
-      return (own.http as (...a: unknown[]) => http.ClientRequest)(kind && args[0], ...args.slice(1));
-    } as typeof http.request;
-    expect(form('GET', 'h', false, OWN)).toEqual(AS_OBJECT);
-    // And a module whose request is gone (a mock that deleted it) gets the object too.
-    plain.request = undefined as never;
-    expect(form('GET', 'h', false, OWN)).toEqual(AS_OBJECT);
+    const call = own.http as (...args: unknown[]) => http.ClientRequest;
+    const wrappers = [
+      // An APM agent's wrapper.
+      function outgoingRequest(...args: unknown[]) {
+        return call(...args);
+      },
+      // One that copies the name, and one whose source names ClientRequest: neither is Node's.
+      Object.defineProperty((...args: unknown[]) => call(...args), 'name', { value: 'request' }),
+      function tracedRequest(...args: unknown[]) {
+        const kind = 'ClientRequest';
+        return call(kind && args[0], ...args.slice(1));
+      },
+      // A mock library's Proxy, and a request that is gone.
+      new Proxy(own.http, {}),
+      undefined,
+    ];
+    for (const wrapper of wrappers) {
+      plain.request = wrapper as typeof http.request;
+      expect(form('GET', 'h', OWN)).toEqual(AS_OBJECT);
+    }
     plain.request = own.http;
+    expect(isList(form('GET', 'h', OWN))).toBe(true);
+    secure.request = new Proxy(own.https, {});
+    expect(form('GET', 'h', OWN)).toEqual(AS_OBJECT);
     secure.request = own.https;
-    expect(Array.isArray(form('GET', 'h', false, OWN))).toBe(true);
-    expect(Array.isArray(form('GET', 'h', true, OWN))).toBe(true);
+    expect(isList(form('GET', 'h', OWN))).toBe(true);
+  });
+
+  it('gives the object while a request’s setHeader or _storeHeader, or an agent’s addRequest, is not Node’s', () => {
+    const plain = module(http);
+    const secure = module(https);
+    const form = createHeaderForm(plain, secure, diagnostics);
+    // Sentry (10.65 and later on Node before 22.12) puts its own `_storeHeader` on ClientRequest's prototype.
+    class SentryRequest extends http.ClientRequest {}
+    Object.assign(SentryRequest.prototype, {
+      _storeHeader: function patchedStoreHeader() {
+        return undefined;
+      },
+    });
+    class CopiedSetHeader extends http.ClientRequest {}
+    Object.defineProperty(CopiedSetHeader.prototype, 'setHeader', {
+      value: Object.defineProperty(() => undefined, 'name', { value: 'setHeader' }),
+    });
+    class PatchedAgent extends http.Agent {}
+    Object.assign(PatchedAgent.prototype, {
+      addRequest: function addRequest() {
+        return undefined;
+      },
+    });
+    for (const [name, patch, restore] of [
+      ['_storeHeader', () => Object.assign(plain, { ClientRequest: SentryRequest }), () => module(http)],
+      ['setHeader', () => Object.assign(plain, { ClientRequest: CopiedSetHeader }), () => module(http)],
+      ['http addRequest', () => Object.assign(plain, { Agent: PatchedAgent }), () => module(http)],
+      ['https addRequest', () => Object.assign(secure, { Agent: PatchedAgent }), () => module(https)],
+    ] as const) {
+      patch();
+      expect(form('GET', 'h', OWN), name).toEqual(AS_OBJECT);
+      Object.assign(name.startsWith('https') ? secure : plain, restore());
+      expect(isList(form('GET', 'h', OWN)), name).toBe(true);
+    }
   });
 
   it.each(['http.client.request.created', 'http.client.request.start'])(
     'gives the object while someone listens to %s',
     (name) => {
-      const form = createHeaderForm(module(http), module(https), { channel } as never);
+      const form = createHeaderForm(module(http), module(https), diagnostics);
       const listener = () => undefined;
       subscribe(name, listener);
       try {
-        expect(form('GET', 'h', true, OWN)).toEqual(AS_OBJECT);
+        expect(form('GET', 'h', OWN)).toEqual(AS_OBJECT);
       } finally {
         unsubscribe(name, listener);
       }
-      expect(Array.isArray(form('GET', 'h', true, OWN))).toBe(true);
+      expect(isList(form('GET', 'h', OWN))).toBe(true);
     },
   );
 
   it('gives the object where node:diagnostics_channel is missing (nobody can say who listens)', () => {
     const form = createHeaderForm(module(http), module(https), undefined);
-    expect(form('GET', 'h', true, OWN)).toEqual(AS_OBJECT);
+    expect(form('GET', 'h', OWN)).toEqual(AS_OBJECT);
   });
 });

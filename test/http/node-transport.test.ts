@@ -276,6 +276,27 @@ describe('node transport', () => {
     expect(server.lines[0]?.filter((_, i) => i % 2 === 0)).not.toContain('0');
   });
 
+  it("keeps a header added by a request's own _storeHeader (Sentry's patch on Node before 22.12)", async () => {
+    const server = await serve(ANSWERS['JSON 200'] as Handler);
+    const { ClientRequest } = await import('node:http');
+    const prototype = ClientRequest.prototype as unknown as Record<string, unknown>;
+    const original = prototype._storeHeader as (this: ClientRequest, ...args: unknown[]) => unknown;
+    prototype._storeHeader = function patchedStoreHeader(this: ClientRequest, ...args: unknown[]) {
+      this.setHeader('sentry-trace', '00-trace');
+      return original.apply(this, args);
+    };
+    try {
+      const given = { Authorization: 'Zoho-oauthtoken t', Accept: 'application/json' };
+      await transport().send('GET', `${server.base}/crm/v8/Leads`, given, attempt());
+    } finally {
+      delete prototype._storeHeader;
+    }
+    expect(server.seen[0]?.headers).toMatchObject({
+      authorization: 'Zoho-oauthtoken t',
+      'sentry-trace': '00-trace',
+    });
+  });
+
   it('lets a diagnostics_channel listener add a header to the request it is told of', async () => {
     const server = await serve(ANSWERS['JSON 200'] as Handler);
     const failures: unknown[] = [];
