@@ -101,6 +101,10 @@ describe('the form of a node transport request’s headers', () => {
     Object.defineProperty(CopiedSetHeader.prototype, 'setHeader', {
       value: Object.defineProperty(() => undefined, 'name', { value: 'setHeader' }),
     });
+    class CopiedStoreHeader extends http.ClientRequest {}
+    Object.defineProperty(CopiedStoreHeader.prototype, '_storeHeader', {
+      value: Object.defineProperty(() => undefined, 'name', { value: '_storeHeader' }),
+    });
     class PatchedAgent extends http.Agent {}
     Object.assign(PatchedAgent.prototype, {
       addRequest: function addRequest() {
@@ -110,6 +114,11 @@ describe('the form of a node transport request’s headers', () => {
     for (const [name, patch, restore] of [
       ['_storeHeader', () => Object.assign(plain, { ClientRequest: SentryRequest }), () => module(http)],
       ['setHeader', () => Object.assign(plain, { ClientRequest: CopiedSetHeader }), () => module(http)],
+      [
+        '_storeHeader, its name copied',
+        () => Object.assign(plain, { ClientRequest: CopiedStoreHeader }),
+        () => module(http),
+      ],
       ['http addRequest', () => Object.assign(plain, { Agent: PatchedAgent }), () => module(http)],
       ['https addRequest', () => Object.assign(secure, { Agent: PatchedAgent }), () => module(https)],
     ] as const) {
