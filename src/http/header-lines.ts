@@ -62,29 +62,70 @@ export function createHeaderForm(
   diagnostics: typeof NodeDiagnostics | undefined,
 ): ChooseHeaderForm {
   const channels = diagnostics && REQUEST_CHANNELS.map((name) => diagnostics.channel(name));
-  const request = () => methodsOf(http.ClientRequest);
-  // Each with a word of Node's own source (Node 20 to 24): a wrapper reads otherwise, even one that
-  // copies the name, and so does a `Proxy`.
-  const nodes = [
-    nodesOwn(() => http.request, 'request', 'ClientRequest'),
-    nodesOwn(() => https.request, 'request', 'ClientRequest'),
-    nodesOwn(() => request().setHeader, 'setHeader', 'ERR_HTTP_HEADERS_SENT'),
-    nodesOwn(() => request()._storeHeader, '_storeHeader', 'firstLine'),
-    nodesOwn(() => methodsOf(http.Agent).addRequest, 'addRequest', 'freeSockets'),
-    nodesOwn(() => methodsOf(https.Agent).addRequest, 'addRequest', 'freeSockets'),
-  ];
+  const nodesOwn = nodesOwnCheck(http, https);
   return (method, host, headers) => {
     const lines = plainLines(method, host, headers);
-    const unwatched = channels !== undefined && !channels.some(hasSubscribers) && nodes.every(isTrue);
+    const unwatched =
+      channels !== undefined && !channels[0]?.hasSubscribers && !channels[1]?.hasSubscribers && nodesOwn();
     return lines && unwatched ? lines : { 'User-Agent': 'node', ...headers, 'Accept-Encoding': 'gzip, br' };
   };
 }
 
-const hasSubscribers = (channel: NodeDiagnostics.Channel) => channel.hasSubscribers;
+/**
+ * Node's functions a list skips or goes through, as the modules hold them now: `http.request`,
+ * `https.request`, a request's `setHeader` and `_storeHeader`, and each agent's `addRequest`.
+ */
+function watchedFunctions(http: RequestModule, https: RequestModule): unknown[] {
+  const request = methodsOf(http.ClientRequest);
+  return [
+    http.request,
+    https.request,
+    request.setHeader,
+    request._storeHeader,
+    methodsOf(http.Agent).addRequest,
+    methodsOf(https.Agent).addRequest,
+  ];
+}
+
+/** Each watched function's name and a word of Node's own source for it (Node 20 to 24). */
+const NODES_OWN: ReadonlyArray<readonly [name: string, word: string]> = [
+  ['request', 'ClientRequest'],
+  ['request', 'ClientRequest'],
+  ['setHeader', 'ERR_HTTP_HEADERS_SENT'],
+  ['_storeHeader', 'firstLine'],
+  ['addRequest', 'freeSockets'],
+  ['addRequest', 'freeSockets'],
+];
+
+/**
+ * Whether every watched function is still Node's own: named as Node names it, its source holding the
+ * word (a wrapper reads otherwise, even one that copies the name, and so does a `Proxy`). Read per
+ * request, checked again only when one of them changes.
+ */
+function nodesOwnCheck(http: RequestModule, https: RequestModule): () => boolean {
+  let checked: unknown[] = [];
+  // Stryker disable next-line BooleanLiteral: equivalent, the first call checks (nothing was checked yet)
+  let own = false;
+  return () => {
+    const current = watchedFunctions(http, https);
+    let changed = false;
+    for (let i = 0; i < current.length; i++) if (current[i] !== checked[i]) changed = true;
+    // Stryker disable next-line ConditionalExpression: equivalent, it only checks again (a memo for speed)
+    if (changed) {
+      checked = current;
+      own = NODES_OWN.every(([name, word], i) => isNodes(current[i], name, word));
+    }
+    return own;
+  };
+}
+
+function isNodes(fn: unknown, name: string, word: string): boolean {
+  return typeof fn === 'function' && fn.name === name && Function.prototype.toString.call(fn).includes(word);
+}
+
 /** A class's prototype, read by method name (`_storeHeader` and `addRequest` are not in Node's types). */
 const methodsOf = (type: { prototype: object } | undefined) =>
   (type?.prototype ?? {}) as Record<string, unknown>;
-const isTrue = (check: () => boolean) => check();
 
 /**
  * The lines the object `{ 'User-Agent': 'node', ...headers, 'Accept-Encoding': 'gzip, br' }` gives, in
@@ -101,26 +142,4 @@ function plainLines(method: string, host: string, headers: RequestHeaders): stri
   lines.push('Accept-Encoding', 'gzip, br', 'Host', host);
   if (body) lines.push('Content-Length', '0');
   return lines;
-}
-
-/**
- * Whether the function `read()` gives now is still Node's own: named `name`, its source holding `word`.
- * Read per request, checked again only when the function changes.
- */
-function nodesOwn(read: () => unknown, name: string, word: string): () => boolean {
-  let checked: unknown;
-  // Stryker disable next-line BooleanLiteral: equivalent, the first call checks (nothing was checked yet)
-  let own = false;
-  return () => {
-    const current = read();
-    // Stryker disable next-line ConditionalExpression: equivalent, it only checks again (a memo for speed)
-    if (current !== checked) {
-      checked = current;
-      own =
-        typeof current === 'function' &&
-        current.name === name &&
-        Function.prototype.toString.call(current).includes(word);
-    }
-    return own;
-  };
 }
