@@ -63,14 +63,15 @@ export function createHeaderForm(
     started: diagnostics.channel('http.client.request.start'),
   };
   const nodesOwn = nodesOwnCheck(http, https);
+  const unwatched = () =>
+    channels !== undefined &&
+    !channels.created.hasSubscribers &&
+    !channels.started.hasSubscribers &&
+    nodesOwn();
   return (method, host, headers) => {
     const lines = plainLines(method, host, headers);
-    const unwatched =
-      channels !== undefined &&
-      !channels.created.hasSubscribers &&
-      !channels.started.hasSubscribers &&
-      nodesOwn();
-    return lines && unwatched ? lines : { 'User-Agent': 'node', ...headers, 'Accept-Encoding': 'gzip, br' };
+    // Node's functions are read only for a request a list could carry.
+    return lines && unwatched() ? lines : { 'User-Agent': 'node', ...headers, 'Accept-Encoding': 'gzip, br' };
   };
 }
 
